@@ -1,0 +1,64 @@
+"""Schema migrations (Alembic), run from the app at start and from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_access.db import StoreError, check_connection, redact
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this program knows."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_schema_known(engine: Engine) -> str | None:
+    """Raise StoreError when the database's schema is newer than this program; else its revision."""
+    current = current_revision(engine)
+    if current is None:
+        return None
+    known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if current not in known:
+        raise StoreError(
+            f"数据库结构版本 {current} 比本程序新（本程序最高为 {head_revision()}），请升级程序 "
+            f"/ the database schema is newer than this program"
+        )
+    return current
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the database to the newest schema; return the revision it is at."""
+    check_connection(engine)
+    check_schema_known(engine)
+    cfg = _config()
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise StoreError(
+            f"数据库 {redact(str(engine.url))} 升级失败：{first} / migration failed"
+        ) from None
+    return head_revision()

@@ -1,0 +1,248 @@
+"""SQLAlchemy 2.x ORM models: the schema of the store (see docs and DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so that Alembic migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Region(Base):
+    """One node of city → district → street → community → grid."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    level: Mapped[str] = mapped_column(String(10), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    # The region's ancestors at each level (itself at its own level): filters need no recursion.
+    district_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    street_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    community_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+
+
+class Compound(Base):
+    """A residential compound (小区) of a community."""
+
+    __tablename__ = "compounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    households: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class CompoundGrid(Base):
+    """Which grid(s) a compound is divided into."""
+
+    __tablename__ = "compound_grids"
+
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True, index=True)
+
+
+class PillarRow(Base):
+    __tablename__ = "pillars"
+
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class IndicatorRow(Base):
+    """An indicator's editable settings (target, weight); its definition lives in the registry."""
+
+    __tablename__ = "indicators"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    pillar_key: Mapped[str] = mapped_column(ForeignKey("pillars.key"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(160))
+    unit_zh: Mapped[str] = mapped_column(String(10))
+    unit_en: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    computation: Mapped[str] = mapped_column(String(200))
+    target: Mapped[float | None] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    sort_order: Mapped[int] = mapped_column(Integer)
+
+
+class ActivityTypeRow(Base):
+    __tablename__ = "activity_types"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    pillar_key: Mapped[str] = mapped_column(ForeignKey("pillars.key"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(160))
+    measures: Mapped[str] = mapped_column(String(200))
+    sort_order: Mapped[int] = mapped_column(Integer)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(10))
+    scope_region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Activity(Base):
+    """What community staff record: one activity, with the measures its type records."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_community_date", "community_id", "occurred_on"),
+        Index("ix_activities_district_date", "district_id", "occurred_on"),
+        Index("ix_activities_date", "occurred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type_key: Mapped[str] = mapped_column(ForeignKey("activity_types.key"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    street_id: Mapped[int] = mapped_column(Integer, index=True)
+    district_id: Mapped[int] = mapped_column(Integer)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(200))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    beneficiaries: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[float | None] = mapped_column(Float)
+    sessions: Mapped[int | None] = mapped_column(Integer)
+    cases_received: Mapped[int | None] = mapped_column(Integer)
+    cases_resolved: Mapped[int | None] = mapped_column(Integer)
+    cases_satisfied: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="done")
+    source: Mapped[str] = mapped_column(String(10), default="form")
+    # A token the form sends once per submission: saving it twice hits the unique constraint.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ReportedValue(Base):
+    """A counted (not derived) indicator value for a region and month."""
+
+    __tablename__ = "reported_values"
+    __table_args__ = (
+        UniqueConstraint("indicator_key", "region_id", "month"),
+        Index("ix_reported_values_month_indicator", "month", "indicator_key"),
+        Index("ix_reported_values_district_month", "district_id", "month"),
+        Index("ix_reported_values_street_month", "street_id", "month"),
+        Index("ix_reported_values_community_month", "community_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_key: Mapped[str] = mapped_column(ForeignKey("indicators.key"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    street_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)  # yyyymm
+    value: Mapped[float] = mapped_column(Float)
+
+
+class Rollup(Base):
+    """Monthly totals per community and activity type, kept exact by every activity write."""
+
+    __tablename__ = "rollups"
+    __table_args__ = (
+        Index("ix_rollups_month_type", "month", "type_key"),
+        Index("ix_rollups_district_month", "district_id", "month"),
+        Index("ix_rollups_street_month", "street_id", "month"),
+    )
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # yyyymm
+    type_key: Mapped[str] = mapped_column(ForeignKey("activity_types.key"), primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer)
+    district_id: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    cases_received: Mapped[int] = mapped_column(Integer, default=0)
+    cases_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    cases_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditLog(Base):
+    """One row for every write: who, when, what, before and after (JSON)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str | None] = mapped_column(String(40))
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+
+
+class AppMeta(Base):
+    """Small key/value facts about the store (e.g. how the demo data was generated)."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,92 @@
+"""Reading the region hierarchy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from data_access.models import Region
+from data_access.registry import LEVELS
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    id: int
+    code: str
+    level: str
+    parent_id: int | None
+    name_zh: str
+    name_en: str
+    lat: float
+    lon: float
+    population: int
+    households: int
+
+    def name(self, lang: str) -> str:
+        """The region's name in the language ('zh' or 'en')."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def _select_info() -> Select:
+    return select(
+        Region.id, Region.code, Region.level, Region.parent_id, Region.name_zh, Region.name_en,
+        Region.lat, Region.lon, Region.population, Region.households,
+    )
+
+
+def get_city(session: Session) -> RegionInfo | None:
+    """The root region (the city), or None in an empty store."""
+    row = session.execute(_select_info().where(Region.level == "city")).first()
+    return RegionInfo(*row) if row else None
+
+
+def get_region(session: Session, code: str) -> RegionInfo | None:
+    """The region with this code, or None."""
+    row = session.execute(_select_info().where(Region.code == code)).first()
+    return RegionInfo(*row) if row else None
+
+
+def get_region_by_id(session: Session, region_id: int) -> RegionInfo | None:
+    """The region with this id, or None."""
+    row = session.execute(_select_info().where(Region.id == region_id)).first()
+    return RegionInfo(*row) if row else None
+
+
+def list_children(session: Session, region_id: int) -> list[RegionInfo]:
+    """The direct children of a region, by code."""
+    rows = session.execute(_select_info().where(Region.parent_id == region_id).order_by(Region.code))
+    return [RegionInfo(*r) for r in rows]
+
+
+def list_ancestors(session: Session, region: RegionInfo) -> list[RegionInfo]:
+    """The region's ancestors from the city down to its parent."""
+    chain: list[RegionInfo] = []
+    parent_id = region.parent_id
+    while parent_id is not None:
+        parent = get_region_by_id(session, parent_id)
+        if parent is None:
+            break
+        chain.append(parent)
+        parent_id = parent.parent_id
+    return chain[::-1]
+
+
+def count_by_level(session: Session) -> dict[str, int]:
+    """How many regions there are at each level."""
+    from sqlalchemy import func
+
+    rows = session.execute(select(Region.level, func.count()).group_by(Region.level))
+    counts = dict(rows.all())
+    return {level: counts.get(level, 0) for level in LEVELS}
+
+
+def scope_clause(table, region: RegionInfo) -> ColumnElement[bool] | None:
+    """A WHERE clause limiting a table with district_id/street_id/community_id columns to the
+    region's subtree (None for the city: no limit)."""
+    if region.level == "city":
+        return None
+    if region.level not in ("district", "street", "community"):
+        raise ValueError(f"no aggregate data below community level ({region.level})")
+    return getattr(table, f"{region.level}_id") == region.id

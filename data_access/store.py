@@ -1,0 +1,31 @@
+"""Opening a store ready for use: connect, migrate, register the catalogue."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from data_access.catalog import add_registry_rows
+from data_access.db import StoreError, make_engine, resolve_url, write_session
+from data_access.migrate import upgrade
+from data_access.models import Region
+
+
+def open_store(url: str | None = None) -> Engine:
+    """Engine for the resolved URL, migrated to the newest schema with the registry synced."""
+    engine = make_engine(resolve_url(url))
+    try:
+        upgrade(engine)
+        with write_session(engine) as session:
+            add_registry_rows(session)
+    except StoreError:
+        engine.dispose()
+        raise
+    return engine
+
+
+def has_regions(engine: Engine) -> bool:
+    """Whether the store holds any region (an empty store needs data before it can show any)."""
+    from data_access.db import read_session
+
+    with read_session(engine) as session:
+        return session.scalar(select(Region.id).limit(1)) is not None

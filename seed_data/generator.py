@@ -1,0 +1,323 @@
+"""Deterministic demo activities and reported values for the demo city (numpy, no database)."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, Reported
+from seed_data.geography import Geography
+from seed_data.spec import (
+    HOTLINE_2024,
+    MONTH_WEIGHTS,
+    YEARS,
+    FlowSpec,
+    StockSpec,
+    flow_specs,
+    stock_specs,
+    year_factor,
+)
+
+DEFAULT_ACTIVITIES = 200_000
+MAX_ACTIVITIES = 5_000_000
+# Types whose records name a grid (and so a compound) of their community.
+GRID_TYPES = {"household_visit", "mediation", "safety_patrol", "hotline_case"}
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split an integer total in proportion to weights, exactly (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    if total == 0 or weights.sum() == 0:
+        return np.zeros(len(weights), dtype=np.int64)
+    raw = weights / weights.sum() * total
+    base = np.floor(raw).astype(np.int64)
+    rest = total - int(base.sum())
+    if rest:
+        order = np.argsort(-(raw - base), kind="stable")
+        base[order[:rest]] += 1
+    return base
+
+
+def partition(total: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Split a total over n records, at least one each when the total allows, sizes varied."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    floor = 1 if total >= n else 0
+    sizes = rng.lognormal(0.0, 0.6, n)
+    return floor + rng.multinomial(total - floor * n, sizes / sizes.sum()).astype(np.int64)
+
+
+def take_away(values: np.ndarray, amount: int, rng: np.random.Generator) -> np.ndarray:
+    """How much to remove from each value so that `amount` is removed and none goes negative."""
+    taken = np.zeros_like(values)
+    left = amount
+    while left > 0:
+        room = values - taken
+        if room.sum() < left:
+            raise ValueError("cannot take away more than there is")
+        draw = rng.multinomial(left, room / room.sum())
+        step = np.minimum(draw, room)
+        taken += step
+        left -= int(step.sum())
+    return taken
+
+
+@dataclass
+class CommunityIndex:
+    """Array views of the geography that the generator samples from."""
+
+    ids: np.ndarray
+    street_ids: np.ndarray
+    district_ids: np.ndarray
+    names: list[str]
+    population: np.ndarray
+    grid_start: np.ndarray  # grids of community i: grid_ids[grid_start[i]:grid_start[i] + grid_count[i]]
+    grid_count: np.ndarray
+    grid_ids: np.ndarray
+    grid_compound: np.ndarray
+    old_compounds: np.ndarray  # ids of old compounds
+    old_compound_community: np.ndarray  # their communities' positions in `ids`
+    old_compound_households: np.ndarray
+    old_compound_names: list[str]
+
+
+def index_geography(geo: Geography) -> CommunityIndex:
+    """Build the array views the generator needs from the geography."""
+    communities = [r for r in geo.regions if r["level"] == "community"]
+    by_id = {r["id"]: r for r in geo.regions}
+    pos = {c["id"]: i for i, c in enumerate(communities)}
+    compound_of_grid = {g: c for c, g in geo.compound_grids}
+    grids_of: dict[int, list[int]] = {c["id"]: [] for c in communities}
+    for r in geo.regions:
+        if r["level"] == "grid":
+            grids_of[r["parent_id"]].append(r["id"])
+    counts = np.array([len(grids_of[c["id"]]) for c in communities], dtype=np.int64)
+    grid_ids = np.array([g for c in communities for g in grids_of[c["id"]]], dtype=np.int64)
+    old = [c for c in geo.compounds if c["kind"] == "old"]
+    return CommunityIndex(
+        ids=np.array([c["id"] for c in communities], dtype=np.int64),
+        street_ids=np.array([c["parent_id"] for c in communities], dtype=np.int64),
+        district_ids=np.array([by_id[c["parent_id"]]["parent_id"] for c in communities], dtype=np.int64),
+        names=[c["name_zh"] for c in communities],
+        population=np.array([c["population"] for c in communities], dtype=float),
+        grid_start=np.concatenate([[0], np.cumsum(counts)[:-1]]),
+        grid_count=counts,
+        grid_ids=grid_ids,
+        grid_compound=np.array([compound_of_grid[g] for g in grid_ids], dtype=np.int64),
+        old_compounds=np.array([c["id"] for c in old], dtype=np.int64),
+        old_compound_community=np.array([pos[c["community_id"]] for c in old], dtype=np.int64),
+        old_compound_households=np.array([c["households"] for c in old], dtype=np.int64),
+        old_compound_names=[c["name_zh"] for c in old],
+    )
+
+
+def _year_totals(spec: FlowSpec, type_key: str, year: int) -> tuple[int | None, dict[str, int]]:
+    if year == 2025:
+        return spec.count, dict(spec.totals)
+    if type_key == "hotline_case":
+        return None, dict(HOTLINE_2024)
+    factor = year_factor(spec.factor_key or type_key)
+    count = None if spec.count is None else (spec.count_2024 or round(spec.count * factor))
+    return count, {m: round(t * factor) for m, t in spec.totals.items()}
+
+
+def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
+    """How many records each (type, year) gets, filling shares up to each type's capacity."""
+    specs = flow_specs()
+    counts: dict[tuple[str, int], int] = {}
+    for year in YEARS:
+        for key, spec in specs.items():
+            if spec.count is not None:
+                counts[(key, year)] = _year_totals(spec, key, year)[0]
+    free = max(n_activities - sum(counts.values()), 0)
+    # Capacity: each record carries at least one unit of the type's first fixed measure.
+    cap = {}
+    for year in YEARS:
+        for key, spec in specs.items():
+            if spec.count is None:
+                totals = _year_totals(spec, key, year)[1]
+                cap[(key, year)] = next(iter(totals.values()))
+    weights = {k: specs[k[0]].share * (1.0 if k[1] == 2025 else year_factor(k[0])) for k in cap}
+    assigned = dict.fromkeys(cap, 0)
+    open_keys = set(cap)
+    remaining = free
+    while remaining > 0 and open_keys:
+        keys = sorted(open_keys)
+        share = allocate(remaining, np.array([weights[k] for k in keys]))
+        remaining = 0
+        for k, s in zip(keys, share, strict=True):
+            take = min(int(s), cap[k] - assigned[k])
+            assigned[k] += take
+            remaining += int(s) - take
+            if assigned[k] >= cap[k]:
+                open_keys.discard(k)
+    counts.update(assigned)
+    return counts
+
+
+@dataclass
+class ActivityBatch:
+    """Column arrays of generated activity records of one type and year."""
+
+    type_key: str
+    community_pos: np.ndarray
+    occurred_on: list[date]
+    grid_ids: np.ndarray | None
+    compound_ids: np.ndarray | None
+    titles: list[str]
+    measures: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.community_pos)
+
+
+def _dates(year: int, months: np.ndarray, rng: np.random.Generator, saturdays: bool) -> list[date]:
+    out = []
+    days_in = [calendar.monthrange(year, m)[1] for m in range(1, 13)]
+    u = rng.random(len(months))
+    for m, x in zip(months.tolist(), u.tolist(), strict=True):
+        if saturdays:
+            first = 1 + (5 - calendar.weekday(year, m, 1)) % 7
+            n_sat = (days_in[m - 1] - first) // 7 + 1
+            day = first + 7 * int(x * n_sat)
+        else:
+            day = 1 + int(x * days_in[m - 1])
+        out.append(date(year, m, day))
+    return out
+
+
+def generate_activities(
+    geo: Geography, n_activities: int = DEFAULT_ACTIVITIES, seed: int = 42
+) -> Iterator[ActivityBatch]:
+    """Yield the demo's activity records, one batch per (type, year), deterministically."""
+    idx = index_geography(geo)
+    specs = flow_specs()
+    counts = plan_record_counts(n_activities)
+    month_w = np.array(MONTH_WEIGHTS) / sum(MONTH_WEIGHTS)
+    pop_w = idx.population / idx.population.sum()
+    rng = np.random.default_rng(seed)
+    renovation_order = rng.permutation(len(idx.old_compounds))
+    renovated = 0
+    for year in YEARS:
+        for key, spec in specs.items():
+            n = counts[(key, year)]
+            type_rng = np.random.default_rng([seed, year, list(specs).index(key)])
+            months = type_rng.choice(12, size=n, p=month_w) + 1
+            months.sort()
+            type_name = ACTIVITY_TYPES_BY_KEY[key].name_zh
+            grid_ids = compound_ids = None
+            if key == "compound_renovation":
+                picks = renovation_order[renovated:renovated + n]
+                if len(picks) < n:
+                    raise ValueError("not enough old compounds for the renovations")
+                renovated += n
+                community_pos = idx.old_compound_community[picks]
+                compound_ids = idx.old_compounds[picks]
+                titles = [f"{idx.old_compound_names[p]}改造" for p in picks.tolist()]
+                measures = {"beneficiaries": idx.old_compound_households[picks]}
+            else:
+                community_pos = type_rng.choice(len(idx.ids), size=n, p=pop_w)
+                titles = [f"{idx.names[c]}{m}月{type_name}"
+                          for c, m in zip(community_pos.tolist(), months.tolist(), strict=True)]
+                measures = _measures(spec, key, year, n, type_rng)
+                if key in GRID_TYPES:
+                    offset = (type_rng.random(n) * idx.grid_count[community_pos]).astype(np.int64)
+                    at = idx.grid_start[community_pos] + offset
+                    grid_ids, compound_ids = idx.grid_ids[at], idx.grid_compound[at]
+            yield ActivityBatch(
+                type_key=key,
+                community_pos=community_pos,
+                occurred_on=_dates(year, months, type_rng, saturdays=key == "saturday_service"),
+                grid_ids=grid_ids,
+                compound_ids=compound_ids,
+                titles=titles,
+                measures=measures,
+            )
+
+
+def _measures(spec: FlowSpec, key: str, year: int, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    totals = _year_totals(spec, key, year)[1]
+    out: dict[str, np.ndarray] = {}
+    if key == "hotline_case":
+        received = partition(totals["cases_received"], n, rng)
+        resolved = received - take_away(received, totals["cases_received"] - totals["cases_resolved"], rng)
+        satisfied = resolved - take_away(resolved, totals["cases_resolved"] - totals["cases_satisfied"], rng)
+        return {"cases_received": received, "cases_resolved": resolved, "cases_satisfied": satisfied}
+    for measure, total in totals.items():
+        out[measure] = partition(total, n, rng)
+    for measure, (low, high) in spec.free.items():
+        out[measure] = rng.integers(low, high + 1, size=n)
+    return out
+
+
+@dataclass(frozen=True)
+class ReportedRow:
+    indicator_key: str
+    region_id: int
+    month: int
+    value: float
+
+
+def _months() -> list[int]:
+    return [y * 100 + m for y in YEARS for m in range(1, 13)]
+
+
+def generate_reported(geo: Geography, seed: int = 42) -> Iterator[tuple[str, list[ReportedRow]]]:
+    """Yield, per stock indicator, its monthly reported values at the level where it is counted."""
+    regions = geo.regions
+    communities = [r for r in regions if r["level"] == "community"]
+    grids_per = {c["id"]: 0 for c in communities}
+    for r in regions:
+        if r["level"] == "grid":
+            grids_per[r["parent_id"]] += 1
+    compounds_per = {c["id"]: 0 for c in communities}
+    for c in geo.compounds:
+        compounds_per[c["community_id"]] += 1
+    weights_by_spread = {
+        "population": np.array([c["population"] for c in communities], dtype=float),
+        "households": np.array([c["households"] for c in communities], dtype=float),
+        "grids": np.array([grids_per[c["id"]] for c in communities], dtype=float),
+        "compounds": np.array([compounds_per[c["id"]] for c in communities], dtype=float),
+    }
+    specs = stock_specs(
+        n_grids=sum(grids_per.values()), n_compounds=len(geo.compounds),
+        n_communities=len(communities), population=sum(c["population"] for c in communities),
+    )
+    months = _months()
+    t = np.linspace(0.0, 1.0, len(months))
+    for key, spec in specs.items():
+        comp = INDICATORS_BY_KEY[key].computation
+        assert isinstance(comp, Reported) and comp.counted_at == spec.counted_at, key
+        units = [r for r in regions if r["level"] == spec.counted_at]
+        rng = np.random.default_rng([seed, list(specs).index(key), 7])
+        rows: list[ReportedRow] = []
+        if spec.spread == "series":
+            (unit,) = units
+            steps = dict(spec.series)
+            value = None
+            for month in months:
+                value = steps.get(month, value)
+                rows.append(ReportedRow(key, unit["id"], month, float(value)))
+        elif spec.spread == "one_each":
+            # Each unit reports 1 from the month it is covered; the rest are covered from the start.
+            n_late = len(units) - spec.start
+            late = set(rng.choice(len(units), size=n_late, replace=False).tolist())
+            start_at = {i: (int(rng.integers(1, len(months))) if i in late else 0)
+                        for i in range(len(units))}
+            for i, unit in enumerate(units):
+                rows.extend(ReportedRow(key, unit["id"], month, 1.0)
+                            for j, month in enumerate(months) if j >= start_at[i])
+        else:
+            w = weights_by_spread[spec.spread]
+            final = allocate(spec.final, w)
+            start = allocate(spec.start, w * rng.uniform(0.8, 1.2, len(w)))
+            for i, unit in enumerate(units):
+                series = np.rint(start[i] + (final[i] - start[i]) * t).astype(np.int64)
+                rows.extend(ReportedRow(key, unit["id"], month, float(v))
+                            for month, v in zip(months, series.tolist(), strict=True) if v)
+        yield key, rows
+

@@ -1,0 +1,181 @@
+"""Writing the demo city into a store: regions, compounds, activities, reported values, rollups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session
+
+from data_access.catalog import add_registry_rows
+from data_access.db import StoreError, write_session
+from data_access.models import (
+    Activity,
+    AppMeta,
+    Compound,
+    CompoundGrid,
+    Region,
+    ReportedValue,
+    Rollup,
+)
+from data_access.registry import MEASURE_KEYS
+from data_access.rollups import rebuild_rollups
+from seed_data.generator import (
+    DEFAULT_ACTIVITIES,
+    MAX_ACTIVITIES,
+    generate_activities,
+    generate_reported,
+    index_geography,
+    plan_record_counts,
+)
+from seed_data.geography import Geography, build_geography
+
+Progress = Callable[[float, str], None]
+META_KEY = "demo_seed"
+GENERATOR_VERSION = 1
+CHUNK = 20_000
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    pass
+
+
+def _ancestors(regions: list[dict]) -> dict[int, dict[str, int | None]]:
+    by_id = {r["id"]: r for r in regions}
+    out: dict[int, dict[str, int | None]] = {}
+    for r in regions:  # parents come first
+        parent = out.get(r["parent_id"], {"district_id": None, "street_id": None, "community_id": None})
+        own = dict(parent)
+        if r["level"] in ("district", "street", "community"):
+            own[f"{r['level']}_id"] = r["id"]
+        out[r["id"]] = own
+        assert r["parent_id"] is None or r["parent_id"] in by_id
+    return out
+
+
+def _write_geography(session: Session, geo: Geography) -> dict[int, dict[str, int | None]]:
+    ancestors = _ancestors(geo.regions)
+    boundaries = {f["properties"]["code"]: json.dumps(f["geometry"], ensure_ascii=False)
+                  for f in geo.boundaries["features"]}
+    rows = [
+        {**{k: r[k] for k in ("id", "code", "level", "parent_id", "name_zh", "name_en", "kind",
+                              "lat", "lon", "population", "households")},
+         **ancestors[r["id"]], "boundary_geojson": boundaries.get(r["code"]) if r["level"] == "district" else None}
+        for r in geo.regions
+    ]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(Region), rows[start:start + CHUNK])
+    session.execute(insert(Compound), geo.compounds)
+    session.execute(insert(CompoundGrid), [{"compound_id": c, "grid_id": g} for c, g in geo.compound_grids])
+    return ancestors
+
+
+def _demo_meta(n_activities: int, seed: int) -> str:
+    return json.dumps({"activities": n_activities, "seed": seed, "version": GENERATOR_VERSION})
+
+
+def get_seed_meta(session: Session) -> dict | None:
+    """How the store's demo data was generated, or None if it holds none."""
+    value = session.scalar(select(AppMeta.value).where(AppMeta.key == META_KEY))
+    return json.loads(value) if value else None
+
+
+def _clear(session: Session) -> None:
+    for model in (Rollup, ReportedValue, Activity, CompoundGrid, Compound):
+        session.execute(delete(model))
+    session.execute(delete(Region).where(Region.level == "grid"))
+    for level in ("community", "street", "district", "city"):
+        session.execute(delete(Region).where(Region.level == level))
+    session.execute(delete(AppMeta).where(AppMeta.key == META_KEY))
+
+
+def seed_demo(
+    engine: Engine,
+    n_activities: int = DEFAULT_ACTIVITIES,
+    seed: int = 42,
+    progress: Progress = _quiet,
+    replace: bool = False,
+) -> bool:
+    """Fill a migrated store with the demo city; return False when it already holds exactly it.
+
+    All of it is written in one transaction: an interrupted run leaves the store as it was.
+    """
+    if not 1_000 <= n_activities <= MAX_ACTIVITIES:
+        raise StoreError(f"活动数量须在 1000 至 {MAX_ACTIVITIES} 之间 / --activities out of range")
+    wanted = json.loads(_demo_meta(n_activities, seed))
+    with write_session(engine) as session:
+        existing = get_seed_meta(session)
+        if existing == wanted:
+            progress(1.0, "demo data already present")
+            return False
+        has_regions = session.scalar(select(Region.id).limit(1)) is not None
+        if has_regions and existing is None:
+            raise StoreError("数据库已有非演示数据，拒绝写入演示数据 / the store holds non-demo data")
+        if existing is not None and not replace:
+            raise StoreError(
+                f"数据库已有另一份演示数据（{existing}），如需替换请加 --replace "
+                f"/ a different demo is present; use --replace"
+            )
+        progress(0.0, "regions")
+        add_registry_rows(session)
+        if existing is not None:
+            _clear(session)
+        geo = build_geography(seed)
+        _write_geography(session, geo)
+        idx = index_geography(geo)
+        counts = plan_record_counts(n_activities)
+        total = sum(counts.values())
+        done = 0
+        progress(0.05, "activities")
+        for batch in generate_activities(geo, n_activities, seed):
+            _write_activities(session, batch, idx)
+            done += len(batch)
+            progress(0.05 + 0.7 * done / total, f"activities {done:,}/{total:,}")
+        progress(0.75, "reported values")
+        ancestors = _ancestors(geo.regions)
+        for _key, rows in generate_reported(geo, seed):
+            _write_reported(session, rows, ancestors)
+        progress(0.9, "rollups")
+        rebuild_rollups(session)
+        session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed)))
+        progress(1.0, "done")
+    return True
+
+
+def _write_activities(session: Session, batch, idx) -> None:
+    n = len(batch)
+    community = idx.ids[batch.community_pos].tolist()
+    street = idx.street_ids[batch.community_pos].tolist()
+    district = idx.district_ids[batch.community_pos].tolist()
+    grid = batch.grid_ids.tolist() if batch.grid_ids is not None else [None] * n
+    compound = batch.compound_ids.tolist() if batch.compound_ids is not None else [None] * n
+    measures = {m: (batch.measures[m].tolist() if m in batch.measures else [None] * n) for m in MEASURE_KEYS}
+    rows = []
+    for i in range(n):
+        created = datetime.combine(batch.occurred_on[i], time(18, 0)) + timedelta(days=1)
+        row = {
+            "type_key": batch.type_key, "community_id": community[i], "street_id": street[i],
+            "district_id": district[i], "grid_id": grid[i], "compound_id": compound[i],
+            "occurred_on": batch.occurred_on[i], "title": batch.titles[i], "status": "done",
+            "source": "demo", "created_at": created, "version": 1,
+        }
+        for m in MEASURE_KEYS:
+            row[m] = measures[m][i]
+        rows.append(row)
+        if len(rows) == CHUNK:
+            session.execute(insert(Activity), rows)
+            rows = []
+    if rows:
+        session.execute(insert(Activity), rows)
+
+
+def _write_reported(session: Session, rows, ancestors: dict[int, dict[str, int | None]]) -> None:
+    payload = [
+        {"indicator_key": r.indicator_key, "region_id": r.region_id, "month": r.month,
+         "value": r.value, **ancestors[r.region_id]}
+        for r in rows
+    ]
+    for start in range(0, len(payload), CHUNK):
+        session.execute(insert(ReportedValue), payload[start:start + CHUNK])
