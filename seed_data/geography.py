@@ -78,7 +78,7 @@ _SECOND_CHARS = (
     ("光", "guang"), ("春", "chun"), ("荣", "rong"), ("福", "fu"), ("祥", "xiang"),
     ("瑞", "rui"), ("顺", "shun"), ("新", "xin"), ("桥", "qiao"), ("城", "cheng"),
     ("湾", "wan"), ("亭", "ting"), ("岭", "ling"), ("松", "song"), ("源", "yuan"),
-    ("昌", "chang"), ("台", "tai"), ("堡", "bu"), ("街", "jie"), ("庄", "zhuang"),
+    ("昌", "chang"), ("台", "tai"), ("街", "jie"), ("庄", "zhuang"),
 )  # fmt: skip
 _COMPOUND_SUFFIXES = {
     "old": (("小区", "Xiaoqu"), ("新村", "Xincun"), ("里", "Li"), ("家园", "Jiayuan")),

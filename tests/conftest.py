@@ -1,0 +1,51 @@
+"""Shared fixtures: a demo store on a real SQLite file and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from data_access.store import open_store
+from seed_data.loader import seed_demo
+from tests.fixtures_pg import pg_server  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file holding the default demo city."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'happy.db'}"
+    engine = open_store(url)
+    seed_demo(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server) -> str:  # noqa: F811
+    """A PostgreSQL database holding the default demo city."""
+    url = pg_server.create_database("happy_demo")
+    engine = open_store(url)
+    seed_demo(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "pg"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The demo store on each backend in turn."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[str]:
+    """Point the app at the SQLite demo store; clear Streamlit caches afterwards."""
+    monkeypatch.setenv("HAPPY_DB_URL", sqlite_url)
+    monkeypatch.chdir(ROOT)
+    yield sqlite_url
+    st.cache_data.clear()
+    st.cache_resource.clear()

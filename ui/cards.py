@@ -1,0 +1,71 @@
+"""Indicator cards: metrics against the article's figures, grouped by pillar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access.periods import Period
+from data_access.regions import RegionInfo
+from data_access.registry import PILLARS, Indicator, indicators_of, policy_figures
+from ui import format as fmt
+from ui.i18n import current_language, pick, t
+
+
+def _delta(ind: Indicator, value: float | None, before: float | None) -> str | None:
+    if value is None or before is None:
+        return None
+    if ind.kind == "rate":
+        return f"{value - before:+.2f} pp"
+    if before == 0:
+        return None
+    return f"{(value - before) / abs(before):+.1%}"
+
+
+def metric(ind: Indicator, value: float | None, before: float | None) -> None:
+    """One indicator as a metric with its change and the article's figure."""
+    with st.container(border=True):
+        st.metric(
+            pick(ind.name_zh, ind.name_en),
+            fmt.indicator_value(ind, value),
+            delta=_delta(ind, value, before),
+            delta_color="normal" if ind.higher_is_better else "inverse",
+            help=ind.quote_zh,
+        )
+        article = fmt.article_value(ind)
+        if article:
+            st.caption(t("overview.article", value=article))
+
+
+def overview(
+    region: RegionInfo,
+    period: Period,
+    values: dict[str, float | None],
+    last_year: dict[str, float | None],
+) -> None:
+    """The overview: one section per pillar with its headline indicators."""
+    st.title(t("app.title"))
+    st.subheader(t("overview.heading", region=region.name(current_language()), period=fmt.period_label(period)))
+    st.caption(t("overview.caption") + " " + t("overview.vs_last_year") + "。")
+    for pillar in PILLARS:
+        st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
+        indicators = indicators_of(pillar.key)
+        headline = [i for i in indicators if i.headline]
+        for col, ind in zip(st.columns(4), headline, strict=False):
+            with col:
+                metric(ind, values.get(ind.key), last_year.get(ind.key))
+        with st.expander(t("overview.more_pillar")):
+            st.dataframe(
+                [
+                    {
+                        t("overview.indicator"): pick(i.name_zh, i.name_en),
+                        t("overview.value"): fmt.indicator_value(i, values.get(i.key)),
+                        t("overview.article", value="").rstrip("：: "): fmt.article_value(i) or "—",
+                    }
+                    for i in indicators
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+    st.markdown(f"#### {t('overview.programme')}")
+    st.caption(" · ".join(f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
+                          for f in policy_figures()))

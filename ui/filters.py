@@ -1,0 +1,94 @@
+"""Filters shared by all pages, kept in the URL query string so that a copied link reopens the
+same view. Each filter's value lives in session state under its name; the widget has its own key
+(widgets' state is dropped when a page without them runs) and the URL is rewritten every run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from data_access import cached
+from data_access.periods import Period, PeriodError, parse_period
+from ui.format import period_label
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+DEFAULT_PERIOD = "2025"
+
+
+def _from_url(name: str, options: Sequence[str], default: str, label: str) -> None:
+    """On a session's first run, take the filter's value from the URL (a bad one: default + notice)."""
+    if name in st.session_state:
+        return
+    value = st.query_params.get(name)
+    if value is None or value in options:
+        st.session_state[name] = value if value is not None else default
+    else:
+        st.session_state[name] = default
+        st.toast(t("filter.bad_value", name=label, value=value[:40]), icon="⚠️")
+
+
+def _synced_select(
+    name: str,
+    label: str,
+    options: Sequence[str],
+    default: str,
+    format_func: Callable[[str], str],
+    container,
+    widget: str = "selectbox",
+) -> str:
+    _from_url(name, options, default, label)
+    if st.session_state[name] not in options:
+        st.session_state[name] = default
+    widget_key = f"_w_{name}"
+    st.session_state[widget_key] = st.session_state[name]
+
+    def on_change() -> None:
+        st.session_state[name] = st.session_state[widget_key]
+
+    if widget == "segmented":
+        container.segmented_control(label, options, key=widget_key, format_func=format_func,
+                                    on_change=on_change, selection_mode="single")
+    else:
+        container.selectbox(label, options, key=widget_key, format_func=format_func,
+                            on_change=on_change)
+    value = st.session_state[name]
+    st.query_params[name] = value
+    return value
+
+
+def language_switch() -> str:
+    """The language switch (sidebar); returns the active language."""
+    _from_url("lang", LANGUAGES, DEFAULT_LANGUAGE, "lang")
+    return _synced_select("lang", t("lang.label"), LANGUAGES, DEFAULT_LANGUAGE,
+                          lambda code: t(f"lang.{code}"), st.sidebar, widget="segmented")
+
+
+def period_options(url: str) -> list[str]:
+    """The selectable periods: the years, quarters and months that have data, newest first."""
+    months = cached.data_months(url)
+    if months is None:
+        return [DEFAULT_PERIOD]
+    first, last = months
+    options: list[str] = []
+    for year in range(last // 100, first // 100 - 1, -1):
+        options.append(str(year))
+    for year in range(last // 100, first // 100 - 1, -1):
+        options.extend(f"{year}Q{q}" for q in range(4, 0, -1) if first <= year * 100 + 3 * q <= last + 2)
+    for year in range(last // 100, first // 100 - 1, -1):
+        options.extend(f"{year}-{m:02d}" for m in range(12, 0, -1) if first <= year * 100 + m <= last)
+    return options
+
+
+def period_filter(url: str) -> Period:
+    """The period selector (sidebar); returns the chosen period."""
+    options = period_options(url)
+    default = DEFAULT_PERIOD if DEFAULT_PERIOD in options else options[0]
+
+    def label(value: str) -> str:
+        try:
+            return period_label(parse_period(value))
+        except PeriodError:
+            return value
+
+    return parse_period(_synced_select("period", t("filter.period"), options, default, label, st.sidebar))

@@ -1,0 +1,65 @@
+"""Numbers, units and periods formatted for the active locale (Babel)."""
+
+from __future__ import annotations
+
+from babel.dates import format_date
+from babel.numbers import format_compact_decimal, format_decimal
+
+from data_access.periods import Period
+from data_access.registry import Indicator
+from ui.i18n import current_language, locale, t
+
+
+def number(value: float, digits: int = 0) -> str:
+    """A number in full, grouped for the locale (48,500)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale())
+
+
+def compact(value: float) -> str:
+    """A large number in the locale's short form (4.8万 / 48.5K); small ones in full."""
+    if abs(value) < 10_000:
+        return number(value, 0 if float(value).is_integer() else 1)
+    return format_compact_decimal(value, format_type="short", locale=locale(), fraction_digits=1)
+
+
+def with_unit(text: str, ind: Indicator) -> str:
+    """Attach the indicator's unit in the active language."""
+    unit = ind.unit_zh if current_language() == "zh" else ind.unit_en
+    if not unit:
+        return text
+    if unit == "%":
+        return f"{text}%"
+    return f"{text}{unit}" if current_language() == "zh" else f"{text} {unit}"
+
+
+def indicator_value(ind: Indicator, value: float | None) -> str:
+    """An indicator's value as shown on a card: rates to two decimals, counts compact."""
+    if value is None:
+        return t("overview.no_value")
+    if ind.kind in ("rate",):
+        return with_unit(number(value, 2), ind)
+    if ind.kind in ("ratio",):
+        return with_unit(number(value, 1), ind)
+    return with_unit(compact(value), ind)
+
+
+def article_value(ind: Indicator) -> str | None:
+    """The article's figure with its qualifier (2.9万余件 / 29K+ cases), or None."""
+    if ind.article_value is None:
+        return None
+    shown = number(ind.article_value, 2) if ind.kind == "rate" else compact(ind.article_value)
+    qualified = t(f"qualifier.{ind.article_qualifier}", value=shown)
+    return with_unit(qualified, ind)
+
+
+def period_label(period: Period) -> str:
+    """A period in words (2025年第1季度 / Q1 2025)."""
+    if period.kind == "year":
+        return t("filter.period.year", year=period.year)
+    if period.kind == "quarter":
+        return t("filter.period.quarter", year=period.year, q=(period.first_month - 1) // 3 + 1)
+    from datetime import date
+
+    month_name = format_date(date(period.year, period.first_month, 1), "MMMM", locale=locale())
+    return t("filter.period.month", year=period.year, month=period.first_month, month_name=month_name)
