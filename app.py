@@ -12,8 +12,13 @@ st.session_state["store_url"] = ensure_store()
 
 pages = {
     t("nav.views"): [
-        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:",
-                url_path="overview", default=True),
+        st.Page(
+            "app_pages/overview.py",
+            title=t("page.overview"),
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
     ],
 }
 st.navigation(pages).run()

@@ -16,10 +16,14 @@ from data_access.store import open_store
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data_access", description="幸福社区看板 operators' tools")
+    parser = argparse.ArgumentParser(
+        prog="python -m data_access", description="幸福社区看板 operators' tools"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
-    migrate.add_argument("--db", help="database URL (default: HAPPY_DB_URL, secrets.toml, or data/happy.db)")
+    migrate.add_argument(
+        "--db", help="database URL (default: HAPPY_DB_URL, secrets.toml, or data/happy.db)"
+    )
     ind = sub.add_parser("indicators", help="print every indicator's value for a region and period")
     ind.add_argument("--db")
     ind.add_argument("--level", required=True, choices=["city", "district", "street", "community"])
@@ -42,18 +46,26 @@ def _indicators(args: argparse.Namespace) -> int:
         if region is None:
             raise StoreError(f"找不到地区 {args.region or '(city)'} / no such region")
         if region.level != args.level:
-            raise StoreError(f"地区 {region.code} 属于 {region.level} 级，不是 {args.level} / level mismatch")
+            raise StoreError(
+                f"地区 {region.code} 属于 {region.level} 级，不是 {args.level} / level mismatch"
+            )
         values = get_indicator_values(session, region, period)
     if args.format == "json":
-        payload = {"region": region.code, "level": region.level, "period": str(period),
-                   "indicators": values}
+        payload = {
+            "region": region.code,
+            "level": region.level,
+            "period": str(period),
+            "indicators": values,
+        }
         json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         writer = csv.writer(sys.stdout)
         writer.writerow(["key", "pillar", "value", "unit", "name_zh", "name_en"])
         for ind in INDICATORS:
-            writer.writerow([ind.key, ind.pillar, values[ind.key], ind.unit_zh, ind.name_zh, ind.name_en])
+            writer.writerow(
+                [ind.key, ind.pillar, values[ind.key], ind.unit_zh, ind.name_zh, ind.name_en]
+            )
     return 0
 
 

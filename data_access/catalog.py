@@ -30,7 +30,10 @@ def add_registry_rows(session: Session) -> None:
         row.pillar_key, row.name_zh, row.name_en = ind.pillar, ind.name_zh, ind.name_en
         row.unit_zh, row.unit_en, row.kind = ind.unit_zh, ind.unit_en, ind.kind
         row.higher_is_better, row.computation, row.sort_order = (
-            ind.higher_is_better, _describe(ind), order)
+            ind.higher_is_better,
+            _describe(ind),
+            order,
+        )
         session.add(row)
     types = {t.key: t for t in session.scalars(select(ActivityTypeRow))}
     for order, at in enumerate(ACTIVITY_TYPES):

@@ -43,7 +43,9 @@ def get_activity_totals(
 
 def get_stock_month(session: Session, period: Period) -> int | None:
     """The month whose reported stocks stand for the period: its last month with any report."""
-    return session.scalar(select(func.max(ReportedValue.month)).where(ReportedValue.month <= period.end))
+    return session.scalar(
+        select(func.max(ReportedValue.month)).where(ReportedValue.month <= period.end)
+    )
 
 
 def get_reported_stocks(
@@ -103,6 +105,8 @@ def get_indicator_values(
         if isinstance(comp, PerPopulation):
             base = values.get(comp.indicator)
             values[ind.key] = (
-                base * comp.per / region.population if base is not None and region.population else None
+                base * comp.per / region.population
+                if base is not None and region.population
+                else None
             )
     return values

@@ -35,7 +35,9 @@ class Period:
 
     def months(self) -> list[int]:
         """Every month of the period as yyyymm."""
-        return [self.year * 100 + m for m in range(self.first_month, self.first_month + self.n_months)]
+        return [
+            self.year * 100 + m for m in range(self.first_month, self.first_month + self.n_months)
+        ]
 
     def shift(self, n: int) -> Period:
         """The period n steps of its own length later (negative: earlier)."""

@@ -31,8 +31,16 @@ class RegionInfo:
 
 def _select_info() -> Select:
     return select(
-        Region.id, Region.code, Region.level, Region.parent_id, Region.name_zh, Region.name_en,
-        Region.lat, Region.lon, Region.population, Region.households,
+        Region.id,
+        Region.code,
+        Region.level,
+        Region.parent_id,
+        Region.name_zh,
+        Region.name_en,
+        Region.lat,
+        Region.lon,
+        Region.population,
+        Region.households,
     )
 
 
@@ -56,7 +64,9 @@ def get_region_by_id(session: Session, region_id: int) -> RegionInfo | None:
 
 def list_children(session: Session, region_id: int) -> list[RegionInfo]:
     """The direct children of a region, by code."""
-    rows = session.execute(_select_info().where(Region.parent_id == region_id).order_by(Region.code))
+    rows = session.execute(
+        _select_info().where(Region.parent_id == region_id).order_by(Region.code)
+    )
     return [RegionInfo(*r) for r in rows]
 
 

@@ -8,7 +8,7 @@ article reports; the others carry their own names here.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -66,51 +66,141 @@ class ActivityType:
     name_zh: str
     name_en: str
     measures: tuple[str, ...]
-    # Per-record upper bounds used by validation (a single record beyond them is almost surely a typo).
-    max_per_record: dict[str, float] = field(default_factory=dict)
 
 
 ACTIVITY_TYPES: tuple[ActivityType, ...] = (
-    ActivityType("joint_meeting", "organization", "党建联席会议", "Party-building joint meeting",
-                 ("participants",)),
-    ActivityType("worker_training", "organization", "社区工作者培训", "Community-worker training",
-                 ("participants", "hours")),
-    ActivityType("household_visit", "governance", "入户走访", "Household visits",
-                 ("participants", "beneficiaries")),
-    ActivityType("mediation", "governance", "人民调解", "People's mediation",
-                 ("participants", "cases_resolved")),
-    ActivityType("hotline_case", "governance", "12345热线诉求办理", "12345 hotline requests",
-                 ("cases_received", "cases_resolved", "cases_satisfied")),
-    ActivityType("leader_hotline_day", "governance", "领导干部政务热线接听日",
-                 "Leaders' hotline-answering day", ("participants", "cases_resolved")),
-    ActivityType("compound_renovation", "service", "老旧小区改造", "Old-compound renovation",
-                 ("beneficiaries",)),
-    ActivityType("employment_assistance", "service", "就业帮扶", "Employment assistance",
-                 ("beneficiaries",)),
-    ActivityType("education_class", "service", "幸福教育课堂", "Happy-education classes",
-                 ("sessions", "beneficiaries")),
-    ActivityType("home_elderly_care", "service", "居家养老服务", "Home elderly care",
-                 ("beneficiaries", "hours")),
-    ActivityType("canteen_service", "service", "长者食堂助餐", "Elders' canteen meals",
-                 ("beneficiaries",)),
-    ActivityType("party_member_service", "neighborliness", "在职党员进社区", "Party members serving communities",
-                 ("participants", "cases_resolved")),
-    ActivityType("commando_action", "neighborliness", "党员突击队行动", "Party-member commando action",
-                 ("participants", "cases_resolved")),
-    ActivityType("ease_worries", "neighborliness", "解民忧行动", "Ease-worries campaign",
-                 ("participants", "cases_resolved")),
-    ActivityType("hot_issue", "neighborliness", "高频高热问题攻坚", "Hot-issue resolution",
-                 ("participants", "beneficiaries")),
-    ActivityType("neighbour_consultation", "neighborliness", "两邻恳谈会", "Neighbour consultation",
-                 ("participants",)),
-    ActivityType("culture_event", "neighborliness", "两邻文化活动", "Neighbourhood culture event",
-                 ("participants",)),
-    ActivityType("dedication_day", "neighborliness", "共产党员社区奉献日", "Party members' dedication day",
-                 ("participants", "hours")),
-    ActivityType("saturday_service", "safety", "“三零”工作室周六不打烊", "“Three-zero” Saturday service",
-                 ("participants", "cases_resolved")),
-    ActivityType("safety_patrol", "safety", "平安守望巡查", "Safety-watch patrol",
-                 ("participants", "cases_resolved")),
+    ActivityType(
+        "joint_meeting",
+        "organization",
+        "党建联席会议",
+        "Party-building joint meeting",
+        ("participants",),
+    ),
+    ActivityType(
+        "worker_training",
+        "organization",
+        "社区工作者培训",
+        "Community-worker training",
+        ("participants", "hours"),
+    ),
+    ActivityType(
+        "household_visit",
+        "governance",
+        "入户走访",
+        "Household visits",
+        ("participants", "beneficiaries"),
+    ),
+    ActivityType(
+        "mediation",
+        "governance",
+        "人民调解",
+        "People's mediation",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "hotline_case",
+        "governance",
+        "12345热线诉求办理",
+        "12345 hotline requests",
+        ("cases_received", "cases_resolved", "cases_satisfied"),
+    ),
+    ActivityType(
+        "leader_hotline_day",
+        "governance",
+        "领导干部政务热线接听日",
+        "Leaders' hotline-answering day",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "compound_renovation",
+        "service",
+        "老旧小区改造",
+        "Old-compound renovation",
+        ("beneficiaries",),
+    ),
+    ActivityType(
+        "employment_assistance", "service", "就业帮扶", "Employment assistance", ("beneficiaries",)
+    ),
+    ActivityType(
+        "education_class",
+        "service",
+        "幸福教育课堂",
+        "Happy-education classes",
+        ("sessions", "beneficiaries"),
+    ),
+    ActivityType(
+        "home_elderly_care",
+        "service",
+        "居家养老服务",
+        "Home elderly care",
+        ("beneficiaries", "hours"),
+    ),
+    ActivityType(
+        "canteen_service", "service", "长者食堂助餐", "Elders' canteen meals", ("beneficiaries",)
+    ),
+    ActivityType(
+        "party_member_service",
+        "neighborliness",
+        "在职党员进社区",
+        "Party members serving communities",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "commando_action",
+        "neighborliness",
+        "党员突击队行动",
+        "Party-member commando action",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "ease_worries",
+        "neighborliness",
+        "解民忧行动",
+        "Ease-worries campaign",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "hot_issue",
+        "neighborliness",
+        "高频高热问题攻坚",
+        "Hot-issue resolution",
+        ("participants", "beneficiaries"),
+    ),
+    ActivityType(
+        "neighbour_consultation",
+        "neighborliness",
+        "两邻恳谈会",
+        "Neighbour consultation",
+        ("participants",),
+    ),
+    ActivityType(
+        "culture_event",
+        "neighborliness",
+        "两邻文化活动",
+        "Neighbourhood culture event",
+        ("participants",),
+    ),
+    ActivityType(
+        "dedication_day",
+        "neighborliness",
+        "共产党员社区奉献日",
+        "Party members' dedication day",
+        ("participants", "hours"),
+    ),
+    ActivityType(
+        "saturday_service",
+        "safety",
+        "“三零”工作室周六不打烊",
+        "“Three-zero” Saturday service",
+        ("participants", "cases_resolved"),
+    ),
+    ActivityType(
+        "safety_patrol",
+        "safety",
+        "平安守望巡查",
+        "Safety-watch patrol",
+        ("participants", "cases_resolved"),
+    ),
 )
 ACTIVITY_TYPE_KEYS = tuple(a.key for a in ACTIVITY_TYPES)
 
@@ -185,9 +275,23 @@ class Indicator:
 
 
 UNITS_EN = {
-    "个": "", "条": "items", "项": "items", "名": "people", "人": "people", "人次": "person-times",
-    "件": "cases", "栋": "buildings", "场": "events", "户": "households", "节": "classes",
-    "小时": "hours", "支": "teams", "类": "categories", "年": "years", "%": "%", "次": "times",
+    "个": "",
+    "条": "items",
+    "项": "items",
+    "名": "people",
+    "人": "people",
+    "人次": "person-times",
+    "件": "cases",
+    "栋": "buildings",
+    "场": "events",
+    "户": "households",
+    "节": "classes",
+    "小时": "hours",
+    "支": "teams",
+    "类": "categories",
+    "年": "years",
+    "%": "%",
+    "次": "times",
 }
 
 
@@ -210,83 +314,163 @@ _SPECS: tuple[_Spec, ...] = (
     _Spec("compound_party_orgs", Reported(), headline=True, weight=2),
     _Spec("community_service_items", Reported("city")),
     _Spec("community_workers_recruited", Reported(), weight=1),
-    _Spec("community_workers_per_10k", PerPopulation("community_workers_recruited"), headline=True,
-          weight=2),
-    _Spec("joint_meetings_held", ActivityCount("joint_meeting"), pillar="organization", kind="flow",
-          name_zh="召开党建联席会议", name_en="Party-building joint meetings held", unit_zh="次"),
-    _Spec("worker_training_hours", ActivitySum("worker_training", "hours"), pillar="organization",
-          kind="flow", name_zh="社区工作者培训时长", name_en="Community-worker training hours",
-          unit_zh="小时"),
+    _Spec(
+        "community_workers_per_10k",
+        PerPopulation("community_workers_recruited"),
+        headline=True,
+        weight=2,
+    ),
+    _Spec(
+        "joint_meetings_held",
+        ActivityCount("joint_meeting"),
+        pillar="organization",
+        kind="flow",
+        name_zh="召开党建联席会议",
+        name_en="Party-building joint meetings held",
+        unit_zh="次",
+    ),
+    _Spec(
+        "worker_training_hours",
+        ActivitySum("worker_training", "hours"),
+        pillar="organization",
+        kind="flow",
+        name_zh="社区工作者培训时长",
+        name_en="Community-worker training hours",
+        unit_zh="小时",
+    ),
     # 治理有效
     _Spec("grids", Reported(), headline=True),
     _Spec("grid_workers_fulltime", Reported(), weight=1.5),
     _Spec("grid_workers_dedicated", Reported()),
     _Spec("visiting_community_workers", Reported()),
-    _Spec("households_visited", ActivitySum("household_visit", "beneficiaries"), pillar="governance",
-          kind="flow", name_zh="入户走访户次", name_en="Household visits made", unit_zh="人次"),
+    _Spec(
+        "households_visited",
+        ActivitySum("household_visit", "beneficiaries"),
+        pillar="governance",
+        kind="flow",
+        name_zh="入户走访户次",
+        name_en="Household visits made",
+        unit_zh="人次",
+    ),
     _Spec("disputes_mediated", ActivitySum("mediation", "cases_resolved"), headline=True, weight=2),
     _Spec("gis_communities", Reported()),
     _Spec("gis_buildings", Reported()),
     _Spec("gis_resident_records", Reported()),
     _Spec("leader_hotline_days", ActivityCount("leader_hotline_day")),
     _Spec("leader_hotline_issues_solved", ActivitySum("leader_hotline_day", "cases_resolved")),
-    _Spec("hotline_requests_resolved", ActivitySum("hotline_case", "cases_resolved"), headline=True),
-    _Spec("hotline_completion_rate", Rate("hotline_case", "cases_resolved", "cases_received"),
-          weight=2),
-    _Spec("hotline_satisfaction_rate", Rate("hotline_case", "cases_satisfied", "cases_resolved"),
-          headline=True, weight=2),
+    _Spec(
+        "hotline_requests_resolved", ActivitySum("hotline_case", "cases_resolved"), headline=True
+    ),
+    _Spec(
+        "hotline_completion_rate",
+        Rate("hotline_case", "cases_resolved", "cases_received"),
+        weight=2,
+    ),
+    _Spec(
+        "hotline_satisfaction_rate",
+        Rate("hotline_case", "cases_satisfied", "cases_resolved"),
+        headline=True,
+        weight=2,
+    ),
     # 服务有质
     _Spec("old_compounds_renovated", ActivityCount("compound_renovation"), headline=True, weight=2),
     _Spec("service_center_coverage", Reported()),
-    _Spec("employment_assisted", ActivitySum("employment_assistance", "beneficiaries"),
-          headline=True, weight=1.5),
+    _Spec(
+        "employment_assisted",
+        ActivitySum("employment_assistance", "beneficiaries"),
+        headline=True,
+        weight=1.5,
+    ),
     _Spec("zero_employment_households", Reported()),
     _Spec("education_classes", ActivitySum("education_class", "sessions")),
-    _Spec("education_beneficiaries", ActivitySum("education_class", "beneficiaries"), headline=True),
+    _Spec(
+        "education_beneficiaries", ActivitySum("education_class", "beneficiaries"), headline=True
+    ),
     _Spec("elderly_friendly_model_communities", Reported()),
-    _Spec("home_elderly_care_visits", ActivitySum("home_elderly_care", "beneficiaries"), weight=1.5),
+    _Spec(
+        "home_elderly_care_visits", ActivitySum("home_elderly_care", "beneficiaries"), weight=1.5
+    ),
     _Spec("home_elderly_care_hours", ActivitySum("home_elderly_care", "hours")),
     _Spec("elderly_canteens", Reported()),
-    _Spec("elderly_canteen_monthly_visits", MonthlyAverage("canteen_service", "beneficiaries"),
-          headline=True),
+    _Spec(
+        "elderly_canteen_monthly_visits",
+        MonthlyAverage("canteen_service", "beneficiaries"),
+        headline=True,
+    ),
     _Spec("property_party_orgs", Reported()),
     _Spec("red_property_sites", Reported()),
     # 邻里有爱
     _Spec("party_members_in_communities", Reported(), headline=True, weight=2),
     _Spec("party_member_paired_communities", Reported()),
-    _Spec("party_member_problems_solved", ActivitySum("party_member_service", "cases_resolved"),
-          weight=1.5),
+    _Spec(
+        "party_member_problems_solved",
+        ActivitySum("party_member_service", "cases_resolved"),
+        weight=1.5,
+    ),
     _Spec("pioneer_posts", Reported()),
     _Spec("commando_teams", Reported()),
-    _Spec("commando_difficulties_solved", ActivitySum("commando_action", "cases_resolved"),
-          headline=True),
-    _Spec("concerns_solved", ActivitySum("ease_worries", "cases_resolved"), headline=True,
-          weight=1.5),
+    _Spec(
+        "commando_difficulties_solved",
+        ActivitySum("commando_action", "cases_resolved"),
+        headline=True,
+    ),
+    _Spec(
+        "concerns_solved", ActivitySum("ease_worries", "cases_resolved"), headline=True, weight=1.5
+    ),
     _Spec("concern_projects", Reported("city")),
     _Spec("hot_issues_solved", ActivityCount("hot_issue")),
-    _Spec("consultations_held", ActivityCount("neighbour_consultation"), pillar="neighborliness",
-          kind="flow", name_zh="两邻恳谈会", name_en="Neighbour consultations held", unit_zh="次"),
-    _Spec("culture_event_participants", ActivitySum("culture_event", "participants"),
-          pillar="neighborliness", kind="flow", name_zh="两邻文化活动参与人次",
-          name_en="Neighbourhood culture event participants", unit_zh="人次"),
-    _Spec("dedication_volunteer_hours", ActivitySum("dedication_day", "hours"),
-          pillar="neighborliness", kind="flow", name_zh="奉献日志愿服务时长",
-          name_en="Dedication-day volunteer hours", unit_zh="小时"),
+    _Spec(
+        "consultations_held",
+        ActivityCount("neighbour_consultation"),
+        pillar="neighborliness",
+        kind="flow",
+        name_zh="两邻恳谈会",
+        name_en="Neighbour consultations held",
+        unit_zh="次",
+    ),
+    _Spec(
+        "culture_event_participants",
+        ActivitySum("culture_event", "participants"),
+        pillar="neighborliness",
+        kind="flow",
+        name_zh="两邻文化活动参与人次",
+        name_en="Neighbourhood culture event participants",
+        unit_zh="人次",
+    ),
+    _Spec(
+        "dedication_volunteer_hours",
+        ActivitySum("dedication_day", "hours"),
+        pillar="neighborliness",
+        kind="flow",
+        name_zh="奉献日志愿服务时长",
+        name_en="Dedication-day volunteer hours",
+        unit_zh="小时",
+    ),
     # 平安有序
     _Spec("governance_centers_city", Reported("city")),
     _Spec("governance_centers_district", Reported("district")),
     _Spec("governance_centers_street", Reported("street"), headline=True),
     _Spec("three_zero_deployments", ActivitySum("saturday_service", "participants"), headline=True),
-    _Spec("three_zero_disputes_resolved", ActivitySum("saturday_service", "cases_resolved"),
-          headline=True, weight=2),
+    _Spec(
+        "three_zero_disputes_resolved",
+        ActivitySum("saturday_service", "cases_resolved"),
+        headline=True,
+        weight=2,
+    ),
     _Spec("safety_watchers", Reported(), headline=True, weight=1.5),
     _Spec("watched_compounds", Reported()),
     _Spec("veteran_cadre_watchers", Reported()),
     _Spec("task_forces", Reported()),
     _Spec("task_force_members", Reported()),
-    _Spec("patrol_hazards_resolved", ActivitySum("safety_patrol", "cases_resolved"), pillar="safety",
-          kind="flow", name_zh="巡查发现并消除隐患", name_en="Hazards found and removed on patrol",
-          unit_zh="件"),
+    _Spec(
+        "patrol_hazards_resolved",
+        ActivitySum("safety_patrol", "cases_resolved"),
+        pillar="safety",
+        kind="flow",
+        name_zh="巡查发现并消除隐患",
+        name_en="Hazards found and removed on patrol",
+        unit_zh="件",
+    ),
 )
 
 
@@ -311,9 +495,15 @@ def load_figures() -> dict[str, Figure]:
     with FIGURES_CSV.open(encoding="utf-8", newline="") as f:
         return {
             row["key"]: Figure(
-                key=row["key"], pillar=row["pillar"], name_zh=row["name_zh"],
-                name_en=row["name_en"], value=float(row["value"]), unit=row["unit"],
-                qualifier=row["qualifier"], kind=row["kind"], quote_zh=row["quote_zh"],
+                key=row["key"],
+                pillar=row["pillar"],
+                name_zh=row["name_zh"],
+                name_en=row["name_en"],
+                value=float(row["value"]),
+                unit=row["unit"],
+                qualifier=row["qualifier"],
+                kind=row["kind"],
+                quote_zh=row["quote_zh"],
             )
             for row in csv.DictReader(f)
         }
@@ -325,15 +515,31 @@ def _build_indicator(spec: _Spec, figures: dict[str, Figure]) -> Indicator:
         if not (spec.pillar and spec.kind and spec.name_zh and spec.name_en and spec.unit_zh):
             raise ValueError(f"indicator {spec.key} is not in figures.csv and lacks its own names")
         return Indicator(
-            key=spec.key, pillar=spec.pillar, kind=spec.kind, computation=spec.computation,
-            name_zh=spec.name_zh, name_en=spec.name_en, unit_zh=spec.unit_zh,
-            unit_en=UNITS_EN[spec.unit_zh], headline=spec.headline, weight=spec.weight,
+            key=spec.key,
+            pillar=spec.pillar,
+            kind=spec.kind,
+            computation=spec.computation,
+            name_zh=spec.name_zh,
+            name_en=spec.name_en,
+            unit_zh=spec.unit_zh,
+            unit_en=UNITS_EN[spec.unit_zh],
+            headline=spec.headline,
+            weight=spec.weight,
         )
     return Indicator(
-        key=spec.key, pillar=fig.pillar, kind=fig.kind, computation=spec.computation,
-        name_zh=fig.name_zh, name_en=fig.name_en, unit_zh=fig.unit, unit_en=UNITS_EN[fig.unit],
-        higher_is_better=fig.kind != "stock_lower_better", headline=spec.headline,
-        weight=spec.weight, article_value=fig.value, article_qualifier=fig.qualifier,
+        key=spec.key,
+        pillar=fig.pillar,
+        kind=fig.kind,
+        computation=spec.computation,
+        name_zh=fig.name_zh,
+        name_en=fig.name_en,
+        unit_zh=fig.unit,
+        unit_en=UNITS_EN[fig.unit],
+        higher_is_better=fig.kind != "stock_lower_better",
+        headline=spec.headline,
+        weight=spec.weight,
+        article_value=fig.value,
+        article_qualifier=fig.qualifier,
         quote_zh=fig.quote_zh,
     )
 
@@ -359,9 +565,7 @@ def baseline_figures() -> dict[str, Figure]:
     """Baseline rows of the figures table, keyed by the indicator whose earlier value they are."""
     figures = load_figures()
     return {
-        key.removesuffix("_before"): fig
-        for key, fig in figures.items()
-        if fig.kind == "baseline"
+        key.removesuffix("_before"): fig for key, fig in figures.items() if fig.kind == "baseline"
     }
 
 

@@ -8,20 +8,31 @@ from sqlalchemy.orm import Session
 from data_access.models import Activity, Rollup
 from data_access.registry import MEASURE_KEYS
 
-_MONTH = cast(extract("year", Activity.occurred_on) * 100 + extract("month", Activity.occurred_on), Integer)
+_MONTH = cast(
+    extract("year", Activity.occurred_on) * 100 + extract("month", Activity.occurred_on), Integer
+)
 
 
 def select_rollups_from_activities():
     """A SELECT computing the rollups from the live (not deleted) activities."""
     return (
         select(
-            Activity.community_id, _MONTH.label("month"), Activity.type_key, Activity.street_id,
-            Activity.district_id, func.count().label("n"),
+            Activity.community_id,
+            _MONTH.label("month"),
+            Activity.type_key,
+            Activity.street_id,
+            Activity.district_id,
+            func.count().label("n"),
             *(func.coalesce(func.sum(getattr(Activity, m)), 0).label(m) for m in MEASURE_KEYS),
         )
         .where(Activity.deleted_at.is_(None))
-        .group_by(Activity.community_id, _MONTH, Activity.type_key, Activity.street_id,
-                  Activity.district_id)
+        .group_by(
+            Activity.community_id,
+            _MONTH,
+            Activity.type_key,
+            Activity.street_id,
+            Activity.district_id,
+        )
     )
 
 

@@ -14,12 +14,22 @@ from seed_data.loader import seed_demo
 
 def main(argv: list[str] | None = None) -> int:
     """Run the seeding command line; return the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m seed_data", description="生成演示城市数据 / build the demo city")
-    parser.add_argument("--db", help="database URL (default: HAPPY_DB_URL, secrets.toml, or data/happy.db)")
-    parser.add_argument("--activities", type=int, default=DEFAULT_ACTIVITIES,
-                        help=f"number of activities to generate (default {DEFAULT_ACTIVITIES:,})")
+    parser = argparse.ArgumentParser(
+        prog="python -m seed_data", description="生成演示城市数据 / build the demo city"
+    )
+    parser.add_argument(
+        "--db", help="database URL (default: HAPPY_DB_URL, secrets.toml, or data/happy.db)"
+    )
+    parser.add_argument(
+        "--activities",
+        type=int,
+        default=DEFAULT_ACTIVITIES,
+        help=f"number of activities to generate (default {DEFAULT_ACTIVITIES:,})",
+    )
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--replace", action="store_true", help="replace a different demo already in the store")
+    parser.add_argument(
+        "--replace", action="store_true", help="replace a different demo already in the store"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     last = [-1.0]
@@ -37,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     elapsed = time.monotonic() - started
     print(file=sys.stderr)
-    print("演示数据已生成" if created else "演示数据已存在，未改动", f"/ {'built' if created else 'already present'} in {elapsed:.1f}s")
+    print(
+        "演示数据已生成" if created else "演示数据已存在，未改动",
+        f"/ {'built' if created else 'already present'} in {elapsed:.1f}s",
+    )
     return 0
 
 

@@ -16,7 +16,6 @@ from seed_data.spec import (
     MONTH_WEIGHTS,
     YEARS,
     FlowSpec,
-    StockSpec,
     flow_specs,
     stock_specs,
     year_factor,
@@ -24,6 +23,9 @@ from seed_data.spec import (
 
 DEFAULT_ACTIVITIES = 200_000
 MAX_ACTIVITIES = 5_000_000
+# Each (type, year) without a fixed count gets at least this many records, so that every
+# community-month mix stays varied even in small demos.
+MIN_RECORDS_PER_TYPE_YEAR = 500
 # Types whose records name a grid (and so a compound) of their community.
 GRID_TYPES = {"household_visit", "mediation", "safety_patrol", "hotline_case"}
 
@@ -75,7 +77,9 @@ class CommunityIndex:
     district_ids: np.ndarray
     names: list[str]
     population: np.ndarray
-    grid_start: np.ndarray  # grids of community i: grid_ids[grid_start[i]:grid_start[i] + grid_count[i]]
+    grid_start: (
+        np.ndarray
+    )  # grids of community i: grid_ids[grid_start[i]:grid_start[i] + grid_count[i]]
     grid_count: np.ndarray
     grid_ids: np.ndarray
     grid_compound: np.ndarray
@@ -101,7 +105,9 @@ def index_geography(geo: Geography) -> CommunityIndex:
     return CommunityIndex(
         ids=np.array([c["id"] for c in communities], dtype=np.int64),
         street_ids=np.array([c["parent_id"] for c in communities], dtype=np.int64),
-        district_ids=np.array([by_id[c["parent_id"]]["parent_id"] for c in communities], dtype=np.int64),
+        district_ids=np.array(
+            [by_id[c["parent_id"]]["parent_id"] for c in communities], dtype=np.int64
+        ),
         names=[c["name_zh"] for c in communities],
         population=np.array([c["population"] for c in communities], dtype=float),
         grid_start=np.concatenate([[0], np.cumsum(counts)[:-1]]),
@@ -125,6 +131,16 @@ def _year_totals(spec: FlowSpec, type_key: str, year: int) -> tuple[int | None, 
     return count, {m: round(t * factor) for m, t in spec.totals.items()}
 
 
+def min_activities() -> int:
+    """The smallest demo that can reproduce every figure."""
+    specs = flow_specs()
+    fixed = sum(
+        _year_totals(spec, key, year)[0] or 0 for year in YEARS for key, spec in specs.items()
+    )
+    free_keys = sum(1 for spec in specs.values() if spec.count is None) * len(YEARS)
+    return fixed + MIN_RECORDS_PER_TYPE_YEAR * free_keys
+
+
 def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
     """How many records each (type, year) gets, filling shares up to each type's capacity."""
     specs = flow_specs()
@@ -133,7 +149,9 @@ def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
         for key, spec in specs.items():
             if spec.count is not None:
                 counts[(key, year)] = _year_totals(spec, key, year)[0]
-    free = max(n_activities - sum(counts.values()), 0)
+    if n_activities < min_activities():
+        raise ValueError(f"at least {min_activities()} activities are needed")
+    free = n_activities - sum(counts.values())
     # Capacity: each record carries at least one unit of the type's first fixed measure.
     cap = {}
     for year in YEARS:
@@ -142,9 +160,9 @@ def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
                 totals = _year_totals(spec, key, year)[1]
                 cap[(key, year)] = next(iter(totals.values()))
     weights = {k: specs[k[0]].share * (1.0 if k[1] == 2025 else year_factor(k[0])) for k in cap}
-    assigned = dict.fromkeys(cap, 0)
+    assigned = dict.fromkeys(cap, MIN_RECORDS_PER_TYPE_YEAR)
     open_keys = set(cap)
-    remaining = free
+    remaining = free - MIN_RECORDS_PER_TYPE_YEAR * len(cap)
     while remaining > 0 and open_keys:
         keys = sorted(open_keys)
         share = allocate(remaining, np.array([weights[k] for k in keys]))
@@ -211,7 +229,7 @@ def generate_activities(
             type_name = ACTIVITY_TYPES_BY_KEY[key].name_zh
             grid_ids = compound_ids = None
             if key == "compound_renovation":
-                picks = renovation_order[renovated:renovated + n]
+                picks = renovation_order[renovated : renovated + n]
                 if len(picks) < n:
                     raise ValueError("not enough old compounds for the renovations")
                 renovated += n
@@ -221,8 +239,10 @@ def generate_activities(
                 measures = {"beneficiaries": idx.old_compound_households[picks]}
             else:
                 community_pos = type_rng.choice(len(idx.ids), size=n, p=pop_w)
-                titles = [f"{idx.names[c]}{m}月{type_name}"
-                          for c, m in zip(community_pos.tolist(), months.tolist(), strict=True)]
+                titles = [
+                    f"{idx.names[c]}{m}月{type_name}"
+                    for c, m in zip(community_pos.tolist(), months.tolist(), strict=True)
+                ]
                 measures = _measures(spec, key, year, n, type_rng)
                 if key in GRID_TYPES:
                     offset = (type_rng.random(n) * idx.grid_count[community_pos]).astype(np.int64)
@@ -239,14 +259,24 @@ def generate_activities(
             )
 
 
-def _measures(spec: FlowSpec, key: str, year: int, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _measures(
+    spec: FlowSpec, key: str, year: int, n: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     totals = _year_totals(spec, key, year)[1]
     out: dict[str, np.ndarray] = {}
     if key == "hotline_case":
         received = partition(totals["cases_received"], n, rng)
-        resolved = received - take_away(received, totals["cases_received"] - totals["cases_resolved"], rng)
-        satisfied = resolved - take_away(resolved, totals["cases_resolved"] - totals["cases_satisfied"], rng)
-        return {"cases_received": received, "cases_resolved": resolved, "cases_satisfied": satisfied}
+        resolved = received - take_away(
+            received, totals["cases_received"] - totals["cases_resolved"], rng
+        )
+        satisfied = resolved - take_away(
+            resolved, totals["cases_resolved"] - totals["cases_satisfied"], rng
+        )
+        return {
+            "cases_received": received,
+            "cases_resolved": resolved,
+            "cases_satisfied": satisfied,
+        }
     for measure, total in totals.items():
         out[measure] = partition(total, n, rng)
     for measure, (low, high) in spec.free.items():
@@ -284,8 +314,10 @@ def generate_reported(geo: Geography, seed: int = 42) -> Iterator[tuple[str, lis
         "compounds": np.array([compounds_per[c["id"]] for c in communities], dtype=float),
     }
     specs = stock_specs(
-        n_grids=sum(grids_per.values()), n_compounds=len(geo.compounds),
-        n_communities=len(communities), population=sum(c["population"] for c in communities),
+        n_grids=sum(grids_per.values()),
+        n_compounds=len(geo.compounds),
+        n_communities=len(communities),
+        population=sum(c["population"] for c in communities),
     )
     months = _months()
     t = np.linspace(0.0, 1.0, len(months))
@@ -306,18 +338,25 @@ def generate_reported(geo: Geography, seed: int = 42) -> Iterator[tuple[str, lis
             # Each unit reports 1 from the month it is covered; the rest are covered from the start.
             n_late = len(units) - spec.start
             late = set(rng.choice(len(units), size=n_late, replace=False).tolist())
-            start_at = {i: (int(rng.integers(1, len(months))) if i in late else 0)
-                        for i in range(len(units))}
+            start_at = {
+                i: (int(rng.integers(1, len(months))) if i in late else 0)
+                for i in range(len(units))
+            }
             for i, unit in enumerate(units):
-                rows.extend(ReportedRow(key, unit["id"], month, 1.0)
-                            for j, month in enumerate(months) if j >= start_at[i])
+                rows.extend(
+                    ReportedRow(key, unit["id"], month, 1.0)
+                    for j, month in enumerate(months)
+                    if j >= start_at[i]
+                )
         else:
             w = weights_by_spread[spec.spread]
             final = allocate(spec.final, w)
             start = allocate(spec.start, w * rng.uniform(0.8, 1.2, len(w)))
             for i, unit in enumerate(units):
                 series = np.rint(start[i] + (final[i] - start[i]) * t).astype(np.int64)
-                rows.extend(ReportedRow(key, unit["id"], month, float(v))
-                            for month, v in zip(months, series.tolist(), strict=True) if v)
+                rows.extend(
+                    ReportedRow(key, unit["id"], month, float(v))
+                    for month, v in zip(months, series.tolist(), strict=True)
+                    if v
+                )
         yield key, rows
-

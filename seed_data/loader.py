@@ -28,6 +28,7 @@ from seed_data.generator import (
     generate_activities,
     generate_reported,
     index_geography,
+    min_activities,
     plan_record_counts,
 )
 from seed_data.geography import Geography, build_geography
@@ -46,7 +47,9 @@ def _ancestors(regions: list[dict]) -> dict[int, dict[str, int | None]]:
     by_id = {r["id"]: r for r in regions}
     out: dict[int, dict[str, int | None]] = {}
     for r in regions:  # parents come first
-        parent = out.get(r["parent_id"], {"district_id": None, "street_id": None, "community_id": None})
+        parent = out.get(
+            r["parent_id"], {"district_id": None, "street_id": None, "community_id": None}
+        )
         own = dict(parent)
         if r["level"] in ("district", "street", "community"):
             own[f"{r['level']}_id"] = r["id"]
@@ -57,18 +60,39 @@ def _ancestors(regions: list[dict]) -> dict[int, dict[str, int | None]]:
 
 def _write_geography(session: Session, geo: Geography) -> dict[int, dict[str, int | None]]:
     ancestors = _ancestors(geo.regions)
-    boundaries = {f["properties"]["code"]: json.dumps(f["geometry"], ensure_ascii=False)
-                  for f in geo.boundaries["features"]}
+    boundaries = {
+        f["properties"]["code"]: json.dumps(f["geometry"], ensure_ascii=False)
+        for f in geo.boundaries["features"]
+    }
     rows = [
-        {**{k: r[k] for k in ("id", "code", "level", "parent_id", "name_zh", "name_en", "kind",
-                              "lat", "lon", "population", "households")},
-         **ancestors[r["id"]], "boundary_geojson": boundaries.get(r["code"]) if r["level"] == "district" else None}
+        {
+            **{
+                k: r[k]
+                for k in (
+                    "id",
+                    "code",
+                    "level",
+                    "parent_id",
+                    "name_zh",
+                    "name_en",
+                    "kind",
+                    "lat",
+                    "lon",
+                    "population",
+                    "households",
+                )
+            },
+            **ancestors[r["id"]],
+            "boundary_geojson": boundaries.get(r["code"]) if r["level"] == "district" else None,
+        }
         for r in geo.regions
     ]
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(Region), rows[start:start + CHUNK])
+        session.execute(insert(Region), rows[start : start + CHUNK])
     session.execute(insert(Compound), geo.compounds)
-    session.execute(insert(CompoundGrid), [{"compound_id": c, "grid_id": g} for c, g in geo.compound_grids])
+    session.execute(
+        insert(CompoundGrid), [{"compound_id": c, "grid_id": g} for c, g in geo.compound_grids]
+    )
     return ancestors
 
 
@@ -102,8 +126,11 @@ def seed_demo(
 
     All of it is written in one transaction: an interrupted run leaves the store as it was.
     """
-    if not 1_000 <= n_activities <= MAX_ACTIVITIES:
-        raise StoreError(f"活动数量须在 1000 至 {MAX_ACTIVITIES} 之间 / --activities out of range")
+    if not min_activities() <= n_activities <= MAX_ACTIVITIES:
+        raise StoreError(
+            f"活动数量须在 {min_activities()} 至 {MAX_ACTIVITIES} 之间 / --activities must be "
+            f"between {min_activities()} and {MAX_ACTIVITIES}"
+        )
     wanted = json.loads(_demo_meta(n_activities, seed))
     with write_session(engine) as session:
         existing = get_seed_meta(session)
@@ -112,7 +139,9 @@ def seed_demo(
             return False
         has_regions = session.scalar(select(Region.id).limit(1)) is not None
         if has_regions and existing is None:
-            raise StoreError("数据库已有非演示数据，拒绝写入演示数据 / the store holds non-demo data")
+            raise StoreError(
+                "数据库已有非演示数据，拒绝写入演示数据 / the store holds non-demo data"
+            )
         if existing is not None and not replace:
             raise StoreError(
                 f"数据库已有另一份演示数据（{existing}），如需替换请加 --replace "
@@ -151,15 +180,25 @@ def _write_activities(session: Session, batch, idx) -> None:
     district = idx.district_ids[batch.community_pos].tolist()
     grid = batch.grid_ids.tolist() if batch.grid_ids is not None else [None] * n
     compound = batch.compound_ids.tolist() if batch.compound_ids is not None else [None] * n
-    measures = {m: (batch.measures[m].tolist() if m in batch.measures else [None] * n) for m in MEASURE_KEYS}
+    measures = {
+        m: (batch.measures[m].tolist() if m in batch.measures else [None] * n) for m in MEASURE_KEYS
+    }
     rows = []
     for i in range(n):
         created = datetime.combine(batch.occurred_on[i], time(18, 0)) + timedelta(days=1)
         row = {
-            "type_key": batch.type_key, "community_id": community[i], "street_id": street[i],
-            "district_id": district[i], "grid_id": grid[i], "compound_id": compound[i],
-            "occurred_on": batch.occurred_on[i], "title": batch.titles[i], "status": "done",
-            "source": "demo", "created_at": created, "version": 1,
+            "type_key": batch.type_key,
+            "community_id": community[i],
+            "street_id": street[i],
+            "district_id": district[i],
+            "grid_id": grid[i],
+            "compound_id": compound[i],
+            "occurred_on": batch.occurred_on[i],
+            "title": batch.titles[i],
+            "status": "done",
+            "source": "demo",
+            "created_at": created,
+            "version": 1,
         }
         for m in MEASURE_KEYS:
             row[m] = measures[m][i]
@@ -173,9 +212,14 @@ def _write_activities(session: Session, batch, idx) -> None:
 
 def _write_reported(session: Session, rows, ancestors: dict[int, dict[str, int | None]]) -> None:
     payload = [
-        {"indicator_key": r.indicator_key, "region_id": r.region_id, "month": r.month,
-         "value": r.value, **ancestors[r.region_id]}
+        {
+            "indicator_key": r.indicator_key,
+            "region_id": r.region_id,
+            "month": r.month,
+            "value": r.value,
+            **ancestors[r.region_id],
+        }
         for r in rows
     ]
     for start in range(0, len(payload), CHUNK):
-        session.execute(insert(ReportedValue), payload[start:start + CHUNK])
+        session.execute(insert(ReportedValue), payload[start : start + CHUNK])

@@ -1,8 +1,9 @@
 """What the demo city's numbers must come to: 2025 city totals (the article's figures) and 2024.
 
-The article's figures are the city's 2025 results. A `more_than` figure (余/超/突破) becomes a value a
-little above it, an `about` figure (近) a little below it, deterministically per key; 2024 is the
-2025 value times a per-key factor below one (above one for lower-is-better stocks).
+The article's figures are the city's 2025 results. A `more_than` figure (余/超/突破)
+becomes a value a little above it, an `about` figure (近) a little below it, deterministically
+per key; 2024 is the 2025 value times a per-key factor below one, and lower-is-better stocks
+start higher.
 """
 
 from __future__ import annotations

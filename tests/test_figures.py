@@ -9,15 +9,30 @@ import sys
 import pytest
 
 from data_access.registry import load_figures
-
 from tests.conftest import ROOT
 
 
 def _indicators(db_url: str, period: str, *extra: str) -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "data_access", "indicators", "--db", db_url, "--level", "city",
-         "--period", period, "--format", "json", *extra],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "data_access",
+            "indicators",
+            "--db",
+            db_url,
+            "--level",
+            "city",
+            "--period",
+            period,
+            "--format",
+            "json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     return json.loads(out.stdout)["indicators"]
 
@@ -44,17 +59,18 @@ FIGURES = [f for f in load_figures().values() if f.kind != "policy"]
 @pytest.mark.parametrize("fig", FIGURES, ids=[f.key for f in FIGURES])
 def test_every_figure_is_reproduced_for_2025(city_values, fig):
     v2025, v2024 = city_values
-    if fig.kind == "baseline":
-        value = v2024[fig.key.removesuffix("_before")]
-    else:
-        value = v2025[fig.key]
+    # A baseline row is the 2024 value of the indicator it precedes.
+    value = v2024[fig.key.removesuffix("_before")] if fig.kind == "baseline" else v2025[fig.key]
     assert value is not None and _agrees(fig, value), f"{fig.key}: article {fig.value}, got {value}"
 
 
 def test_2024_is_somewhat_lower_so_trends_mean_something(city_values):
     v2025, v2024 = city_values
-    growth = [k for k, f in load_figures().items()
-              if f.kind in ("stock", "flow", "rate_monthly") and v2025[k] >= 20]
+    growth = [
+        k
+        for k, f in load_figures().items()
+        if f.kind in ("stock", "flow", "rate_monthly") and v2025[k] >= 20
+    ]
     lower = [k for k in growth if v2024[k] < v2025[k]]
     # Every growing indicator was lower in 2024, except stocks complete since before 2024.
     assert set(growth) - set(lower) <= {"governance_centers_city"}
@@ -63,9 +79,24 @@ def test_2024_is_somewhat_lower_so_trends_mean_something(city_values):
 
 def test_csv_format_lists_every_indicator(sqlite_url):
     out = subprocess.run(
-        [sys.executable, "-m", "data_access", "indicators", "--db", sqlite_url, "--level", "city",
-         "--period", "2025Q1", "--format", "csv"],
-        capture_output=True, text=True, cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "data_access",
+            "indicators",
+            "--db",
+            sqlite_url,
+            "--level",
+            "city",
+            "--period",
+            "2025Q1",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     )
     lines = out.stdout.strip().splitlines()
     assert lines[0].startswith("key,pillar,value")

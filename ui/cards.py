@@ -44,7 +44,13 @@ def overview(
 ) -> None:
     """The overview: one section per pillar with its headline indicators."""
     st.title(t("app.title"))
-    st.subheader(t("overview.heading", region=region.name(current_language()), period=fmt.period_label(period)))
+    st.subheader(
+        t(
+            "overview.heading",
+            region=region.name(current_language()),
+            period=fmt.period_label(period),
+        )
+    )
     st.caption(t("overview.caption") + " " + t("overview.vs_last_year") + "。")
     for pillar in PILLARS:
         st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
@@ -67,5 +73,9 @@ def overview(
                 width="stretch",
             )
     st.markdown(f"#### {t('overview.programme')}")
-    st.caption(" · ".join(f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
-                          for f in policy_figures()))
+    st.caption(
+        " · ".join(
+            f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
+            for f in policy_figures()
+        )
+    )

@@ -17,7 +17,7 @@ DEFAULT_PERIOD = "2025"
 
 
 def _from_url(name: str, options: Sequence[str], default: str, label: str) -> None:
-    """On a session's first run, take the filter's value from the URL (a bad one: default + notice)."""
+    """On a session's first run, take the filter's value from the URL (bad: default + notice)."""
     if name in st.session_state:
         return
     value = st.query_params.get(name)
@@ -46,12 +46,23 @@ def _synced_select(
     def on_change() -> None:
         st.session_state[name] = st.session_state[widget_key]
 
+    # Labels are made now, in this run's language, not whenever the widget asks.
+    labels = {option: format_func(option) for option in options}
+    format_func = labels.__getitem__
+
     if widget == "segmented":
-        container.segmented_control(label, options, key=widget_key, format_func=format_func,
-                                    on_change=on_change, selection_mode="single")
+        container.segmented_control(
+            label,
+            options,
+            key=widget_key,
+            format_func=format_func,
+            on_change=on_change,
+            selection_mode="single",
+        )
     else:
-        container.selectbox(label, options, key=widget_key, format_func=format_func,
-                            on_change=on_change)
+        container.selectbox(
+            label, options, key=widget_key, format_func=format_func, on_change=on_change
+        )
     value = st.session_state[name]
     st.query_params[name] = value
     return value
@@ -60,8 +71,15 @@ def _synced_select(
 def language_switch() -> str:
     """The language switch (sidebar); returns the active language."""
     _from_url("lang", LANGUAGES, DEFAULT_LANGUAGE, "lang")
-    return _synced_select("lang", t("lang.label"), LANGUAGES, DEFAULT_LANGUAGE,
-                          lambda code: t(f"lang.{code}"), st.sidebar, widget="segmented")
+    return _synced_select(
+        "lang",
+        t("lang.label"),
+        LANGUAGES,
+        DEFAULT_LANGUAGE,
+        lambda code: t(f"lang.{code}"),
+        st.sidebar,
+        widget="segmented",
+    )
 
 
 def period_options(url: str) -> list[str]:
@@ -74,9 +92,13 @@ def period_options(url: str) -> list[str]:
     for year in range(last // 100, first // 100 - 1, -1):
         options.append(str(year))
     for year in range(last // 100, first // 100 - 1, -1):
-        options.extend(f"{year}Q{q}" for q in range(4, 0, -1) if first <= year * 100 + 3 * q <= last + 2)
+        options.extend(
+            f"{year}Q{q}" for q in range(4, 0, -1) if first <= year * 100 + 3 * q <= last + 2
+        )
     for year in range(last // 100, first // 100 - 1, -1):
-        options.extend(f"{year}-{m:02d}" for m in range(12, 0, -1) if first <= year * 100 + m <= last)
+        options.extend(
+            f"{year}-{m:02d}" for m in range(12, 0, -1) if first <= year * 100 + m <= last
+        )
     return options
 
 
@@ -91,4 +113,6 @@ def period_filter(url: str) -> Period:
         except PeriodError:
             return value
 
-    return parse_period(_synced_select("period", t("filter.period"), options, default, label, st.sidebar))
+    return parse_period(
+        _synced_select("period", t("filter.period"), options, default, label, st.sidebar)
+    )

@@ -62,4 +62,6 @@ def period_label(period: Period) -> str:
     from datetime import date
 
     month_name = format_date(date(period.year, period.first_month, 1), "MMMM", locale=locale())
-    return t("filter.period.month", year=period.year, month=period.first_month, month_name=month_name)
+    return t(
+        "filter.period.month", year=period.year, month=period.first_month, month_name=month_name
+    )

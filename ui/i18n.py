@@ -21,20 +21,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "filter.period.year": ("{year}年", "{year}"),
     "filter.period.quarter": ("{year}年第{q}季度", "Q{q} {year}"),
     "filter.period.month": ("{year}年{month}月", "{month_name} {year}"),
-    "filter.bad_value": ("链接中的{name}“{value}”无效，已改用默认值。",
-                         "The link's {name} “{value}” is not valid; the default is shown instead."),
-    "store.preparing": ("首次启动：正在创建数据库并生成演示城市数据……",
-                        "First start: creating the database and building the demo city…"),
+    "filter.bad_value": (
+        "链接中的{name}“{value}”无效，已改用默认值。",
+        "The link's {name} “{value}” is not valid; the default is shown instead.",
+    ),
+    "store.preparing": (
+        "首次启动：正在创建数据库并生成演示城市数据……",
+        "First start: creating the database and building the demo city…",
+    ),
     "store.progress": ("正在生成：{step}", "Building: {step}"),
     "store.ready": ("演示数据已就绪。", "The demo data is ready."),
     "store.error": ("数据库不可用：{message}", "The database cannot be used: {message}"),
-    "store.empty": ("数据库中还没有地区数据。请运维人员运行 `python -m seed_data --db …` 导入数据。",
-                    "The database has no regions yet. An operator should load data, e.g. "
-                    "`python -m seed_data --db …`."),
+    "store.empty": (
+        "数据库中还没有地区数据。请运维人员运行 `python -m seed_data --db …` 导入数据。",
+        "The database has no regions yet. An operator should load data, e.g. "
+        "`python -m seed_data --db …`.",
+    ),
     "overview.heading": ("{region} · {period}", "{region} · {period}"),
-    "overview.caption": ("五个方面的主要指标；“文章”为市委组织部文章公布的数据。",
-                         "Headline indicators of the five pillars; “article” is the figure the "
-                         "municipal Organisation Department published."),
+    "overview.caption": (
+        "五个方面的主要指标；“文章”为市委组织部文章公布的数据。",
+        "Headline indicators of the five pillars; “article” is the figure the "
+        "municipal Organisation Department published.",
+    ),
     "overview.article": ("文章：{value}", "Article: {value}"),
     "overview.no_value": ("无数据", "no data"),
     "overview.vs_last_year": ("较上年同期", "vs same period last year"),
@@ -45,9 +53,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "qualifier.more_than": ("{value}余", "{value}+"),
     "qualifier.about": ("近{value}", "about {value}"),
     "qualifier.exact": ("{value}", "{value}"),
-    "error.unexpected": ("页面出错了，已记录。请刷新重试；如仍出现请联系管理员。",
-                         "Something went wrong on this page and it has been logged. Reload to try "
-                         "again; if it keeps happening, tell an administrator."),
+    "error.unexpected": (
+        "页面出错了，已记录。请刷新重试；如仍出现请联系管理员。",
+        "Something went wrong on this page and it has been logged. Reload to try "
+        "again; if it keeps happening, tell an administrator.",
+    ),
 }
 
 
