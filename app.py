@@ -6,7 +6,7 @@ from ui.bootstrap import ensure_store
 from ui.filters import language_switch
 from ui.i18n import t
 
-st.set_page_config(page_title="幸福社区看板", page_icon=":material/diversity_3:", layout="wide")
+st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
 language_switch()
 st.session_state["store_url"] = ensure_store()
 

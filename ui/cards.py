@@ -51,7 +51,7 @@ def overview(
             period=fmt.period_label(period),
         )
     )
-    st.caption(t("overview.caption") + " " + t("overview.vs_last_year") + "。")
+    st.caption(t("overview.caption"))
     for pillar in PILLARS:
         st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
         indicators = indicators_of(pillar.key)

@@ -39,13 +39,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "overview.heading": ("{region} · {period}", "{region} · {period}"),
     "overview.caption": (
-        "五个方面的主要指标；“文章”为市委组织部文章公布的数据。",
-        "Headline indicators of the five pillars; “article” is the figure the "
-        "municipal Organisation Department published.",
+        "五个方面的主要指标。箭头为较上年同期的变化；“文章”为市委组织部文章公布的2025年数据。",
+        "Headline indicators of the five pillars. Arrows show the change against the same period "
+        "last year; “article” is the 2025 figure the municipal Organisation Department published.",
     ),
     "overview.article": ("文章：{value}", "Article: {value}"),
     "overview.no_value": ("无数据", "no data"),
-    "overview.vs_last_year": ("较上年同期", "vs same period last year"),
     "overview.more_pillar": ("该方面全部指标", "All indicators of this pillar"),
     "overview.indicator": ("指标", "Indicator"),
     "overview.value": ("数值", "Value"),
