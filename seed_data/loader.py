@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
+from data_access.bulk import bulk_insert
 from data_access.catalog import add_registry_rows
 from data_access.db import StoreError, write_session
 from data_access.models import (
@@ -25,6 +26,8 @@ from data_access.rollups import rebuild_rollups
 from seed_data.generator import (
     DEFAULT_ACTIVITIES,
     MAX_ACTIVITIES,
+    ActivityBatch,
+    CommunityIndex,
     generate_activities,
     generate_reported,
     index_geography,
@@ -173,53 +176,76 @@ def seed_demo(
     return True
 
 
-def _write_activities(session: Session, batch, idx) -> None:
+ACTIVITY_COLUMNS = (
+    "type_key",
+    "community_id",
+    "street_id",
+    "district_id",
+    "grid_id",
+    "compound_id",
+    "occurred_on",
+    "title",
+    "status",
+    "source",
+    "created_at",
+    "version",
+    *MEASURE_KEYS,
+)
+
+
+def _write_activities(session: Session, batch: ActivityBatch, idx: CommunityIndex) -> None:
     n = len(batch)
+    none = [None] * n
     community = idx.ids[batch.community_pos].tolist()
     street = idx.street_ids[batch.community_pos].tolist()
     district = idx.district_ids[batch.community_pos].tolist()
-    grid = batch.grid_ids.tolist() if batch.grid_ids is not None else [None] * n
-    compound = batch.compound_ids.tolist() if batch.compound_ids is not None else [None] * n
-    measures = {
-        m: (batch.measures[m].tolist() if m in batch.measures else [None] * n) for m in MEASURE_KEYS
-    }
-    rows = []
-    for i in range(n):
-        created = datetime.combine(batch.occurred_on[i], time(18, 0)) + timedelta(days=1)
-        row = {
-            "type_key": batch.type_key,
-            "community_id": community[i],
-            "street_id": street[i],
-            "district_id": district[i],
-            "grid_id": grid[i],
-            "compound_id": compound[i],
-            "occurred_on": batch.occurred_on[i],
-            "title": batch.titles[i],
-            "status": "done",
-            "source": "demo",
-            "created_at": created,
-            "version": 1,
-        }
-        for m in MEASURE_KEYS:
-            row[m] = measures[m][i]
-        rows.append(row)
-        if len(rows) == CHUNK:
-            session.execute(insert(Activity), rows)
-            rows = []
-    if rows:
-        session.execute(insert(Activity), rows)
+    grid = batch.grid_ids.tolist() if batch.grid_ids is not None else none
+    compound = batch.compound_ids.tolist() if batch.compound_ids is not None else none
+    measures = [batch.measures[m].tolist() if m in batch.measures else none for m in MEASURE_KEYS]
+    # Demo records are entered the evening after the day they happened.
+    created = [datetime.combine(d, time(18, 0)) + timedelta(days=1) for d in batch.occurred_on]
+    rows = zip(
+        [batch.type_key] * n,
+        community,
+        street,
+        district,
+        grid,
+        compound,
+        batch.occurred_on,
+        batch.titles,
+        ["done"] * n,
+        ["demo"] * n,
+        created,
+        [1] * n,
+        *measures,
+        strict=True,
+    )
+    bulk_insert(session, Activity.__table__, ACTIVITY_COLUMNS, rows)
+
+
+REPORTED_COLUMNS = (
+    "indicator_key",
+    "region_id",
+    "month",
+    "value",
+    "district_id",
+    "street_id",
+    "community_id",
+)
 
 
 def _write_reported(session: Session, rows, ancestors: dict[int, dict[str, int | None]]) -> None:
-    payload = [
-        {
-            "indicator_key": r.indicator_key,
-            "region_id": r.region_id,
-            "month": r.month,
-            "value": r.value,
-            **ancestors[r.region_id],
-        }
-        for r in rows
-    ]
-    for start in range(0, len(payload), CHUNK):
-        session.execute(insert(ReportedValue), payload[start : start + CHUNK])
+    def tuples():
+        for r in rows:
+            a = ancestors[r.region_id]
+            yield (
+                r.indicator_key,
+                r.region_id,
+                r.month,
+                r.value,
+                a["district_id"],
+                a["street_id"],
+                a["community_id"],
+            )
+
+    bulk_insert(session, ReportedValue.__table__, REPORTED_COLUMNS, tuples())
