@@ -26,7 +26,7 @@ def add_registry_rows(session: Session) -> None:
     for order, ind in enumerate(INDICATORS):
         row = indicators.get(ind.key)
         if row is None:
-            row = IndicatorRow(key=ind.key, target=ind.article_value, weight=ind.weight)
+            row = IndicatorRow(key=ind.key, target=ind.target, weight=ind.weight)
         row.pillar_key, row.name_zh, row.name_en = ind.pillar, ind.name_zh, ind.name_en
         row.unit_zh, row.unit_en, row.kind = ind.unit_zh, ind.unit_en, ind.kind
         row.higher_is_better, row.computation, row.sort_order = (

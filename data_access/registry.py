@@ -8,7 +8,7 @@ article reports; the others carry their own names here.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -272,6 +272,12 @@ class Indicator:
     article_value: float | None = None
     article_qualifier: str | None = None
     quote_zh: str | None = None
+    # The index (data_access/scoring.py): the city's yearly target, how the target is shared out
+    # to a region ('population', 'communities' or 'none' for rates and ratios), and the value
+    # that scores 0 (rates score from a floor, not from 0).
+    target: float | None = None
+    scale: str = "population"
+    score_floor: float = 0.0
 
 
 UNITS_EN = {
@@ -544,7 +550,55 @@ def _build_indicator(spec: _Spec, figures: dict[str, Figure]) -> Indicator:
     )
 
 
-INDICATORS: tuple[Indicator, ...] = tuple(_build_indicator(s, load_figures()) for s in _SPECS)
+# The city's 2025 targets where they differ from the article's figure (the programme's plan in
+# the demo; administrators edit targets and weights in the database).
+_TARGETS: dict[str, float] = {
+    "employment_assisted": 52_000,
+    "education_classes": 230_000,
+    "home_elderly_care_visits": 550_000,
+    "commando_difficulties_solved": 160_000,
+    "hotline_completion_rate": 99.5,
+    "hotline_satisfaction_rate": 99.0,
+    "safety_watchers": 23_000,
+    "visiting_community_workers": 15_000,
+    "party_members_in_communities": 170_000,
+    "elderly_canteen_monthly_visits": 320_000,
+    "joint_meetings_held": 8_000,
+    "worker_training_hours": 200_000,
+    "households_visited": 1_300_000,
+    "consultations_held": 9_000,
+    "culture_event_participants": 1_000_000,
+    "dedication_volunteer_hours": 400_000,
+    "patrol_hazards_resolved": 35_000,
+}
+# Coverage counts (one per community once covered): a region's share of the target follows its
+# number of communities, not its population.
+_SCALED_BY_COMMUNITIES = {
+    "gis_communities",
+    "service_center_coverage",
+    "party_member_paired_communities",
+}
+_SCORE_FLOORS = {"hotline_completion_rate": 95.0, "hotline_satisfaction_rate": 90.0}
+
+
+def _with_scoring(ind: Indicator) -> Indicator:
+    if ind.kind in ("rate", "ratio"):
+        scale = "none"
+    elif ind.key in _SCALED_BY_COMMUNITIES:
+        scale = "communities"
+    else:
+        scale = "population"
+    return replace(
+        ind,
+        target=_TARGETS.get(ind.key, ind.article_value),
+        scale=scale,
+        score_floor=_SCORE_FLOORS.get(ind.key, 0.0),
+    )
+
+
+INDICATORS: tuple[Indicator, ...] = tuple(
+    _with_scoring(_build_indicator(s, load_figures())) for s in _SPECS
+)
 INDICATORS_BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
 ACTIVITY_TYPES_BY_KEY: dict[str, ActivityType] = {a.key: a for a in ACTIVITY_TYPES}
 MEASURES_BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}

@@ -1,0 +1,202 @@
+"""The happiness index: indicator scores against targets, pillar scores, the composite index.
+
+Method (docs/index-method.md): each indicator's city-wide yearly target is shared out to the region
+(by population, by number of communities, or not at all for rates and ratios) and to the period
+(flows by months; stocks and monthly averages not), then the indicator scores 0–100:
+
+- higher is better: 100 × (value − floor) / (target − floor), capped to 0–100 (floor 0 except
+  for rates, which score from a floor such as 90%);
+- lower is better: 100 when value ≤ target, else 100 × target / value; with a target of zero,
+  100 / (1 + value).
+
+A pillar's score is the weighted mean of its indicators' scores, the composite index the weighted
+mean of the pillars' scores. Indicators without a value or target for the region (a stock counted
+above the region's level) are left out and their weight with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access.indicators import get_indicator_values
+from data_access.models import IndicatorRow, PillarRow, Region
+from data_access.periods import Period
+from data_access.regions import RegionInfo, scope_clause
+from data_access.registry import INDICATORS, PILLARS, Indicator, Reported
+
+EXTENSIVE_FLOW_KINDS = ("flow",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Targets and weights as administrators set them (defaults from the registry)."""
+
+    targets: dict[str, float | None]
+    weights: dict[str, float]
+    pillar_weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RegionShare:
+    """The region's share of the city: by population and by number of communities."""
+
+    population: float
+    communities: float
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    key: str
+    value: float | None
+    target: float | None
+    score: float | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class PillarScore:
+    key: str
+    score: float | None
+    weight: float
+    indicators: tuple[IndicatorScore, ...]
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    composite: float | None
+    pillars: tuple[PillarScore, ...]
+
+    def pillar(self, key: str) -> PillarScore:
+        """One pillar's score by key."""
+        return next(p for p in self.pillars if p.key == key)
+
+
+def default_settings() -> Settings:
+    """Targets and weights as the registry declares them."""
+    return Settings(
+        targets={i.key: i.target for i in INDICATORS},
+        weights={i.key: i.weight for i in INDICATORS},
+        pillar_weights={p.key: 1.0 for p in PILLARS},
+    )
+
+
+def get_settings(session: Session) -> Settings:
+    """Targets and weights from the database (registry defaults for anything missing)."""
+    base = default_settings()
+    targets, weights = dict(base.targets), dict(base.weights)
+    for key, target, weight in session.execute(
+        select(IndicatorRow.key, IndicatorRow.target, IndicatorRow.weight)
+    ):
+        if key in targets:
+            targets[key], weights[key] = target, weight
+    pillar_weights = dict(base.pillar_weights)
+    pillar_weights.update(dict(session.execute(select(PillarRow.key, PillarRow.weight)).all()))
+    return Settings(targets, weights, pillar_weights)
+
+
+def get_region_share(session: Session, region: RegionInfo, city: RegionInfo) -> RegionShare:
+    """The region's share of the city's population and of its communities."""
+    if region.level == "city":
+        return RegionShare(1.0, 1.0)
+    count = select(func.count()).select_from(Region).where(Region.level == "community")
+    total = session.scalar(count) or 1
+    clause = scope_clause(Region, region)
+    mine = session.scalar(count.where(clause)) if clause is not None else total
+    return RegionShare(
+        region.population / city.population if city.population else 0.0, mine / total
+    )
+
+
+def scaled_target(
+    ind: Indicator, city_target: float | None, share: RegionShare, period: Period
+) -> float | None:
+    """The indicator's target for the region and period."""
+    if city_target is None:
+        return None
+    target = city_target
+    if ind.scale == "population":
+        target *= share.population
+    elif ind.scale == "communities":
+        target *= share.communities
+    if ind.kind in EXTENSIVE_FLOW_KINDS:
+        target *= period.n_months / 12
+    return target
+
+
+def score_indicator(ind: Indicator, value: float | None, target: float | None) -> float | None:
+    """The indicator's 0–100 score for a value against a target (None when either is missing)."""
+    if value is None or target is None:
+        return None
+    if ind.higher_is_better:
+        span = target - ind.score_floor
+        if span <= 0:
+            return 100.0 if value >= target else 0.0
+        return min(100.0, max(0.0, 100.0 * (value - ind.score_floor) / span))
+    if target == 0:
+        return 100.0 / (1.0 + max(value, 0.0))
+    return 100.0 if value <= target else max(0.0, 100.0 * target / value)
+
+
+def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+    total = sum(w for _, w in pairs)
+    return sum(s * w for s, w in pairs) / total if total > 0 else None
+
+
+def compute_index(
+    values: dict[str, float | None],
+    settings: Settings,
+    share: RegionShare,
+    period: Period,
+    region_level: str,
+) -> IndexResult:
+    """The index from indicator values (pure: no database)."""
+    pillars = []
+    for pillar in PILLARS:
+        scores = []
+        for ind in INDICATORS:
+            if ind.pillar != pillar.key:
+                continue
+            counted_above = (
+                isinstance(ind.computation, Reported)
+                and ind.computation.counted_at != "community"
+                and region_level != "city"
+            )
+            target = (
+                None
+                if counted_above
+                else scaled_target(ind, settings.targets.get(ind.key), share, period)
+            )
+            value = values.get(ind.key)
+            scores.append(
+                IndicatorScore(
+                    ind.key,
+                    value,
+                    target,
+                    score_indicator(ind, value, target),
+                    settings.weights.get(ind.key, ind.weight),
+                )
+            )
+        pillar_score = _weighted_mean([(s.score, s.weight) for s in scores if s.score is not None])
+        pillars.append(
+            PillarScore(
+                pillar.key,
+                pillar_score,
+                settings.pillar_weights.get(pillar.key, 1.0),
+                tuple(scores),
+            )
+        )
+    composite = _weighted_mean([(p.score, p.weight) for p in pillars if p.score is not None])
+    return IndexResult(composite, tuple(pillars))
+
+
+def get_index(
+    session: Session, region: RegionInfo, city: RegionInfo, period: Period
+) -> IndexResult:
+    """The index for a region and period, explainable down to each indicator."""
+    values = get_indicator_values(session, region, period)
+    return compute_index(
+        values, get_settings(session), get_region_share(session, region, city), period, region.level
+    )
