@@ -60,6 +60,26 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+def _load_feature_strings() -> None:
+    # Each feature keeps its strings in ui/text_<feature>.py (a STRINGS dict of the same form), so
+    # that features can be added without editing one shared table; keys must not collide.
+    import importlib
+    import pkgutil
+
+    import ui
+
+    for module in pkgutil.iter_modules(ui.__path__):
+        if module.name.startswith("text_"):
+            extra = importlib.import_module(f"ui.{module.name}").STRINGS
+            clash = STRINGS.keys() & extra.keys()
+            if clash:
+                raise KeyError(f"ui/{module.name}.py redefines strings: {sorted(clash)}")
+            STRINGS.update(extra)
+
+
+_load_feature_strings()
+
+
 def current_language() -> str:
     """The active language code ('zh' or 'en')."""
     lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
