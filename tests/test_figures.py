@@ -12,29 +12,21 @@ from data_access.registry import load_figures
 from tests.conftest import ROOT
 
 
-def _indicators(db_url: str, period: str, *extra: str) -> dict:
+def _city_indicators(db_url: str, period: str, fmt: str) -> str:
+    """Run the operators' `indicators` command for the city; its standard output."""
+    args = ["indicators", "--db", db_url, "--level", "city", "--period", period, "--format", fmt]
     out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "data_access",
-            "indicators",
-            "--db",
-            db_url,
-            "--level",
-            "city",
-            "--period",
-            period,
-            "--format",
-            "json",
-            *extra,
-        ],
+        [sys.executable, "-m", "data_access", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         check=True,
     )
-    return json.loads(out.stdout)["indicators"]
+    return out.stdout
+
+
+def _indicators(db_url: str, period: str) -> dict:
+    return json.loads(_city_indicators(db_url, period, "json"))["indicators"]
 
 
 @pytest.fixture(scope="module")
@@ -78,26 +70,6 @@ def test_2024_is_somewhat_lower_so_trends_mean_something(city_values):
 
 
 def test_csv_format_lists_every_indicator(sqlite_url):
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "data_access",
-            "indicators",
-            "--db",
-            sqlite_url,
-            "--level",
-            "city",
-            "--period",
-            "2025Q1",
-            "--format",
-            "csv",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
-    lines = out.stdout.strip().splitlines()
+    lines = _city_indicators(sqlite_url, "2025Q1", "csv").strip().splitlines()
     assert lines[0].startswith("key,pillar,value")
     assert {line.split(",")[0] for line in lines[1:]} >= {"disputes_mediated", "grids"}
