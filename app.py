@@ -19,6 +19,9 @@ pages = {
             url_path="overview",
             default=True,
         ),
+        st.Page(
+            "app_pages/screen.py", title=t("page.screen"), icon=":material/tv:", url_path="screen"
+        ),
     ],
 }
 st.navigation(pages).run()

@@ -13,10 +13,12 @@ import streamlit as st
 from sqlalchemy import Engine, func, select
 
 from data_access.db import read_session
+from data_access.feed import list_recent_activities
 from data_access.indicators import get_indicator_values
 from data_access.models import Rollup
 from data_access.periods import parse_period
-from data_access.regions import RegionInfo, get_city, get_region
+from data_access.regions import RegionInfo, get_city, get_region, list_children
+from data_access.scoring import get_index
 from data_access.store import open_store
 
 
@@ -74,6 +76,30 @@ def indicator_values(url: str, region_code: str, period: str) -> dict[str, float
         return get_indicator_values(session, found, parse_period(period))
 
 
+SCREEN_TTL_SECONDS = 60
+
+
+@st.cache_data(ttl=SCREEN_TTL_SECONDS, show_spinner=False)
+def screen_snapshot(url: str, region_code: str, period: str) -> dict:
+    """Everything a wall screen shows for a region and period, read in one transaction."""
+    with read_session(get_engine(url)) as session:
+        city = get_city(session)
+        region = get_region(session, region_code) or city
+        chosen = parse_period(period)
+        children = list_children(session, region.id) if region.level != "community" else []
+        return {
+            "region": asdict(region),
+            "index": get_index(session, region, city, chosen),
+            "index_last_year": get_index(session, region, city, chosen.year_ago()),
+            "ranking": [
+                (asdict(child), get_index(session, child, city, chosen).composite)
+                for child in children
+                if child.level != "grid"
+            ],
+            "latest": list_recent_activities(session, region, limit=8),
+        }
+
+
 def as_region(data: dict) -> RegionInfo:
     """A region dict from a cached reader back as RegionInfo."""
     return RegionInfo(**data)
@@ -81,5 +107,5 @@ def as_region(data: dict) -> RegionInfo:
 
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
-    for reader in (has_regions, city, region, data_months, indicator_values):
+    for reader in (has_regions, city, region, data_months, indicator_values, screen_snapshot):
         reader.clear()

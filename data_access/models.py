@@ -144,6 +144,7 @@ class Activity(Base):
         Index("ix_activities_community_date", "community_id", "occurred_on"),
         Index("ix_activities_district_date", "district_id", "occurred_on"),
         Index("ix_activities_date", "occurred_on"),
+        Index("ix_activities_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,6 +8,8 @@ import threading
 import time
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, func, insert, inspect, select, text
 
 from data_access.db import StoreError, make_engine, read_session, resolve_url, write_session
@@ -96,6 +98,14 @@ def test_migrations_upgrade_an_empty_database(empty_url):
     # Running it again is a no-op.
     assert upgrade(engine) == head_revision()
     engine.dispose()
+
+
+def test_migrations_build_exactly_the_models_schema(empty_url):
+    engine = open_store(empty_url)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert differences == []
 
 
 def test_a_newer_schema_is_refused_with_a_clear_error(empty_url):

@@ -1,0 +1,110 @@
+"""The wall screen: settings from the URL, slides, rotation by hand, stale data, escaping."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from data_access import cached
+from data_access.scoring import IndexResult, PillarScore
+from data_access.registry import PILLARS
+from tests.conftest import ROOT
+from ui import screen
+
+PAGE = "app_pages/screen.py"
+
+
+def _screen(lang: str = "zh", **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    at.run()
+    return at
+
+
+def _html(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
+def test_config_from_url_with_fallbacks():
+    config, notices = screen.parse_config({"slides": "ranking,latest", "interval": "30"}, "2025")
+    assert config.slides == ("ranking", "latest") and config.interval == 30 and notices == []
+    config, notices = screen.parse_config(
+        {"slides": "ranking,<script>", "interval": "1", "period": "2025-13"}, "2025"
+    )
+    assert config.slides == screen.SLIDE_KINDS and config.interval == screen.DEFAULT_INTERVAL
+    assert config.period == "2025" and len(notices) == 3
+
+
+def test_pillars_expand_to_one_slide_each():
+    slides = screen.expand_slides(("index", "pillars", "latest"))
+    assert slides == ["index", *(f"pillar:{p.key}" for p in PILLARS), "latest"]
+
+
+def _snapshot(name: str, title: str) -> dict:
+    empty = IndexResult(50.0, tuple(PillarScore(p.key, 50.0, 1.0, ()) for p in PILLARS))
+    region = {"name_zh": name, "name_en": name, "level": "city", "code": "210100"}
+    activity = {"occurred_on": "2025-12-01", "community_zh": name, "community_en": name,
+                "type_key": "mediation", "title": title, "id": 1, "created_at": None}
+    return {"region": region, "index": empty, "index_last_year": empty,
+            "ranking": [(region, 50.0)], "latest": [activity]}
+
+
+@pytest.mark.parametrize("slide", ["index", "ranking", "latest", "pillar:safety"])
+def test_names_and_titles_are_rendered_as_text(slide):
+    snap = _snapshot("<b>区</b>", "<script>alert(1)</script>")
+    page = screen.frame_html(slide, (1, 4), snap, "2025", "as of", stale=False)
+    assert "<script>" not in page and "<b>区" not in page
+    assert "&lt;b&gt;区&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_screen_shows_the_index_first(app_env, lang):
+    at = _screen(lang)
+    assert not at.exception and not at.error
+    body = _html(at)
+    assert ("幸福指数" if lang == "zh" else "Happiness index") in body
+    assert ("数据时间" if lang == "zh" else "Data as of") in body
+    assert "1/8" in body
+
+
+def test_presenter_moves_forward_and_back(app_env):
+    at = _screen(slides="ranking,latest")
+    assert "区县（市）幸福指数排名" in _html(at) and "1/2" in _html(at)
+    at.button(key="hs_next").click().run()
+    assert "最新录入的活动" in _html(at) and "2/2" in _html(at)
+    at.button(key="hs_prev").click().run()
+    assert "区县（市）幸福指数排名" in _html(at)
+    at.button(key="hs_pause").click().run()
+    assert "已暂停" in _html(at)
+
+
+def test_region_from_the_url_and_a_bad_one_falls_back(app_env):
+    district = _screen(region="210102", slides="ranking")
+    assert "和平区" in _html(district) and "街道（乡镇）幸福指数排名" in _html(district)
+    bad = _screen(region="nowhere")
+    assert not bad.exception and "沈阳市" in _html(bad)
+    assert any("region" in toast.value for toast in bad.toast)
+
+
+def test_when_the_store_fails_the_last_data_stays_with_a_stale_marker(app_env, monkeypatch):
+    at = _screen(slides="index")
+    assert "数据时间" in _html(at)
+
+    def unreachable(*_args, **_kwargs):
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(cached, "screen_snapshot", unreachable)
+    at.run()
+    assert not at.exception
+    body = _html(at)
+    assert "数据暂未更新" in body and "幸福指数" in body
+    monkeypatch.undo()
+    monkeypatch.setenv("HAPPY_DB_URL", app_env)
+    at.run()
+    assert "数据暂未更新" not in _html(at) and "数据时间" in _html(at)
+    st.cache_data.clear()

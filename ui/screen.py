@@ -1,0 +1,308 @@
+"""The wall screen (大屏): configuration from the URL, slides as HTML, rotation and refresh."""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from data_access.periods import PeriodError, parse_period
+from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, PILLARS, PILLARS_BY_KEY
+from data_access.scoring import IndexResult
+from ui import format as fmt
+from ui.i18n import pick, t
+
+SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
+DEFAULT_INTERVAL = 15
+INTERVAL_RANGE = (5, 600)
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    slides: tuple[str, ...]
+    interval: int
+    region_code: str | None
+    period: str
+
+
+def parse_config(params: Mapping[str, str], default_period: str) -> tuple[ScreenConfig, list[str]]:
+    """The screen's settings from URL parameters, and notices for values that were not valid."""
+    notices: list[str] = []
+    kinds = list(SLIDE_KINDS)
+    if "slides" in params:
+        asked = [k.strip() for k in params["slides"].split(",") if k.strip()]
+        if asked and all(k in SLIDE_KINDS for k in asked):
+            kinds = asked
+        else:
+            notices.append(t("screen.bad_param", name="slides", value=params["slides"][:40]))
+    interval = DEFAULT_INTERVAL
+    if "interval" in params:
+        raw = params["interval"]
+        if raw.isdigit() and INTERVAL_RANGE[0] <= int(raw) <= INTERVAL_RANGE[1]:
+            interval = int(raw)
+        else:
+            notices.append(t("screen.bad_param", name="interval", value=raw[:40]))
+    period = default_period
+    if "period" in params:
+        try:
+            period = str(parse_period(params["period"]))
+        except PeriodError:
+            notices.append(t("screen.bad_param", name="period", value=params["period"][:40]))
+    region = params.get("region") or None
+    return ScreenConfig(tuple(kinds), interval, region, period), notices
+
+
+def expand_slides(kinds: tuple[str, ...]) -> list[str]:
+    """The slide sequence: 'pillars' becomes one slide per pillar."""
+    slides: list[str] = []
+    for kind in kinds:
+        if kind == "pillars":
+            slides.extend(f"pillar:{p.key}" for p in PILLARS)
+        else:
+            slides.append(kind)
+    return slides
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else fmt.number(value, 1)
+
+
+def _bar(percent: float | None) -> str:
+    width = 0 if percent is None else max(0.0, min(100.0, percent))
+    return f'<div class="hs-bar"><div style="width:{width:.1f}%"></div></div>'
+
+
+def _delta(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return ""
+    diff = now - before
+    cls = "hs-up" if diff >= 0 else "hs-down"
+    return f'<span class="{cls}">{_e(t("screen.vs_last_year", delta=f"{diff:+.1f}"))}</span>'
+
+
+def _index_slide(snap: dict) -> str:
+    index: IndexResult = snap["index"]
+    last: IndexResult = snap["index_last_year"]
+    tiles = "".join(
+        f'<div class="hs-tile"><div class="hs-tile-name">{_e(pick(p.name_zh, p.name_en))}</div>'
+        f'<div class="hs-tile-value">{_score(index.pillar(p.key).score)}</div>'
+        f"{_bar(index.pillar(p.key).score)}"
+        f"<div>{_delta(index.pillar(p.key).score, last.pillar(p.key).score)}</div></div>"
+        for p in PILLARS
+    )
+    return (
+        f'<div class="hs-hero"><div class="hs-label">{_e(t("screen.index"))}</div>'
+        f'<div class="hs-big">{_score(index.composite)}</div>'
+        f"<div>{_delta(index.composite, last.composite)}</div></div>"
+        f'<div class="hs-tiles">{tiles}</div>'
+    )
+
+
+def _pillar_slide(snap: dict, pillar_key: str) -> str:
+    pillar = PILLARS_BY_KEY[pillar_key]
+    score = snap["index"].pillar(pillar_key)
+    rows = []
+    for item in score.indicators:
+        ind = INDICATORS_BY_KEY[item.key]
+        if not ind.headline:
+            continue
+        progress = None
+        if item.value is not None and item.target:
+            progress = 100.0 * item.value / item.target
+        notes = []
+        if item.target is not None:
+            notes.append(t("screen.target", value=fmt.indicator_value(ind, item.target)))
+        if fmt.article_value(ind) and snap["region"]["level"] == "city":
+            notes.append(t("screen.article", value=fmt.article_value(ind)))
+        rows.append(
+            f'<div class="hs-ind">'
+            f'<div class="hs-ind-name">{_e(pick(ind.name_zh, ind.name_en))}</div>'
+            f'<div class="hs-ind-value">{_e(fmt.indicator_value(ind, item.value))}</div>'
+            f"{_bar(progress)}"
+            f'<div class="hs-note">{_e(" · ".join(notes))}</div></div>'
+        )
+    return (
+        f'<div class="hs-pillar-head"><span>{_e(pick(pillar.name_zh, pillar.name_en))}</span>'
+        f'<span class="hs-pillar-score">{_score(score.score)}</span></div>'
+        f'<div class="hs-inds">{"".join(rows)}</div>'
+    )
+
+
+def _ranking_slide(snap: dict) -> str:
+    level = CHILD_LEVEL.get(snap["region"]["level"], "community")
+    ranked = sorted(snap["ranking"], key=lambda r: -(r[1] or 0))[:16]
+    rows = "".join(
+        f'<div class="hs-rank"><span class="hs-rank-n">{n}</span>'
+        f'<span class="hs-rank-name">{_e(pick(r["name_zh"], r["name_en"]))}</span>'
+        f'{_bar(score)}<span class="hs-rank-score">{_score(score)}</span></div>'
+        for n, (r, score) in enumerate(ranked, start=1)
+    )
+    title = t("screen.ranking", level=t(f"screen.level.{level}"))
+    return f'<div class="hs-section-title">{_e(title)}</div><div class="hs-ranks">{rows}</div>'
+
+
+def _type_name(key: str) -> str:
+    activity_type = ACTIVITY_TYPES_BY_KEY[key]
+    return pick(activity_type.name_zh, activity_type.name_en)
+
+
+def _latest_slide(snap: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(a['occurred_on'])}</td>"
+        f"<td>{_e(pick(a['community_zh'], a['community_en']))}</td>"
+        f"<td>{_e(_type_name(a['type_key']))}</td><td>{_e(a['title'])}</td></tr>"
+        for a in snap["latest"]
+    )
+    body = rows or f'<tr><td colspan="4">{_e(t("screen.no_activities"))}</td></tr>'
+    return (
+        f'<div class="hs-section-title">{_e(t("screen.latest"))}</div>'
+        f'<table class="hs-latest">{body}</table>'
+    )
+
+
+def slide_html(slide: str, snap: dict) -> str:
+    """One slide's HTML (every value from data is escaped)."""
+    if slide == "index":
+        return _index_slide(snap)
+    if slide.startswith("pillar:"):
+        return _pillar_slide(snap, slide.split(":", 1)[1])
+    if slide == "ranking":
+        return _ranking_slide(snap)
+    return _latest_slide(snap)
+
+
+def frame_html(
+    slide: str, position: tuple[int, int], snap: dict, period_label: str, footer: str, stale: bool
+) -> str:
+    """The whole screen: header, the slide, and a footer with the data time and position."""
+    region = pick(snap["region"]["name_zh"], snap["region"]["name_en"])
+    marker = ' class="hs-stale"' if stale else ""
+    return (
+        f'<div class="hs-screen"><div class="hs-header"><span>{_e(t("screen.title"))}</span>'
+        f"<span>{_e(region)} · {_e(period_label)}</span></div>"
+        f'<div class="hs-body">{slide_html(slide, snap)}</div>'
+        f'<div class="hs-footer"><span{marker}>{_e(footer)}</span>'
+        f"<span>{_e(t('screen.slide', n=position[0], total=position[1]))}</span></div></div>"
+    )
+
+
+CSS = """
+<style>
+header[data-testid="stHeader"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stToolbar"],
+[data-testid="stStatusWidget"], [data-testid="stDecoration"], footer { display: none !important; }
+html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+  overflow: hidden !important; background: #07132b !important; color: #e9f0ff !important; }
+.stMainBlockContainer, [data-testid="stMainBlockContainer"] {
+  padding: 0 !important; max-width: 100% !important; }
+.hs-screen { height: 94vh; display: flex; flex-direction: column; padding: 2.5vh 3vw 0;
+  font-size: 2.6vh; line-height: 1.25; color: #e9f0ff; }
+.hs-header { display: flex; justify-content: space-between; font-size: 4vh; font-weight: 700;
+  border-bottom: 0.3vh solid #c0392b; padding-bottom: 1vh; }
+.hs-body { flex: 1; padding-top: 3vh; overflow: hidden; }
+.hs-footer { display: flex; justify-content: space-between; font-size: 1.8vh; color: #8ea3c8; }
+.hs-stale { color: #f5b041; }
+.hs-hero { text-align: center; }
+.hs-label { font-size: 3.6vh; color: #8ea3c8; }
+.hs-big { font-size: 22vh; font-weight: 800; line-height: 1; color: #ffd166; }
+.hs-up { color: #52d273; font-size: 2.8vh; } .hs-down { color: #ff6b6b; font-size: 2.8vh; }
+.hs-tiles { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2vw; margin-top: 5vh; }
+.hs-tile { background: #0f2247; border-radius: 1.2vh; padding: 2.2vh 1.5vw; }
+.hs-tile-name { font-size: 3.2vh; } .hs-tile-value { font-size: 8vh; font-weight: 700; }
+.hs-bar { height: 1.4vh; background: #1d3461; border-radius: 0.7vh; margin: 1vh 0; }
+.hs-bar > div { height: 100%; background: #ffd166; border-radius: 0.7vh; }
+.hs-pillar-head { display: flex; justify-content: space-between; font-size: 7vh; font-weight: 800; }
+.hs-pillar-score { color: #ffd166; }
+.hs-inds { display: grid; grid-template-columns: repeat(2, 1fr); gap: 3vh 3vw; margin-top: 4vh; }
+.hs-ind { background: #0f2247; border-radius: 1.2vh; padding: 2.4vh 1.6vw; }
+.hs-ind-name { font-size: 3.2vh; color: #c9d6f2; }
+.hs-ind-value { font-size: 7vh; font-weight: 700; }
+.hs-note { font-size: 2.2vh; color: #8ea3c8; }
+.hs-section-title { font-size: 5vh; font-weight: 800; margin-bottom: 3vh; }
+.hs-ranks { display: grid; grid-template-columns: repeat(2, 1fr); gap: 1.6vh 4vw; }
+.hs-rank { display: grid; grid-template-columns: 4vh 14vw 1fr 8vh; align-items: center; gap: 1vw;
+  font-size: 3.2vh; }
+.hs-rank-n { color: #8ea3c8; } .hs-rank-score { text-align: right; font-weight: 700; }
+.hs-latest { width: 100%; border-collapse: collapse; font-size: 3vh; }
+.hs-latest td { padding: 1.4vh 1vw; border-bottom: 0.15vh solid #1d3461; }
+.stButton button { opacity: 0.25; background: transparent; color: #8ea3c8; border-color: #1d3461; }
+</style>
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(LOCAL_TZ)
+
+
+def run(config: ScreenConfig, load, period_label: str) -> None:
+    """Show the screen: rotate slides and refresh data on their own, keep the last data on errors.
+
+    `load()` returns a fresh snapshot or raises; it is called on every tick.
+    """
+    st.html(CSS)
+    slides = expand_slides(config.slides)
+    state = st.session_state.setdefault(
+        "_screen", {"i": 0, "paused": False, "next_at": 0.0, "snap": None, "as_of": None}
+    )
+
+    def move(step: int) -> None:
+        state["i"] = (state["i"] + step) % len(slides)
+        state["next_at"] = time.monotonic() + config.interval
+
+    def toggle() -> None:
+        state["paused"] = not state["paused"]
+
+    @st.fragment(run_every=config.interval)
+    def deck() -> None:
+        now = time.monotonic()
+        if state["next_at"] == 0.0:
+            state["next_at"] = now + config.interval
+        elif not state["paused"] and now >= state["next_at"] - 0.5:
+            move(1)
+        stale = False
+        try:
+            state["snap"], state["as_of"] = load(), _now()
+        except Exception:  # noqa: BLE001 - any failure: keep showing the last data, retry next tick
+            stale = True
+        if state["snap"] is None:
+            message = _e(t("screen.unavailable"))
+            st.html(f'<div class="hs-screen"><div class="hs-body">{message}</div></div>')
+            return
+        as_of = state["as_of"].strftime("%Y-%m-%d %H:%M:%S")
+        footer = t("screen.stale", time=as_of) if stale else t("screen.as_of", time=as_of)
+        if state["paused"]:
+            footer += " · " + t("screen.paused")
+        slide = slides[state["i"] % len(slides)]
+        st.html(
+            frame_html(
+                slide,
+                (state["i"] % len(slides) + 1, len(slides)),
+                state["snap"],
+                period_label,
+                footer,
+                stale,
+            )
+        )
+        left, middle, right = st.columns(3)
+        left.button(
+            "◀", key="hs_prev", help=t("screen.prev"), shortcut="Left", on_click=move, args=(-1,)
+        )
+        middle.button(
+            "⏯", key="hs_pause", help=t("screen.pause"), shortcut="Space", on_click=toggle
+        )
+        right.button(
+            "▶", key="hs_next", help=t("screen.next"), shortcut="Right", on_click=move, args=(1,)
+        )
+
+    deck()
