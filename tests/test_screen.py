@@ -7,8 +7,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access import cached
-from data_access.scoring import IndexResult, PillarScore
 from data_access.registry import PILLARS
+from data_access.scoring import IndexResult, PillarScore
 from tests.conftest import ROOT
 from ui import screen
 
@@ -48,10 +48,22 @@ def test_pillars_expand_to_one_slide_each():
 def _snapshot(name: str, title: str) -> dict:
     empty = IndexResult(50.0, tuple(PillarScore(p.key, 50.0, 1.0, ()) for p in PILLARS))
     region = {"name_zh": name, "name_en": name, "level": "city", "code": "210100"}
-    activity = {"occurred_on": "2025-12-01", "community_zh": name, "community_en": name,
-                "type_key": "mediation", "title": title, "id": 1, "created_at": None}
-    return {"region": region, "index": empty, "index_last_year": empty,
-            "ranking": [(region, 50.0)], "latest": [activity]}
+    activity = {
+        "occurred_on": "2025-12-01",
+        "community_zh": name,
+        "community_en": name,
+        "type_key": "mediation",
+        "title": title,
+        "id": 1,
+        "created_at": None,
+    }
+    return {
+        "region": region,
+        "index": empty,
+        "index_last_year": empty,
+        "ranking": [(region, 50.0)],
+        "latest": [activity],
+    }
 
 
 @pytest.mark.parametrize("slide", ["index", "ranking", "latest", "pillar:safety"])
