@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
 DEFAULT_INTERVAL = 15
 INTERVAL_RANGE = (5, 600)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+TIMINGS_FILE = os.environ.get("HAPPY_SCREEN_TIMINGS")
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 
 
@@ -245,6 +247,58 @@ def _now() -> datetime:
     return datetime.now(LOCAL_TZ)
 
 
+def _move(state: dict, step: int, n_slides: int, interval: int) -> None:
+    state["i"] = (state["i"] + step) % n_slides
+    state["next_at"] = time.monotonic() + interval
+
+
+def _toggle(state: dict) -> None:
+    state["paused"] = not state["paused"]
+
+
+def _tick(slides: list[str], state: dict, interval: int, load, period_label: str) -> None:
+    """One refresh: advance when the slide's time is up, reload data, draw."""
+    now = time.monotonic()
+    if state["next_at"] == 0.0:
+        state["next_at"] = now + interval
+    elif not state["paused"] and now >= state["next_at"] - 0.5:
+        _move(state, 1, len(slides), interval)
+    stale = False
+    try:
+        state["snap"], state["as_of"] = load(), _now()
+    except Exception:  # noqa: BLE001 - any failure: keep showing the last data, retry next tick
+        stale = True
+    if state["snap"] is None:
+        message = _e(t("screen.unavailable"))
+        st.html(f'<div class="hs-screen"><div class="hs-body">{message}</div></div>')
+        return
+    as_of = state["as_of"].strftime("%Y-%m-%d %H:%M:%S")
+    footer = t("screen.stale", time=as_of) if stale else t("screen.as_of", time=as_of)
+    if state["paused"]:
+        footer += " · " + t("screen.paused")
+    position = state["i"] % len(slides)
+    page = frame_html(
+        slides[position], (position + 1, len(slides)), state["snap"], period_label, footer, stale
+    )
+    st.html(page)
+    move = {"on_click": _move, "kwargs": {"n_slides": len(slides), "interval": interval}}
+    left, middle, right = st.columns(3)
+    left.button(
+        "◀", key="hs_prev", help=t("screen.prev"), shortcut="Left", args=(state, -1), **move
+    )
+    middle.button(
+        "⏯",
+        key="hs_pause",
+        help=t("screen.pause"),
+        shortcut="Space",
+        on_click=_toggle,
+        args=(state,),
+    )
+    right.button(
+        "▶", key="hs_next", help=t("screen.next"), shortcut="Right", args=(state, 1), **move
+    )
+
+
 def run(config: ScreenConfig, load, period_label: str) -> None:
     """Show the screen: rotate slides and refresh data on their own, keep the last data on errors.
 
@@ -256,53 +310,13 @@ def run(config: ScreenConfig, load, period_label: str) -> None:
         "_screen", {"i": 0, "paused": False, "next_at": 0.0, "snap": None, "as_of": None}
     )
 
-    def move(step: int) -> None:
-        state["i"] = (state["i"] + step) % len(slides)
-        state["next_at"] = time.monotonic() + config.interval
-
-    def toggle() -> None:
-        state["paused"] = not state["paused"]
-
     @st.fragment(run_every=config.interval)
     def deck() -> None:
-        now = time.monotonic()
-        if state["next_at"] == 0.0:
-            state["next_at"] = now + config.interval
-        elif not state["paused"] and now >= state["next_at"] - 0.5:
-            move(1)
-        stale = False
-        try:
-            state["snap"], state["as_of"] = load(), _now()
-        except Exception:  # noqa: BLE001 - any failure: keep showing the last data, retry next tick
-            stale = True
-        if state["snap"] is None:
-            message = _e(t("screen.unavailable"))
-            st.html(f'<div class="hs-screen"><div class="hs-body">{message}</div></div>')
-            return
-        as_of = state["as_of"].strftime("%Y-%m-%d %H:%M:%S")
-        footer = t("screen.stale", time=as_of) if stale else t("screen.as_of", time=as_of)
-        if state["paused"]:
-            footer += " · " + t("screen.paused")
-        slide = slides[state["i"] % len(slides)]
-        st.html(
-            frame_html(
-                slide,
-                (state["i"] % len(slides) + 1, len(slides)),
-                state["snap"],
-                period_label,
-                footer,
-                stale,
-            )
-        )
-        left, middle, right = st.columns(3)
-        left.button(
-            "◀", key="hs_prev", help=t("screen.prev"), shortcut="Left", on_click=move, args=(-1,)
-        )
-        middle.button(
-            "⏯", key="hs_pause", help=t("screen.pause"), shortcut="Space", on_click=toggle
-        )
-        right.button(
-            "▶", key="hs_next", help=t("screen.next"), shortcut="Right", on_click=move, args=(1,)
-        )
+        started = time.perf_counter()
+        _tick(slides, state, config.interval, load, period_label)
+        if TIMINGS_FILE:
+            # Benchmarks (bench/soak_screen.py) read how long each refresh took on the server.
+            with open(TIMINGS_FILE, "a", encoding="utf-8") as out:
+                out.write(f"{time.time():.3f},{time.perf_counter() - started:.4f}\n")
 
     deck()
