@@ -25,7 +25,8 @@ def to_xlsx(frame: pd.DataFrame) -> bytes:
 
 def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
     """CSV and Excel download buttons for a chart's data; the files are made only when asked."""
-    left, right, _ = st.columns([1, 1, 4])
+    row = st.container(horizontal=True)
+    left = right = row
     left.download_button(
         t("views.download_csv"),
         data=lambda: to_csv(frame),

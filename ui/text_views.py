@@ -3,6 +3,7 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "overview.headline": ("主要指标", "Headline indicators"),
     "views.region": ("地区", "Region"),
+    "views.region_level": ("{name}（{level}）", "{name} ({level})"),
     "views.code": ("地区代码", "Region code"),
     "views.drill_to": ("下钻到下级地区", "Drill down to"),
     "views.drill_placeholder": ("选择下级地区……", "Choose a sub-region…"),
@@ -14,15 +15,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "views.composite_unit": ("幸福指数（分）", "Happiness index (points)"),
     "views.composite_help": (
         "各项指标按目标完成程度计0–100分，方面得分为指标得分的加权平均，幸福指数为五个方面的加权"
-        "平均。箭头为较上一期的变化。",
+        "平均。箭头为较上一期的变化，下方为较上年同期的变化。",
         "Each indicator scores 0–100 against its target; a pillar is the weighted mean of its "
         "indicators, the index the weighted mean of the five pillars. The arrow is the change "
-        "against the previous period.",
+        "against the previous period; below it, against the same period a year earlier.",
     ),
-    "views.vs_previous_and_year": (
-        "箭头：较上期；较上年同期 {yoy}",
-        "Arrow: vs previous period; vs a year earlier {yoy}",
-    ),
+    "views.vs_previous_and_year": ("较上年同期 {yoy}", "vs a year earlier: {yoy}"),
     "views.pillar": ("方面", "Pillar"),
     "views.series": ("对象", "Series"),
     "views.score": ("得分", "Score"),

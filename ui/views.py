@@ -59,16 +59,16 @@ def breadcrumb(url: str, region: RegionInfo) -> None:
     chain = cached.ancestors(url, region.code)
     if not chain:
         return
-    cols = st.columns(len(chain) + 3)
-    for col, ancestor in zip(cols, chain, strict=False):
-        col.button(
-            f"‹ {_name(ancestor)}",
+    row = st.container(horizontal=True, vertical_alignment="center")
+    for ancestor in chain:
+        row.button(
+            f"{_name(ancestor)} ›",
             key=f"crumb_{ancestor.code}",
             on_click=go_to_region,
             args=(ancestor.code,),
             type="tertiary",
         )
-    cols[len(chain)].markdown(f"**{_name(region)}**")
+    row.markdown(f"**{_name(region)}**")
 
 
 def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
@@ -77,7 +77,11 @@ def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
     breadcrumb(url, region)
     level = t(f"views.level.{region.level}")
     st.subheader(
-        t("overview.heading", region=f"{_name(region)}（{level}）", period=fmt.period_label(period))
+        t(
+            "overview.heading",
+            region=t("views.region_level", name=_name(region), level=level),
+            period=fmt.period_label(period),
+        )
     )
 
 
