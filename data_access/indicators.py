@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import ReportedValue, Rollup
+from data_access.models import AreaRollup, AreaStock, ReportedValue, Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import (
@@ -23,23 +23,31 @@ from data_access.registry import (
 _TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
 
 
-def _child_column(table, region: RegionInfo):
-    """The column naming the region's children in a table with level id columns."""
-    child = LEVELS[LEVELS.index(region.level) + 1]
-    if child not in ("district", "street", "community"):
-        raise ValueError(f"no aggregate data below community level ({child})")
-    return getattr(table, f"{child}_id")
+def _source(table, region: RegionInfo, children: bool = False):
+    """Where to read a region's sums (or its children's): the area summaries for the city, a
+    district or a street; the community rows of `table` below. Returns the table to read, the
+    WHERE clause, and the column naming the child region (when `children`)."""
+    area = AreaRollup if table is Rollup else AreaStock
+    if children:
+        if region.level in ("city", "district"):
+            return area, area.parent_id == region.id, area.region_id
+        if region.level == "street":
+            return table, table.street_id == region.id, table.community_id
+        raise ValueError(f"no aggregate data below community level ({region.level})")
+    if region.level in ("city", "district", "street"):
+        return area, area.region_id == region.id, None
+    return table, scope_clause(table, region), None
 
 
-def _totals_select(region: RegionInfo, start: int, end: int, by=None):
-    stmt = select(
-        *([by] if by is not None else []),
-        Rollup.type_key,
-        *(func.sum(getattr(Rollup, c)) for c in _TOTAL_COLUMNS),
-    ).where(Rollup.month.between(start, end))
-    stmt = stmt.group_by(*([by] if by is not None else []), Rollup.type_key)
-    clause = scope_clause(Rollup, region)
-    return stmt.where(clause) if clause is not None else stmt
+def _totals_select(region: RegionInfo, start: int, end: int, by: str | None = None):
+    """Totals per activity type over the months, optionally also per child region or month."""
+    source, where, child = _source(Rollup, region, children=by == "child")
+    keys = [child] if by == "child" else [source.month] if by == "month" else []
+    return (
+        select(*keys, source.type_key, *(func.sum(getattr(source, c)) for c in _TOTAL_COLUMNS))
+        .where(source.month.between(start, end), where)
+        .group_by(*keys, source.type_key)
+    )
 
 
 def _as_totals(row) -> dict[str, float]:
@@ -58,7 +66,7 @@ def get_child_activity_totals(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Per child region (by id), per activity type: the totals over the period (one query)."""
-    stmt = _totals_select(region, period.start, period.end, _child_column(Rollup, region))
+    stmt = _totals_select(region, period.start, period.end, "child")
     out: dict[int, dict[str, dict[str, float]]] = {}
     for row in session.execute(stmt):
         out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
@@ -69,7 +77,7 @@ def get_monthly_activity_totals(
     session: Session, region: RegionInfo, first: int, last: int
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Per month (yyyymm) from first to last, per activity type: the totals (one query)."""
-    stmt = _totals_select(region, first, last, Rollup.month)
+    stmt = _totals_select(region, first, last, "month")
     out: dict[int, dict[str, dict[str, float]]] = {}
     for row in session.execute(stmt):
         out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
@@ -96,14 +104,12 @@ def get_reported_stocks(
     month = get_stock_month(session, period)
     if not _stock_month_in_reach(month, period.start):
         return None
+    source, where, _ = _source(ReportedValue, region)
     stmt = (
-        select(ReportedValue.indicator_key, func.sum(ReportedValue.value))
-        .where(ReportedValue.month == month)
-        .group_by(ReportedValue.indicator_key)
+        select(source.indicator_key, func.sum(source.value))
+        .where(source.month == month, where)
+        .group_by(source.indicator_key)
     )
-    clause = scope_clause(ReportedValue, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
     return {key: float(value) for key, value in session.execute(stmt)}
 
 
@@ -114,15 +120,12 @@ def get_child_reported_stocks(
     month = get_stock_month(session, period)
     if not _stock_month_in_reach(month, period.start):
         return None
-    by = _child_column(ReportedValue, region)
+    source, where, by = _source(ReportedValue, region, children=True)
     stmt = (
-        select(by, ReportedValue.indicator_key, func.sum(ReportedValue.value))
-        .where(ReportedValue.month == month, by.is_not(None))
-        .group_by(by, ReportedValue.indicator_key)
+        select(by, source.indicator_key, func.sum(source.value))
+        .where(source.month == month, where, by.is_not(None))
+        .group_by(by, source.indicator_key)
     )
-    clause = scope_clause(ReportedValue, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
     out: dict[int, dict[str, float]] = {}
     for child_id, key, value in session.execute(stmt):
         out.setdefault(child_id, {})[key] = float(value)
@@ -133,14 +136,12 @@ def get_monthly_reported_stocks(
     session: Session, region: RegionInfo, first: int, last: int
 ) -> dict[int, dict[str, float]]:
     """Per month with reports from a year before `first` to `last`: the region's stocks."""
+    source, where, _ = _source(ReportedValue, region)
     stmt = (
-        select(ReportedValue.month, ReportedValue.indicator_key, func.sum(ReportedValue.value))
-        .where(ReportedValue.month.between(first - 100, last))
-        .group_by(ReportedValue.month, ReportedValue.indicator_key)
+        select(source.month, source.indicator_key, func.sum(source.value))
+        .where(source.month.between(first - 100, last), where)
+        .group_by(source.month, source.indicator_key)
     )
-    clause = scope_clause(ReportedValue, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
     out: dict[int, dict[str, float]] = {}
     for month, key, value in session.execute(stmt):
         out.setdefault(month, {})[key] = float(value)

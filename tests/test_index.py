@@ -149,3 +149,36 @@ def test_trend_months_equal_month_by_month(demo):
     for month in (202501, 202506, 202512):
         alone = get_index(demo, district, city, parse_period(f"{month // 100}-{month % 100:02d}"))
         assert trend[month].composite == pytest.approx(alone.composite)
+
+
+def test_area_summaries_equal_the_community_rollups(demo):
+    from sqlalchemy import func, select
+
+    from data_access.indicators import get_activity_totals, get_reported_stocks
+    from data_access.models import ReportedValue, Rollup
+    from data_access.regions import scope_clause
+
+    city = get_city(demo)
+    district = list_children(demo, city.id)[1]
+    street = list_children(demo, district.id)[0]
+    p = parse_period("2025Q2")
+    for region in (city, district, street):
+        where = scope_clause(Rollup, region)
+        stmt = (
+            select(Rollup.type_key, func.sum(Rollup.n), func.sum(Rollup.hours))
+            .where(Rollup.month.between(p.start, p.end))
+            .group_by(Rollup.type_key)
+        )
+        direct = demo.execute(stmt.where(where) if where is not None else stmt).all()
+        totals = get_activity_totals(demo, region, p)
+        assert {k: (n, pytest.approx(h)) for k, n, h in direct} == {
+            k: (v["n"], v["hours"]) for k, v in totals.items()
+        }
+        where = scope_clause(ReportedValue, region)
+        stmt = (
+            select(ReportedValue.indicator_key, func.sum(ReportedValue.value))
+            .where(ReportedValue.month == p.end)
+            .group_by(ReportedValue.indicator_key)
+        )
+        direct = dict(demo.execute(stmt.where(where) if where is not None else stmt).all())
+        assert get_reported_stocks(demo, region, p) == pytest.approx(direct)
