@@ -1,59 +1,88 @@
-"""Altair chart builders: pure functions from a small frame to a chart (labels translated)."""
+"""Chart builders: pure functions from column names to a Vega-Lite spec (labels translated by the
+caller). Plain specs rather than Altair objects: Altair validates every chart against the schema on
+every script run, which costs more than the rest of a warm page."""
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
-
 PICK = "pick"
+ACCENT = "#c0392b"
+MUTED = "#e6a19a"
 
 
-def grouped_bars(frame: pd.DataFrame, x: str, y: str, color: str, unit: str) -> alt.Chart:
+def _f(name: str) -> str:
+    # Vega-Lite reads dots and brackets in a field name as nested access.
+    return name.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
+
+
+def _title(field: str, unit: str) -> str:
+    return f"{field}（{unit}）" if unit else field
+
+
+def grouped_bars(x: str, y: str, color: str, unit: str) -> dict:
     """Bars of `y` by `x`, one colour per `color` value, side by side."""
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{x}:N", sort=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset(f"{color}:N"),
-            y=alt.Y(f"{y}:Q", title=f"{y}（{unit}）" if unit else y),
-            color=alt.Color(f"{color}:N", legend=alt.Legend(orient="top")),
-            tooltip=[x, color, alt.Tooltip(f"{y}:Q", format=".1f")],
-        )
-        .properties(height=300)
-    )
+    return {
+        "mark": {"type": "bar"},
+        "height": 300,
+        "encoding": {
+            "x": {"field": _f(x), "type": "nominal", "sort": None, "axis": {"labelAngle": 0}},
+            "xOffset": {"field": _f(color), "type": "nominal"},
+            "y": {"field": _f(y), "type": "quantitative", "title": _title(y, unit)},
+            "color": {"field": _f(color), "type": "nominal", "legend": {"orient": "top"}},
+            "tooltip": [
+                {"field": _f(x), "type": "nominal"},
+                {"field": _f(color), "type": "nominal"},
+                {"field": _f(y), "type": "quantitative", "format": ".1f"},
+            ],
+        },
+    }
 
 
-def trend_lines(frame: pd.DataFrame, x: str, y: str, color: str, unit: str) -> alt.Chart:
+def trend_lines(x: str, y: str, color: str, unit: str) -> dict:
     """Lines of `y` over the months in `x`, one per `color` value."""
-    return (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"{x}:O", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(f"{y}:Q", title=f"{y}（{unit}）" if unit else y, scale=alt.Scale(zero=False)),
-            color=alt.Color(f"{color}:N", sort=None, legend=alt.Legend(orient="top")),
-            tooltip=[x, color, alt.Tooltip(f"{y}:Q", format=",.1f")],
-        )
-        .properties(height=300)
-    )
+    return {
+        "mark": {"type": "line", "point": True},
+        "height": 300,
+        "encoding": {
+            "x": {"field": _f(x), "type": "ordinal", "axis": {"labelAngle": 0}},
+            "y": {
+                "field": _f(y),
+                "type": "quantitative",
+                "title": _title(y, unit),
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": _f(color),
+                "type": "nominal",
+                "sort": None,
+                "legend": {"orient": "top"},
+            },
+            "tooltip": [
+                {"field": _f(x), "type": "ordinal"},
+                {"field": _f(color), "type": "nominal"},
+                {"field": _f(y), "type": "quantitative", "format": ",.1f"},
+            ],
+        },
+    }
 
 
-def ranking_bars(frame: pd.DataFrame, name: str, value: str, code: str, unit: str) -> alt.Chart:
+def ranking_bars(name: str, value: str, code: str, unit: str, rows: int) -> dict:
     """Horizontal bars of regions ranked by `value`; clicking a bar selects its `code`."""
-    pick = alt.selection_point(name=PICK, fields=[code], on="click")
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y(f"{name}:N", sort="-x", title=None),
-            x=alt.X(f"{value}:Q", title=f"{value}（{unit}）" if unit else value),
-            color=alt.condition(pick, alt.value("#c0392b"), alt.value("#e6a19a")),
-            tooltip=[name, alt.Tooltip(f"{value}:Q", format=",.1f")],
-        )
-        .add_params(pick)
-        .properties(height=max(160, 22 * len(frame)))
-    )
+    return {
+        "mark": {"type": "bar"},
+        "height": max(160, 22 * rows),
+        "params": [
+            {"name": PICK, "select": {"type": "point", "fields": [_f(code)], "on": "click"}}
+        ],
+        "encoding": {
+            "y": {"field": _f(name), "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": _f(value), "type": "quantitative", "title": _title(value, unit)},
+            "color": {"condition": {"param": PICK, "value": ACCENT}, "value": MUTED},
+            "tooltip": [
+                {"field": _f(name), "type": "nominal"},
+                {"field": _f(value), "type": "quantitative", "format": ",.1f"},
+            ],
+        },
+    }
 
 
 def picked_code(event, code: str) -> str | None:

@@ -161,8 +161,9 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         }
     frame = pillar_comparison_frame(region, now, other_name, scores)
     cols = frame.columns
-    st.altair_chart(
-        charts.grouped_bars(frame, cols[0], cols[2], cols[1], t("views.unit.score")),
+    st.vega_lite_chart(
+        frame,
+        charts.grouped_bars(cols[0], cols[2], cols[1], t("views.unit.score")),
         width="stretch",
     )
     download_buttons(frame, t("views.pillars_vs_parent"), "pillars")
@@ -199,8 +200,9 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
         return
     frame = index_trend_frame(cached.index_trend(url, region.code, months))
     cols = frame.columns
-    st.altair_chart(
-        charts.trend_lines(frame, cols[0], cols[2], cols[1], t("views.unit.score")),
+    st.vega_lite_chart(
+        frame,
+        charts.trend_lines(cols[0], cols[2], cols[1], t("views.unit.score")),
         width="stretch",
     )
     download_buttons(frame, t("views.trend"), "trend")
@@ -255,8 +257,9 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         or measures[0]
     )
     shown = frame.sort_values(by, ascending=False, na_position="last")
-    event = st.altair_chart(
-        charts.ranking_bars(shown, t("views.region"), by, t("views.code"), ""),
+    event = st.vega_lite_chart(
+        shown,
+        charts.ranking_bars(t("views.region"), by, t("views.code"), "", len(shown)),
         width="stretch",
         on_select="rerun",
         selection_mode=charts.PICK,
@@ -437,8 +440,8 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
         if months:
             frame = indicator_trend_frame(ind, cached.monthly_values(url, region.code, months))
             cols = frame.columns
-            st.altair_chart(
-                charts.trend_lines(frame, cols[0], cols[2], cols[1], ""), width="stretch"
+            st.vega_lite_chart(
+                frame, charts.trend_lines(cols[0], cols[2], cols[1], ""), width="stretch"
             )
             download_buttons(frame, t("views.indicator_trend"), "ind_trend")
     with right:
@@ -451,14 +454,9 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
         frame = child_values_frame(ind, kids)
         value_col = frame.columns[-1]
         if frame[value_col].notna().any():
-            event = st.altair_chart(
-                charts.ranking_bars(
-                    frame.sort_values(value_col, ascending=False),
-                    t("views.region"),
-                    value_col,
-                    t("views.code"),
-                    "",
-                ),
+            event = st.vega_lite_chart(
+                frame.sort_values(value_col, ascending=False),
+                charts.ranking_bars(t("views.region"), value_col, t("views.code"), "", len(frame)),
                 width="stretch",
                 on_select="rerun",
                 selection_mode=charts.PICK,
@@ -495,8 +493,9 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
         pillar_key, cached.activity_totals(url, region.code, str(period))
     )
     cols = frame.columns
-    chart = charts.ranking_bars(frame.assign(_c=frame[cols[0]]), cols[0], cols[1], "_c", "")
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(
+        frame, charts.ranking_bars(cols[0], cols[1], cols[0], "", len(frame)), width="stretch"
+    )
     st.dataframe(frame, hide_index=True, width="stretch")
     download_buttons(frame, t("views.by_activity_type"), "types")
 
