@@ -26,14 +26,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 
 
-async def one_session(port: int, runs: int, query: str, out: list, errors: list) -> None:
+async def one_session(
+    port: int, runs: int, query: str, out: list, errors: list, page: str = ""
+) -> None:
     """Connect like a browser tab, rerun the script `runs` times, time each run to its end."""
     uri = f"ws://127.0.0.1:{port}/_stcore/stream"
     async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None) as ws:
         for _ in range(runs):
             msg = BackMsg()
             msg.rerun_script.query_string = query
-            msg.rerun_script.page_name = ""
+            msg.rerun_script.page_name = page
             started = time.perf_counter()
             await ws.send(msg.SerializeToString())
             size = 0
@@ -83,6 +85,19 @@ async def load(port: int, sessions: int, runs: int, query: str) -> dict:
         "bytes_first_run_max": max(sizes[:sessions]) if sizes else None,
         "bytes_per_run_median": int(statistics.median(sizes)) if sizes else None,
     }
+
+
+async def page_bytes(port: int, query: str) -> dict:
+    """The bytes sent to the browser for one first visit to each page."""
+    from bench.run import PAGES
+
+    sizes = {}
+    for page in PAGES:
+        out: list = []
+        errors: list = []
+        await one_session(port, 1, query, out, errors, page="" if page == "overview" else page)
+        sizes[page] = {"bytes": out[0][1] if out else None, "errors": len(errors)}
+    return sizes
 
 
 def serve(db: str, port: int, gc: bool) -> subprocess.Popen:

@@ -291,7 +291,7 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
         st.warning(t("views.silent", level=level, names="、".join(frame.iloc[:, 0][:20])))
         download_buttons(frame, t("views.completeness"), "silent")
     else:
-        st.success(t("views.all_reported", level=level))
+        st.caption(f":green[✓ {t('views.all_reported', level=level)}]")
 
 
 def overview_index(url: str, region: RegionInfo, period: Period) -> None:

@@ -1,0 +1,78 @@
+"""Render bench/results.json as the Markdown tables of docs/performance.md (printed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from bench.run import PAGES, RESULTS
+
+
+def _pages_table(runs: list[dict], key: str) -> list[str]:
+    head = "| backend | activities | " + " | ".join(f"{p} cold / warm (s)" for p in PAGES) + " |"
+    lines = [head, "|" + "---|" * (2 + len(PAGES))]
+    for run in runs:
+        pages = run.get(key)
+        if not pages:
+            continue
+        cells = [f"{pages[p]['cold']:.2f} / {pages[p]['warm']:.2f}" for p in PAGES]
+        lines.append(f"| {run['backend']} | {run['activities']:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _data_table(runs: list[dict]) -> list[str]:
+    lines = [
+        "| backend | activities | overview numbers from rollups (s) | same from raw table (s) "
+        "| raw ÷ rollups | raw ÷ overview page cold | same result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        d = run["data"]
+        cold = run["pages_city"]["overview"]["cold"]
+        ratio = d["raw_s"] / d["rollups_s"]
+        lines.append(
+            f"| {run['backend']} | {run['activities']:,} | {d['rollups_s']:.3f} | {d['raw_s']:.2f} "
+            f"| {ratio:.0f}× | {d['raw_s'] / cold:.1f}× | {d['same_result']} |"
+        )
+    return lines
+
+
+def _load_table(loads: list[dict]) -> list[str]:
+    lines = [
+        "| postScriptGC | sessions × reruns | runs done | errors | p50 (s) | p95 (s) | max (s) "
+        "| wall (s) | bytes first run | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for x in loads:
+        lines.append(
+            f"| {x['postScriptGC']} | {x['sessions']} × {x['runs_each']} | {x['runs_done']} "
+            f"| {x['errors']} | {x['p50_s']} | {x['p95_s']} | {x['max_s']} | {x['wall_s']} "
+            f"| {x['bytes_first_run_max']:,} | {x['load_before']:.1f} |"
+        )
+    return lines
+
+
+def main() -> int:
+    """Print the tables."""
+    results = json.loads(RESULTS.read_text())
+    runs = results.get("runs", [])
+    out = ["### Page script runs (AppTest), city view, period 2025", ""]
+    out += _pages_table(runs, "pages_city")
+    if any("pages_region" in r for r in runs):
+        out += ["", "### Page script runs at a district", ""] + _pages_table(runs, "pages_region")
+    out += ["", "### Overview numbers: rollups vs the raw activities table", ""] + _data_table(runs)
+    if results.get("load"):
+        out += ["", "### Load test", ""] + _load_table(results["load"])
+    if runs:
+        m = runs[-1]["machine"]
+        out += [
+            "",
+            f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+            f"{m['platform']}.",
+        ]
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
