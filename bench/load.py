@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -27,12 +28,15 @@ RESULTS = ROOT / "bench" / "results.json"
 
 
 async def one_session(
-    port: int, runs: int, query: str, out: list, errors: list, page: str = ""
+    port: int, runs: int, query: str, out: list, errors: list, page: str = "", think: float = 0
 ) -> None:
     """Connect like a browser tab, rerun the script `runs` times, time each run to its end."""
     uri = f"ws://127.0.0.1:{port}/_stcore/stream"
     async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None) as ws:
-        for _ in range(runs):
+        for i in range(runs):
+            if think and i:
+                # A person reads the page before the next click: 0.5–1.5 × the think time.
+                await asyncio.sleep(think * (0.5 + random.random()))
             msg = BackMsg()
             msg.rerun_script.query_string = query
             msg.rerun_script.page_name = page
@@ -54,13 +58,13 @@ async def one_session(
             out.append((time.perf_counter() - started, size))
 
 
-async def load(port: int, sessions: int, runs: int, query: str) -> dict:
+async def load(port: int, sessions: int, runs: int, query: str, think: float = 0) -> dict:
     """Run the sessions concurrently; summarise latencies and sizes."""
     out: list = []
     errors: list = []
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(one_session(port, runs, query, out, errors) for _ in range(sessions)),
+        *(one_session(port, runs, query, out, errors, think=think) for _ in range(sessions)),
         return_exceptions=True,
     )
     errors.extend(repr(r) for r in results if isinstance(r, Exception))
@@ -72,6 +76,7 @@ async def load(port: int, sessions: int, runs: int, query: str) -> dict:
         return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3)
 
     return {
+        "think_s": think,
         "sessions": sessions,
         "runs_each": runs,
         "runs_done": len(out),
@@ -98,6 +103,17 @@ async def page_bytes(port: int, query: str) -> dict:
         await one_session(port, 1, query, out, errors, page="" if page == "overview" else page)
         sizes[page] = {"bytes": out[0][1] if out else None, "errors": len(errors)}
     return sizes
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
 
 
 def serve(db: str, port: int, gc: bool) -> subprocess.Popen:
@@ -130,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--query", default="period=2025")
     parser.add_argument("--gc", nargs="+", default=["true", "false"])
+    parser.add_argument("--think", type=float, default=0, help="mean seconds between reruns")
     args = parser.parse_args(argv)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
     for gc in args.gc:
@@ -137,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             # One session first: the engine and the cached readers are warm, as on a live server.
             asyncio.run(load(args.port, 1, 1, args.query))
-            summary = asyncio.run(load(args.port, args.sessions, args.runs, args.query))
+            summary = asyncio.run(load(args.port, args.sessions, args.runs, args.query, args.think))
+            summary["server_rss_mb"] = _rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
