@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(load(args.port, 1, 1, args.query))
             summary = asyncio.run(load(args.port, args.sessions, args.runs, args.query, args.think))
             summary["server_rss_mb"] = _rss_mb(proc.pid)
+            summary["page_bytes"] = asyncio.run(page_bytes(args.port, args.query))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
