@@ -39,13 +39,14 @@ def _data_table(runs: list[dict]) -> list[str]:
 
 def _load_table(loads: list[dict]) -> list[str]:
     lines = [
-        "| postScriptGC | sessions × reruns | runs done | errors | p50 (s) | p95 (s) | max (s) "
-        "| wall (s) | bytes first run | load avg before |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| postScriptGC | think (s) | sessions × reruns | runs done | errors | p50 (s) | p95 (s) "
+        "| max (s) | wall (s) | bytes first run | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for x in loads:
         lines.append(
-            f"| {x['postScriptGC']} | {x['sessions']} × {x['runs_each']} | {x['runs_done']} "
+            f"| {x['postScriptGC']} | {x.get('think_s', 0)} | {x['sessions']} × {x['runs_each']} "
+            f"| {x['runs_done']} "
             f"| {x['errors']} | {x['p50_s']} | {x['p95_s']} | {x['max_s']} | {x['wall_s']} "
             f"| {x['bytes_first_run_max']:,} | {x['load_before']:.1f} |"
         )
