@@ -1,6 +1,6 @@
-"""Chart builders: pure functions from column names to a Vega-Lite spec (labels translated by the
-caller). Plain specs rather than Altair objects: Altair validates every chart against the schema on
-every script run, which costs more than the rest of a warm page."""
+"""Chart builders: pure functions from column names to a Vega-Lite spec (labels and axis
+titles translated by the caller). Plain specs rather than Altair objects: Altair validates every
+chart against the schema on every script run, which costs more than the rest of a warm page."""
 
 from __future__ import annotations
 
@@ -14,11 +14,7 @@ def _f(name: str) -> str:
     return name.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
 
 
-def _title(field: str, unit: str) -> str:
-    return f"{field}（{unit}）" if unit else field
-
-
-def grouped_bars(x: str, y: str, color: str, unit: str) -> dict:
+def grouped_bars(x: str, y: str, color: str, title: str) -> dict:
     """Bars of `y` by `x`, one colour per `color` value, side by side."""
     return {
         "mark": {"type": "bar"},
@@ -26,7 +22,7 @@ def grouped_bars(x: str, y: str, color: str, unit: str) -> dict:
         "encoding": {
             "x": {"field": _f(x), "type": "nominal", "sort": None, "axis": {"labelAngle": 0}},
             "xOffset": {"field": _f(color), "type": "nominal"},
-            "y": {"field": _f(y), "type": "quantitative", "title": _title(y, unit)},
+            "y": {"field": _f(y), "type": "quantitative", "title": title},
             "color": {"field": _f(color), "type": "nominal", "legend": {"orient": "top"}},
             "tooltip": [
                 {"field": _f(x), "type": "nominal"},
@@ -37,7 +33,7 @@ def grouped_bars(x: str, y: str, color: str, unit: str) -> dict:
     }
 
 
-def trend_lines(x: str, y: str, color: str, unit: str) -> dict:
+def trend_lines(x: str, y: str, color: str, title: str) -> dict:
     """Lines of `y` over the months in `x`, one per `color` value."""
     return {
         "mark": {"type": "line", "point": True},
@@ -47,7 +43,7 @@ def trend_lines(x: str, y: str, color: str, unit: str) -> dict:
             "y": {
                 "field": _f(y),
                 "type": "quantitative",
-                "title": _title(y, unit),
+                "title": title,
                 "scale": {"zero": False},
             },
             "color": {
@@ -65,7 +61,7 @@ def trend_lines(x: str, y: str, color: str, unit: str) -> dict:
     }
 
 
-def ranking_bars(name: str, value: str, code: str, unit: str, rows: int) -> dict:
+def ranking_bars(name: str, value: str, code: str, title: str, rows: int) -> dict:
     """Horizontal bars of regions ranked by `value`; clicking a bar selects its `code`."""
     return {
         "mark": {"type": "bar"},
@@ -75,7 +71,7 @@ def ranking_bars(name: str, value: str, code: str, unit: str, rows: int) -> dict
         ],
         "encoding": {
             "y": {"field": _f(name), "type": "nominal", "sort": "-x", "title": None},
-            "x": {"field": _f(value), "type": "quantitative", "title": _title(value, unit)},
+            "x": {"field": _f(value), "type": "quantitative", "title": title},
             "color": {"condition": {"param": PICK, "value": ACCENT}, "value": MUTED},
             "tooltip": [
                 {"field": _f(name), "type": "nominal"},

@@ -4,6 +4,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.headline": ("主要指标", "Headline indicators"),
     "views.region": ("地区", "Region"),
     "views.region_level": ("{name}（{level}）", "{name} ({level})"),
+    "views.with_unit": ("{label}（{unit}）", "{label} ({unit})"),
     "views.code": ("地区代码", "Region code"),
     "views.drill_to": ("下钻到下级地区", "Drill down to"),
     "views.drill_placeholder": ("选择下级地区……", "Choose a sub-region…"),

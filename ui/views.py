@@ -34,6 +34,11 @@ def _name(region: RegionInfo) -> str:
     return region.name(current_language())
 
 
+def _u(label: str, unit: str) -> str:
+    """A label with its unit: 得分（分） / Score (points); the label alone without a unit."""
+    return t("views.with_unit", label=label, unit=unit) if unit else label
+
+
 def _score(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -154,6 +159,8 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         other_name, scores = _name(parent), {p.key: p.score for p in other.pillars}
     else:
         kids = cached.child_indexes(url, region.code, str(period))
+        if not kids:
+            return
         other_name = t("views.children_average", level=t(f"views.level.{kids[0].region.level}"))
         scores = {
             p.key: _mean([k.index.pillar(p.key).score for k in kids]) if kids else None
@@ -163,7 +170,7 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
     cols = frame.columns
     st.vega_lite_chart(
         frame,
-        charts.grouped_bars(cols[0], cols[2], cols[1], t("views.unit.score")),
+        charts.grouped_bars(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
         width="stretch",
     )
     download_buttons(frame, t("views.pillars_vs_parent"), "pillars")
@@ -202,7 +209,7 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     cols = frame.columns
     st.vega_lite_chart(
         frame,
-        charts.trend_lines(cols[0], cols[2], cols[1], t("views.unit.score")),
+        charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
         width="stretch",
     )
     download_buttons(frame, t("views.trend"), "trend")
@@ -218,7 +225,7 @@ def ranking_frame(kids: list[RegionIndex]) -> pd.DataFrame:
             t("views.composite_unit"): _score(kid.index.composite),
         }
         for p in PILLARS:
-            row[f"{pick(p.short_zh, p.short_en)}（{t('views.unit.score')}）"] = _score(
+            row[_u(pick(p.short_zh, p.short_en), t("views.unit.score"))] = _score(
                 kid.index.pillar(p.key).score
             )
         row[t("views.activities_unit")] = kid.activities
@@ -259,7 +266,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     shown = frame.sort_values(by, ascending=False, na_position="last")
     event = st.vega_lite_chart(
         shown,
-        charts.ranking_bars(t("views.region"), by, t("views.code"), "", len(shown)),
+        charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
         width="stretch",
         on_select="rerun",
         selection_mode=charts.PICK,
@@ -395,7 +402,7 @@ def indicator_trend_frame(
             (_month_label(m), pick(ind.name_zh, ind.name_en), monthly[m].get(ind.key))
             for m in sorted(monthly)
         ],
-        columns=[t("views.month"), t("views.indicator"), f"{t('views.value')}（{_unit(ind)}）"],
+        columns=[t("views.month"), t("views.indicator"), _u(t("views.value"), _unit(ind))],
     )
 
 
@@ -407,7 +414,7 @@ def child_values_frame(ind: Indicator, kids: list[RegionIndex]) -> pd.DataFrame:
         row = {
             t("views.region"): _name(kid.region),
             t("views.code"): kid.region.code,
-            f"{t('views.value')}（{_unit(ind)}）": value,
+            _u(t("views.value"), _unit(ind)): value,
         }
         if _per10k(ind):
             row[t("views.per10k", unit=_unit(ind))] = (
@@ -441,7 +448,7 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
             frame = indicator_trend_frame(ind, cached.monthly_values(url, region.code, months))
             cols = frame.columns
             st.vega_lite_chart(
-                frame, charts.trend_lines(cols[0], cols[2], cols[1], ""), width="stretch"
+                frame, charts.trend_lines(cols[0], cols[2], cols[1], cols[2]), width="stretch"
             )
             download_buttons(frame, t("views.indicator_trend"), "ind_trend")
     with right:
@@ -456,7 +463,9 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
         if frame[value_col].notna().any():
             event = st.vega_lite_chart(
                 frame.sort_values(value_col, ascending=False),
-                charts.ranking_bars(t("views.region"), value_col, t("views.code"), "", len(frame)),
+                charts.ranking_bars(
+                    t("views.region"), value_col, t("views.code"), value_col, len(frame)
+                ),
                 width="stretch",
                 on_select="rerun",
                 selection_mode=charts.PICK,
@@ -481,7 +490,7 @@ def activity_breakdown_frame(pillar_key: str, totals: dict[str, dict[str, float]
         for m in atype.measures:
             measure = MEASURES_BY_KEY[m]
             unit = pick(measure.unit_zh, measure.unit_en)
-            row[f"{pick(measure.name_zh, measure.name_en)}（{unit}）"] = got.get(m, 0)
+            row[_u(pick(measure.name_zh, measure.name_en), unit)] = got.get(m, 0)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -494,7 +503,7 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
     )
     cols = frame.columns
     st.vega_lite_chart(
-        frame, charts.ranking_bars(cols[0], cols[1], cols[0], "", len(frame)), width="stretch"
+        frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     download_buttons(frame, t("views.by_activity_type"), "types")
@@ -519,7 +528,7 @@ def compare_frame(
         other = b_scores[s.key]
         rows.append(
             {
-                t("views.indicator"): f"{pick(ind.name_zh, ind.name_en)}（{_unit(ind)}）",
+                t("views.indicator"): _u(pick(ind.name_zh, ind.name_en), _unit(ind)),
                 f"{a_name} · {t('views.value')}": None if s.value is None else round(s.value, 2),
                 f"{a_name} · {t('views.score')}": _score(s.score),
                 f"{b_name} · {t('views.value')}": None
