@@ -131,9 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "pg"])
     parser.add_argument("--dir", default="/tmp/happy-bench")
     parser.add_argument("--region", default=None, help="also time pages at this region code")
+    parser.add_argument("--results", default=str(RESULTS), help="JSON file to add the runs to")
     args = parser.parse_args(argv)
+    results_file = Path(args.results)
     Path(args.dir).mkdir(parents=True, exist_ok=True)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
+    results = json.loads(results_file.read_text()) if results_file.exists() else {"runs": []}
     pg = None
     try:
         for backend in args.backends:
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                     run["pages_region"] = {"region": args.region, **time_pages(url, args.region)}
                 print(json.dumps(run, ensure_ascii=False), flush=True)
                 results["runs"].append(run)
-                RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+                results_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     finally:
         if pg is not None:
             pg.stop()

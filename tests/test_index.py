@@ -182,3 +182,36 @@ def test_area_summaries_equal_the_community_rollups(demo):
         )
         direct = dict(demo.execute(stmt.where(where) if where is not None else stmt).all())
         assert get_reported_stocks(demo, region, p) == pytest.approx(direct)
+
+
+def test_refreshing_a_month_keeps_the_area_summaries_exact(sqlite_url):
+    from sqlalchemy import delete, func, select
+    from sqlalchemy.orm import Session
+
+    from data_access.indicators import get_activity_totals
+    from data_access.models import Rollup
+    from data_access.rollups import refresh_area_rollups
+
+    engine = open_store(sqlite_url)
+    march = parse_period("2025-03")
+    with Session(engine) as session:  # rolled back at the end: the shared store is untouched
+        city = get_city(session)
+        district = list_children(session, city.id)[0]
+        before = get_activity_totals(session, city, march)
+        session.execute(
+            delete(Rollup).where(Rollup.district_id == district.id, Rollup.month == 202503)
+        )
+        refresh_area_rollups(session, [202503])
+        after = get_activity_totals(session, city, march)
+        direct = dict(
+            session.execute(
+                select(Rollup.type_key, func.sum(Rollup.n))
+                .where(Rollup.month == 202503)
+                .group_by(Rollup.type_key)
+            ).all()
+        )
+        assert {k: v["n"] for k, v in after.items()} == direct
+        assert sum(v["n"] for v in after.values()) < sum(v["n"] for v in before.values())
+        assert get_activity_totals(session, district, march) == {}
+        session.rollback()
+    engine.dispose()
