@@ -9,29 +9,31 @@ from bench.run import PAGES, RESULTS
 
 
 def _pages_table(runs: list[dict], key: str) -> list[str]:
-    head = "| backend | activities | " + " | ".join(f"{p} cold / warm (s)" for p in PAGES) + " |"
-    lines = [head, "|" + "---|" * (2 + len(PAGES))]
+    head = "| run | backend | activities | " + " | ".join(f"{p} cold / warm (s)" for p in PAGES)
+    lines = [head + " |", "|" + "---|" * (3 + len(PAGES))]
     for run in runs:
         pages = run.get(key)
         if not pages:
             continue
         cells = [f"{pages[p]['cold']:.2f} / {pages[p]['warm']:.2f}" for p in PAGES]
-        lines.append(f"| {run['backend']} | {run['activities']:,} | " + " | ".join(cells) + " |")
+        first = f"| {run.get('label', '')} | {run['backend']} | {run['activities']:,} | "
+        lines.append(first + " | ".join(cells) + " |")
     return lines
 
 
 def _data_table(runs: list[dict]) -> list[str]:
     lines = [
-        "| backend | activities | overview numbers from rollups (s) | same from raw table (s) "
+        "| run | backend | activities | overview numbers from rollups (s) | same from raw (s) "
         "| raw ÷ rollups | raw ÷ overview page cold | same result |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         d = run["data"]
         cold = run["pages_city"]["overview"]["cold"]
         ratio = d["raw_s"] / d["rollups_s"]
         lines.append(
-            f"| {run['backend']} | {run['activities']:,} | {d['rollups_s']:.3f} | {d['raw_s']:.2f} "
+            f"| {run.get('label', '')} | {run['backend']} | {run['activities']:,} "
+            f"| {d['rollups_s']:.3f} | {d['raw_s']:.2f} "
             f"| {ratio:.0f}× | {d['raw_s'] / cold:.1f}× | {d['same_result']} |"
         )
     return lines
@@ -64,6 +66,9 @@ def main() -> int:
     out += ["", "### Overview numbers: rollups vs the raw activities table", ""] + _data_table(runs)
     if results.get("load"):
         out += ["", "### Load test", ""] + _load_table(results["load"])
+    labels = {r.get("label"): r.get("note") for r in runs if r.get("label")}
+    if labels:
+        out += [""] + [f"- run {k}: {v}" for k, v in labels.items()]
     if runs:
         m = runs[-1]["machine"]
         out += [
