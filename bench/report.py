@@ -1,44 +1,84 @@
-"""Recording benchmark results in docs/performance.md, one marked section per benchmark."""
+"""Render bench/results.json as the Markdown tables of docs/performance.md (printed)."""
 
 from __future__ import annotations
 
-import os
-import platform
-import re
-from pathlib import Path
+import json
+import sys
 
-PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-HEADER = (
-    "# Performance\n\nEach section is written by the benchmark script it names, which measures a\n"
-    "baseline in the same run. Numbers are from the machine stated in the section; the machines\n"
-    "are shared and noisy, so compare within a section, not across sections.\n"
-)
+from bench.run import PAGES, RESULTS
 
 
-def machine_summary() -> str:
-    """The CPU model, core count and memory of this machine, in one line."""
-    model = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
-        if found:
-            model = found.group(1).strip()
-    memory = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kb = int(re.search(r"MemTotal:\s*(\d+)", meminfo.read_text()).group(1))
-        memory = f", {kb / 1024 / 1024:.0f} GiB"
-    return f"{model}, {os.cpu_count()} cores{memory}"
+def _pages_table(runs: list[dict], key: str) -> list[str]:
+    head = "| run | backend | activities | " + " | ".join(f"{p} cold / warm (s)" for p in PAGES)
+    lines = [head + " |", "|" + "---|" * (3 + len(PAGES))]
+    for run in runs:
+        pages = run.get(key)
+        if not pages:
+            continue
+        cells = [f"{pages[p]['cold']:.2f} / {pages[p]['warm']:.2f}" for p in PAGES]
+        first = f"| {run.get('label', '')} | {run['backend']} | {run['activities']:,} | "
+        lines.append(first + " | ".join(cells) + " |")
+    return lines
 
 
-def write_section(key: str, title: str, body: str) -> None:
-    """Replace (or append) the benchmark's section in docs/performance.md."""
-    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
-    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else HEADER
-    section = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    PERFORMANCE_MD.parent.mkdir(exist_ok=True)
-    PERFORMANCE_MD.write_text(text, encoding="utf-8")
+def _data_table(runs: list[dict]) -> list[str]:
+    lines = [
+        "| run | backend | activities | overview numbers from rollups (s) | same from raw (s) "
+        "| raw ÷ rollups | raw ÷ overview page cold | same result |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        d = run["data"]
+        cold = run["pages_city"]["overview"]["cold"]
+        ratio = d["raw_s"] / d["rollups_s"]
+        lines.append(
+            f"| {run.get('label', '')} | {run['backend']} | {run['activities']:,} "
+            f"| {d['rollups_s']:.3f} | {d['raw_s']:.2f} "
+            f"| {ratio:.0f}× | {d['raw_s'] / cold:.1f}× | {d['same_result']} |"
+        )
+    return lines
+
+
+def _load_table(loads: list[dict]) -> list[str]:
+    lines = [
+        "| postScriptGC | think (s) | sessions × reruns | runs done | errors | p50 (s) | p95 (s) "
+        "| max (s) | wall (s) | bytes first run | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for x in loads:
+        lines.append(
+            f"| {x['postScriptGC']} | {x.get('think_s', 0)} | {x['sessions']} × {x['runs_each']} "
+            f"| {x['runs_done']} "
+            f"| {x['errors']} | {x['p50_s']} | {x['p95_s']} | {x['max_s']} | {x['wall_s']} "
+            f"| {x['bytes_first_run_max']:,} | {x['load_before']:.1f} |"
+        )
+    return lines
+
+
+def main() -> int:
+    """Print the tables."""
+    results = json.loads(RESULTS.read_text())
+    runs = results.get("runs", [])
+    out = ["### Page script runs (AppTest), city view, period 2025", ""]
+    out += _pages_table(runs, "pages_city")
+    if any("pages_region" in r for r in runs):
+        out += ["", "### Page script runs at a district", ""] + _pages_table(runs, "pages_region")
+    out += ["", "### Overview numbers: rollups vs the raw activities table", ""] + _data_table(runs)
+    if results.get("load"):
+        out += ["", "### Load test", ""] + _load_table(results["load"])
+    labels = {r.get("label"): r.get("note") for r in runs if r.get("label")}
+    if labels:
+        out += [""] + [f"- run {k}: {v}" for k, v in labels.items()]
+    if runs:
+        m = runs[-1]["machine"]
+        out += [
+            "",
+            f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, Python {m['python']}, "
+            f"{m['platform']}.",
+        ]
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

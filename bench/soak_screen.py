@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import machine_summary, write_section  # noqa: E402
+from bench.perfdoc import machine_summary, write_section  # noqa: E402
 
 # Every screen is a background tab of one browser: without the last three flags Chromium would
 # throttle their timers, and the screens would refresh far less often than a real wall screen.

@@ -14,11 +14,21 @@ from sqlalchemy import Engine, func, select
 
 from data_access.db import read_session
 from data_access.feed import list_recent_activities
-from data_access.indicators import get_indicator_values
+from data_access.indicators import (
+    get_activity_totals,
+    get_indicator_values,
+    get_monthly_indicator_values,
+)
 from data_access.models import Rollup
 from data_access.periods import parse_period
-from data_access.regions import RegionInfo, get_city, get_region, list_children
-from data_access.scoring import get_index
+from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
+from data_access.scoring import (
+    IndexResult,
+    RegionIndex,
+    get_child_indexes,
+    get_index,
+    get_index_trend,
+)
 from data_access.store import open_store
 
 
@@ -76,6 +86,73 @@ def indicator_values(url: str, region_code: str, period: str) -> dict[str, float
         return get_indicator_values(session, found, parse_period(period))
 
 
+def _region_and_city(session, code: str) -> tuple[RegionInfo, RegionInfo]:
+    found = get_region(session, code)
+    if found is None:
+        raise LookupError(f"no region {code!r}")
+    return found, get_city(session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def ancestors(url: str, code: str) -> list[RegionInfo]:
+    """The region's ancestors from the city down to its parent."""
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return list_ancestors(session, found) if found else []
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def children(url: str, code: str) -> list[RegionInfo]:
+    """The region's direct children (none below community level: data stop there)."""
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        if found is None or found.level not in ("city", "district", "street"):
+            return []
+        return list_children(session, found.id)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def index(url: str, code: str, period: str) -> IndexResult:
+    """The happiness index of a region (by code) for a period (string)."""
+    with read_session(get_engine(url)) as session:
+        found, city_ = _region_and_city(session, code)
+        return get_index(session, found, city_, parse_period(period))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def child_indexes(url: str, code: str, period: str) -> list[RegionIndex]:
+    """The index, indicator values and activity count of each child region."""
+    with read_session(get_engine(url)) as session:
+        found, city_ = _region_and_city(session, code)
+        return get_child_indexes(session, found, city_, parse_period(period))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def index_trend(url: str, code: str, months: tuple[int, ...]) -> dict[int, IndexResult]:
+    """The region's index in each month (yyyymm)."""
+    with read_session(get_engine(url)) as session:
+        found, city_ = _region_and_city(session, code)
+        return get_index_trend(session, found, city_, list(months))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def monthly_values(
+    url: str, code: str, months: tuple[int, ...]
+) -> dict[int, dict[str, float | None]]:
+    """Every indicator's value for the region in each month (yyyymm)."""
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return get_monthly_indicator_values(session, found, list(months)) if found else {}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, float]]:
+    """Per activity type: the number of activities and each measure's sum."""
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return get_activity_totals(session, found, parse_period(period)) if found else {}
+
+
 SCREEN_TTL_SECONDS = 60
 
 
@@ -86,16 +163,14 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
         city = get_city(session)
         region = get_region(session, region_code) or city
         chosen = parse_period(period)
-        children = list_children(session, region.id) if region.level != "community" else []
+        ranked = (
+            get_child_indexes(session, region, city, chosen) if region.level != "community" else []
+        )
         return {
             "region": asdict(region),
             "index": get_index(session, region, city, chosen),
             "index_last_year": get_index(session, region, city, chosen.year_ago()),
-            "ranking": [
-                (asdict(child), get_index(session, child, city, chosen).composite)
-                for child in children
-                if child.level != "grid"
-            ],
+            "ranking": [(asdict(child.region), child.index.composite) for child in ranked],
             "latest": list_recent_activities(session, region, limit=8),
         }
 
@@ -107,5 +182,19 @@ def as_region(data: dict) -> RegionInfo:
 
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
-    for reader in (has_regions, city, region, data_months, indicator_values, screen_snapshot):
+    for reader in (
+        has_regions,
+        city,
+        region,
+        data_months,
+        indicator_values,
+        ancestors,
+        children,
+        index,
+        child_indexes,
+        index_trend,
+        monthly_values,
+        activity_totals,
+        screen_snapshot,
+    ):
         reader.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import ReportedValue, Rollup
+from data_access.models import AreaRollup, AreaStock, ReportedValue, Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import (
@@ -23,22 +23,65 @@ from data_access.registry import (
 _TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
 
 
+def _source(table, region: RegionInfo, children: bool = False):
+    """Where to read a region's sums (or its children's): the area summaries for the city, a
+    district or a street; the community rows of `table` below. Returns the table to read, the
+    WHERE clause, and the column naming the child region (when `children`)."""
+    area = AreaRollup if table is Rollup else AreaStock
+    if children:
+        if region.level in ("city", "district"):
+            return area, area.parent_id == region.id, area.region_id
+        if region.level == "street":
+            return table, table.street_id == region.id, table.community_id
+        raise ValueError(f"no aggregate data below community level ({region.level})")
+    if region.level in ("city", "district", "street"):
+        return area, area.region_id == region.id, None
+    return table, scope_clause(table, region), None
+
+
+def _totals_select(region: RegionInfo, start: int, end: int, by: str | None = None):
+    """Totals per activity type over the months, optionally also per child region or month."""
+    source, where, child = _source(Rollup, region, children=by == "child")
+    keys = [child] if by == "child" else [source.month] if by == "month" else []
+    return (
+        select(*keys, source.type_key, *(func.sum(getattr(source, c)) for c in _TOTAL_COLUMNS))
+        .where(source.month.between(start, end), where)
+        .group_by(*keys, source.type_key)
+    )
+
+
+def _as_totals(row) -> dict[str, float]:
+    return {col: (value or 0) for col, value in zip(_TOTAL_COLUMNS, row, strict=True)}
+
+
 def get_activity_totals(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[str, dict[str, float]]:
     """Per activity type: the number of activities and each measure's sum, from the rollups."""
-    stmt = (
-        select(Rollup.type_key, *(func.sum(getattr(Rollup, c)) for c in _TOTAL_COLUMNS))
-        .where(Rollup.month.between(period.start, period.end))
-        .group_by(Rollup.type_key)
-    )
-    clause = scope_clause(Rollup, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    return {
-        row[0]: {col: (value or 0) for col, value in zip(_TOTAL_COLUMNS, row[1:], strict=True)}
-        for row in session.execute(stmt)
-    }
+    stmt = _totals_select(region, period.start, period.end)
+    return {row[0]: _as_totals(row[1:]) for row in session.execute(stmt)}
+
+
+def get_child_activity_totals(
+    session: Session, region: RegionInfo, period: Period
+) -> dict[int, dict[str, dict[str, float]]]:
+    """Per child region (by id), per activity type: the totals over the period (one query)."""
+    stmt = _totals_select(region, period.start, period.end, "child")
+    out: dict[int, dict[str, dict[str, float]]] = {}
+    for row in session.execute(stmt):
+        out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
+    return out
+
+
+def get_monthly_activity_totals(
+    session: Session, region: RegionInfo, first: int, last: int
+) -> dict[int, dict[str, dict[str, float]]]:
+    """Per month (yyyymm) from first to last, per activity type: the totals (one query)."""
+    stmt = _totals_select(region, first, last, "month")
+    out: dict[int, dict[str, dict[str, float]]] = {}
+    for row in session.execute(stmt):
+        out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
+    return out
 
 
 def get_stock_month(session: Session, period: Period) -> int | None:
@@ -48,36 +91,76 @@ def get_stock_month(session: Session, period: Period) -> int | None:
     )
 
 
+def _stock_month_in_reach(month: int | None, period_start: int) -> bool:
+    # Stocks older than a year before the period do not stand for it.
+    return month is not None and month >= period_start - 100
+
+
 def get_reported_stocks(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[str, float] | None:
     """Reported stock values summed over the region's subtree, as of the period's end (None when
     nothing was reported in the year up to it)."""
     month = get_stock_month(session, period)
-    if month is None or month < period.start - 100:
+    if not _stock_month_in_reach(month, period.start):
         return None
+    source, where, _ = _source(ReportedValue, region)
     stmt = (
-        select(ReportedValue.indicator_key, func.sum(ReportedValue.value))
-        .where(ReportedValue.month == month)
-        .group_by(ReportedValue.indicator_key)
+        select(source.indicator_key, func.sum(source.value))
+        .where(source.month == month, where)
+        .group_by(source.indicator_key)
     )
-    clause = scope_clause(ReportedValue, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
     return {key: float(value) for key, value in session.execute(stmt)}
 
 
-def _counted_within(region: RegionInfo, counted_at: str) -> bool:
-    # A stock counted at district level has a value for the city and each district, not below.
-    return LEVELS.index(region.level) <= LEVELS.index(counted_at)
-
-
-def get_indicator_values(
+def get_child_reported_stocks(
     session: Session, region: RegionInfo, period: Period
+) -> dict[int, dict[str, float]] | None:
+    """Per child region (by id): reported stocks as of the period's end (None: none reported)."""
+    month = get_stock_month(session, period)
+    if not _stock_month_in_reach(month, period.start):
+        return None
+    source, where, by = _source(ReportedValue, region, children=True)
+    stmt = (
+        select(by, source.indicator_key, func.sum(source.value))
+        .where(source.month == month, where, by.is_not(None))
+        .group_by(by, source.indicator_key)
+    )
+    out: dict[int, dict[str, float]] = {}
+    for child_id, key, value in session.execute(stmt):
+        out.setdefault(child_id, {})[key] = float(value)
+    return out
+
+
+def get_monthly_reported_stocks(
+    session: Session, region: RegionInfo, first: int, last: int
+) -> dict[int, dict[str, float]]:
+    """Per month with reports from a year before `first` to `last`: the region's stocks."""
+    source, where, _ = _source(ReportedValue, region)
+    stmt = (
+        select(source.month, source.indicator_key, func.sum(source.value))
+        .where(source.month.between(first - 100, last), where)
+        .group_by(source.month, source.indicator_key)
+    )
+    out: dict[int, dict[str, float]] = {}
+    for month, key, value in session.execute(stmt):
+        out.setdefault(month, {})[key] = float(value)
+    return out
+
+
+def _counted_within(level: str, counted_at: str) -> bool:
+    # A stock counted at district level has a value for the city and each district, not below.
+    return LEVELS.index(level) <= LEVELS.index(counted_at)
+
+
+def compute_indicator_values(
+    totals: dict[str, dict[str, float]],
+    stocks: dict[str, float] | None,
+    level: str,
+    population: int,
+    n_months: int,
 ) -> dict[str, float | None]:
-    """Every registered indicator's value for the region and period (None: not available)."""
-    totals = get_activity_totals(session, region, period)
-    stocks = get_reported_stocks(session, region, period)
+    """Every indicator's value from activity totals and reported stocks (pure: no database)."""
     values: dict[str, float | None] = {}
 
     def of_type(type_key: str, column: str) -> float:
@@ -90,13 +173,13 @@ def get_indicator_values(
         elif isinstance(comp, ActivitySum):
             values[ind.key] = of_type(comp.activity_type, comp.measure)
         elif isinstance(comp, MonthlyAverage):
-            values[ind.key] = of_type(comp.activity_type, comp.measure) / period.n_months
+            values[ind.key] = of_type(comp.activity_type, comp.measure) / n_months
         elif isinstance(comp, Rate):
             den = of_type(comp.activity_type, comp.denominator)
             num = of_type(comp.activity_type, comp.numerator)
             values[ind.key] = 100.0 * num / den if den else None
         elif isinstance(comp, Reported):
-            if stocks is None or not _counted_within(region, comp.counted_at):
+            if stocks is None or not _counted_within(level, comp.counted_at):
                 values[ind.key] = None
             else:
                 values[ind.key] = stocks.get(ind.key, 0.0)
@@ -105,8 +188,59 @@ def get_indicator_values(
         if isinstance(comp, PerPopulation):
             base = values.get(comp.indicator)
             values[ind.key] = (
-                base * comp.per / region.population
-                if base is not None and region.population
-                else None
+                base * comp.per / population if base is not None and population else None
             )
     return values
+
+
+def get_indicator_values(
+    session: Session, region: RegionInfo, period: Period
+) -> dict[str, float | None]:
+    """Every registered indicator's value for the region and period (None: not available)."""
+    return compute_indicator_values(
+        get_activity_totals(session, region, period),
+        get_reported_stocks(session, region, period),
+        region.level,
+        region.population,
+        period.n_months,
+    )
+
+
+def get_child_indicator_values(
+    session: Session, region: RegionInfo, children: list[RegionInfo], period: Period
+) -> dict[int, dict[str, float | None]]:
+    """Every indicator's value for each child region (by id), in two grouped queries."""
+    totals = get_child_activity_totals(session, region, period)
+    stocks = get_child_reported_stocks(session, region, period)
+    return {
+        child.id: compute_indicator_values(
+            totals.get(child.id, {}),
+            None if stocks is None else stocks.get(child.id, {}),
+            child.level,
+            child.population,
+            period.n_months,
+        )
+        for child in children
+    }
+
+
+def get_monthly_indicator_values(
+    session: Session, region: RegionInfo, months: list[int]
+) -> dict[int, dict[str, float | None]]:
+    """Every indicator's value for the region in each month (yyyymm), in two grouped queries."""
+    first, last = min(months), max(months)
+    totals = get_monthly_activity_totals(session, region, first, last)
+    stocks = get_monthly_reported_stocks(session, region, first, last)
+    reported = sorted(stocks)
+    out = {}
+    for month in months:
+        earlier = [m for m in reported if m <= month]
+        stock_month = earlier[-1] if earlier else None
+        out[month] = compute_indicator_values(
+            totals.get(month, {}),
+            stocks[stock_month] if _stock_month_in_reach(stock_month, month) else None,
+            region.level,
+            region.population,
+            1,
+        )
+    return out

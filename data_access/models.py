@@ -247,3 +247,45 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class AreaRollup(Base):
+    """Monthly totals per city, district or street and activity type: the rollups summed up once,
+    so that city and district views read a few thousand rows at any volume of activities."""
+
+    __tablename__ = "area_rollups"
+    __table_args__ = (
+        Index("ix_area_rollups_parent_month", "parent_id", "month"),
+        Index("ix_area_rollups_level_month", "level", "month"),
+    )
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # yyyymm
+    type_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    cases_received: Mapped[int] = mapped_column(Integer, default=0)
+    cases_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    cases_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AreaStock(Base):
+    """Reported values summed per city, district or street, month and indicator."""
+
+    __tablename__ = "area_stocks"
+    __table_args__ = (
+        Index("ix_area_stocks_parent_month", "parent_id", "month"),
+        Index("ix_area_stocks_month", "month"),
+    )
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # yyyymm
+    indicator_key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)

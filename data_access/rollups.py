@@ -1,11 +1,12 @@
-"""The monthly rollups: rebuilt from raw activities in SQL, and compared with them."""
+"""The monthly rollups: rebuilt from raw activities in SQL; and their sums per city, district and
+street (area rollups and area stocks), rebuilt from the rollups and the reported values."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, cast, delete, extract, func, insert, select
+from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Activity, Rollup
+from data_access.models import Activity, AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.registry import MEASURE_KEYS
 
 _MONTH = cast(
@@ -41,4 +42,70 @@ def rebuild_rollups(session: Session) -> int:
     session.execute(delete(Rollup))
     columns = ["community_id", "month", "type_key", "street_id", "district_id", "n", *MEASURE_KEYS]
     result = session.execute(insert(Rollup).from_select(columns, select_rollups_from_activities()))
+    rebuild_area_rollups(session)
     return result.rowcount
+
+
+_AREA_ROLLUP_COLUMNS = ["region_id", "month", "type_key", "level", "parent_id", "n", *MEASURE_KEYS]
+_AREA_STOCK_COLUMNS = ["region_id", "month", "indicator_key", "level", "parent_id", "value"]
+
+
+def _area_rollup_selects(months: list[int] | None):
+    city_id = select(Region.id).where(Region.level == "city").scalar_subquery()
+    sums = [func.sum(Rollup.n), *(func.sum(getattr(Rollup, m)) for m in MEASURE_KEYS)]
+    levels = (
+        ("city", city_id, null(), ()),
+        ("district", Rollup.district_id, city_id, (Rollup.district_id,)),
+        ("street", Rollup.street_id, Rollup.district_id, (Rollup.street_id, Rollup.district_id)),
+    )
+    for level, region_id, parent_id, keys in levels:
+        stmt = select(
+            region_id,
+            Rollup.month,
+            Rollup.type_key,
+            literal(level, String),
+            cast(parent_id, Integer),
+            *sums,
+        ).group_by(*keys, Rollup.month, Rollup.type_key)
+        yield stmt.where(Rollup.month.in_(months)) if months is not None else stmt
+
+
+def _area_stock_selects(months: list[int] | None):
+    city_id = select(Region.id).where(Region.level == "city").scalar_subquery()
+    rv = ReportedValue
+    levels = (
+        ("city", city_id, null(), (), None),
+        ("district", rv.district_id, city_id, (rv.district_id,), rv.district_id),
+        ("street", rv.street_id, rv.district_id, (rv.street_id, rv.district_id), rv.street_id),
+    )
+    for level, region_id, parent_id, keys, present in levels:
+        stmt = select(
+            region_id,
+            rv.month,
+            rv.indicator_key,
+            literal(level, String),
+            cast(parent_id, Integer),
+            func.sum(rv.value),
+        ).group_by(*keys, rv.month, rv.indicator_key)
+        if present is not None:
+            stmt = stmt.where(present.is_not(None))
+        yield stmt.where(rv.month.in_(months)) if months is not None else stmt
+
+
+def refresh_area_rollups(session: Session, months: list[int] | None = None) -> None:
+    """Recompute the area rollups and area stocks of some months (all when None) from the
+    community rollups and reported values; writers call it in the same transaction as their
+    change so that the summaries stay exact."""
+    for table, selects, columns in (
+        (AreaRollup, _area_rollup_selects(months), _AREA_ROLLUP_COLUMNS),
+        (AreaStock, _area_stock_selects(months), _AREA_STOCK_COLUMNS),
+    ):
+        wipe = delete(table)
+        session.execute(wipe.where(table.month.in_(months)) if months is not None else wipe)
+        for stmt in selects:
+            session.execute(insert(table).from_select(columns, stmt))
+
+
+def rebuild_area_rollups(session: Session) -> None:
+    """Recompute every area rollup and area stock."""
+    refresh_area_rollups(session, None)

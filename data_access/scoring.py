@@ -21,11 +21,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.indicators import get_indicator_values
+from data_access.indicators import (
+    get_child_activity_totals,
+    get_child_indicator_values,
+    get_indicator_values,
+    get_monthly_indicator_values,
+)
 from data_access.models import IndicatorRow, PillarRow, Region
 from data_access.periods import Period
-from data_access.regions import RegionInfo, scope_clause
-from data_access.registry import INDICATORS, PILLARS, Indicator, Reported
+from data_access.regions import RegionInfo, list_children, scope_clause
+from data_access.registry import INDICATORS, LEVELS, PILLARS, Indicator, Reported
 
 EXTENSIVE_FLOW_KINDS = ("flow",)
 
@@ -140,7 +145,8 @@ def score_indicator(ind: Indicator, value: float | None, target: float | None) -
     return 100.0 if value <= target else max(0.0, 100.0 * target / value)
 
 
-def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+def weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+    """The mean of scores weighted by their weights (None when no weight)."""
     total = sum(w for _, w in pairs)
     return sum(s * w for s, w in pairs) / total if total > 0 else None
 
@@ -179,7 +185,7 @@ def compute_index(
                     settings.weights.get(ind.key, ind.weight),
                 )
             )
-        pillar_score = _weighted_mean([(s.score, s.weight) for s in scores if s.score is not None])
+        pillar_score = weighted_mean([(s.score, s.weight) for s in scores if s.score is not None])
         pillars.append(
             PillarScore(
                 pillar.key,
@@ -188,7 +194,7 @@ def compute_index(
                 tuple(scores),
             )
         )
-    composite = _weighted_mean([(p.score, p.weight) for p in pillars if p.score is not None])
+    composite = weighted_mean([(p.score, p.weight) for p in pillars if p.score is not None])
     return IndexResult(composite, tuple(pillars))
 
 
@@ -200,3 +206,71 @@ def get_index(
     return compute_index(
         values, get_settings(session), get_region_share(session, region, city), period, region.level
     )
+
+
+@dataclass(frozen=True)
+class RegionIndex:
+    """A child region's index, indicator values and number of activities for a period."""
+
+    region: RegionInfo
+    index: IndexResult
+    values: dict[str, float | None]
+    activities: int
+
+
+def get_community_counts(session: Session, region: RegionInfo) -> dict[int, int]:
+    """How many communities each child region of `region` has (by child id)."""
+    child_level = LEVELS[LEVELS.index(region.level) + 1]
+    by = getattr(Region, f"{child_level}_id")
+    stmt = select(by, func.count()).where(Region.level == "community").group_by(by)
+    clause = scope_clause(Region, region)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    return dict(session.execute(stmt).all())
+
+
+def get_child_indexes(
+    session: Session, region: RegionInfo, city: RegionInfo, period: Period
+) -> list[RegionIndex]:
+    """The index of every child region (districts of the city, streets of a district, …), from
+    grouped queries; empty for a community (rollups stop at community level)."""
+    if region.level not in ("city", "district", "street"):
+        return []
+    children = list_children(session, region.id)
+    values = get_child_indicator_values(session, region, children, period)
+    totals = get_child_activity_totals(session, region, period)
+    counts = get_community_counts(session, region)
+    total_communities = session.scalar(
+        select(func.count()).select_from(Region).where(Region.level == "community")
+    )
+    settings = get_settings(session)
+    out = []
+    for child in children:
+        share = RegionShare(
+            child.population / city.population if city.population else 0.0,
+            counts.get(child.id, 0) / (total_communities or 1),
+        )
+        out.append(
+            RegionIndex(
+                child,
+                compute_index(values[child.id], settings, share, period, child.level),
+                values[child.id],
+                int(sum(t["n"] for t in totals.get(child.id, {}).values())),
+            )
+        )
+    return out
+
+
+def get_index_trend(
+    session: Session, region: RegionInfo, city: RegionInfo, months: list[int]
+) -> dict[int, IndexResult]:
+    """The region's index in each month (yyyymm), from grouped queries."""
+    values = get_monthly_indicator_values(session, region, months)
+    settings = get_settings(session)
+    share = get_region_share(session, region, city)
+    return {
+        month: compute_index(
+            values[month], settings, share, Period(month // 100, month % 100, 1), region.level
+        )
+        for month in months
+    }

@@ -8,7 +8,7 @@ from data_access.periods import Period
 from data_access.regions import RegionInfo
 from data_access.registry import PILLARS, Indicator, indicators_of, policy_figures
 from ui import format as fmt
-from ui.i18n import current_language, pick, t
+from ui.i18n import pick, t
 
 
 def _delta(ind: Indicator, value: float | None, before: float | None) -> str | None:
@@ -43,14 +43,7 @@ def overview(
     last_year: dict[str, float | None],
 ) -> None:
     """The overview: one section per pillar with its headline indicators."""
-    st.title(t("app.title"))
-    st.subheader(
-        t(
-            "overview.heading",
-            region=region.name(current_language()),
-            period=fmt.period_label(period),
-        )
-    )
+    st.markdown(f"### {t('overview.headline')}")
     st.caption(t("overview.caption"))
     for pillar in PILLARS:
         st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")

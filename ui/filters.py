@@ -10,8 +10,9 @@ import streamlit as st
 
 from data_access import cached
 from data_access.periods import Period, PeriodError, parse_period
+from data_access.regions import RegionInfo
 from ui.format import period_label
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 
 DEFAULT_PERIOD = "2025"
 
@@ -116,3 +117,50 @@ def period_filter(url: str) -> Period:
     return parse_period(
         _synced_select("period", t("filter.period"), options, default, label, st.sidebar)
     )
+
+
+DRILL_LEVELS = ("city", "district", "street", "community")
+
+
+def region_filter(url: str) -> RegionInfo:
+    """The region in view (URL `region`, a region code; a bad one falls back to the city with a
+    notice), with a sidebar box to go down one level; returns the region."""
+    city = cached.as_region(cached.city(url))
+    if "region" not in st.session_state:
+        code = st.query_params.get("region")
+        st.session_state["region"] = city.code
+        if code is not None and code != city.code:
+            found = cached.region(url, code)
+            if found and found["level"] in DRILL_LEVELS:
+                st.session_state["region"] = code
+            else:
+                st.toast(t("filter.bad_value", name=t("views.region"), value=code[:40]), icon="⚠️")
+    found = cached.region(url, st.session_state["region"])
+    region = cached.as_region(found) if found else city
+    st.session_state["region"] = region.code
+    st.query_params["region"] = region.code
+    kids = cached.children(url, region.code)
+    if kids:
+        names = {k.code: k.name(current_language()) for k in kids}
+        st.session_state["_w_region_child"] = None
+
+        def on_change() -> None:
+            chosen = st.session_state["_w_region_child"]
+            if chosen:
+                st.session_state["region"] = chosen
+
+        st.sidebar.selectbox(
+            t("views.drill_to"),
+            list(names),
+            index=None,
+            key="_w_region_child",
+            format_func=names.__getitem__,
+            placeholder=t("views.drill_placeholder"),
+            on_change=on_change,
+        )
+    return region
+
+
+def go_to_region(code: str) -> None:
+    """Show another region (drill down or up); takes effect on the next run."""
+    st.session_state["region"] = code

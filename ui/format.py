@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 
 from data_access.periods import Period
 from data_access.registry import Indicator
-from ui.i18n import current_language, locale, t
+from ui.i18n import current_language, t
+from ui.i18n import locale as locale_name
+
+
+@cache
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def locale() -> Locale:
+    """The active language's Babel locale, parsed once (parsing costs more than formatting)."""
+    return _parsed(locale_name())
 
 
 def number(value: float, digits: int = 0) -> str:

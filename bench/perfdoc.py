@@ -1,0 +1,45 @@
+"""Writing one benchmark's marked section into docs/performance.md (for scripts that do not use
+bench/results.json)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from pathlib import Path
+
+PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+HEADER = (
+    "# Performance\n\nEach section is written by the benchmark script it names, which measures a\n"
+    "baseline in the same run. Numbers are from the machine stated in the section; the machines\n"
+    "are shared and noisy, so compare within a section, not across sections.\n"
+)
+
+
+def machine_summary() -> str:
+    """The CPU model, core count and memory of this machine, in one line."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        if found:
+            model = found.group(1).strip()
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(re.search(r"MemTotal:\s*(\d+)", meminfo.read_text()).group(1))
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    return f"{model}, {os.cpu_count()} cores{memory}"
+
+
+def write_section(key: str, title: str, body: str) -> None:
+    """Replace (or append) the benchmark's section in docs/performance.md."""
+    start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+    text = PERFORMANCE_MD.read_text(encoding="utf-8") if PERFORMANCE_MD.exists() else HEADER
+    section = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    PERFORMANCE_MD.parent.mkdir(exist_ok=True)
+    PERFORMANCE_MD.write_text(text, encoding="utf-8")

@@ -1,0 +1,139 @@
+"""The leaders' views in AppTest: every page in both languages at each drill level, the region
+filter in the URL, drill-down and breadcrumb, comparison, and exports equal to the query result."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access.db import read_session
+from data_access.periods import parse_period
+from data_access.regions import get_city, get_region, list_children
+from data_access.scoring import get_child_indexes, get_index
+from data_access.store import open_store
+from tests.conftest import ROOT
+from ui.exports import to_csv, to_xlsx
+from ui.views import ranking_frame
+
+VIEW_PAGES = ["app_pages/overview.py"] + [
+    f"app_pages/{key}.py"
+    for key in ("organization", "governance", "service", "neighborliness", "safety")
+]
+
+
+def _run(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+@pytest.fixture(scope="module")
+def chain(sqlite_url) -> dict[str, str]:
+    """A region code at each drill level: city, district, street, community."""
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        region = get_city(session)
+        codes = {}
+        while region is not None and region.level != "grid":
+            codes[region.level] = region.code
+            kids = list_children(session, region.id)
+            region = kids[0] if kids else None
+    engine.dispose()
+    return codes
+
+
+@pytest.mark.parametrize("level", ["city", "district", "street", "community"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", VIEW_PAGES)
+def test_every_view_at_every_level_in_both_languages(app_env, chain, page, lang, level):
+    at = _run(page, lang=lang, region=chain[level])
+    assert not at.exception
+    assert not at.error
+    assert at.query_params["region"] == chain[level]
+    headers = " ".join(h.value for h in at.subheader)
+    assert ("（" if lang == "zh" else "(") in headers
+
+
+def test_filters_round_trip_through_the_url(app_env, chain):
+    at = _run("app_pages/service.py", lang="en", period="2025Q2", region=chain["street"])
+    assert at.query_params["lang"] == "en"
+    assert at.query_params["period"] == "2025Q2"
+    assert at.query_params["region"] == chain["street"]
+    again = _run("app_pages/service.py", **{k: at.query_params[k] for k in at.query_params})
+    assert [s.value for s in again.subheader] == [s.value for s in at.subheader]
+
+
+def test_a_bad_region_falls_back_to_the_city_with_a_notice(app_env, chain):
+    for bad in ("999999", "'; drop table regions; --"):
+        at = _run(region=bad)
+        assert not at.exception and not at.error
+        assert at.query_params["region"] == chain["city"]
+        assert any("无效" in toast.value for toast in at.toast)
+
+
+def test_drill_down_by_the_sidebar_and_back_up_by_the_breadcrumb(app_env, chain):
+    at = _run("app_pages/organization.py")
+    assert at.query_params["region"] == chain["city"]
+    at.sidebar.selectbox(key="_w_region_child").set_value(chain["district"]).run()
+    assert at.query_params["region"] == chain["district"]
+    at.sidebar.selectbox(key="_w_region_child").set_value(chain["street"]).run()
+    assert at.query_params["region"] == chain["street"]
+    at.button(key=f"crumb_{chain['city']}").click().run()
+    assert at.query_params["region"] == chain["city"]
+    assert not at.exception
+
+
+def test_overview_shows_the_index_and_ranks_the_districts(app_env, sqlite_url):
+    at = _run(period="2025")
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        city = get_city(session)
+        index = get_index(session, city, city, parse_period("2025"))
+        kids = get_child_indexes(session, city, city, parse_period("2025"))
+    engine.dispose()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["幸福指数"] == f"{index.composite:.1f}"
+    assert metrics["组织有力"] == f"{index.pillar('organization').score:.1f}"
+    assert metrics["本期有活动记录的区县（市）"] == f"{len(kids)} / {len(kids)}"
+    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    assert len(table) == len(kids)
+    best = max(kids, key=lambda k: k.index.composite)
+    assert table.iloc[0]["地区代码"] == best.region.code
+
+
+def test_compare_two_periods_and_two_regions(app_env, chain):
+    at = _run("app_pages/safety.py", region=chain["district"], period="2025")
+    table = at.dataframe[-1].value
+    assert any("和平区" in c or "·" in c for c in table.columns)
+    at.segmented_control(key="cmp_mode_safety").set_value("periods").run()
+    at.selectbox(key="cmp_period_safety").set_value("2024").run()
+    columns = " ".join(at.dataframe[-1].value.columns)
+    assert "2025年" in columns and "2024年" in columns
+    assert not at.exception
+
+
+def test_csv_and_excel_exports_equal_the_query_result(sqlite_url):
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        city = get_city(session)
+        district = get_region(session, list_children(session, city.id)[0].code)
+        kids = get_child_indexes(session, district, city, parse_period("2025Q3"))
+    engine.dispose()
+    frame = ranking_frame(kids)
+    from_csv = pd.read_csv(io.BytesIO(to_csv(frame)), encoding="utf-8-sig", dtype={"地区代码": str})
+    pd.testing.assert_frame_equal(from_csv, frame, check_dtype=False)
+    from_xlsx = pd.read_excel(io.BytesIO(to_xlsx(frame)), dtype={"地区代码": str})
+    pd.testing.assert_frame_equal(from_xlsx, frame, check_dtype=False)
+    by_code = {k.region.code: k for k in kids}
+    for _, row in from_csv.iterrows():
+        kid = by_code[row["地区代码"]]
+        assert row["幸福指数（分）"] == pytest.approx(round(kid.index.composite, 1))
+        assert row["活动数（次）"] == kid.activities

@@ -1,0 +1,606 @@
+"""The leaders' views: the happiness index on the Overview and the five pillar pages.
+
+Frames are built by small `*_frame` functions (translated labels, units in the column names) so
+that the chart, the table and the CSV/Excel download all show the same numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access import cached
+from data_access.periods import Period, parse_period
+from data_access.regions import RegionInfo
+from data_access.registry import (
+    INDICATORS_BY_KEY,
+    MEASURES_BY_KEY,
+    PILLARS,
+    PILLARS_BY_KEY,
+    Indicator,
+    activity_types_of,
+)
+from data_access.scoring import IndexResult, RegionIndex
+from ui import charts
+from ui import format as fmt
+from ui.exports import download_buttons
+from ui.filters import go_to_region, period_filter, period_options, region_filter
+from ui.i18n import current_language, pick, t
+
+PER = 10_000
+
+
+def _name(region: RegionInfo) -> str:
+    return region.name(current_language())
+
+
+def _u(label: str, unit: str) -> str:
+    """A label with its unit: 得分（分） / Score (points); the label alone without a unit."""
+    return t("views.with_unit", label=label, unit=unit) if unit else label
+
+
+def _score(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def has_data(url: str, period: Period) -> bool:
+    """Whether any recorded month falls in the period."""
+    months = cached.data_months(url)
+    return months is not None and period.end >= months[0] and period.start <= months[1]
+
+
+def trend_months(url: str, period: Period) -> tuple[int, ...]:
+    """The up to 12 months ending with the period's last, within the recorded months."""
+    months = cached.data_months(url)
+    end = Period(period.end // 100, period.end % 100, 1)
+    wanted = [end.shift(-i) for i in range(11, -1, -1)]
+    if months is None:
+        return ()
+    return tuple(p.start for p in wanted if months[0] <= p.start <= months[1])
+
+
+def breadcrumb(url: str, region: RegionInfo) -> None:
+    """The chain city › district › … › region; each ancestor is a button back up."""
+    chain = cached.ancestors(url, region.code)
+    if not chain:
+        return
+    row = st.container(horizontal=True, vertical_alignment="center")
+    for ancestor in chain:
+        row.button(
+            f"{_name(ancestor)} ›",
+            key=f"crumb_{ancestor.code}",
+            on_click=go_to_region,
+            args=(ancestor.code,),
+            type="tertiary",
+        )
+    row.markdown(f"**{_name(region)}**")
+
+
+def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
+    """The page title, breadcrumb and the region · period line."""
+    st.title(title)
+    breadcrumb(url, region)
+    level = t(f"views.level.{region.level}")
+    st.subheader(
+        t(
+            "overview.heading",
+            region=t("views.region_level", name=_name(region), level=level),
+            period=fmt.period_label(period),
+        )
+    )
+
+
+def _delta(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 1)
+
+
+def _score_metric(label: str, now, prev, last_year, help_text: str | None = None) -> None:
+    delta = _delta(now, prev)
+    st.metric(
+        label,
+        "—" if now is None else f"{now:.1f}",
+        delta=None if delta is None else f"{delta:+.1f}",
+        help=help_text,
+    )
+    yoy = _delta(now, last_year)
+    st.caption(
+        t("views.vs_previous_and_year", yoy="—" if yoy is None else f"{yoy:+.1f}"),
+    )
+
+
+def _index_or_none(url: str, code: str, period: Period) -> IndexResult | None:
+    return cached.index(url, code, str(period)) if has_data(url, period) else None
+
+
+def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
+    """The composite index and the five pillar scores, with their changes."""
+    now = cached.index(url, region.code, str(period))
+    prev = _index_or_none(url, region.code, period.previous())
+    year = _index_or_none(url, region.code, period.year_ago())
+    cols = st.columns(6)
+    with cols[0], st.container(border=True):
+        _score_metric(
+            t("views.composite"),
+            now.composite,
+            prev.composite if prev else None,
+            year.composite if year else None,
+            t("views.composite_help"),
+        )
+    for col, pillar in zip(cols[1:], PILLARS, strict=True):
+        with col, st.container(border=True):
+            _score_metric(
+                pick(pillar.name_zh, pillar.name_en),
+                now.pillar(pillar.key).score,
+                prev.pillar(pillar.key).score if prev else None,
+                year.pillar(pillar.key).score if year else None,
+            )
+    return now
+
+
+def pillar_comparison_frame(
+    region: RegionInfo, now: IndexResult, other_name: str, other: dict[str, float | None]
+) -> pd.DataFrame:
+    """The five pillar scores of the region beside another series (the parent or an average)."""
+    rows = []
+    for pillar in PILLARS:
+        label = pick(pillar.short_zh, pillar.short_en)
+        rows.append((label, _name(region), _score(now.pillar(pillar.key).score)))
+        rows.append((label, other_name, _score(other.get(pillar.key))))
+    return pd.DataFrame(rows, columns=[t("views.pillar"), t("views.series"), t("views.score")])
+
+
+def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult) -> None:
+    """Bars of the five pillars beside the parent region's (the districts' average for the city)."""
+    st.markdown(f"#### {t('views.pillars_vs_parent')}")
+    chain = cached.ancestors(url, region.code)
+    if chain:
+        parent = chain[-1]
+        other = cached.index(url, parent.code, str(period))
+        other_name, scores = _name(parent), {p.key: p.score for p in other.pillars}
+    else:
+        kids = cached.child_indexes(url, region.code, str(period))
+        if not kids:
+            return
+        other_name = t("views.children_average", level=t(f"views.level.{kids[0].region.level}"))
+        scores = {
+            p.key: _mean([k.index.pillar(p.key).score for k in kids]) if kids else None
+            for p in PILLARS
+        }
+    frame = pillar_comparison_frame(region, now, other_name, scores)
+    cols = frame.columns
+    st.vega_lite_chart(
+        frame,
+        charts.grouped_bars(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
+        width="stretch",
+    )
+    download_buttons(frame, t("views.pillars_vs_parent"), "pillars")
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _month_label(month: int) -> str:
+    return f"{month // 100}-{month % 100:02d}"
+
+
+def index_trend_frame(trend: dict[int, IndexResult]) -> pd.DataFrame:
+    """The composite and each pillar's score by month, long form."""
+    rows = []
+    for month, result in sorted(trend.items()):
+        rows.append((_month_label(month), t("views.composite"), _score(result.composite)))
+        for p in result.pillars:
+            pillar = PILLARS_BY_KEY[p.key]
+            rows.append(
+                (_month_label(month), pick(pillar.short_zh, pillar.short_en), _score(p.score))
+            )
+    return pd.DataFrame(rows, columns=[t("views.month"), t("views.series"), t("views.score")])
+
+
+def index_trend(url: str, region: RegionInfo, period: Period) -> None:
+    """Monthly trend of the index and the pillars (12 months up to the period's end)."""
+    st.markdown(f"#### {t('views.trend')}")
+    months = trend_months(url, period)
+    if not months:
+        st.info(t("views.no_data"))
+        return
+    frame = index_trend_frame(cached.index_trend(url, region.code, months))
+    cols = frame.columns
+    st.vega_lite_chart(
+        frame,
+        charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
+        width="stretch",
+    )
+    download_buttons(frame, t("views.trend"), "trend")
+
+
+def ranking_frame(kids: list[RegionIndex]) -> pd.DataFrame:
+    """The child regions with their index, pillar scores and activities per 10,000 residents."""
+    rows = []
+    for kid in kids:
+        row = {
+            t("views.region"): _name(kid.region),
+            t("views.code"): kid.region.code,
+            t("views.composite_unit"): _score(kid.index.composite),
+        }
+        for p in PILLARS:
+            row[_u(pick(p.short_zh, p.short_en), t("views.unit.score"))] = _score(
+                kid.index.pillar(p.key).score
+            )
+        row[t("views.activities_unit")] = kid.activities
+        row[t("views.population_unit")] = kid.region.population
+        row[t("views.per10k_activities")] = (
+            round(kid.activities * PER / kid.region.population, 2)
+            if kid.region.population
+            else None
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _drill_from(event, kids_codes: set[str]) -> None:
+    code = charts.picked_code(event, t("views.code"))
+    if code in kids_codes:
+        go_to_region(code)
+        st.rerun()
+
+
+def ranking(url: str, region: RegionInfo, period: Period) -> None:
+    """Child regions ranked by the index or a pillar; click a bar to drill down."""
+    kids = cached.child_indexes(url, region.code, str(period))
+    if not kids:
+        return
+    level = t(f"views.level.{kids[0].region.level}")
+    st.markdown(f"#### {t('views.ranking', level=level)}")
+    frame = ranking_frame(kids)
+    measures = [c for c in frame.columns if c not in (t("views.region"), t("views.code"))]
+    measures.remove(t("views.population_unit"))
+    measures.remove(t("views.activities_unit"))
+    by = (
+        st.segmented_control(
+            t("views.rank_by"), measures, default=measures[0], key=f"rank_by_{region.code}"
+        )
+        or measures[0]
+    )
+    shown = frame.sort_values(by, ascending=False, na_position="last")
+    event = st.vega_lite_chart(
+        shown,
+        charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
+        width="stretch",
+        on_select="rerun",
+        selection_mode=charts.PICK,
+        key=f"rank_chart_{region.code}_{period}",
+    )
+    st.caption(t("views.click_to_drill"))
+    _drill_from(event, {k.region.code for k in kids})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    download_buttons(shown, t("views.ranking", level=level), "ranking")
+
+
+def completeness(url: str, region: RegionInfo, period: Period) -> None:
+    """Which child regions recorded no activities in the period."""
+    kids = cached.child_indexes(url, region.code, str(period))
+    if not kids:
+        return
+    level = t(f"views.level.{kids[0].region.level}")
+    st.markdown(f"#### {t('views.completeness')}")
+    silent = [k for k in kids if k.activities == 0]
+    st.metric(
+        t("views.reported", level=level),
+        f"{len(kids) - len(silent)} / {len(kids)}",
+    )
+    if silent:
+        frame = pd.DataFrame(
+            [(_name(k.region), k.region.code) for k in silent],
+            columns=[t("views.region"), t("views.code")],
+        )
+        st.warning(t("views.silent", level=level, names="、".join(frame.iloc[:, 0][:20])))
+        download_buttons(frame, t("views.completeness"), "silent")
+    else:
+        st.caption(f":green[✓ {t('views.all_reported', level=level)}]")
+
+
+def overview_index(url: str, region: RegionInfo, period: Period) -> None:
+    """The index part of the Overview: scores, pillar chart, trend, ranking, completeness."""
+    now = index_metrics(url, region, period)
+    left, right = st.columns(2)
+    with left:
+        pillar_chart(url, region, period, now)
+    with right:
+        index_trend(url, region, period)
+    ranking(url, region, period)
+    completeness(url, region, period)
+
+
+# Pillar pages
+
+
+def _per10k(ind: Indicator) -> bool:
+    # Counts shared out by population compare fairly between regions only per resident.
+    return ind.scale == "population" and ind.kind not in ("rate", "ratio", "rate_monthly")
+
+
+def _unit(ind: Indicator) -> str:
+    return pick(ind.unit_zh, ind.unit_en)
+
+
+def _change(now: float | None, before: float | None, ind: Indicator) -> str:
+    if now is None or before is None:
+        return "—"
+    if ind.kind in ("rate", "ratio"):
+        return f"{now - before:+.2f}"
+    return "—" if before == 0 else f"{(now - before) / abs(before):+.1%}"
+
+
+def indicator_frame(
+    pillar_key: str, now: IndexResult, prev: IndexResult | None, year: IndexResult | None
+) -> pd.DataFrame:
+    """The pillar's indicators: value, target, progress (score), weight and changes."""
+
+    def values(result: IndexResult | None) -> dict[str, float | None]:
+        if result is None:
+            return {}
+        return {s.key: s.value for s in result.pillar(pillar_key).indicators}
+
+    before, last_year = values(prev), values(year)
+    rows = []
+    for s in now.pillar(pillar_key).indicators:
+        ind = INDICATORS_BY_KEY[s.key]
+        rows.append(
+            {
+                t("views.indicator"): pick(ind.name_zh, ind.name_en),
+                t("views.unit"): _unit(ind),
+                t("views.value"): None if s.value is None else round(s.value, 2),
+                t("views.target"): None if s.target is None else round(s.target, 2),
+                t("views.progress"): _score(s.score),
+                t("views.weight"): s.weight,
+                t("views.change_previous"): _change(s.value, before.get(s.key), ind),
+                t("views.change_year"): _change(s.value, last_year.get(s.key), ind),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: str) -> IndexResult:
+    """The pillar's score and its indicators' table."""
+    now = cached.index(url, region.code, str(period))
+    prev = _index_or_none(url, region.code, period.previous())
+    year = _index_or_none(url, region.code, period.year_ago())
+    pillar = PILLARS_BY_KEY[pillar_key]
+    left, _ = st.columns([1, 3])
+    with left, st.container(border=True):
+        _score_metric(
+            t("views.pillar_score", pillar=pick(pillar.name_zh, pillar.name_en)),
+            now.pillar(pillar_key).score,
+            prev.pillar(pillar_key).score if prev else None,
+            year.pillar(pillar_key).score if year else None,
+            t("views.composite_help"),
+        )
+    st.markdown(f"#### {t('views.indicators')}")
+    frame = indicator_frame(pillar_key, now, prev, year)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("views.progress"): st.column_config.ProgressColumn(
+                t("views.progress"), min_value=0, max_value=100, format="%.1f"
+            )
+        },
+    )
+    download_buttons(frame, t("views.indicators"), "indicators")
+    return now
+
+
+def indicator_trend_frame(
+    ind: Indicator, monthly: dict[int, dict[str, float | None]]
+) -> pd.DataFrame:
+    """One indicator's value by month."""
+    return pd.DataFrame(
+        [
+            (_month_label(m), pick(ind.name_zh, ind.name_en), monthly[m].get(ind.key))
+            for m in sorted(monthly)
+        ],
+        columns=[t("views.month"), t("views.indicator"), _u(t("views.value"), _unit(ind))],
+    )
+
+
+def child_values_frame(ind: Indicator, kids: list[RegionIndex]) -> pd.DataFrame:
+    """One indicator for each child region: value, and per 10,000 residents for counts."""
+    rows = []
+    for kid in kids:
+        value = kid.values.get(ind.key)
+        row = {
+            t("views.region"): _name(kid.region),
+            t("views.code"): kid.region.code,
+            _u(t("views.value"), _unit(ind)): value,
+        }
+        if _per10k(ind):
+            row[t("views.per10k", unit=_unit(ind))] = (
+                round(value * PER / kid.region.population, 3)
+                if value is not None and kid.region.population
+                else None
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
+    """One chosen indicator: its monthly trend and how the child regions compare (click: drill)."""
+    inds = [
+        INDICATORS_BY_KEY[s.key]
+        for s in cached.index(url, region.code, str(period)).pillar(pillar_key).indicators
+    ]
+    names = {i.key: pick(i.name_zh, i.name_en) for i in inds}
+    key = st.selectbox(
+        t("views.choose_indicator"),
+        list(names),
+        format_func=names.__getitem__,
+        key=f"ind_{pillar_key}",
+    )
+    ind = INDICATORS_BY_KEY[key]
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"#### {t('views.indicator_trend')}")
+        months = trend_months(url, period)
+        if months:
+            frame = indicator_trend_frame(ind, cached.monthly_values(url, region.code, months))
+            cols = frame.columns
+            st.vega_lite_chart(
+                frame, charts.trend_lines(cols[0], cols[2], cols[1], cols[2]), width="stretch"
+            )
+            download_buttons(frame, t("views.indicator_trend"), "ind_trend")
+    with right:
+        kids = cached.child_indexes(url, region.code, str(period))
+        if not kids:
+            st.info(t("views.lowest_level"))
+            return
+        level = t(f"views.level.{kids[0].region.level}")
+        st.markdown(f"#### {t('views.children_compare', level=level)}")
+        frame = child_values_frame(ind, kids)
+        value_col = frame.columns[-1]
+        if frame[value_col].notna().any():
+            event = st.vega_lite_chart(
+                frame.sort_values(value_col, ascending=False),
+                charts.ranking_bars(
+                    t("views.region"), value_col, t("views.code"), value_col, len(frame)
+                ),
+                width="stretch",
+                on_select="rerun",
+                selection_mode=charts.PICK,
+                key=f"ind_chart_{pillar_key}_{region.code}_{period}_{key}",
+            )
+            st.caption(t("views.click_to_drill"))
+            _drill_from(event, {k.region.code for k in kids})
+        else:
+            st.info(t("views.not_at_level"))
+        download_buttons(frame, t("views.children_compare", level=level), "ind_children")
+
+
+def activity_breakdown_frame(pillar_key: str, totals: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """The pillar's activity types: number of activities and the measures each records."""
+    rows = []
+    for atype in activity_types_of(pillar_key):
+        got = totals.get(atype.key, {})
+        row = {
+            t("views.activity_type"): pick(atype.name_zh, atype.name_en),
+            t("views.activities_unit"): int(got.get("n", 0)),
+        }
+        for m in atype.measures:
+            measure = MEASURES_BY_KEY[m]
+            unit = pick(measure.unit_zh, measure.unit_en)
+            row[_u(pick(measure.name_zh, measure.name_en), unit)] = got.get(m, 0)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
+    """How many activities of each of the pillar's types the region recorded."""
+    st.markdown(f"#### {t('views.by_activity_type')}")
+    frame = activity_breakdown_frame(
+        pillar_key, cached.activity_totals(url, region.code, str(period))
+    )
+    cols = frame.columns
+    st.vega_lite_chart(
+        frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    download_buttons(frame, t("views.by_activity_type"), "types")
+
+
+def compare_frame(
+    pillar_key: str, a_name: str, a: IndexResult, b_name: str, b: IndexResult
+) -> pd.DataFrame:
+    """The pillar's indicators for two regions or periods side by side."""
+    b_scores = {s.key: s for s in b.pillar(pillar_key).indicators}
+    rows = [
+        {
+            t("views.indicator"): t("views.pillar_score", pillar=""),
+            f"{a_name} · {t('views.value')}": None,
+            f"{a_name} · {t('views.score')}": _score(a.pillar(pillar_key).score),
+            f"{b_name} · {t('views.value')}": None,
+            f"{b_name} · {t('views.score')}": _score(b.pillar(pillar_key).score),
+        }
+    ]
+    for s in a.pillar(pillar_key).indicators:
+        ind = INDICATORS_BY_KEY[s.key]
+        other = b_scores[s.key]
+        rows.append(
+            {
+                t("views.indicator"): _u(pick(ind.name_zh, ind.name_en), _unit(ind)),
+                f"{a_name} · {t('views.value')}": None if s.value is None else round(s.value, 2),
+                f"{a_name} · {t('views.score')}": _score(s.score),
+                f"{b_name} · {t('views.value')}": None
+                if other.value is None
+                else round(other.value, 2),
+                f"{b_name} · {t('views.score')}": _score(other.score),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
+    """Two regions (or two periods) side by side for this pillar."""
+    st.markdown(f"#### {t('views.compare')}")
+    modes = {"regions": t("views.compare_regions"), "periods": t("views.compare_periods")}
+    mode = (
+        st.segmented_control(
+            t("views.compare_mode"),
+            list(modes),
+            format_func=modes.__getitem__,
+            default="regions",
+            key=f"cmp_mode_{pillar_key}",
+        )
+        or "regions"
+    )
+    a = cached.index(url, region.code, str(period))
+    if mode == "regions":
+        chain = cached.ancestors(url, region.code)
+        peers = cached.children(url, chain[-1].code) if chain else cached.children(url, region.code)
+        options = [r for r in peers if r.code != region.code]
+        if chain:
+            options = [chain[-1], *options]
+        if not options:
+            st.info(t("views.nothing_to_compare"))
+            return
+        names = {r.code: _name(r) for r in options}
+        other = st.selectbox(
+            t("views.compare_with"),
+            list(names),
+            format_func=names.__getitem__,
+            key=f"cmp_region_{pillar_key}_{region.code}",
+        )
+        b = cached.index(url, other, str(period))
+        a_name, b_name = _name(region), names[other]
+    else:
+        options = [p for p in period_options(url) if p != str(period)]
+        other = st.selectbox(
+            t("views.compare_with"),
+            options,
+            format_func=lambda p: fmt.period_label(parse_period(p)),
+            key=f"cmp_period_{pillar_key}",
+        )
+        b = cached.index(url, region.code, other)
+        a_name, b_name = fmt.period_label(period), fmt.period_label(parse_period(other))
+    frame = compare_frame(pillar_key, a_name, a, b_name, b)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    download_buttons(frame, t("views.compare"), "compare")
+
+
+def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
+    """A pillar page: score, indicators, one indicator in detail, activity types, comparison."""
+    indicator_table(url, region, period, pillar_key)
+    indicator_detail(url, region, period, pillar_key)
+    activity_breakdown(url, region, period, pillar_key)
+    compare(url, region, period, pillar_key)
+
+
+def pillar_script(pillar_key: str) -> None:
+    """Everything a pillar page's script does: filters, heading, the page."""
+    url = st.session_state["store_url"]
+    period = period_filter(url)
+    region = region_filter(url)
+    pillar = PILLARS_BY_KEY[pillar_key]
+    heading(url, pick(pillar.name_zh, pillar.name_en), region, period)
+    pillar_page(url, region, period, pillar_key)
