@@ -1,24 +1,64 @@
-"""幸福社区看板 — the router: page config, store readiness, navigation."""
+"""幸福社区看板 — the router: page config, store readiness, sign-in gate, navigation by role."""
 
 import streamlit as st
 
+from ui import auth
 from ui.bootstrap import ensure_store
 from ui.filters import language_switch
 from ui.i18n import t
 
 st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
 language_switch()
-st.session_state["store_url"] = ensure_store()
+url = st.session_state["store_url"] = ensure_store()
+auth.ensure_accounts(url)
 
-pages = {
-    t("nav.views"): [
+
+def overview() -> st.Page:
+    return st.Page(
+        "app_pages/overview.py",
+        title=t("page.overview"),
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    )
+
+
+# The pages a wall-screen link may open (data_access.auth.SCREEN_PAGES names them).
+SCREEN_PAGES = {"overview": overview}
+
+link = auth.screen_link(url)
+if link is not False:
+    # A wall screen: read-only, one page, the link's region, no menus, no account.
+    if link is None:
+        st.error(t("auth.screen_invalid"))
+        st.stop()
+    auth.set_viewer(None, link.region_code)
+    st.navigation([SCREEN_PAGES[link.page]()], position="hidden").run()
+    st.stop()
+
+account = auth.current_account(url)
+auth.write_cookie()
+if account is None:
+    sign_in = st.Page(
+        "app_pages/sign_in.py",
+        title=t("auth.page.sign_in"),
+        icon=":material/login:",
+        url_path="sign-in",
+        default=True,
+    )
+    st.navigation([sign_in]).run()
+    st.stop()
+
+auth.set_viewer(account, account.scope_code)
+auth.account_sidebar(url, account)
+pages = {t("nav.views"): [overview()]}
+if account.role == "admin":
+    pages[t("auth.nav.admin")] = [
         st.Page(
-            "app_pages/overview.py",
-            title=t("page.overview"),
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
-    ],
-}
+            "app_pages/admin.py",
+            title=t("auth.page.admin"),
+            icon=":material/admin_panel_settings:",
+            url_path="admin",
+        )
+    ]
 st.navigation(pages).run()
