@@ -92,9 +92,10 @@ def ensure_accounts(url: str) -> bool:
 
 def _read_cookie() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE)
+        value = st.context.cookies.get(COOKIE)
     except Exception:  # no browser connection (e.g. a bare script run)
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def _say(key: str, **kwargs: object) -> None:
