@@ -71,6 +71,13 @@ def sso_configured() -> bool:
     return bool(_secrets_section("auth"))
 
 
+def _sso_logged_in() -> bool:
+    try:
+        return bool(st.user.get("is_logged_in", False))
+    except Exception:  # no script-run context: nobody is signed in
+        return False
+
+
 @st.cache_resource(show_spinner=False)
 def ensure_accounts(url: str) -> bool:
     """Once per process: create the first admin (and the demo store's demo accounts)."""
@@ -125,7 +132,7 @@ def current_account(url: str) -> AccountInfo | None:
 
 
 def _sso_account(url: str) -> AccountInfo | None:
-    if not sso_configured() or not st.user.is_logged_in:
+    if not sso_configured() or not _sso_logged_in():
         return None
     identities = [str(st.user.get("email") or ""), str(st.user.get("sub") or "")]
     with write_session(cached.get_engine(url)) as session:
@@ -179,7 +186,7 @@ def sign_out(url: str) -> None:
             end_session(session, token_hash)
     st.session_state[COOKIE_KEY] = ""
     _say("auth.signed_out")
-    if sso_configured() and st.user.is_logged_in:
+    if sso_configured() and _sso_logged_in():
         st.logout()
 
 
@@ -220,7 +227,7 @@ def sign_in_page(url: str) -> None:
         st.form_submit_button(t("auth.submit"), type="primary", on_click=_on_sign_in, args=(url,))
     st.caption(t("auth.lasts", hours=f"{session_hours():g}"))
     if sso_configured():
-        if st.user.is_logged_in:
+        if _sso_logged_in():
             st.button(t("auth.sso_out"), on_click=st.logout)
         else:
             st.button(t("auth.sso"), on_click=st.login)
