@@ -70,12 +70,18 @@ def _write(url: str, change: Callable, *args, clear_data: bool = False):
     return result if result is not None else True
 
 
+# Labels are made now, in this run's language, not whenever a widget asks (as filters.py does).
 def _region_label(regions: dict[int, ScopeRegion]) -> Callable[[int], str]:
-    def label(region_id: int) -> str:
-        r = regions[region_id]
-        return f"{pick(r.name_zh, r.name_en)} · {t('level.' + r.level)} · {r.code}"
+    levels = {level: t("level." + level) for level in {r.level for r in regions.values()}}
+    labels = {
+        r.id: f"{pick(r.name_zh, r.name_en)} · {levels[r.level]} · {r.code}"
+        for r in regions.values()
+    }
+    return labels.__getitem__
 
-    return label
+
+def _role_label() -> Callable[[str], str]:
+    return {role: t("role." + role) for role in ROLES}.__getitem__
 
 
 def page(url: str) -> None:
@@ -176,9 +182,7 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
     with st.expander(t("admin.create")), st.form("admin_create"):
         st.text_input(t("admin.col.username"), key="admin_new_username", max_chars=60)
         st.text_input(t("admin.col.name"), key="admin_new_name", max_chars=80)
-        st.selectbox(
-            t("admin.col.role"), ROLES, key="admin_new_role", format_func=lambda r: t("role." + r)
-        )
+        st.selectbox(t("admin.col.role"), ROLES, key="admin_new_role", format_func=_role_label())
         st.selectbox(
             t("admin.col.scope"), region_ids, key="admin_new_scope", format_func=region_label
         )
@@ -198,7 +202,7 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
     chosen = st.selectbox(
         t("admin.account"),
         list(by_id),
-        format_func=lambda i: f"{by_id[i].username} · {by_id[i].display_name}",
+        format_func={i: f"{a.username} · {a.display_name}" for i, a in by_id.items()}.__getitem__,
         key="admin_account",
     )
     if chosen is None:
@@ -213,9 +217,7 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
         st.session_state["admin_edit_sso"] = account.sso_identity or ""
     with st.form("admin_edit"):
         st.text_input(t("admin.col.name"), key="admin_edit_name", max_chars=80)
-        st.selectbox(
-            t("admin.col.role"), ROLES, key="admin_edit_role", format_func=lambda r: t("role." + r)
-        )
+        st.selectbox(t("admin.col.role"), ROLES, key="admin_edit_role", format_func=_role_label())
         st.selectbox(
             t("admin.col.scope"), region_ids, key="admin_edit_scope", format_func=region_label
         )
@@ -284,7 +286,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
             t("admin.link.page"),
             SCREEN_PAGES,
             key="admin_link_page",
-            format_func=lambda p: t(f"page.{p}"),
+            format_func={p: t(f"page.{p}") for p in SCREEN_PAGES}.__getitem__,
         )
         st.form_submit_button(t("admin.link.issue"), on_click=_on_issue, args=(url, _app_root()))
     if not links:
@@ -310,7 +312,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
             t("admin.link.revoke"),
             list(live),
             key="admin_revoke_link",
-            format_func=lambda i: f"{live[i].label} · {live[i].region_code}",
+            format_func={i: f"{k.label} · {k.region_code}" for i, k in live.items()}.__getitem__,
         )
         st.button(
             t("admin.link.revoke"),
