@@ -11,7 +11,13 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from data_access.accounts import add_account, add_screen_link, revoke_screen_link
-from data_access.auth import get_account_by_username, hash_token, start_session, utcnow
+from data_access.auth import (
+    authenticate,
+    get_account_by_username,
+    hash_token,
+    start_session,
+    utcnow,
+)
 from data_access.db import make_engine, read_session, write_session
 from data_access.models import Account, AuditLog, AuthSession, IndicatorRow, Region
 from data_access.registry import INDICATORS
@@ -258,8 +264,6 @@ def test_admin_creates_rescopes_disables_and_resets_accounts(app_env, engine):
     at.run()
     assert not at.code  # shown only once
     with write_session(engine) as s:
-        from data_access.auth import authenticate
-
         assert authenticate(s, username, generated).status == "ok"
 
 
@@ -339,3 +343,18 @@ def _link_id(engine, token: str) -> int:
 
     with read_session(engine) as s:
         return s.scalar(select(ScreenLink.id).where(ScreenLink.token_hash == hash_token(token)))
+
+
+def test_the_session_length_is_configurable(app_env, engine, monkeypatch):
+    monkeypatch.setenv("HAPPY_SESSION_HOURS", "2")
+    at = app_as(app_env, None, "en")
+    assert "for 2 hours" in _text(at)
+    _sign_in(at, "staff", PASSWORDS["staff"])
+    assert any("max-age=7200" in h.proto.body for h in at.get("html"))
+    with read_session(engine) as s:
+        created, expires = s.execute(
+            select(AuthSession.created_at, AuthSession.expires_at).where(
+                AuthSession.token_hash == at.session_state["_auth_session"]
+            )
+        ).one()
+    assert expires - created == timedelta(hours=2)

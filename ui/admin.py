@@ -151,21 +151,30 @@ def _on_create(url: str) -> None:
             s[key] = ""
 
 
-def _on_reset(url: str, account_id: int) -> None:
+def _on_reset(url: str) -> None:
     s = st.session_state
     password = s.get("admin_reset_password") or ""
     s["admin_reset_password"] = ""
     generated = None if password else generate_password()
-    if _write(url, reset_password, account_id, password or generated) and generated:
+    if _write(url, reset_password, s["admin_account"], password or generated) and generated:
         s[SECRET_KEY] = (t("admin.generated"), generated)
 
 
-def _on_update(url: str, account_id: int) -> None:
+def _chosen(key: str) -> Callable:
+    """A change applied to the item selected in widget `key` when the button is clicked."""
+
+    def apply(url: str, change: Callable, *args) -> None:
+        _write(url, change, st.session_state[key], *args)
+
+    return apply
+
+
+def _on_update(url: str) -> None:
     s = st.session_state
     _write(
         url,
         update_account,
-        account_id,
+        s["admin_account"],
         s["admin_edit_role"],
         s["admin_edit_scope"],
         s.get("admin_edit_name") or "",
@@ -222,24 +231,27 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
             t("admin.col.scope"), region_ids, key="admin_edit_scope", format_func=region_label
         )
         st.text_input(t("admin.sso"), key="admin_edit_sso", max_chars=200)
-        st.form_submit_button(t("admin.save"), on_click=_on_update, args=(url, chosen))
+        st.form_submit_button(t("admin.save"), on_click=_on_update, args=(url,))
     left, right = st.columns(2)
     if account.is_active:
         left.button(
             t("admin.disable"),
             key="admin_disable",
-            on_click=_write,
-            args=(url, set_account_active, chosen, False),
+            on_click=_chosen("admin_account"),
+            args=(url, set_account_active, False),
         )
     else:
         left.button(
             t("admin.enable"),
             key="admin_enable",
-            on_click=_write,
-            args=(url, set_account_active, chosen, True),
+            on_click=_chosen("admin_account"),
+            args=(url, set_account_active, True),
         )
     right.button(
-        t("admin.unlock"), key="admin_unlock", on_click=_write, args=(url, unlock_account, chosen)
+        t("admin.unlock"),
+        key="admin_unlock",
+        on_click=_chosen("admin_account"),
+        args=(url, unlock_account),
     )
     with st.form("admin_reset"):
         st.text_input(
@@ -249,7 +261,7 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
             max_chars=128,
             autocomplete="new-password",
         )
-        st.form_submit_button(t("admin.reset"), on_click=_on_reset, args=(url, chosen))
+        st.form_submit_button(t("admin.reset"), on_click=_on_reset, args=(url,))
 
 
 def _app_root() -> str:
@@ -308,7 +320,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
     )
     live = {link.id: link for link in links if link.revoked_at is None}
     if live:
-        chosen = st.selectbox(
+        st.selectbox(
             t("admin.link.revoke"),
             list(live),
             key="admin_revoke_link",
@@ -317,8 +329,8 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
         st.button(
             t("admin.link.revoke"),
             key="admin_revoke",
-            on_click=_write,
-            args=(url, revoke_screen_link, chosen),
+            on_click=_chosen("admin_revoke_link"),
+            args=(url, revoke_screen_link),
         )
 
 

@@ -166,7 +166,6 @@ def _on_sign_in(url: str) -> None:
             if result.status == "ok"
             else None
         )
-    del password
     log.info("sign-in %s for username %r", result.status, username[:60])
     if token is None:
         if result.status == "locked":
