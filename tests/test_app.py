@@ -10,6 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from data_access.db import write_session
+from data_access.models import Region
 from tests.auth_helpers import app_as
 from tests.conftest import ROOT
 
@@ -113,6 +115,39 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         _sign_in(again, "staff", "staff-demo-2025")  # the demo accounts of README.md
         assert "多福社区" in again.subheader[0].value  # staff see their own community
         assert not again.exception
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+def test_a_too_short_admin_password_on_first_start_is_one_clear_message(monkeypatch, tmp_path):
+    from data_access.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = open_store(url)
+    with write_session(engine) as session:  # a store with a city but no account yet
+        session.add(
+            Region(
+                id=1,
+                code="2101",
+                level="city",
+                name_zh="沈阳市",
+                name_en="Shenyang",
+                lat=41.8,
+                lon=123.4,
+                population=1,
+                households=1,
+            )
+        )
+    engine.dispose()
+    monkeypatch.setenv("HAPPY_DB_URL", url)
+    monkeypatch.setenv("HAPPY_ADMIN_PASSWORD", "short")
+    monkeypatch.chdir(ROOT)
+    try:
+        at = app_as(None, None)
+        assert not at.exception
+        assert len(at.error) == 1 and "HAPPY_ADMIN_PASSWORD" in at.error[0].value
+        assert "short" not in at.error[0].value
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()

@@ -17,7 +17,7 @@ import sys
 import streamlit as st
 
 from data_access import cached
-from data_access.accounts import add_demo_accounts, ensure_first_admin
+from data_access.accounts import AccountError, add_demo_accounts, ensure_first_admin
 from data_access.auth import (
     DEFAULT_SESSION_HOURS,
     AccountInfo,
@@ -33,7 +33,7 @@ from data_access.auth import (
 )
 from data_access.db import read_session, write_session
 from seed_data.loader import get_seed_meta
-from ui.i18n import pick, t
+from ui.i18n import current_language, pick, t
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,18 @@ def _sso_logged_in() -> bool:
         return False
 
 
+def ensure_accounts(url: str) -> None:
+    """Create the first admin (and the demo accounts) once; a bad HAPPY_ADMIN_PASSWORD stops
+    the app with one clear message."""
+    try:
+        _ensure_accounts_once(url)
+    except AccountError as exc:
+        st.error(t("auth.admin_password_bad", message=exc.message(current_language())))
+        st.stop()
+
+
 @st.cache_resource(show_spinner=False)
-def ensure_accounts(url: str) -> bool:
-    """Once per process: create the first admin (and the demo store's demo accounts)."""
+def _ensure_accounts_once(url: str) -> bool:
     engine = cached.get_engine(url)
     with write_session(engine) as session:
         generated = ensure_first_admin(session, os.environ.get("HAPPY_ADMIN_PASSWORD") or None)

@@ -38,6 +38,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "该大屏链接无效或已被撤销，请联系管理员获取新链接。",
         "This screen link is not valid or has been revoked; ask an administrator for a new one.",
     ),
+    "auth.admin_password_bad": (
+        "无法创建首个管理员：环境变量 HAPPY_ADMIN_PASSWORD 不可用（{message}）。",
+        "Cannot create the first administrator: HAPPY_ADMIN_PASSWORD is not usable ({message}).",
+    ),
     "auth.not_allowed": ("您没有权限查看此页面。", "You may not open this page."),
     "role.leader": ("领导", "Leader"),
     "role.staff": ("工作人员", "Staff"),
