@@ -1,4 +1,4 @@
-"""Operators' command line: `python -m data_access migrate|indicators ...`."""
+"""Operators' command line: `python -m data_access migrate|indicators|users ...`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import csv
 import json
 import sys
 
-from data_access.db import StoreError, read_session
+from data_access.accounts import (
+    AccountError,
+    add_account,
+    generate_password,
+    reset_password,
+    set_account_active,
+)
+from data_access.auth import ROLES, get_account_by_username, list_accounts
+from data_access.db import StoreError, read_session, write_session
 from data_access.indicators import get_indicator_values
 from data_access.periods import PeriodError, parse_period
 from data_access.regions import get_city, get_region
@@ -30,7 +38,71 @@ def _parser() -> argparse.ArgumentParser:
     ind.add_argument("--region", help="region code (required below city level)")
     ind.add_argument("--period", required=True, help="2025, 2025Q1 or 2025-03")
     ind.add_argument("--format", default="json", choices=["json", "csv"])
+    users = sub.add_parser(
+        "users", help="manage accounts: add, disable, enable, reset-password, list"
+    )
+    users_sub = users.add_subparsers(dest="action", required=True)
+    add = users_sub.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--scope", required=True, help="region code of the scope (city: its code)")
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--sso", help="single-sign-on identity (email) mapped to this account")
+    users_sub.add_parser("list", help="list the accounts")
+    for name in ("disable", "enable", "reset-password"):
+        one = users_sub.add_parser(name, help=f"{name} an account")
+        one.add_argument("username")
+    for action in users_sub.choices.values():
+        action.add_argument("--db")
+    for name in ("add", "reset-password"):
+        users_sub.choices[name].add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password from standard input (default: generate and print one)",
+        )
     return parser
+
+
+def _users(args: argparse.Namespace) -> int:
+    engine = open_store(args.db)
+    if args.action == "list":
+        with read_session(engine) as session:
+            for a in list_accounts(session):
+                state = "active" if a.is_active else "disabled"
+                print(f"{a.username}\t{a.role}\t{a.scope_code}\t{state}\t{a.display_name}")
+        return 0
+    password = generated = None
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.action in ("add", "reset-password"):
+        password = generated = generate_password()
+    with write_session(engine) as session:
+        if args.action == "add":
+            region = get_region(session, args.scope)
+            if region is None:
+                raise StoreError(f"找不到地区 {args.scope} / no such region")
+            add_account(
+                session,
+                None,
+                args.username,
+                args.name or args.username,
+                args.role,
+                region.id,
+                password,
+                args.sso,
+            )
+        else:
+            account = get_account_by_username(session, args.username)
+            if account is None:
+                raise StoreError(f"找不到账户 {args.username} / no such account")
+            if args.action == "reset-password":
+                reset_password(session, None, account.id, password)
+            else:
+                set_account_active(session, None, account.id, args.action == "enable")
+    print(f"完成 / done: {args.action} {args.username}")
+    if generated:
+        print(f"密码 / password: {generated}")
+    return 0
 
 
 def _indicators(args: argparse.Namespace) -> int:
@@ -79,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"数据库已是最新结构 / schema at revision {current_revision(engine)}")
             return 0
+        if args.command == "users":
+            return _users(args)
         return _indicators(args)
-    except (StoreError, PeriodError) as exc:
+    except (StoreError, PeriodError, AccountError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
 

@@ -134,6 +134,37 @@ class Account(Base):
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The single-sign-on identity (OIDC email or subject) that signs in as this account.
+    sso_identity: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class AuthSession(Base):
+    """A sign-in: the browser keeps the token in a cookie, the store only its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    via: Mapped[str] = mapped_column(String(10), default="password")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ScreenLink(Base):
+    """A read-only wall-screen link: a long random token limited to one page and one region."""
+
+    __tablename__ = "screen_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80))
+    page: Mapped[str] = mapped_column(String(30))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Activity(Base):

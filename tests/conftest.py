@@ -10,6 +10,7 @@ import streamlit as st
 
 from data_access.store import open_store
 from seed_data.loader import seed_demo
+from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
 from tests.fixtures_pg import pg_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'happy.db'}"
     engine = open_store(url)
     seed_demo(engine)
+    add_test_accounts(engine)
     engine.dispose()
     return url
 
@@ -31,6 +33,7 @@ def pg_url(pg_server) -> str:  # noqa: F811
     url = pg_server.create_database("happy_demo")
     engine = open_store(url)
     seed_demo(engine)
+    add_test_accounts(engine)
     engine.dispose()
     return url
 
@@ -45,6 +48,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def app_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[str]:
     """Point the app at the SQLite demo store; clear Streamlit caches afterwards."""
     monkeypatch.setenv("HAPPY_DB_URL", sqlite_url)
+    monkeypatch.setenv("HAPPY_ADMIN_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.chdir(ROOT)
     yield sqlite_url
     st.cache_data.clear()

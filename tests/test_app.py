@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from data_access.db import write_session
+from data_access.models import Region
+from tests.auth_helpers import app_as
 from tests.conftest import ROOT
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def _run(lang: str | None = None, page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if lang:
-        at.query_params["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
+    """The app signed in as the admin (who may open every page)."""
+    return app_as(os.environ["HAPPY_DB_URL"], "admin", lang, page, **params)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_in_both_languages(app_env, page, lang):
-    at = _run(lang, page)
+    # Pages for signed-in users run as the admin (who may open all); the sign-in page signed out.
+    user = None if page == "app_pages/sign_in.py" else "admin"
+    at = app_as(app_env, user, lang, page)
     assert not at.exception
     assert not at.error
 
@@ -76,7 +75,7 @@ def test_a_bad_database_url_shows_one_clear_message(monkeypatch):
     monkeypatch.setenv("HAPPY_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:9/nowhere")
     monkeypatch.chdir(ROOT)
     try:
-        at = _run()
+        at = app_as(None, None)
         assert not at.exception
         assert len(at.error) == 1 and "无法连接数据库" in at.error[0].value
         assert "Traceback" not in at.error[0].value
@@ -85,22 +84,70 @@ def test_a_bad_database_url_shows_one_clear_message(monkeypatch):
         st.cache_resource.clear()
 
 
-def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_path):
+def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input(key="auth_username").input(username)
+    at.text_input(key="auth_password").input(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_path, capsys):
     db_file: Path = tmp_path / "data" / "happy.db"
     monkeypatch.delenv("HAPPY_DB_URL", raising=False)
+    monkeypatch.delenv("HAPPY_ADMIN_PASSWORD", raising=False)
     monkeypatch.setattr("data_access.db.DEFAULT_SQLITE_PATH", db_file)
     monkeypatch.setattr("data_access.db.SECRETS_PATH", tmp_path / "no-secrets.toml")
     monkeypatch.chdir(ROOT)
     try:
-        at = _run()
+        at = app_as(None, None)
         assert not at.exception and db_file.exists()
         assert any("演示数据已就绪" in s.value for s in at.success)
+        # The first admin's one-time password is printed to the server log, once.
+        printed = re.search(r"one-time password: (\S+)", capsys.readouterr().err)
+        assert printed
+        _sign_in(at, "admin", printed.group(1))
         assert {m.label: m.value for m in at.metric}["城乡基础网格"] == "1.4万个"
         st.cache_data.clear()
         st.cache_resource.clear()
-        again = _run()
+        again = app_as(None, None)
         assert not again.exception and not again.success  # nothing rebuilt
-        assert {m.label: m.value for m in again.metric}["城乡基础网格"] == "1.4万个"
+        assert "one-time password" not in capsys.readouterr().err
+        _sign_in(again, "staff", "staff-demo-2025")  # the demo accounts of README.md
+        assert "多福社区" in again.subheader[0].value  # staff see their own community
+        assert not again.exception
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+def test_a_too_short_admin_password_on_first_start_is_one_clear_message(monkeypatch, tmp_path):
+    from data_access.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = open_store(url)
+    with write_session(engine) as session:  # a store with a city but no account yet
+        session.add(
+            Region(
+                id=1,
+                code="2101",
+                level="city",
+                name_zh="沈阳市",
+                name_en="Shenyang",
+                lat=41.8,
+                lon=123.4,
+                population=1,
+                households=1,
+            )
+        )
+    engine.dispose()
+    monkeypatch.setenv("HAPPY_DB_URL", url)
+    monkeypatch.setenv("HAPPY_ADMIN_PASSWORD", "short")
+    monkeypatch.chdir(ROOT)
+    try:
+        at = app_as(None, None)
+        assert not at.exception
+        assert len(at.error) == 1 and "HAPPY_ADMIN_PASSWORD" in at.error[0].value
+        assert "short" not in at.error[0].value
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()

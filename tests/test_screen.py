@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -9,16 +11,15 @@ from streamlit.testing.v1 import AppTest
 from data_access import cached
 from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
-from tests.conftest import ROOT
+from tests.auth_helpers import app_as
 from ui import screen
 
 PAGE = "app_pages/screen.py"
 
 
 def _screen(lang: str = "zh", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["lang"] = lang
-    at.run()
+    """The wall screen, signed in as the admin."""
+    at = app_as(os.environ["HAPPY_DB_URL"], "admin", lang)
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page(PAGE)

@@ -4,6 +4,7 @@ filter in the URL, drill-down and breadcrumb, comparison, and exports equal to t
 from __future__ import annotations
 
 import io
+import os
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from data_access.periods import parse_period
 from data_access.regions import get_city, get_region, list_children
 from data_access.scoring import get_child_indexes, get_index
 from data_access.store import open_store
-from tests.conftest import ROOT
+from tests.auth_helpers import app_as
 from ui.exports import to_csv, to_xlsx
 from ui.views import ranking_frame
 
@@ -25,14 +26,9 @@ VIEW_PAGES = ["app_pages/overview.py"] + [
 
 
 def _run(page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    return at
+    """The app signed in as the admin (scope: the whole city)."""
+    lang = params.pop("lang", None)
+    return app_as(os.environ["HAPPY_DB_URL"], "admin", lang, page, **params)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import streamlit as st
 from data_access import cached
 from data_access.periods import Period, PeriodError, parse_period
 from data_access.regions import RegionInfo
+from ui.auth import SCOPE_KEY
 from ui.format import period_label
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
 
@@ -122,21 +123,35 @@ def period_filter(url: str) -> Period:
 DRILL_LEVELS = ("city", "district", "street", "community")
 
 
+def scope_root(url: str) -> RegionInfo:
+    """The top region this viewer may see: the account's or the screen link's scope (the city when
+    no one is signed in, as in tests of single pages)."""
+    code = st.session_state.get(SCOPE_KEY)
+    found = cached.region(url, code) if code else None
+    return cached.as_region(found) if found else cached.as_region(cached.city(url))
+
+
+def in_scope(url: str, code: str, root: RegionInfo) -> bool:
+    """Whether the region with this code is the root or lies below it."""
+    return code == root.code or root.code in {a.code for a in cached.ancestors(url, code)}
+
+
 def region_filter(url: str) -> RegionInfo:
-    """The region in view (URL `region`, a region code; a bad one falls back to the city with a
-    notice), with a sidebar box to go down one level; returns the region."""
-    city = cached.as_region(cached.city(url))
+    """The region in view (URL `region`, a region code within the viewer's scope; a bad one falls
+    back to the scope's top with a notice), with a sidebar box to go down one level."""
+    root = scope_root(url)
     if "region" not in st.session_state:
         code = st.query_params.get("region")
-        st.session_state["region"] = city.code
-        if code is not None and code != city.code:
+        st.session_state["region"] = root.code
+        if code is not None and code != root.code:
             found = cached.region(url, code)
-            if found and found["level"] in DRILL_LEVELS:
+            if found and found["level"] in DRILL_LEVELS and in_scope(url, code, root):
                 st.session_state["region"] = code
             else:
                 st.toast(t("filter.bad_value", name=t("views.region"), value=code[:40]), icon="⚠️")
-    found = cached.region(url, st.session_state["region"])
-    region = cached.as_region(found) if found else city
+    code = st.session_state["region"]
+    found = cached.region(url, code) if in_scope(url, code, root) else None
+    region = cached.as_region(found) if found else root
     st.session_state["region"] = region.code
     st.query_params["region"] = region.code
     kids = cached.children(url, region.code)

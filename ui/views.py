@@ -24,7 +24,14 @@ from data_access.scoring import IndexResult, RegionIndex
 from ui import charts
 from ui import format as fmt
 from ui.exports import download_buttons
-from ui.filters import go_to_region, period_filter, period_options, region_filter
+from ui.filters import (
+    go_to_region,
+    in_scope,
+    period_filter,
+    period_options,
+    region_filter,
+    scope_root,
+)
 from ui.i18n import current_language, pick, t
 
 PER = 10_000
@@ -60,8 +67,9 @@ def trend_months(url: str, period: Period) -> tuple[int, ...]:
 
 
 def breadcrumb(url: str, region: RegionInfo) -> None:
-    """The chain city › district › … › region; each ancestor is a button back up."""
-    chain = cached.ancestors(url, region.code)
+    """The chain from the viewer's top region down to this one; each ancestor is a button up."""
+    root = scope_root(url)
+    chain = [a for a in cached.ancestors(url, region.code) if in_scope(url, a.code, root)]
     if not chain:
         return
     row = st.container(horizontal=True, vertical_alignment="center")
@@ -561,6 +569,11 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         options = [r for r in peers if r.code != region.code]
         if chain:
             options = [chain[-1], *options]
+        if not options:
+            st.info(t("views.nothing_to_compare"))
+            return
+        root = scope_root(url)
+        options = [r for r in options if in_scope(url, r.code, root)]
         if not options:
             st.info(t("views.nothing_to_compare"))
             return

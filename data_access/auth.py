@@ -1,0 +1,332 @@
+"""Who may see and change what: roles, scopes, passwords, sign-in sessions, wall-screen links.
+
+Roles: a *leader* sees everything in their scope and changes nothing; *staff* record and edit
+activities of the communities in their scope (their own community, or every community of their
+street or district); an *admin* may do anything. Every account has a scope region.
+
+Writes call `check_scope` (records of a community) or `require_admin` (accounts, targets, weights,
+restoring deleted records) inside their transaction, so the rule holds whatever page calls them.
+An actor of None is a trusted operator (the command line, the demo generator); the app always
+passes the signed-in account's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from data_access.models import Account, AuthSession, Region, ScreenLink
+
+ROLES = ("leader", "staff", "admin")
+SCOPE_LEVELS = ("city", "district", "street", "community")
+MAX_FAILED_ATTEMPTS = 5
+LOCK_MINUTES = 15
+DEFAULT_SESSION_HOURS = 8.0
+# Pages a wall-screen link may open: the wall screen (大屏) first, the default.
+SCREEN_PAGES = ("screen", "overview")
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that both cases take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class PermissionDenied(Exception):
+    """A write the actor may not make; `zh` and `en` say why, str() gives both."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+    def message(self, lang: str) -> str:
+        """The reason in one language ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, as the naive datetime the store keeps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches the hash (False for accounts without a password)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> str:
+    """A long random token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored: the store never holds a usable token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    scope_region_id: int
+    scope_code: str
+    scope_level: str
+    scope_name_zh: str
+    scope_name_en: str
+    is_active: bool
+    locked_until: datetime | None
+    sso_identity: str | None
+
+
+def _select_accounts():
+    return select(
+        Account.id,
+        Account.username,
+        Account.display_name,
+        Account.role,
+        Account.scope_region_id,
+        Region.code,
+        Region.level,
+        Region.name_zh,
+        Region.name_en,
+        Account.is_active,
+        Account.locked_until,
+        Account.sso_identity,
+    ).join(Region, Region.id == Account.scope_region_id)
+
+
+def get_account(session: Session, account_id: int) -> AccountInfo | None:
+    """The account with this id, or None."""
+    row = session.execute(_select_accounts().where(Account.id == account_id)).first()
+    return AccountInfo(*row) if row else None
+
+
+def get_account_by_username(session: Session, username: str) -> AccountInfo | None:
+    """The account with this username, or None."""
+    row = session.execute(_select_accounts().where(Account.username == username)).first()
+    return AccountInfo(*row) if row else None
+
+
+def list_accounts(session: Session) -> list[AccountInfo]:
+    """Every account, by username."""
+    return [AccountInfo(*r) for r in session.execute(_select_accounts().order_by(Account.username))]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: `status` is ok, invalid, locked or disabled."""
+
+    status: str
+    account: AccountInfo | None = None
+    locked_until: datetime | None = None
+
+
+def authenticate(
+    session: Session, username: str, password: str, now: datetime | None = None
+) -> SignIn:
+    """Check a username and password, counting failures; lock after 5 for 15 minutes.
+
+    Call in a write session: failures are recorded. An unknown username and a wrong password
+    give the same answer.
+    """
+    now = now or utcnow()
+    account = session.scalar(select(Account).where(Account.username == username.strip()))
+    if account is None:
+        verify_password(None, password)
+        return SignIn("invalid")
+    if account.locked_until is not None:
+        if account.locked_until > now:
+            return SignIn("locked", locked_until=account.locked_until)
+        account.locked_until, account.failed_attempts = None, 0
+    if not verify_password(account.password_hash, password):
+        account.failed_attempts += 1
+        if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            account.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            return SignIn("locked", locked_until=account.locked_until)
+        return SignIn("invalid")
+    if not account.is_active:
+        return SignIn("disabled")
+    account.failed_attempts = 0
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    session.flush()
+    return SignIn("ok", get_account(session, account.id))
+
+
+def find_sso_account(session: Session, identities: list[str]) -> AccountInfo | None:
+    """The account mapped to any of a single-sign-on user's identities (email, subject)."""
+    wanted = [i.strip().lower() for i in identities if i and i.strip()]
+    if not wanted:
+        return None
+    account_id = session.scalar(select(Account.id).where(Account.sso_identity.in_(wanted)))
+    return get_account(session, account_id) if account_id is not None else None
+
+
+def start_session(
+    session: Session,
+    account_id: int,
+    hours: float = DEFAULT_SESSION_HOURS,
+    via: str = "password",
+    now: datetime | None = None,
+) -> str:
+    """Open a sign-in session lasting `hours`; return its token (only its hash is stored)."""
+    now = now or utcnow()
+    token = new_token()
+    session.add(
+        AuthSession(
+            token_hash=hash_token(token),
+            account_id=account_id,
+            via=via,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def get_session_account(
+    session: Session, token_hash: str, now: datetime | None = None
+) -> AccountInfo | None:
+    """The active account of a live (unexpired, unrevoked) session, or None."""
+    now = now or utcnow()
+    account_id = session.scalar(
+        select(AuthSession.account_id)
+        .join(Account, Account.id == AuthSession.account_id)
+        .where(
+            AuthSession.token_hash == token_hash,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+            Account.is_active.is_(True),
+        )
+    )
+    return get_account(session, account_id) if account_id is not None else None
+
+
+def end_session(session: Session, token_hash: str, now: datetime | None = None) -> None:
+    """Sign out: revoke the session."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def end_account_sessions(session: Session, account_id: int, now: datetime | None = None) -> None:
+    """Revoke every session of an account (disabled, re-scoped, password reset)."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def region_in_scope(session: Session, scope_region_id: int, region_id: int) -> bool:
+    """Whether a region lies in (or is) the scope region's subtree."""
+    scope = session.get(Region, scope_region_id)
+    target = session.get(Region, region_id)
+    if scope is None or target is None:
+        return False
+    if scope.level == "city":
+        return True
+    if scope.level not in ("district", "street", "community", "grid"):
+        return False
+    return getattr(target, f"{scope.level}_id", None) == scope.id or target.id == scope.id
+
+
+def _actor(session: Session, actor_id: int) -> Account:
+    account = session.get(Account, actor_id)
+    if account is None or not account.is_active:
+        raise PermissionDenied(
+            "账户不存在或已停用，不能修改数据", "This account is missing or disabled"
+        )
+    return account
+
+
+def check_region_scope(session: Session, actor_id: int | None, region_id: int) -> None:
+    """Raise PermissionDenied unless the actor may write records of this region (any level)."""
+    if actor_id is None:
+        return
+    account = _actor(session, actor_id)
+    if account.role == "admin":
+        return
+    if account.role != "staff":
+        raise PermissionDenied(
+            "领导账户只能查看，不能修改数据", "Leader accounts can view but not change data"
+        )
+    if not region_in_scope(session, account.scope_region_id, region_id):
+        raise PermissionDenied(
+            "该社区不在您的管辖范围内，不能录入或修改", "This community is outside your scope"
+        )
+
+
+def check_scope(session: Session, actor_id: int | None, community_id: int) -> None:
+    """Raise PermissionDenied unless the actor may record or edit activities of the community."""
+    check_region_scope(session, actor_id, community_id)
+
+
+def require_admin(session: Session, actor_id: int | None) -> None:
+    """Raise PermissionDenied unless the actor is an active admin (None: a trusted operator)."""
+    if actor_id is None:
+        return
+    if _actor(session, actor_id).role != "admin":
+        raise PermissionDenied("只有管理员可以进行此操作", "Only an administrator may do this")
+
+
+def can_write(account: AccountInfo | None) -> bool:
+    """Whether the account may record activities anywhere (staff and admins)."""
+    return account is not None and account.is_active and account.role in ("staff", "admin")
+
+
+@dataclass(frozen=True)
+class ScreenLinkInfo:
+    id: int
+    label: str
+    page: str
+    region_id: int
+    region_code: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _select_links():
+    return select(
+        ScreenLink.id,
+        ScreenLink.label,
+        ScreenLink.page,
+        ScreenLink.region_id,
+        Region.code,
+        ScreenLink.created_at,
+        ScreenLink.revoked_at,
+    ).join(Region, Region.id == ScreenLink.region_id)
+
+
+def list_screen_links(session: Session) -> list[ScreenLinkInfo]:
+    """Every screen link, newest first."""
+    rows = session.execute(_select_links().order_by(ScreenLink.id.desc()))
+    return [ScreenLinkInfo(*r) for r in rows]
+
+
+def get_screen_link(session: Session, token: str) -> ScreenLinkInfo | None:
+    """The unrevoked screen link with this token, or None."""
+    row = session.execute(
+        _select_links().where(
+            ScreenLink.token_hash == hash_token(token), ScreenLink.revoked_at.is_(None)
+        )
+    ).first()
+    return ScreenLinkInfo(*row) if row else None

@@ -1,0 +1,277 @@
+"""Who is using the app: sign-in (password or single sign-on), sign-out, wall-screen links.
+
+A sign-in is a server-side session (data_access.auth): the browser keeps its random token in a
+cookie written by a few lines of JavaScript (never in the URL), Streamlit sends the cookie with
+every new connection (`st.context.cookies`), so a reload stays signed in until the session
+expires (default 8 hours) or is signed out. The Streamlit session keeps only the token's hash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+
+import streamlit as st
+
+from data_access import cached
+from data_access.accounts import AccountError, add_demo_accounts, ensure_first_admin
+from data_access.auth import (
+    DEFAULT_SESSION_HOURS,
+    AccountInfo,
+    ScreenLinkInfo,
+    authenticate,
+    end_session,
+    find_sso_account,
+    get_screen_link,
+    get_session_account,
+    hash_token,
+    start_session,
+    utcnow,
+)
+from data_access.db import read_session, write_session
+from seed_data.loader import get_seed_meta
+from ui.i18n import current_language, pick, t
+from ui.plain import plain
+
+log = logging.getLogger(__name__)
+
+COOKIE = "happy_session"
+SESSION_KEY = "_auth_session"  # the session token's hash
+COOKIE_KEY = "_auth_cookie"  # a cookie value to write in this run (popped when written)
+MESSAGE_KEY = "_auth_message"
+USERNAME_KEY = "auth_username"
+PASSWORD_KEY = "auth_password"
+SCREEN_PARAM = "screen"
+ACCOUNT_KEY = "_auth_account"
+SCOPE_KEY = "_auth_scope_code"
+
+
+def _secrets_section(name: str) -> dict:
+    try:
+        return dict(st.secrets.get(name, {}))
+    except Exception:  # no secrets file, or an unreadable one: treat as not configured
+        return {}
+
+
+def session_hours() -> float:
+    """How long a sign-in lasts: HAPPY_SESSION_HOURS, `[happy] session_hours`, or 8."""
+    raw = os.environ.get("HAPPY_SESSION_HOURS") or _secrets_section("happy").get("session_hours")
+    try:
+        hours = float(raw) if raw is not None else DEFAULT_SESSION_HOURS
+    except (TypeError, ValueError):
+        hours = DEFAULT_SESSION_HOURS
+    return hours if 0 < hours <= 24 * 30 else DEFAULT_SESSION_HOURS
+
+
+def sso_configured() -> bool:
+    """Whether single sign-on (`[auth]` in secrets.toml, for st.login) is set up."""
+    return bool(_secrets_section("auth"))
+
+
+def _sso_logged_in() -> bool:
+    try:
+        return bool(st.user.get("is_logged_in", False))
+    except Exception:  # no script-run context: nobody is signed in
+        return False
+
+
+def ensure_accounts(url: str) -> None:
+    """Create the first admin (and the demo accounts) once; a bad HAPPY_ADMIN_PASSWORD stops
+    the app with one clear message."""
+    try:
+        _ensure_accounts_once(url)
+    except AccountError as exc:
+        st.error(t("auth.admin_password_bad", message=exc.message(current_language())))
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_accounts_once(url: str) -> bool:
+    engine = cached.get_engine(url)
+    with write_session(engine) as session:
+        generated = ensure_first_admin(session, os.environ.get("HAPPY_ADMIN_PASSWORD") or None)
+        if get_seed_meta(session) is not None:
+            add_demo_accounts(session)
+    if generated:
+        # The one password that is ever printed: the operator needs it to sign in the first time.
+        print(
+            f"幸福社区看板：已创建管理员账户 admin，一次性密码 / first admin account 'admin', "
+            f"one-time password: {generated}  (请登录后修改 / change it after signing in)",
+            file=sys.stderr,
+            flush=True,
+        )
+    return True
+
+
+def _read_cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (e.g. a bare script run)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _say(key: str, **kwargs: object) -> None:
+    st.session_state[MESSAGE_KEY] = (key, kwargs)
+
+
+def current_account(url: str) -> AccountInfo | None:
+    """The signed-in account, checked against the store on every run (expiry, revocation)."""
+    engine = cached.get_engine(url)
+    token_hash = st.session_state.get(SESSION_KEY)
+    if token_hash:
+        with read_session(engine) as session:
+            account = get_session_account(session, token_hash)
+        if account is not None:
+            return account
+        del st.session_state[SESSION_KEY]
+        _say("auth.expired")
+        return None
+    cookie = _read_cookie()
+    if cookie:
+        with read_session(engine) as session:
+            account = get_session_account(session, hash_token(cookie))
+        if account is not None:
+            st.session_state[SESSION_KEY] = hash_token(cookie)
+            return account
+    return _sso_account(url)
+
+
+def _sso_account(url: str) -> AccountInfo | None:
+    if not sso_configured() or not _sso_logged_in():
+        return None
+    identities = [str(st.user.get("email") or ""), str(st.user.get("sub") or "")]
+    with write_session(cached.get_engine(url)) as session:
+        account = find_sso_account(session, identities)
+        if account is None or not account.is_active:
+            _say("auth.sso_unknown", identity=identities[0] or identities[1])
+            return None
+        token = start_session(session, account.id, session_hours(), via="sso")
+    _signed_in(token)
+    log.info("single sign-on as account %s", account.id)
+    return account
+
+
+def _signed_in(token: str) -> None:
+    st.session_state[SESSION_KEY] = hash_token(token)
+    st.session_state[COOKIE_KEY] = token
+    st.session_state.pop(MESSAGE_KEY, None)
+
+
+def _on_sign_in(url: str) -> None:
+    username = str(st.session_state.get(USERNAME_KEY) or "").strip()
+    password = str(st.session_state.get(PASSWORD_KEY) or "")
+    st.session_state[PASSWORD_KEY] = ""  # the password lives no longer than this callback
+    if not username or not password:
+        _say("auth.missing")
+        return
+    with write_session(cached.get_engine(url)) as session:
+        result = authenticate(session, username, password)
+        token = (
+            start_session(session, result.account.id, session_hours())
+            if result.status == "ok"
+            else None
+        )
+    log.info("sign-in %s for username %r", result.status, username[:60])
+    if token is None:
+        if result.status == "locked":
+            minutes = math.ceil((result.locked_until - utcnow()).total_seconds() / 60)
+            _say("auth.locked", minutes=max(minutes, 1))
+        else:
+            _say(f"auth.{result.status}")
+        return
+    _signed_in(token)
+
+
+def sign_out(url: str) -> None:
+    """End the session here and in the store, and forget the browser's cookie."""
+    token_hash = st.session_state.pop(SESSION_KEY, None)
+    if token_hash:
+        with write_session(cached.get_engine(url)) as session:
+            end_session(session, token_hash)
+    st.session_state[COOKIE_KEY] = ""
+    _say("auth.signed_out")
+    if sso_configured() and _sso_logged_in():
+        st.logout()
+
+
+def write_cookie() -> None:
+    """Hand a new (or cleared) session token to the browser, once; call on every run."""
+    token = st.session_state.pop(COOKIE_KEY, None)
+    if token is None:
+        return
+    max_age = int(session_hours() * 3600) if token else 0
+    # json.dumps quotes the value for JavaScript; tokens are URL-safe and need no escaping.
+    script = (
+        "<script>document.cookie = "
+        f"{json.dumps(COOKIE)} + '=' + {json.dumps(token)} + "
+        f"'; path=/; max-age={max_age}; SameSite=Strict' + "
+        "(location.protocol === 'https:' ? '; Secure' : '');</script>"
+    )
+    with st.sidebar:
+        st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def sign_in_page(url: str) -> None:
+    """The sign-in form (and the single-sign-on button when configured)."""
+    st.title(t("auth.heading"))
+    message = st.session_state.get(MESSAGE_KEY)
+    if message:
+        key, kwargs = message
+        shown = {k: plain(v) for k, v in kwargs.items()}
+        (st.info if key in ("auth.signed_out",) else st.warning)(t(key, **shown))
+    with st.form("sign_in", enter_to_submit=True):
+        st.text_input(t("auth.username"), key=USERNAME_KEY, max_chars=60, autocomplete="username")
+        st.text_input(
+            t("auth.password"),
+            key=PASSWORD_KEY,
+            type="password",
+            max_chars=128,
+            autocomplete="current-password",
+        )
+        st.form_submit_button(t("auth.submit"), type="primary", on_click=_on_sign_in, args=(url,))
+    st.caption(t("auth.lasts", hours=f"{session_hours():g}"))
+    if sso_configured():
+        if _sso_logged_in():
+            st.button(t("auth.sso_out"), on_click=st.logout)
+        else:
+            st.button(t("auth.sso"), on_click=st.login)
+
+
+def account_sidebar(url: str, account: AccountInfo) -> None:
+    """Who is signed in, their role and scope, and the sign-out button (sidebar)."""
+    scope = pick(account.scope_name_zh, account.scope_name_en)
+    with st.sidebar:
+        st.caption(
+            f"{t('auth.signed_in_as')}: **{plain(account.display_name)}** · "
+            f"{t('role.' + account.role)}  \n{t('auth.scope', region=plain(scope))}"
+        )
+        st.button(t("auth.sign_out"), on_click=sign_out, args=(url,), key="auth_sign_out")
+
+
+def screen_link(url: str) -> ScreenLinkInfo | None | bool:
+    """The wall-screen link in the URL: its info, None when invalid, False when there is none."""
+    token = st.query_params.get(SCREEN_PARAM)
+    if not token:
+        return False
+    with read_session(cached.get_engine(url)) as session:
+        return get_screen_link(session, token)
+
+
+def signed_in() -> AccountInfo | None:
+    """The account the router found signed in for this run (None on a wall screen)."""
+    return st.session_state.get(ACCOUNT_KEY)
+
+
+def scope_code() -> str:
+    """The code of the region this run may show: the account's or the screen link's scope."""
+    return st.session_state[SCOPE_KEY]
+
+
+def set_viewer(account: AccountInfo | None, region_code: str) -> None:
+    """Record for the pages of this run who is viewing and which region they may see."""
+    st.session_state[ACCOUNT_KEY] = account
+    st.session_state[SCOPE_KEY] = region_code
