@@ -65,7 +65,7 @@ def ranking_bars(name: str, value: str, code: str, title: str, rows: int) -> dic
     """Horizontal bars of regions ranked by `value`; clicking a bar selects its `code`."""
     return {
         "mark": {"type": "bar"},
-        "height": max(160, 22 * rows),
+        "height": max(200, 28 * rows),
         "params": [
             {"name": PICK, "select": {"type": "point", "fields": [_f(code)], "on": "click"}}
         ],
