@@ -19,6 +19,7 @@ pages = {
             url_path="overview",
             default=True,
         ),
+        st.Page("app_pages/map.py", title=t("map.page"), icon=":material/map:", url_path="map"),
     ],
 }
 st.navigation(pages).run()

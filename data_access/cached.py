@@ -74,6 +74,70 @@ def indicator_values(url: str, region_code: str, period: str) -> dict[str, float
         return get_indicator_values(session, found, parse_period(period))
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def district_boundaries(url: str) -> dict[str, dict]:
+    """Each district's boundary geometry (GeoJSON, GCJ-02) by code."""
+    from data_access.geo import get_district_boundaries
+
+    with read_session(get_engine(url)) as session:
+        return get_district_boundaries(session)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def ancestors(url: str, code: str) -> list[dict]:
+    """The region's ancestors from the city down to its parent, as dicts."""
+    from data_access.regions import list_ancestors
+
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return [asdict(r) for r in list_ancestors(session, found)] if found else []
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict]:
+    """For each region of a level inside a region (by code): the region as a dict under "region",
+    indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
+    from data_access.geo import get_index_within, get_values_within, list_regions_within
+
+    with read_session(get_engine(url)) as session:
+        within = get_region(session, code)
+        city_info = get_city(session)
+        if within is None or city_info is None:
+            return {}
+        chosen = parse_period(period)
+        values = get_values_within(session, within, level, chosen)
+        scores = get_index_within(session, within, level, city_info, chosen, values)
+        out: dict[str, dict] = {}
+        for r in list_regions_within(session, within, level):
+            row: dict = {"region": asdict(r), "index": scores[r.code].composite}
+            row.update({f"pillar.{p.key}": p.score for p in scores[r.code].pillars})
+            row.update({f"ind.{k}": v for k, v in values[r.code].items()})
+            out[r.code] = row
+        return out
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def region_index(url: str, code: str, period: str) -> dict | None:
+    """The happiness index of one region (IndexResult as a dict), or None."""
+    from data_access.scoring import get_index
+
+    with read_session(get_engine(url)) as session:
+        found, city_info = get_region(session, code), get_city(session)
+        if found is None or city_info is None:
+            return None
+        return asdict(get_index(session, found, city_info, parse_period(period)))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def activity_weights(url: str, code: str, period: str) -> list[tuple[float, float, int]]:
+    """(lon, lat, activities) per community inside the region in the period."""
+    from data_access.geo import get_activity_weights
+
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return get_activity_weights(session, found, parse_period(period)) if found else []
+
+
 def as_region(data: dict) -> RegionInfo:
     """A region dict from a cached reader back as RegionInfo."""
     return RegionInfo(**data)
@@ -81,5 +145,16 @@ def as_region(data: dict) -> RegionInfo:
 
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
-    for reader in (has_regions, city, region, data_months, indicator_values):
+    for reader in (
+        has_regions,
+        city,
+        region,
+        data_months,
+        indicator_values,
+        district_boundaries,
+        ancestors,
+        map_measures,
+        region_index,
+        activity_weights,
+    ):
         reader.clear()

@@ -76,8 +76,21 @@ def get_indicator_values(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[str, float | None]:
     """Every registered indicator's value for the region and period (None: not available)."""
-    totals = get_activity_totals(session, region, period)
-    stocks = get_reported_stocks(session, region, period)
+    return derive_indicator_values(
+        get_activity_totals(session, region, period),
+        get_reported_stocks(session, region, period),
+        region,
+        period,
+    )
+
+
+def derive_indicator_values(
+    totals: dict[str, dict[str, float]],
+    stocks: dict[str, float] | None,
+    region: RegionInfo,
+    period: Period,
+) -> dict[str, float | None]:
+    """Every indicator's value from a region's activity totals and reported stocks (pure)."""
     values: dict[str, float | None] = {}
 
     def of_type(type_key: str, column: str) -> float:
