@@ -75,12 +75,12 @@ def indicator_values(url: str, region_code: str, period: str) -> dict[str, float
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def district_boundaries(url: str) -> dict[str, dict]:
-    """Each district's boundary geometry (GeoJSON, GCJ-02) by code."""
+def district_boundaries(url: str, tolerance: float = 0.0) -> dict[str, dict]:
+    """Each district's boundary geometry (GeoJSON, GCJ-02) by code, simplified to a tolerance."""
     from data_access.geo import get_district_boundaries
 
     with read_session(get_engine(url)) as session:
-        return get_district_boundaries(session)
+        return get_district_boundaries(session, tolerance)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)

@@ -40,8 +40,9 @@ def list_regions_within(session: Session, region: RegionInfo, level: str) -> lis
     return [RegionInfo(*row) for row in session.execute(stmt.order_by(Region.code))]
 
 
-def get_district_boundaries(session: Session) -> dict[str, dict]:
-    """Each district's boundary as a GeoJSON geometry (GCJ-02), by district code."""
+def get_district_boundaries(session: Session, tolerance: float = 0.0) -> dict[str, dict]:
+    """Each district's boundary as a GeoJSON geometry (GCJ-02), by district code; with a
+    tolerance (degrees), simplified as a coverage so that neighbours still share their edges."""
     rows = session.execute(
         select(Region.code, Region.boundary_geojson).where(
             Region.level == "district", Region.boundary_geojson.is_not(None)
@@ -51,6 +52,13 @@ def get_district_boundaries(session: Session) -> dict[str, dict]:
     for code, text in rows:
         data = json.loads(text)
         out[code] = data.get("geometry", data) if data.get("type") == "Feature" else data
+    if tolerance > 0 and out:
+        import shapely
+        from shapely.geometry import mapping, shape
+
+        codes = list(out)
+        simple = shapely.coverage_simplify([shape(out[c]) for c in codes], tolerance)
+        out = {c: json.loads(json.dumps(mapping(g))) for c, g in zip(codes, simple, strict=True)}
     return out
 
 

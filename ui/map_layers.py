@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from data_access.registry import INDICATORS, PILLARS, Indicator
 from ui import format as fmt
@@ -28,8 +29,8 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 )
 NO_DATA = (200, 200, 200)
 DENSITY_COLORS = [
-    [254, 237, 222],
     [253, 208, 162],
+    [253, 190, 133],
     [253, 174, 107],
     [253, 141, 60],
     [230, 85, 13],
@@ -286,19 +287,19 @@ def district_features(
     return features
 
 
-def districts_layer(features: list[dict]) -> pdk.Layer:
+def districts_layer(features: list[dict], pickable: bool = True) -> pdk.Layer:
     """The district polygons: filled by the measure (or faint for context), outlined."""
     return pdk.Layer(
         "GeoJsonLayer",
         id="districts",
         data={"type": "FeatureCollection", "features": features},
-        pickable=True,
+        pickable=pickable,
         stroked=True,
         filled=True,
         get_fill_color="properties.fill",
         get_line_color="properties.line",
         get_line_width="properties.width",
-        line_width_units="pixels",
+        line_width_units="'pixels'",
         line_width_min_pixels=1,
         auto_highlight=True,
         highlight_color=[255, 255, 255, 60],
@@ -351,8 +352,8 @@ def points_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
         get_line_color="line",
         get_line_width="width",
         get_radius="radius",
-        radius_min_pixels=3,
-        line_width_units="pixels",
+        radius_min_pixels=4,
+        line_width_units="'pixels'",
         auto_highlight=True,
     )
 
@@ -372,9 +373,9 @@ def density_layer(weights: list[tuple[float, float, int]], crs: str, radius: flo
         extruded=False,
         get_position="[lon, lat]",
         get_color_weight="n",
-        color_aggregation="SUM",
+        color_aggregation="'SUM'",
         get_elevation_weight="n",
-        elevation_aggregation="SUM",
+        elevation_aggregation="'SUM'",
         radius=radius,
         coverage=0.9,
         opacity=0.35,
@@ -399,16 +400,16 @@ def bbox_of_geometry(geometries: list[dict]) -> tuple[float, float, float, float
 
 
 def view_for(
-    bbox: tuple[float, float, float, float], crs: str, width: int = 900, height: int = 560
+    bbox: tuple[float, float, float, float], crs: str, width: int = 640, height: int = 560
 ) -> pdk.ViewState:
     """A flat view fitting a (west, south, east, north) box (GCJ-02) in a chart of that size."""
     west, south, east, north = bbox
     lon, lat = converter("gcj02", crs)((west + east) / 2, (south + north) / 2)
     span_x = max(east - west, 0.005)
     span_y = max(north - south, 0.005) / math.cos(math.radians(lat))
-    zoom = min(math.log2(width * 360 / (256 * span_x)), math.log2(height * 360 / (256 * span_y)))
+    zoom = min(math.log2(width * 360 / (512 * span_x)), math.log2(height * 360 / (512 * span_y)))
     return pdk.ViewState(
-        longitude=round(lon, 5), latitude=round(lat, 5), zoom=round(zoom - 0.25, 2), pitch=0
+        longitude=round(lon, 5), latitude=round(lat, 5), zoom=round(zoom - 0.1, 2), pitch=0
     )
 
 
@@ -427,6 +428,14 @@ def basemap_style(tile_url: str | None) -> str | None:
     return "data:application/json," + quote(json.dumps(style, separators=(",", ":")))
 
 
+class CompactDeck(pdk.Deck):
+    """A deck whose JSON has no indentation: a third of the bytes sent to the browser."""
+
+    def to_json(self) -> str:
+        """The deck as compact JSON (what Streamlit sends)."""
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def build_deck(
     layers: list[pdk.Layer], view: pdk.ViewState, measure_label: str, tile_url: str | None
 ) -> pdk.Deck:
@@ -437,6 +446,6 @@ def build_deck(
     kwargs: dict = {"map_provider": None}
     if style is not None:
         kwargs["map_style"] = style
-    return pdk.Deck(
+    return CompactDeck(
         layers=layers, initial_view_state=view, tooltip=tooltip(measure_label), **kwargs
     )

@@ -26,9 +26,12 @@ log = logging.getLogger(__name__)
 
 REGION_PARAM = "map_region"
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
-BASE_RADIUS = {"street": 900.0, "community": 260.0}
+BASE_RADIUS = {"street": 1400.0, "community": 300.0}
 HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
 _INDICATORS = {i.key: i for i in INDICATORS}
+# Boundary simplification (degrees) per drill level: about a pixel at that level's zoom. Fewer
+# vertices make the deck smaller and picking (clicks) fast enough on software-rendered WebGL.
+SIMPLIFY = {"city": 0.002, "district": 0.0008, "street": 0.0004, "community": 0.0004}
 
 
 def tile_config() -> tuple[str | None, str]:
@@ -181,8 +184,8 @@ def build_map(
 ) -> tuple:
     """The deck for the region, with the legend HTML, the shown rows and the shown level."""
     tile_url, crs = tile_config()
-    boundaries = cached.district_boundaries(url)
     level = region["level"]
+    boundaries = cached.district_boundaries(url, SIMPLIFY[level])
     # A community is shown among its street's communities, selected.
     focus = region
     if level == "community":
@@ -199,8 +202,10 @@ def build_map(
         features = ml.district_features(boundaries, shown, info, breaks, crs)
         view = ml.view_for(ml.bbox_of_geometry(list(boundaries.values())), crs)
         on_top = []
+        pickable = True
     else:
         features = ml.district_features(boundaries, [], info, breaks, crs, district_code)
+        pickable = False
         if focus["level"] == "district":
             view = ml.view_for(ml.bbox_of_geometry([boundaries[district_code]]), crs)
         else:
@@ -209,7 +214,7 @@ def build_map(
             shown, info, breaks, crs, BASE_RADIUS[shown_level], selected=region["code"]
         )
         on_top = [ml.points_layer(f"{shown_level}s", records)]
-    layers = [ml.districts_layer(features)]
+    layers = [ml.districts_layer(features, pickable)]
     if density:
         weights = cached.activity_weights(url, focus["code"], str(period))
         layers.append(ml.density_layer(weights, crs, HEX_RADIUS[focus["level"]]))
