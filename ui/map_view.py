@@ -12,8 +12,7 @@ from functools import partial
 
 import streamlit as st
 
-from data_access import cached
-from data_access.db import SECRETS_PATH
+from data_access import cached, db
 from data_access.periods import Period
 from data_access.registry import INDICATORS, PILLARS
 from ui import format as fmt
@@ -26,6 +25,7 @@ log = logging.getLogger(__name__)
 
 REGION_PARAM = "map_region"
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+LAYER_ID = {"street": "streets", "community": "communities"}
 BASE_RADIUS = {"street": 1400.0, "community": 300.0}
 HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
 _INDICATORS = {i.key: i for i in INDICATORS}
@@ -38,9 +38,9 @@ def tile_config() -> tuple[str | None, str]:
     """The optional intranet tile server: (URL template or None, its CRS 'wgs84'/'gcj02'), from
     HAPPY_TILE_URL/HAPPY_TILE_CRS or `[happy] tile_url`/`tile_crs` in .streamlit/secrets.toml."""
     url, crs = os.environ.get("HAPPY_TILE_URL"), os.environ.get("HAPPY_TILE_CRS")
-    if (url is None or crs is None) and SECRETS_PATH.exists():
+    if (url is None or crs is None) and db.SECRETS_PATH.exists():
         try:
-            happy = tomllib.loads(SECRETS_PATH.read_text(encoding="utf-8")).get("happy", {})
+            happy = tomllib.loads(db.SECRETS_PATH.read_text(encoding="utf-8")).get("happy", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             happy = {}
         url = url if url is not None else happy.get("tile_url")
@@ -213,7 +213,7 @@ def build_map(
         records = ml.points(
             shown, info, breaks, crs, BASE_RADIUS[shown_level], selected=region["code"]
         )
-        on_top = [ml.points_layer(f"{shown_level}s", records)]
+        on_top = [ml.points_layer(LAYER_ID[shown_level], records)]
     layers = [ml.districts_layer(features, pickable)]
     if density:
         weights = cached.activity_weights(url, focus["code"], str(period))
