@@ -80,7 +80,7 @@ def measure_info(key: str) -> MeasureInfo:
     per = _per_10k(ind)
     unit = pick(ind.unit_zh, ind.unit_en)
     if per:
-        label = f"{pick(ind.name_zh, ind.name_en)}（{t('map.per10k.short')}）"
+        label = t("map.measure.per10k", name=pick(ind.name_zh, ind.name_en))
         if not unit:
             unit = pick("个", "count")
         unit = t("map.per10k", unit=unit)
@@ -110,6 +110,15 @@ def format_value(info: MeasureInfo, value: float | None) -> str:
         text = fmt.number(value, 2 if abs(value) < 10 else 1)
         return f"{text}{info.unit}" if current_language() == "zh" else f"{text} {info.unit}"
     return fmt.indicator_value(info.indicator, value)
+
+
+def format_number(info: MeasureInfo, value: float) -> str:
+    """A measure's value as a bare number (the legend states the unit once)."""
+    if info.is_score or info.per_10k:
+        return fmt.number(value, 2 if abs(value) < 10 else 1)
+    if info.indicator is not None and info.indicator.kind == "rate":
+        return fmt.number(value, 2)
+    return fmt.compact(value)
 
 
 def format_change(info: MeasureInfo, value: float | None, before: float | None) -> str:
@@ -171,7 +180,7 @@ def legend_entries(info: MeasureInfo, breaks: list[float]) -> list[tuple[str, st
         for low, high in pairs:
             mid = (low + high) / 2
             r, g, b, _ = color_for(mid, breaks, info.higher_is_better)
-            text = f"{format_value(info, low)} – {format_value(info, high)}"
+            text = f"{format_number(info, low)} – {format_number(info, high)}"
             rows.append((f"rgb({r},{g},{b})", text))
         if info.higher_is_better:
             rows.reverse()

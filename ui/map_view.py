@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 REGION_PARAM = "map_region"
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 LAYER_ID = {"street": "streets", "community": "communities"}
-BASE_RADIUS = {"street": 1400.0, "community": 300.0}
+# Circle radius in metres by (focus level, shown level): about a tenth of a typical spacing.
+BASE_RADIUS = {
+    ("district", "street"): 1200.0,
+    ("district", "community"): 300.0,
+    ("street", "community"): 110.0,
+}
 HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
 _INDICATORS = {i.key: i for i in INDICATORS}
 # Boundary simplification (degrees) per drill level: about a pixel at that level's zoom. Fewer
@@ -210,9 +215,8 @@ def build_map(
             view = ml.view_for(ml.bbox_of_geometry([boundaries[district_code]]), crs)
         else:
             view = ml.view_for(_bbox_of_points(shown), crs)
-        records = ml.points(
-            shown, info, breaks, crs, BASE_RADIUS[shown_level], selected=region["code"]
-        )
+        radius = BASE_RADIUS[focus["level"], shown_level]
+        records = ml.points(shown, info, breaks, crs, radius, selected=region["code"])
         on_top = [ml.points_layer(LAYER_ID[shown_level], records)]
     layers = [ml.districts_layer(features, pickable)]
     if density:

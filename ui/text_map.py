@@ -30,7 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.points": ("{value}分", "{value} pts"),
     "map.change.points": ("{value}分", "{value} pts"),
     "map.per10k": ("{unit}/万人", "{unit} per 10,000 residents"),
-    "map.per10k.short": ("每万人", "per 10,000 residents"),
+    "map.measure.per10k": ("{name}（每万人）", "{name} (per 10,000 residents)"),
     "map.score.unit": ("分（0–100）", "score (0–100)"),
     "map.legend.title": ("图例：{measure}", "Legend: {measure}"),
     "map.legend.unit": ("单位：{unit}", "Unit: {unit}"),
