@@ -133,9 +133,9 @@ def record(rows: list[dict], activities: int, url: str) -> None:
     lines += [
         "",
         f"Targets: warm run under 1 s (worst {worst_warm:.3f} s), deck under 2 MB "
-        f"(largest {worst_deck / 1024:,.0f} KB). The map reads only the monthly rollups (one "
-        "GROUP BY per view and period, never the raw activities) and sends one weighted point "
-        "per community for the density layer, so its cost depends on the number of regions, "
+        f"(largest {worst_deck / 1024:,.0f} KB). The map reads only the monthly rollups (a few "
+        "GROUP BY queries per view and period, never the raw activities) and sends one weighted "
+        "point per community for the density layer, so its cost depends on the number of regions, "
         "not of activities. District boundaries are coverage-simplified per drill level.",
         END,
     ]
