@@ -78,7 +78,8 @@ if account is None:
 
 auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
-pages = {t("nav.views"): [overview(), *pillar_pages(), wall_screen()]}
+map_page = st.Page("app_pages/map.py", title=t("map.page"), icon=":material/map:", url_path="map")
+pages = {t("nav.views"): [overview(), *pillar_pages(), map_page, wall_screen()]}
 if account.role == "admin":
     pages[t("auth.nav.admin")] = [
         st.Page(

@@ -175,6 +175,56 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
         }
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def district_boundaries(url: str, tolerance: float = 0.0) -> dict[str, dict]:
+    """Each district's boundary geometry (GeoJSON, GCJ-02) by code, simplified to a tolerance."""
+    from data_access.geo import get_district_boundaries
+
+    with read_session(get_engine(url)) as session:
+        return get_district_boundaries(session, tolerance)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict]:
+    """For each region of a level inside a region (by code): the region as a dict under "region",
+    indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
+    from data_access.geo import get_index_within, get_values_within, list_regions_within
+
+    with read_session(get_engine(url)) as session:
+        within = get_region(session, code)
+        city_info = get_city(session)
+        if within is None or city_info is None:
+            return {}
+        chosen = parse_period(period)
+        values = get_values_within(session, within, level, chosen)
+        scores = get_index_within(session, within, level, city_info, chosen, values)
+        out: dict[str, dict] = {}
+        for r in list_regions_within(session, within, level):
+            row: dict = {"region": asdict(r), "index": scores[r.code].composite}
+            row.update({f"pillar.{p.key}": p.score for p in scores[r.code].pillars})
+            row.update({f"ind.{k}": v for k, v in values[r.code].items()})
+            out[r.code] = row
+        return out
+
+
+def region_index(url: str, code: str, period: str) -> dict | None:
+    """The happiness index of one region as a dict (for the map), or None."""
+    try:
+        return asdict(index(url, code, period))
+    except LookupError:
+        return None
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def activity_weights(url: str, code: str, period: str) -> list[tuple[float, float, int]]:
+    """(lon, lat, activities) per community inside the region in the period."""
+    from data_access.geo import get_activity_weights
+
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return get_activity_weights(session, found, parse_period(period)) if found else []
+
+
 def as_region(data: dict) -> RegionInfo:
     """A region dict from a cached reader back as RegionInfo."""
     return RegionInfo(**data)
@@ -196,5 +246,8 @@ def clear_readers() -> None:
         monthly_values,
         activity_totals,
         screen_snapshot,
+        district_boundaries,
+        map_measures,
+        activity_weights,
     ):
         reader.clear()

@@ -20,7 +20,7 @@ from data_access.registry import (
     Reported,
 )
 
-_TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
+TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
 
 
 def _source(table, region: RegionInfo, children: bool = False):
@@ -44,14 +44,14 @@ def _totals_select(region: RegionInfo, start: int, end: int, by: str | None = No
     source, where, child = _source(Rollup, region, children=by == "child")
     keys = [child] if by == "child" else [source.month] if by == "month" else []
     return (
-        select(*keys, source.type_key, *(func.sum(getattr(source, c)) for c in _TOTAL_COLUMNS))
+        select(*keys, source.type_key, *(func.sum(getattr(source, c)) for c in TOTAL_COLUMNS))
         .where(source.month.between(start, end), where)
         .group_by(*keys, source.type_key)
     )
 
 
 def _as_totals(row) -> dict[str, float]:
-    return {col: (value or 0) for col, value in zip(_TOTAL_COLUMNS, row, strict=True)}
+    return {col: (value or 0) for col, value in zip(TOTAL_COLUMNS, row, strict=True)}
 
 
 def get_activity_totals(

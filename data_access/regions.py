@@ -29,7 +29,8 @@ class RegionInfo:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-def _select_info() -> Select:
+def select_region_info() -> Select:
+    """A SELECT of the columns RegionInfo is made of."""
     return select(
         Region.id,
         Region.code,
@@ -46,26 +47,26 @@ def _select_info() -> Select:
 
 def get_city(session: Session) -> RegionInfo | None:
     """The root region (the city), or None in an empty store."""
-    row = session.execute(_select_info().where(Region.level == "city")).first()
+    row = session.execute(select_region_info().where(Region.level == "city")).first()
     return RegionInfo(*row) if row else None
 
 
 def get_region(session: Session, code: str) -> RegionInfo | None:
     """The region with this code, or None."""
-    row = session.execute(_select_info().where(Region.code == code)).first()
+    row = session.execute(select_region_info().where(Region.code == code)).first()
     return RegionInfo(*row) if row else None
 
 
 def get_region_by_id(session: Session, region_id: int) -> RegionInfo | None:
     """The region with this id, or None."""
-    row = session.execute(_select_info().where(Region.id == region_id)).first()
+    row = session.execute(select_region_info().where(Region.id == region_id)).first()
     return RegionInfo(*row) if row else None
 
 
 def list_children(session: Session, region_id: int) -> list[RegionInfo]:
     """The direct children of a region, by code."""
     rows = session.execute(
-        _select_info().where(Region.parent_id == region_id).order_by(Region.code)
+        select_region_info().where(Region.parent_id == region_id).order_by(Region.code)
     )
     return [RegionInfo(*r) for r in rows]
 

@@ -23,16 +23,20 @@ def add_test_accounts(engine: Engine) -> None:
         add_demo_accounts(session)
 
 
-def session_hash(url: str, username: str, hours: float = 8.0) -> str:
-    """Sign the user in directly in the store; return the session token's hash."""
+def session_token(url: str, username: str, hours: float = 8.0) -> str:
+    """Sign the user in directly in the store; return the session token (a browser's cookie)."""
     engine = make_engine(url)
     try:
         with write_session(engine) as session:
             account = get_account_by_username(session, username)
-            token = start_session(session, account.id, hours)
+            return start_session(session, account.id, hours)
     finally:
         engine.dispose()
-    return hash_token(token)
+
+
+def session_hash(url: str, username: str, hours: float = 8.0) -> str:
+    """Sign the user in directly in the store; return the session token's hash."""
+    return hash_token(session_token(url, username, hours))
 
 
 def app_as(

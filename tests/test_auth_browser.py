@@ -3,66 +3,21 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.auth_helpers import PASSWORDS, ROOT
+from tests.auth_helpers import PASSWORDS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium")
-
-
-def _port() -> int:
-    if os.environ.get("HAPPY_BROWSER_TEST_PORT"):
-        return int(os.environ["HAPPY_BROWSER_TEST_PORT"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def server(sqlite_url, tmp_path_factory):
-    port = _port()
+    require_chromium()
     log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "HAPPY_DB_URL": sqlite_url}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, log) as base:
         yield base, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):
@@ -70,10 +25,7 @@ def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):
 
     base, log = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         outside: list[str] = []
         page.on(

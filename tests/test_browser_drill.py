@@ -4,60 +4,29 @@ breadcrumb goes back up (the Vega-Lite selection round trip AppTest cannot exerc
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, sign_in, streamlit_server
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(sqlite_url):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT,
-        env={**os.environ, "HAPPY_DB_URL": sqlite_url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+def server(sqlite_url, tmp_path):
+    require_chromium()
+    with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, tmp_path / "st.log") as base:
+        yield base
 
 
-@pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Chromium is not installed")
-def test_clicking_a_bar_drills_down_and_the_breadcrumb_goes_back(server):
+def test_clicking_a_bar_drills_down_and_the_breadcrumb_goes_back(server, sqlite_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 2000})
+        sign_in(context, server, sqlite_url, "admin")
+        page = context.new_page()
         page.set_default_timeout(90_000)
         page.goto(f"{server}/?period=2025")
         ranking = page.get_by_test_id("stVegaLiteChart").nth(2)

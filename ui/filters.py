@@ -30,7 +30,7 @@ def _from_url(name: str, options: Sequence[str], default: str, label: str) -> No
         st.toast(t("filter.bad_value", name=label, value=value[:40]), icon="⚠️")
 
 
-def _synced_select(
+def synced_select(
     name: str,
     label: str,
     options: Sequence[str],
@@ -39,6 +39,8 @@ def _synced_select(
     container,
     widget: str = "selectbox",
 ) -> str:
+    """A select box (or segmented control) whose value lives in session state under `name` and in
+    the URL query string; returns the value."""
     _from_url(name, options, default, label)
     if st.session_state[name] not in options:
         st.session_state[name] = default
@@ -73,7 +75,7 @@ def _synced_select(
 def language_switch() -> str:
     """The language switch (sidebar); returns the active language."""
     _from_url("lang", LANGUAGES, DEFAULT_LANGUAGE, "lang")
-    return _synced_select(
+    return synced_select(
         "lang",
         t("lang.label"),
         LANGUAGES,
@@ -116,7 +118,7 @@ def period_filter(url: str) -> Period:
             return value
 
     return parse_period(
-        _synced_select("period", t("filter.period"), options, default, label, st.sidebar)
+        synced_select("period", t("filter.period"), options, default, label, st.sidebar)
     )
 
 

@@ -1,0 +1,326 @@
+"""The map page's own state and drawing: the drilled-to region, the measure and what is shown,
+all kept in the URL (`map_region`, `map_measure`, `map_show`) like the shared filters; the deck,
+legend, breadcrumb and side panel."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import tomllib
+from dataclasses import asdict
+from functools import partial
+
+import streamlit as st
+
+from data_access import cached, db
+from data_access.periods import Period
+from data_access.registry import INDICATORS, PILLARS
+from ui import format as fmt
+from ui import map_layers as ml
+from ui.coords import CRS
+from ui.filters import in_scope, scope_root, synced_select
+from ui.i18n import current_language, pick, t
+
+log = logging.getLogger(__name__)
+
+REGION_PARAM = "map_region"
+CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+LAYER_ID = {"street": "streets", "community": "communities"}
+# Circle radius in metres by (focus level, shown level): about a tenth of a typical spacing.
+BASE_RADIUS = {
+    ("district", "street"): 1200.0,
+    ("district", "community"): 300.0,
+    ("street", "community"): 110.0,
+}
+HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
+_INDICATORS = {i.key: i for i in INDICATORS}
+# Boundary simplification (degrees) per drill level: about a pixel at that level's zoom. Fewer
+# vertices make the deck smaller and picking (clicks) fast enough on software-rendered WebGL.
+SIMPLIFY = {"city": 0.002, "district": 0.0008, "street": 0.0004, "community": 0.0004}
+
+
+def tile_config() -> tuple[str | None, str]:
+    """The optional intranet tile server: (URL template or None, its CRS 'wgs84'/'gcj02'), from
+    HAPPY_TILE_URL/HAPPY_TILE_CRS or `[happy] tile_url`/`tile_crs` in .streamlit/secrets.toml."""
+    url, crs = os.environ.get("HAPPY_TILE_URL"), os.environ.get("HAPPY_TILE_CRS")
+    if (url is None or crs is None) and db.SECRETS_PATH.exists():
+        try:
+            happy = tomllib.loads(db.SECRETS_PATH.read_text(encoding="utf-8")).get("happy", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            happy = {}
+        url = url if url is not None else happy.get("tile_url")
+        crs = crs if crs is not None else happy.get("tile_crs")
+    crs = (crs or "gcj02").lower().replace("-", "")
+    if crs not in CRS:
+        st.toast(t("map.tiles.bad_crs", value=str(crs)[:20]), icon="⚠️")
+        crs = "gcj02"
+    return (url or None), crs
+
+
+def drill_to(code: str) -> None:
+    """Make `code` the map's region (a callback: runs before the page script)."""
+    st.session_state[REGION_PARAM] = code
+
+
+def region_state(url: str) -> dict:
+    """The map's region (dict) from session state or, on first run, the URL; a bad code, or one
+    outside the viewer's scope, falls back to the top of the scope with a notice."""
+    root = scope_root(url)
+    if REGION_PARAM not in st.session_state:
+        st.session_state[REGION_PARAM] = st.query_params.get(REGION_PARAM, root.code)
+    code = st.session_state[REGION_PARAM]
+    found = cached.region(url, code) if isinstance(code, str) and len(code) <= 20 else None
+    if (
+        found is None
+        or found["level"] not in ("city", *CHILD_LEVEL.values())
+        or not in_scope(url, found["code"], root)
+    ):
+        st.toast(t("map.bad_region", value=str(code)[:40]), icon="⚠️")
+        found = cached.region(url, root.code)
+    st.session_state[REGION_PARAM] = found["code"]
+    st.query_params[REGION_PARAM] = found["code"]
+    return found
+
+
+def on_select(chart_key: str) -> None:
+    """Drill to the region whose shape or point was clicked (the chart's selection callback)."""
+    state = st.session_state.get(chart_key)
+    objects = (state or {}).get("selection", {}).get("objects", {})
+    for picked in objects.values():
+        for obj in picked:
+            code = obj.get("code") or (obj.get("properties") or {}).get("code")
+            if isinstance(code, str):
+                drill_to(code)
+                return
+
+
+def measure_select() -> ml.MeasureInfo:
+    """The colour-by selector (URL `map_measure`)."""
+    keys = ml.measure_keys()
+    chosen = synced_select(
+        "map_measure",
+        t("map.measure"),
+        keys,
+        "index",
+        lambda key: ml.measure_info(key).label,
+        st,
+    )
+    return ml.measure_info(chosen)
+
+
+def show_select(container) -> str:
+    """Streets or communities at district level (URL `map_show`)."""
+    return synced_select(
+        "map_show",
+        t("map.show"),
+        ["street", "community"],
+        "street",
+        lambda level: t(f"map.show.{level}"),
+        container,
+        widget="segmented",
+    )
+
+
+def breadcrumb(url: str, region: dict) -> None:
+    """The path from the top of the viewer's scope to the region; each step is a button back up."""
+    lang = current_language()
+    root = scope_root(url)
+    above = [a for a in _ancestors(url, region["code"]) if in_scope(url, a["code"], root)]
+    chain = [*above, region]
+    columns = st.columns(len(chain) + 2, vertical_alignment="center")
+    columns[0].caption(t("map.breadcrumb"))
+    for col, item in zip(columns[1:], chain, strict=False):
+        name = item["name_zh"] if lang == "zh" else item["name_en"]
+        col.button(
+            name,
+            key=f"map_crumb_{item['code']}",
+            on_click=drill_to,
+            args=(item["code"],),
+            disabled=item["code"] == region["code"],
+            icon=":material/chevron_right:" if item is not chain[0] else ":material/home:",
+            width="stretch",
+        )
+
+
+def drill_select(url: str, region: dict, rows: dict[str, dict], level: str) -> None:
+    """A keyboard-friendly way down: choose a child region from a list."""
+    lang = current_language()
+    options = sorted(rows, key=lambda code: code)
+    names = {c: rows[c]["region"]["name_zh" if lang == "zh" else "name_en"] for c in options}
+    key = f"map_drill_{region['code']}_{level}"
+
+    def chosen() -> None:
+        value = st.session_state.get(key)
+        if value:
+            drill_to(value)
+
+    st.selectbox(
+        t("map.drill"),
+        options,
+        index=None,
+        key=key,
+        format_func=names.__getitem__,
+        placeholder=t("map.drill.placeholder"),
+        on_change=chosen,
+    )
+
+
+def _shown(info: ml.MeasureInfo, rows: dict, before_rows: dict) -> list[ml.Shown]:
+    lang = current_language()
+    out = []
+    for code, row in rows.items():
+        region = row["region"]
+        before = before_rows.get(code)
+        out.append(
+            ml.Shown(
+                code,
+                region["name_zh"] if lang == "zh" else region["name_en"],
+                region["lon"],
+                region["lat"],
+                ml.measure_value(info, row),
+                ml.measure_value(info, before) if before else None,
+            )
+        )
+    return out
+
+
+def _bbox_of_points(shown: list[ml.Shown]) -> tuple[float, float, float, float]:
+    xs, ys = [s.lon for s in shown], [s.lat for s in shown]
+    pad = 0.01
+    return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
+
+
+def build_map(
+    url: str, region: dict, period: Period, info: ml.MeasureInfo, show: str, density: bool
+) -> tuple:
+    """The deck for the region, with the legend HTML, the shown rows and the shown level."""
+    tile_url, crs = tile_config()
+    level = region["level"]
+    boundaries = cached.district_boundaries(url, SIMPLIFY[level])
+    # A community is shown among its street's communities, selected.
+    focus = region
+    if level == "community":
+        focus = _ancestors(url, region["code"])[-1]
+    shown_level = CHILD_LEVEL[focus["level"]]
+    if focus["level"] == "district" and show == "community":
+        shown_level = "community"
+    rows = cached.map_measures(url, focus["code"], shown_level, str(period))
+    before = cached.map_measures(url, focus["code"], shown_level, str(period.year_ago()))
+    shown = _shown(info, rows, before)
+    breaks = ml.class_breaks([s.value for s in shown])
+    district_code = None if level == "city" else _district_of(url, region)
+    if shown_level == "district":
+        features = ml.district_features(boundaries, shown, info, breaks, crs)
+        view = ml.view_for(ml.bbox_of_geometry(list(boundaries.values())), crs)
+        on_top = []
+        pickable = True
+    else:
+        features = ml.district_features(boundaries, [], info, breaks, crs, district_code)
+        pickable = False
+        if focus["level"] == "district":
+            view = ml.view_for(ml.bbox_of_geometry([boundaries[district_code]]), crs)
+        else:
+            view = ml.view_for(_bbox_of_points(shown), crs)
+        radius = BASE_RADIUS[focus["level"], shown_level]
+        records = ml.points(shown, info, breaks, crs, radius, selected=region["code"])
+        on_top = [ml.points_layer(LAYER_ID[shown_level], records)]
+    layers = [ml.districts_layer(features, pickable)]
+    if density:
+        weights = cached.activity_weights(url, focus["code"], str(period))
+        layers.append(ml.density_layer(weights, crs, HEX_RADIUS[focus["level"]]))
+    layers.extend(on_top)
+    deck = ml.build_deck(layers, view, info.label, tile_url)
+    return deck, ml.legend_html(info, breaks, shown_level), rows, shown_level, focus
+
+
+def _district_of(url: str, region: dict) -> str:
+    if region["level"] == "district":
+        return region["code"]
+    chain = _ancestors(url, region["code"])
+    return next(a["code"] for a in chain if a["level"] == "district")
+
+
+def side_panel(url: str, region: dict, period: Period) -> None:
+    """The selected region's index, pillar scores and best and worst indicators."""
+    lang = current_language()
+    result = cached.region_index(url, region["code"], str(period))
+    st.markdown(f"#### {html.escape(region['name_zh' if lang == 'zh' else 'name_en'])}")
+    if result is None:
+        st.caption(t("map.panel.none"))
+        return
+    composite = result["composite"]
+    st.metric(
+        t("map.panel.composite"),
+        ml.format_value(ml.measure_info("index"), composite),
+    )
+    st.markdown(f"**{t('map.panel.pillars')}**")
+    for pillar, score in zip(PILLARS, result["pillars"], strict=True):
+        value = score["score"]
+        label = f"{pick(pillar.name_zh, pillar.name_en)} · " + (
+            fmt.number(value, 1) if value is not None else t("map.no_data")
+        )
+        st.progress(min(max((value or 0) / 100, 0.0), 1.0), text=label)
+    scored = [
+        ind
+        for pillar in result["pillars"]
+        for ind in pillar["indicators"]
+        if ind["score"] is not None
+    ]
+    if not scored:
+        st.caption(t("map.panel.none"))
+        return
+    scored.sort(key=lambda ind: (ind["score"], ind["key"]))
+
+    def line(ind: dict) -> str:
+        definition = _INDICATORS[ind["key"]]
+        return "- " + t(
+            "map.panel.indicator_row",
+            name=pick(definition.name_zh, definition.name_en),
+            value=fmt.indicator_value(definition, ind["value"]),
+            score=fmt.number(ind["score"], 0),
+        )
+
+    st.markdown(f"**{t('map.panel.top')}**")
+    st.markdown("\n".join(line(i) for i in scored[::-1][:3]))
+    st.markdown(f"**{t('map.panel.bottom')}**")
+    st.markdown("\n".join(line(i) for i in scored[:3]))
+
+
+def map_page(url: str, period: Period) -> None:
+    """The whole map page below the sidebar filters."""
+    region = region_state(url)
+    lang = current_language()
+    name = region["name_zh"] if lang == "zh" else region["name_en"]
+    st.title(t("map.page"))
+    st.subheader(t("map.heading", region=name, period=fmt.period_label(period)))
+    st.caption(t("map.caption"))
+    breadcrumb(url, region)
+    controls = st.columns([3, 2, 1], vertical_alignment="bottom")
+    with controls[0]:
+        info = measure_select()
+    show = "street"
+    if region["level"] == "district":
+        show = show_select(controls[1])
+    density = controls[2].toggle(t("map.density"), value=True, key="map_density")
+    deck, legend, rows, shown_level, focus = build_map(url, region, period, info, show, density)
+    main, side = st.columns([3, 1])
+    with main:
+        chart_key = f"map_chart_{region['code']}_{shown_level}"
+        st.pydeck_chart(
+            deck,
+            on_select=partial(on_select, chart_key),
+            selection_mode="single-object",
+            key=chart_key,
+            height=560,
+            alt=t("map.alt", region=name, measure=info.label),
+        )
+        if region["level"] != "community" and rows:
+            drill_select(url, focus, rows, shown_level)
+    with side:
+        st.html(legend)
+        side_panel(url, region, period)
+
+
+def _ancestors(url: str, code: str) -> list[dict]:
+    return [asdict(a) for a in cached.ancestors(url, code)]
