@@ -30,7 +30,29 @@ def _parser() -> argparse.ArgumentParser:
     ind.add_argument("--region", help="region code (required below city level)")
     ind.add_argument("--period", required=True, help="2025, 2025Q1 or 2025-03")
     ind.add_argument("--format", default="json", choices=["json", "csv"])
+    check = sub.add_parser(
+        "check", help="recount the monthly rollups from the activities and report differences"
+    )
+    check.add_argument("--db")
     return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    from data_access.activities import compare_rollups
+
+    engine = open_store(args.db)
+    with read_session(engine) as session:
+        diffs = compare_rollups(session)
+    for d in diffs[:50]:
+        print(
+            f"community={d.community_id} month={d.month} type={d.type_key} {d.column}: "
+            f"stored {d.stored:g}, recounted {d.recounted:g}"
+        )
+    if diffs:
+        print(f"汇总表与活动记录不一致：{len(diffs)} 处 / {len(diffs)} rollup differences")
+        return 1
+    print("汇总表与活动记录一致 / rollups match the activities")
+    return 0
 
 
 def _indicators(args: argparse.Namespace) -> int:
@@ -79,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"数据库已是最新结构 / schema at revision {current_revision(engine)}")
             return 0
+        if args.command == "check":
+            return _check(args)
         return _indicators(args)
     except (StoreError, PeriodError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
