@@ -289,7 +289,11 @@ def validate_activity(
             errors.append(_err("grid_id", "没有这个网格。", "There is no such grid."))
         elif community is not None and owner != community_id:
             errors.append(
-                _err("grid_id", "该网格不属于所选社区。", "This grid is not in the chosen community.")
+                _err(
+                    "grid_id",
+                    "该网格不属于所选社区。",
+                    "This grid is not in the chosen community.",
+                )
             )
         else:
             clean["grid_id"] = grid_id
@@ -783,7 +787,8 @@ class ActivityFilter:
 
 
 def _filtered(query, flt: ActivityFilter):
-    conditions = [Activity.deleted_at.is_not(None) if flt.deleted else Activity.deleted_at.is_(None)]
+    live = Activity.deleted_at.is_(None)
+    conditions = [~live if flt.deleted else live]
     if flt.start:
         conditions.append(Activity.occurred_on >= flt.start)
     if flt.end:
@@ -917,7 +922,5 @@ def compare_rollups(session: Session) -> list[RollupDifference]:
         if a is not None and b is not None:
             for name in ("street_id", "district_id"):
                 if getattr(a, name) != getattr(b, name):
-                    diffs.append(
-                        RollupDifference(*key, name, getattr(a, name), getattr(b, name))
-                    )
+                    diffs.append(RollupDifference(*key, name, getattr(a, name), getattr(b, name)))
     return diffs
