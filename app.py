@@ -20,5 +20,25 @@ pages = {
             default=True,
         ),
     ],
+    t("activity.nav"): [
+        st.Page(
+            "app_pages/record.py",
+            title=t("activity.page.record"),
+            icon=":material/edit_note:",
+            url_path="record",
+        ),
+        st.Page(
+            "app_pages/activity_log.py",
+            title=t("activity.page.log"),
+            icon=":material/table_rows:",
+            url_path="activity-log",
+        ),
+        st.Page(
+            "app_pages/activity_import.py",
+            title=t("activity.page.import"),
+            icon=":material/upload_file:",
+            url_path="import",
+        ),
+    ],
 }
 st.navigation(pages).run()

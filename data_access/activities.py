@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from data_access.db import StoreError, read_session, write_session
 from data_access.models import Activity, AuditLog, Compound, CompoundGrid, Region, Rollup
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, MEASURES
 
@@ -924,3 +926,24 @@ def compare_rollups(session: Session) -> list[RollupDifference]:
                 if getattr(a, name) != getattr(b, name):
                     diffs.append(RollupDifference(*key, name, getattr(a, name), getattr(b, name)))
     return diffs
+
+
+def run_write(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
+    """Run one write function (session first) in its own transaction; a database failure
+    becomes a StoreError with a one-line message, and nothing is written."""
+    try:
+        with write_session(engine) as session:
+            return fn(session, *args, **kwargs)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+        raise StoreError(reason[0] if reason else type(exc).__name__) from None
+
+
+def run_read(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
+    """Run one read function (session first) in its own read transaction."""
+    try:
+        with read_session(engine) as session:
+            return fn(session, *args, **kwargs)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+        raise StoreError(reason[0] if reason else type(exc).__name__) from None

@@ -79,7 +79,56 @@ def as_region(data: dict) -> RegionInfo:
     return RegionInfo(**data)
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def region_by_id(url: str, region_id: int) -> dict | None:
+    """A region by id, as a dict."""
+    from data_access.regions import get_region_by_id
+
+    with read_session(get_engine(url)) as session:
+        found = get_region_by_id(session, region_id)
+    return asdict(found) if found else None
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def children(url: str, region_id: int) -> list[dict]:
+    """The direct children of a region (id, code, names), by code."""
+    from data_access.regions import list_children
+
+    with read_session(get_engine(url)) as session:
+        return [
+            {"id": r.id, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en}
+            for r in list_children(session, region_id)
+        ]
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def compounds(url: str, community_id: int, grid_id: int | None) -> list[dict]:
+    """The compounds of a community (of one of its grids, if given)."""
+    from data_access.models import Compound, CompoundGrid
+
+    query = select(Compound.id, Compound.code, Compound.name_zh, Compound.name_en).where(
+        Compound.community_id == community_id
+    )
+    if grid_id is not None:
+        query = query.join(CompoundGrid, CompoundGrid.compound_id == Compound.id).where(
+            CompoundGrid.grid_id == grid_id
+        )
+    with read_session(get_engine(url)) as session:
+        return [dict(r._mapping) for r in session.execute(query.order_by(Compound.code))]
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=200)
+def activity_page(
+    url: str, flt: dict, page: int, page_size: int, lang: str
+) -> tuple[list[dict], int]:
+    """One page of the activity log for a filter (ActivityFilter fields as a dict)."""
+    from data_access.activities import ActivityFilter, list_activities
+
+    with read_session(get_engine(url)) as session:
+        return list_activities(session, ActivityFilter(**flt), page, page_size, lang)
+
+
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
-    for reader in (has_regions, city, region, data_months, indicator_values):
+    for reader in (has_regions, city, region, data_months, indicator_values, activity_page):
         reader.clear()
