@@ -902,30 +902,42 @@ class RollupDifference:
     recounted: float
 
 
-def compare_rollups(session: Session) -> list[RollupDifference]:
-    """Every difference between the stored rollups and a recount of the live activities."""
+def compare_rollups(session: Session, community_id: int | None = None) -> list[RollupDifference]:
+    """Every difference between the stored rollups and a recount of the live activities (of
+    one community, if given)."""
     from data_access.rollups import select_rollups_from_activities
 
-    columns = ("n", *MEASURE_KEYS)
-    recount = {
-        (r.community_id, int(r.month), r.type_key): r
-        for r in session.execute(select_rollups_from_activities())
-    }
-    stored = {(r.community_id, r.month, r.type_key): r for r in session.scalars(select(Rollup))}
+    names = ("street_id", "district_id", "n", *MEASURE_KEYS)
+
+    def by_key(rows) -> dict[tuple, tuple]:
+        return {(r[0], int(r[1]), r[2]): tuple(r[3:]) for r in rows}
+
+    recount = by_key(session.execute(select_rollups_from_activities()))
+    stored = by_key(
+        session.execute(
+            select(
+                Rollup.community_id,
+                Rollup.month,
+                Rollup.type_key,
+                *(getattr(Rollup, n) for n in names),
+            )
+        )
+    )
+    zero = (None, None, *([0] * (len(names) - 2)))
     diffs: list[RollupDifference] = []
-    for key in sorted(recount.keys() | stored.keys()):
-        a, b = stored.get(key), recount.get(key)
-        for name in columns:
-            x = float(getattr(a, name) or 0) if a is not None else 0.0
-            y = float(getattr(b, name) or 0) if b is not None else 0.0
+    for key in recount.keys() | stored.keys():
+        a, b = stored.get(key, zero), recount.get(key, zero)
+        if a == b:
+            continue
+        for i, name in enumerate(names):
+            x, y = a[i], b[i]
+            if i < 2:
+                if x != y and a is not zero and b is not zero:
+                    diffs.append(RollupDifference(*key, name, x, y))
             # Hours are floats added and taken away one record at a time.
-            if abs(x - y) > 1e-6 * max(1.0, abs(y)):
-                diffs.append(RollupDifference(*key, name, x, y))
-        if a is not None and b is not None:
-            for name in ("street_id", "district_id"):
-                if getattr(a, name) != getattr(b, name):
-                    diffs.append(RollupDifference(*key, name, getattr(a, name), getattr(b, name)))
-    return diffs
+            elif abs(float(x or 0) - float(y or 0)) > 1e-6 * max(1.0, abs(float(y or 0))):
+                diffs.append(RollupDifference(*key, name, float(x or 0), float(y or 0)))
+    return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))
 
 
 def run_write(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
