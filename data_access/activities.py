@@ -912,17 +912,15 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
     def by_key(rows) -> dict[tuple, tuple]:
         return {(r[0], int(r[1]), r[2]): tuple(r[3:]) for r in rows}
 
-    recount = by_key(session.execute(select_rollups_from_activities()))
-    stored = by_key(
-        session.execute(
-            select(
-                Rollup.community_id,
-                Rollup.month,
-                Rollup.type_key,
-                *(getattr(Rollup, n) for n in names),
-            )
-        )
+    recount_query = select_rollups_from_activities()
+    stored_query = select(
+        Rollup.community_id, Rollup.month, Rollup.type_key, *(getattr(Rollup, n) for n in names)
     )
+    if community_id is not None:
+        recount_query = recount_query.where(Activity.community_id == community_id)
+        stored_query = stored_query.where(Rollup.community_id == community_id)
+    recount = by_key(session.execute(recount_query))
+    stored = by_key(session.execute(stored_query))
     zero = (None, None, *([0] * (len(names) - 2)))
     diffs: list[RollupDifference] = []
     for key in recount.keys() | stored.keys():
