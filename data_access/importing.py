@@ -141,9 +141,9 @@ def _read_csv(data: bytes) -> list[list[Any]]:
             "文件不是表格（CSV 或 Excel）。", "The file is not a spreadsheet (CSV or Excel)."
         )
     # Count lines before parsing, so that a huge sheet is refused at once.
-    if data.count(b"\n") > MAX_ROWS + 200:
-        lines = sum(1 for line in data.splitlines() if line.strip(b" ,\t\r"))
-        if lines > MAX_ROWS + 1:
+    if data.count(b"\n") > MAX_ROWS:
+        lines = sum(1 for line in data.splitlines() if line.strip(b" ,;\t\r"))
+        if lines > MAX_ROWS + 1:  # the header and 100,000 data rows or more
             raise _refuse_too_many()
     text = None
     for encoding in ("utf-8-sig", "gb18030"):
@@ -192,10 +192,16 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
             if candidate.title in ("活动", "Activities"):
                 sheet = candidate
         rows: list[list[Any]] = []
+        filled = 0
         for values in sheet.iter_rows(values_only=True):
-            if len(rows) > MAX_ROWS + 1 and any(v not in (None, "") for v in values):
-                raise _refuse_too_many()
+            if any(v not in (None, "") for v in values):
+                filled += 1
+                if filled > MAX_ROWS + 1:
+                    raise _refuse_too_many()
             rows.append(list(values))
+            # Formatting can stretch a sheet over a million empty rows: stop reading there.
+            if len(rows) > 2 * MAX_ROWS:
+                raise _refuse_too_many()
         return rows
     finally:
         book.close()
