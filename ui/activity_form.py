@@ -126,8 +126,10 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
     options: list[str | None] = [None, *(a.key for a in _types_by_pillar())]
     if st.session_state.get(f"{prefix}_type") not in options:
         st.session_state[f"{prefix}_type"] = None
+    # Labels are made now, in this run's language, not whenever the widget asks.
+    labels = {key: type_label(key) for key in options}
     type_key = st.selectbox(
-        t("activity.type"), options, key=f"{prefix}_type", format_func=type_label
+        t("activity.type"), options, key=f"{prefix}_type", format_func=labels.__getitem__
     )
     _show_error(errors, "type_key")
     chosen = region_cascade(url, prefix, errors)
