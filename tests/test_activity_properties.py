@@ -136,6 +136,8 @@ def sheets(draw, communities):
         if draw(st.booleans()):
             row[COLUMNS.index("community")] = draw(st.sampled_from(communities))
         if draw(st.booleans()):
+            row = [None] * len(header)
+            row[COLUMNS.index("community")] = communities[0]
             row[COLUMNS.index("type_key")] = "人民调解"
             row[COLUMNS.index("occurred_on")] = "2025-03-01"
             row[COLUMNS.index("title")] = f"性质 {uuid4().hex[:10]}"
