@@ -131,11 +131,12 @@ def sheets(draw, communities):
     if draw(st.booleans()):
         header = header + [draw(st.text(min_size=1, max_size=10))]
     rows = [header]
+    all_good = draw(st.booleans())
     for _ in range(draw(st.integers(min_value=0, max_value=6))):
         row = [draw(CELL) for _ in header]
         if draw(st.booleans()):
             row[COLUMNS.index("community")] = draw(st.sampled_from(communities))
-        if draw(st.booleans()):
+        if all_good or draw(st.booleans()):
             row = [None] * len(header)
             row[COLUMNS.index("community")] = communities[0]
             row[COLUMNS.index("type_key")] = "人民调解"
