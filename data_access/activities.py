@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from data_access.db import StoreError, read_session, write_session
@@ -535,22 +538,36 @@ def _add_delta(
         entry[m] += sign * (values.get(m) or 0)
 
 
-def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -> None:
-    """Add signed per-(community, month, type) changes to the rollups, in the session's
-    transaction, atomically per row on both SQLite and PostgreSQL (an upsert, no read first)."""
-    rows = [dict(d) for d in deltas if d["n"] or any(d[m] for m in MEASURE_KEYS)]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
+@cache
+def _rollup_upsert(dialect: str):
     insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert_fn(Rollup)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Rollup.community_id, Rollup.month, Rollup.type_key],
         set_={
             name: getattr(Rollup, name) + getattr(stmt.excluded, name)
             for name in ("n", *MEASURE_KEYS)
         },
     )
+
+
+@cache
+def _insert_once(dialect: str):
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert_fn(Activity)
+        .on_conflict_do_nothing(index_elements=[Activity.client_token])
+        .returning(Activity.id)
+    )
+
+
+def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -> None:
+    """Add signed per-(community, month, type) changes to the rollups, in the session's
+    transaction, atomically per row on both SQLite and PostgreSQL (an upsert, no read first)."""
+    rows = [dict(d) for d in deltas if d["n"] or any(d[m] for m in MEASURE_KEYS)]
+    if not rows:
+        return
+    stmt = _rollup_upsert(session.get_bind().dialect.name)
     session.execute(stmt, rows)
     # A month that lost its last record has no rollup row, as a recount would give.
     keys = [(r["community_id"], r["month"], r["type_key"]) for r in rows if r["n"] < 0]
@@ -617,15 +634,8 @@ def add_activity(
         "created_at": now,
         "version": 1,
     }
-    dialect = session.get_bind().dialect.name
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
     # Two submissions with one token racing each other: the second inserts nothing.
-    new_id = session.scalar(
-        insert_fn(Activity)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Activity.client_token])
-        .returning(Activity.id)
-    )
+    new_id = session.scalar(_insert_once(session.get_bind().dialect.name), values)
     if new_id is None:
         existing = session.scalar(select(Activity.id).where(Activity.client_token == client_token))
         return SaveResult("already_saved", existing)
@@ -938,15 +948,32 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
     return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))
 
 
+WRITE_ATTEMPTS = 4
+
+
 def run_write(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
     """Run one write function (session first) in its own transaction; a database failure
     becomes a StoreError with a one-line message, and nothing is written."""
-    try:
-        with write_session(engine) as session:
-            return fn(session, *args, **kwargs)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-        raise StoreError(reason[0] if reason else type(exc).__name__) from None
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            with write_session(engine) as session:
+                return fn(session, *args, **kwargs)
+        except OperationalError as exc:
+            # SQLite's busy wait is not fair: with many writers one can wait past the busy
+            # timeout. The transaction never began (or was rolled back), so trying again is
+            # safe, and saves carry their client token, so none is made twice.
+            locked = "database is locked" in str(exc.orig)
+            if not locked or attempt == WRITE_ATTEMPTS - 1:
+                raise StoreError(_one_line(exc)) from None
+            time.sleep(random.uniform(0.01, 0.2))
+        except SQLAlchemyError as exc:
+            raise StoreError(_one_line(exc)) from None
+    raise AssertionError("unreachable")
+
+
+def _one_line(exc: SQLAlchemyError) -> str:
+    reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
+    return reason[0] if reason else type(exc).__name__
 
 
 def run_read(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
@@ -955,5 +982,4 @@ def run_read(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
         with read_session(engine) as session:
             return fn(session, *args, **kwargs)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-        raise StoreError(reason[0] if reason else type(exc).__name__) from None
+        raise StoreError(_one_line(exc)) from None
