@@ -56,7 +56,14 @@ def _region_select(
     names[None] = none_label or (t("activity.none") if optional else t("activity.choose"))
     if st.session_state.get(key) not in ids:
         st.session_state[key] = None
-    return st.selectbox(label, ids, key=key, format_func=names.__getitem__, disabled=disabled)
+    return st.selectbox(
+        label,
+        ids,
+        key=key,
+        format_func=names.__getitem__,
+        disabled=disabled,
+        placeholder=names[None],
+    )
 
 
 def region_cascade(
@@ -129,7 +136,11 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
     # Labels are made now, in this run's language, not whenever the widget asks.
     labels = {key: type_label(key) for key in options}
     type_key = st.selectbox(
-        t("activity.type"), options, key=f"{prefix}_type", format_func=labels.__getitem__
+        t("activity.type"),
+        options,
+        key=f"{prefix}_type",
+        format_func=labels.__getitem__,
+        placeholder=labels[None],
     )
     _show_error(errors, "type_key")
     chosen = region_cascade(url, prefix, errors)

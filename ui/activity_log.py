@@ -61,14 +61,22 @@ def filter_bar(url: str, period: Period) -> dict[str, Any]:
     # Labels are made now, in this run's language, not whenever the widget asks.
     pillar_names = {None: t("activity.all")} | {p.key: pick(p.name_zh, p.name_en) for p in PILLARS}
     pillar = left.selectbox(
-        t("log.pillar"), pillars, key="logf_pillar", format_func=pillar_names.__getitem__
+        t("log.pillar"),
+        pillars,
+        key="logf_pillar",
+        format_func=pillar_names.__getitem__,
+        placeholder=t("activity.all"),
     )
     types = [None, *(a.key for a in ACTIVITY_TYPES if pillar in (None, a.pillar))]
     if st.session_state.get("logf_type") not in types:
         st.session_state["logf_type"] = None
     type_names = {None: t("activity.all")} | {k: type_label(k) for k in types if k}
     type_key = middle.selectbox(
-        t("activity.type"), types, key="logf_type", format_func=type_names.__getitem__
+        t("activity.type"),
+        types,
+        key="logf_type",
+        format_func=type_names.__getitem__,
+        placeholder=t("activity.all"),
     )
     text = right.text_input(t("log.text"), key="logf_text", max_chars=100)
     deleted = st.toggle(t("log.deleted"), key="logf_deleted")
