@@ -157,7 +157,7 @@ def record(line: str) -> None:
         "One save = the Record form's path (`run_write(add_activity)`): validate (regions),\n"
         "duplicate check, insert, rollup upsert, audit row, commit; one transaction each (BEGIN\n"
         "IMMEDIATE on SQLite; retried when SQLite reports the lock busy past its timeout).\n"
-        "Concurrent writers each have their own engine, as separate app replicas would.\n"
+        "Concurrent writers are separate processes with their own engines (like app replicas).\n"
         "Recorded with `python -m bench.activity_inserts --db URL --record` on the demo store\n"
         "(200,000 activities), on the 2-core shared development machine.\n\n"
         "| store | alone | median ms | p95 ms | concurrent | median ms | p95 ms | saves/s |\n"
