@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -18,7 +19,8 @@ from data_access.models import CompoundGrid, Region
 from data_access.store import open_store
 from seed_data.generator import min_activities
 from seed_data.loader import seed_demo
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def copy_sqlite(source_url: str, target_path) -> str:

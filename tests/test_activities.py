@@ -26,16 +26,11 @@ from data_access.activities import (
 from data_access.db import read_session, write_session
 from data_access.models import Activity, AuditLog, Rollup
 from data_access.store import open_store
-from tests.activity_fixtures import (  # noqa: F401
-    some_place,
-    write_db_url,
-    write_pg_url,
-    write_sqlite_url,
-)
+from tests.activity_fixtures import some_place
 
 
 @pytest.fixture(scope="module")
-def engine(write_db_url):  # noqa: F811
+def engine(write_db_url):
     engine = open_store(write_db_url)
     yield engine
     engine.dispose()
@@ -224,7 +219,7 @@ def test_the_log_filters_pages_newest_first_and_exports(engine):
     assert by_district[1] == 3 and literal[1] == 0
 
 
-def test_check_command_finds_a_broken_rollup(engine, write_db_url, capsys):  # noqa: F811
+def test_check_command_finds_a_broken_rollup(engine, write_db_url, capsys):
     assert cli(["check", "--db", write_db_url]) == 0
     data = record(engine)
     with write_session(engine) as session:

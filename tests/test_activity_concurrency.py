@@ -13,18 +13,13 @@ from data_access.activities import compare_rollups
 from data_access.db import read_session
 from data_access.models import Activity, AuditLog
 from data_access.store import open_store
-from tests.activity_fixtures import (  # noqa: F401
-    write_db_url,
-    write_pg_url,
-    write_sqlite_url,
-)
 
 WRITERS = 20
 PER_WRITER = 500
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_writers(write_db_url):  # noqa: F811
+def test_twenty_concurrent_writers(write_db_url):
     marker = f"并发 {uuid4().hex[:8]}"
     engine = open_store(write_db_url)
     with read_session(engine) as session:

@@ -26,17 +26,12 @@ from data_access.importing import (
 )
 from data_access.models import Activity, AuditLog, Region
 from data_access.store import open_store
-from tests.activity_fixtures import (  # noqa: F401
-    write_db_url,
-    write_pg_url,
-    write_sqlite_url,
-)
 
 HEADER = template_header()
 
 
 @pytest.fixture(scope="module")
-def engine(write_db_url):  # noqa: F811
+def engine(write_db_url):
     engine = open_store(write_db_url)
     yield engine
     engine.dispose()

@@ -15,7 +15,6 @@ from data_access.db import read_session, write_session
 from data_access.importing import template_header
 from data_access.models import Activity, Region
 from data_access.store import open_store
-from tests.activity_fixtures import record_env, write_sqlite_url  # noqa: F401
 from tests.conftest import ROOT
 
 
@@ -32,7 +31,7 @@ def _app(lang: str = "zh", page: str = "record", **params: str) -> AppTest:
 
 
 @pytest.fixture
-def place(record_env):  # noqa: F811
+def place(record_env):
     engine = open_store(record_env)
     with read_session(engine) as session:
         community = session.scalars(
@@ -74,7 +73,7 @@ def _red(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_valid_form_is_saved_once_and_confirmed(record_env, place, lang):  # noqa: F811
+def test_a_valid_form_is_saved_once_and_confirmed(record_env, place, lang):
     at = _app(lang)
     title = f"调解 {uuid4().hex[:8]}"
     _fill(at, place, title, participants=3, cases_resolved=2)
@@ -94,7 +93,7 @@ def test_a_valid_form_is_saved_once_and_confirmed(record_env, place, lang):  # n
     assert len(_rows(record_env, title)) == 1
 
 
-def test_a_double_click_sends_one_token_and_saves_once(record_env, place):  # noqa: F811
+def test_a_double_click_sends_one_token_and_saves_once(record_env, place):
     at = _app()
     title = f"双击 {uuid4().hex[:8]}"
     _fill(at, place, title, participants=1, cases_resolved=1)
@@ -116,7 +115,7 @@ def test_a_double_click_sends_one_token_and_saves_once(record_env, place):  # no
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_an_invalid_form_shows_errors_by_the_fields_and_keeps_the_input(
-    record_env,  # noqa: F811
+    record_env,
     place,
     lang,
 ):
@@ -134,7 +133,7 @@ def test_an_invalid_form_shows_errors_by_the_fields_and_keeps_the_input(
     assert at.selectbox(key="rec_community").value == place["community_id"]
 
 
-def test_an_empty_form_names_each_required_field(record_env):  # noqa: F811
+def test_an_empty_form_names_each_required_field(record_env):
     at = _app()
     at.button[0].click().run()
     messages = " ".join(_red(at))
@@ -142,7 +141,7 @@ def test_an_empty_form_names_each_required_field(record_env):  # noqa: F811
         assert text in messages
 
 
-def test_record_another_keeps_region_and_type(record_env, place):  # noqa: F811
+def test_record_another_keeps_region_and_type(record_env, place):
     at = _app()
     title = f"再录 {uuid4().hex[:8]}"
     _fill(at, place, title, participants=2, cases_resolved=1)
@@ -155,7 +154,7 @@ def test_record_another_keeps_region_and_type(record_env, place):  # noqa: F811
     assert at.number_input(key="rec_m_participants").value is None
 
 
-def test_a_likely_duplicate_asks_before_saving(record_env, place):  # noqa: F811
+def test_a_likely_duplicate_asks_before_saving(record_env, place):
     at = _app()
     title = f"重复 {uuid4().hex[:8]}"
     _fill(at, place, title, participants=2, cases_resolved=1)
@@ -169,7 +168,7 @@ def test_a_likely_duplicate_asks_before_saving(record_env, place):  # noqa: F811
     assert len(_rows(record_env, title)) == 2
 
 
-def test_a_saved_record_shows_at_once_in_cached_figures(record_env, place):  # noqa: F811
+def test_a_saved_record_shows_at_once_in_cached_figures(record_env, place):
     before = cached.indicator_values(record_env, place["code"], "2025")["disputes_mediated"]
     at = _app()
     _fill(at, place, f"缓存 {uuid4().hex[:8]}", participants=2, cases_resolved=7)
@@ -195,7 +194,7 @@ def _saved(url: str, place: dict, title: str) -> int:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_log_lists_filters_and_opens_a_record(record_env, place, lang):  # noqa: F811
+def test_the_log_lists_filters_and_opens_a_record(record_env, place, lang):
     title = f"台账 {uuid4().hex[:8]}"
     activity_id = _saved(record_env, place, title)
     at = _app(lang, "activity_log")
@@ -209,7 +208,7 @@ def test_the_log_lists_filters_and_opens_a_record(record_env, place, lang):  # n
     assert at.expander  # history
 
 
-def test_an_edit_is_saved_with_a_new_version(record_env, place):  # noqa: F811
+def test_an_edit_is_saved_with_a_new_version(record_env, place):
     title = f"编辑 {uuid4().hex[:8]}"
     activity_id = _saved(record_env, place, title)
     at = _app("zh", "activity_log", record=str(activity_id))
@@ -220,7 +219,7 @@ def test_an_edit_is_saved_with_a_new_version(record_env, place):  # noqa: F811
     assert _rows(record_env, title + "改")[0].version == 2
 
 
-def test_the_second_editor_sees_the_conflict_and_chooses(record_env, place):  # noqa: F811
+def test_the_second_editor_sees_the_conflict_and_chooses(record_env, place):
     title = f"冲突 {uuid4().hex[:8]}"
     activity_id = _saved(record_env, place, title)
     at = _app("zh", "activity_log", record=str(activity_id))
@@ -248,7 +247,7 @@ def test_the_second_editor_sees_the_conflict_and_chooses(record_env, place):  # 
     assert stored["participants"] == 2
 
 
-def test_take_theirs_loads_the_other_version(record_env, place):  # noqa: F811
+def test_take_theirs_loads_the_other_version(record_env, place):
     title = f"载入 {uuid4().hex[:8]}"
     activity_id = _saved(record_env, place, title)
     at = _app("en", "activity_log", record=str(activity_id))
@@ -265,7 +264,7 @@ def test_take_theirs_loads_the_other_version(record_env, place):  # noqa: F811
     assert not any("Someone else saved" in e.value for e in at.error)
 
 
-def test_delete_and_restore_from_the_log_with_history(record_env, place):  # noqa: F811
+def test_delete_and_restore_from_the_log_with_history(record_env, place):
     title = f"删除 {uuid4().hex[:8]}"
     activity_id = _saved(record_env, place, title)
     at = _app("zh", "activity_log", record=str(activity_id))
@@ -298,7 +297,7 @@ def _csv(place: dict, title: str, bad: bool = False, encoding: str = "utf-8") ->
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
-def test_import_page_checks_then_imports(record_env, place, encoding):  # noqa: F811
+def test_import_page_checks_then_imports(record_env, place, encoding):
     title = f"导入 {uuid4().hex[:8]}"
     at = _app("zh", "activity_import")
     at.file_uploader[0].set_value(("a.csv", _csv(place, title, encoding=encoding), "text/csv"))
@@ -313,7 +312,7 @@ def test_import_page_checks_then_imports(record_env, place, encoding):  # noqa: 
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_import_page_shows_errors_and_imports_nothing(record_env, place, lang):  # noqa: F811
+def test_import_page_shows_errors_and_imports_nothing(record_env, place, lang):
     title = f"坏表 {uuid4().hex[:8]}"
     at = _app(lang, "activity_import")
     at.file_uploader[0].set_value(("a.csv", _csv(place, title, bad=True), "text/csv"))
@@ -326,7 +325,7 @@ def test_import_page_shows_errors_and_imports_nothing(record_env, place, lang): 
     assert _rows(record_env, title) == []
 
 
-def test_import_page_refuses_a_non_spreadsheet(record_env):  # noqa: F811
+def test_import_page_refuses_a_non_spreadsheet(record_env):
     at = _app("en", "activity_import")
     at.file_uploader[0].set_value(("x.txt", b"\x00\x01binary\x00", "text/plain"))
     at.run()
@@ -334,7 +333,7 @@ def test_import_page_refuses_a_non_spreadsheet(record_env):  # noqa: F811
     assert at.error and "Cannot import" in at.error[0].value
 
 
-def test_store_counts(record_env):  # noqa: F811
+def test_store_counts(record_env):
     engine = open_store(record_env)
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Activity)) > 0

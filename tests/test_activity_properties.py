@@ -27,7 +27,6 @@ from data_access.importing import COLUMNS, ImportRefused, check_sheet, read_shee
 from data_access.models import Activity, AuditLog, Region, Rollup
 from data_access.registry import ACTIVITY_TYPE_KEYS, MEASURE_KEYS
 from data_access.store import open_store
-from tests.activity_fixtures import write_sqlite_url  # noqa: F401
 from tests.test_activity_validation import TODAY, FakeRegions
 
 ANY_VALUE = st.one_of(
@@ -91,7 +90,7 @@ def test_validation_never_raises_and_what_it_accepts_is_sane(data):
 
 
 @pytest.fixture(scope="module")
-def engine(write_sqlite_url):  # noqa: F811
+def engine(write_sqlite_url):
     engine = open_store(write_sqlite_url)
     yield engine
     engine.dispose()
