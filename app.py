@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from data_access.auth import can_write
 from data_access.registry import PILLARS
 from ui import auth
 from ui.bootstrap import ensure_store
@@ -80,6 +81,22 @@ auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
 map_page = st.Page("app_pages/map.py", title=t("map.page"), icon=":material/map:", url_path="map")
 pages = {t("nav.views"): [overview(), *pillar_pages(), map_page, wall_screen()]}
+activity_pages = [
+    st.Page(
+        "app_pages/activity_log.py",
+        title=t("activity.page.log"),
+        icon=":material/table_rows:",
+        url_path="activity-log",
+    )
+]
+if can_write(account):
+    activity_pages[:0] = [
+        st.Page("app_pages/record.py", title=t("activity.page.record"),
+                icon=":material/edit_note:", url_path="record"),
+        st.Page("app_pages/activity_import.py", title=t("activity.page.import"),
+                icon=":material/upload_file:", url_path="import"),
+    ]  # fmt: skip
+pages[t("activity.nav")] = activity_pages
 if account.role == "admin":
     pages[t("auth.nav.admin")] = [
         st.Page(

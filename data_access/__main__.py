@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="read the password from standard input (default: generate and print one)",
         )
+    check = sub.add_parser(
+        "check", help="recount the monthly rollups from the activities and report differences"
+    )
+    check.add_argument("--db")
     return parser
 
 
@@ -102,6 +106,29 @@ def _users(args: argparse.Namespace) -> int:
     print(f"完成 / done: {args.action} {args.username}")
     if generated:
         print(f"密码 / password: {generated}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from data_access.activities import compare_rollups
+    from data_access.rollups import compare_area_rollups
+
+    engine = open_store(args.db)
+    with read_session(engine) as session:
+        diffs = compare_rollups(session)
+        area_diffs = compare_area_rollups(session)
+    for d in diffs[:50]:
+        print(
+            f"community={d.community_id} month={d.month} type={d.type_key} {d.column}: "
+            f"stored {d.stored:g}, recounted {d.recounted:g}"
+        )
+    for region_id, month, type_key in area_diffs[:50]:
+        print(f"area region={region_id} month={month} type={type_key}: differs from a recount")
+    if diffs or area_diffs:
+        total = len(diffs) + len(area_diffs)
+        print(f"汇总表与活动记录不一致：{total} 处 / {total} rollup differences")
+        return 1
+    print("汇总表与活动记录一致 / rollups match the activities")
     return 0
 
 
@@ -153,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "users":
             return _users(args)
+        if args.command == "check":
+            return _check(args)
         return _indicators(args)
     except (StoreError, PeriodError, AccountError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)

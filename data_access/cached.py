@@ -230,6 +230,48 @@ def as_region(data: dict) -> RegionInfo:
     return RegionInfo(**data)
 
 
+@st.cache_data(ttl=3600, show_spinner=False)
+def region_by_id(url: str, region_id: int) -> dict | None:
+    """A region by id, as a dict."""
+    from data_access.regions import get_region_by_id
+
+    with read_session(get_engine(url)) as session:
+        found = get_region_by_id(session, region_id)
+    return asdict(found) if found else None
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def children_by_id(url: str, region_id: int) -> list[dict]:
+    """The direct children of a region (id, code, names), by code."""
+    from data_access.regions import list_children
+
+    with read_session(get_engine(url)) as session:
+        return [
+            {"id": r.id, "code": r.code, "name_zh": r.name_zh, "name_en": r.name_en}
+            for r in list_children(session, region_id)
+        ]
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def compounds(url: str, community_id: int, grid_id: int | None) -> list[dict]:
+    """The compounds of a community (of one of its grids, if given)."""
+    from data_access.regions import list_compounds
+
+    with read_session(get_engine(url)) as session:
+        return list_compounds(session, community_id, grid_id)
+
+
+@st.cache_data(ttl=600, show_spinner=False, max_entries=200)
+def activity_page(
+    url: str, flt: dict, page: int, page_size: int, lang: str
+) -> tuple[list[dict], int]:
+    """One page of the activity log for a filter (ActivityFilter fields as a dict)."""
+    from data_access.activities import ActivityFilter, list_activities
+
+    with read_session(get_engine(url)) as session:
+        return list_activities(session, ActivityFilter(**flt), page, page_size, lang)
+
+
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
     for reader in (
@@ -249,5 +291,9 @@ def clear_readers() -> None:
         district_boundaries,
         map_measures,
         activity_weights,
+        region_by_id,
+        children_by_id,
+        compounds,
+        activity_page,
     ):
         reader.clear()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Region
+from data_access.models import Compound, CompoundGrid, Region
 from data_access.registry import LEVELS
 
 
@@ -101,3 +101,15 @@ def scope_clause(table, region: RegionInfo) -> ColumnElement[bool] | None:
     if region.level not in ("district", "street", "community"):
         raise ValueError(f"no aggregate data below community level ({region.level})")
     return getattr(table, f"{region.level}_id") == region.id
+
+
+def list_compounds(session: Session, community_id: int, grid_id: int | None = None) -> list[dict]:
+    """The compounds of a community (of one of its grids, if given): id, code, names, by code."""
+    query = select(Compound.id, Compound.code, Compound.name_zh, Compound.name_en).where(
+        Compound.community_id == community_id
+    )
+    if grid_id is not None:
+        query = query.join(CompoundGrid, CompoundGrid.compound_id == Compound.id).where(
+            CompoundGrid.grid_id == grid_id
+        )
+    return [dict(r._mapping) for r in session.execute(query.order_by(Compound.code))]

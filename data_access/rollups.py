@@ -109,3 +109,27 @@ def refresh_area_rollups(session: Session, months: list[int] | None = None) -> N
 def rebuild_area_rollups(session: Session) -> None:
     """Recompute every area rollup and area stock."""
     refresh_area_rollups(session, None)
+
+
+def compare_area_rollups(session: Session) -> list[tuple[int, int, str]]:
+    """The (region, month, type) keys whose stored area rollup differs from a recount of the
+    community rollups (empty when they agree)."""
+    columns = ("n", *MEASURE_KEYS)
+    recount: dict[tuple[int, int, str], tuple] = {}
+    for stmt in _area_rollup_selects(None):
+        for row in session.execute(stmt):
+            recount[(row[0], row[1], row[2])] = tuple(float(v or 0) for v in row[5:])
+    stored = {
+        (row[0], row[1], row[2]): tuple(float(v or 0) for v in row[3:])
+        for row in session.execute(
+            select(
+                AreaRollup.region_id,
+                AreaRollup.month,
+                AreaRollup.type_key,
+                *(getattr(AreaRollup, c) for c in columns),
+            )
+        )
+    }
+    zero = (0.0,) * len(columns)
+    keys = recount.keys() | stored.keys()
+    return sorted(k for k in keys if recount.get(k, zero) != stored.get(k, zero))

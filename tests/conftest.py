@@ -53,3 +53,12 @@ def app_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> Iterator[str]:
     yield sqlite_url
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+# Writable stores for the activity-recording tests (issue 5), defined once for the session.
+from tests.activity_fixtures import (  # noqa: E402, F401
+    record_env,
+    write_db_url,
+    write_pg_url,
+    write_sqlite_url,
+)

@@ -21,6 +21,7 @@ from data_access.accounts import AccountError, add_demo_accounts, ensure_first_a
 from data_access.auth import (
     DEFAULT_SESSION_HOURS,
     AccountInfo,
+    PermissionDenied,
     ScreenLinkInfo,
     authenticate,
     end_session,
@@ -264,6 +265,15 @@ def screen_link(url: str) -> ScreenLinkInfo | None | bool:
 def signed_in() -> AccountInfo | None:
     """The account the router found signed in for this run (None on a wall screen)."""
     return st.session_state.get(ACCOUNT_KEY)
+
+
+def actor_id() -> int:
+    """The signed-in account's id for a write (PermissionDenied when nobody is signed in, as on a
+    wall screen: data_access treats a missing actor as a trusted operator)."""
+    account = signed_in()
+    if account is None:
+        raise PermissionDenied("请先登录", "Please sign in first")
+    return account.id
 
 
 def scope_code() -> str:

@@ -1,0 +1,664 @@
+"""Bulk import of activities from a spreadsheet: the template, reading CSV/Excel as real sheets
+come, checking every row first, and saving all valid rows in one transaction or none."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from data_access.activities import (
+    RegionIndex,
+    RollupKey,
+    _add_delta,
+    _audit,
+    _check_scope,
+    _now,
+    apply_rollup_deltas,
+    field_label,
+    validate_activity,
+)
+from data_access.models import Activity, AuditLog, Compound, Region
+from data_access.registry import ACTIVITY_TYPES, MEASURES, PILLARS
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 99_999  # data rows; a sheet of 100,000 or more is refused
+# An .xlsx is a zip: refuse one that would inflate past this (a "zip bomb" or a huge sheet).
+MAX_XLSX_UNPACKED = 400 * 1024 * 1024
+
+# Column order of the template; headers are Chinese, English names are accepted too.
+COLUMNS: tuple[str, ...] = (
+    "type_key",
+    "district",
+    "street",
+    "community",
+    "grid",
+    "compound",
+    "occurred_on",
+    "title",
+    "description",
+    "location",
+    *(m.key for m in MEASURES),
+)
+_REGION_COLUMNS = {
+    "district": ("区县", "District"),
+    "street": ("街道", "Street"),
+    "community": ("社区", "Community"),
+    "grid": ("网格", "Grid"),
+    "compound": ("小区", "Compound"),
+}
+
+
+def column_header(name: str, lang: str = "zh") -> str:
+    """A template column's header (with the unit for measures)."""
+    zh, en = _REGION_COLUMNS.get(name) or field_label(name)
+    measure = next((m for m in MEASURES if m.key == name), None)
+    if lang == "zh":
+        return f"{zh}（{measure.unit_zh}）" if measure else zh
+    return f"{en} ({measure.unit_en})" if measure else en
+
+
+def _norm_header(text: Any) -> str:
+    value = str(text or "").replace("\ufeff", "").strip()
+    value = re.sub(r"\s*[（(][^（()）]*[)）]\s*$", "", value)
+    return value.strip().lower()
+
+
+_HEADER_ALIASES: dict[str, str] = {}
+for _name in COLUMNS:
+    for _lang in ("zh", "en"):
+        _HEADER_ALIASES[_norm_header(column_header(_name, _lang))] = _name
+    _HEADER_ALIASES[_name.lower()] = _name
+_HEADER_ALIASES.update(
+    {"类型": "type_key", "活动日期": "occurred_on", "活动标题": "title", "date": "occurred_on"}
+)
+_HEADER_ALIASES.update({"区": "district", "县": "district", "乡镇": "street", "村": "community"})
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be imported (too big, not a spreadsheet, too many rows)."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+    def message(self, lang: str) -> str:
+        """The message in the language ('zh' or 'en')."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in one cell: the sheet's row number (header = row 1) and column header."""
+
+    row: int
+    column: str
+    message_zh: str
+    message_en: str
+
+
+@dataclass
+class ImportCheck:
+    """The outcome of checking a sheet: the clean rows, the errors, what was ignored."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    data_rows: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row is valid (and there is at least one)."""
+        return not self.errors and bool(self.rows)
+
+    @property
+    def bad_rows(self) -> int:
+        """How many rows have at least one error."""
+        return len({e.row for e in self.errors})
+
+
+def _refuse_too_many() -> ImportRefused:
+    return ImportRefused(
+        f"表格行数达到或超过 100,000 行，无法一次导入；请拆分为每份不超过 {MAX_ROWS:,} 行。",
+        f"The sheet has 100,000 rows or more; split it into files of at most {MAX_ROWS:,} rows.",
+    )
+
+
+def _read_csv(data: bytes) -> list[list[Any]]:
+    if b"\x00" in data[:65536]:
+        raise ImportRefused(
+            "文件不是表格（CSV 或 Excel）。", "The file is not a spreadsheet (CSV or Excel)."
+        )
+    # Count lines before parsing, so that a huge sheet is refused at once.
+    if data.count(b"\n") > MAX_ROWS:
+        lines = sum(1 for line in data.splitlines() if line.strip(b" ,;\t\r"))
+        if lines > MAX_ROWS + 1:  # the header and 100,000 data rows or more
+            raise _refuse_too_many()
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise ImportRefused(
+            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 Excel 文件。",
+            "The file's encoding is not recognised; save it as UTF-8 or GBK CSV, or as Excel.",
+        )
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ImportRefused(
+            f"CSV 文件格式有误：{exc}", f"The CSV file is malformed: {exc}"
+        ) from None
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED:
+                raise _refuse_too_many()
+    except zipfile.BadZipFile:
+        raise ImportRefused("Excel 文件已损坏。", "The Excel file is damaged.") from None
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise ImportRefused(
+            "无法读取该 Excel 文件（请使用 .xlsx 格式）。",
+            "This Excel file cannot be read (use the .xlsx format).",
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        for candidate in book.worksheets:
+            if candidate.title in ("活动", "Activities"):
+                sheet = candidate
+        rows: list[list[Any]] = []
+        filled = 0
+        for values in sheet.iter_rows(values_only=True):
+            if any(v not in (None, "") for v in values):
+                filled += 1
+                if filled > MAX_ROWS + 1:
+                    raise _refuse_too_many()
+            rows.append(list(values))
+            # Formatting can stretch a sheet over a million empty rows: stop reading there.
+            if len(rows) > 2 * MAX_ROWS:
+                raise _refuse_too_many()
+        return rows
+    finally:
+        book.close()
+
+
+def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
+    """The sheet's rows (header first) from CSV (UTF-8 with or without BOM, GBK) or .xlsx."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(
+            f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后再导入。",
+            f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it and try again.",
+        )
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(data)
+    if name.endswith((".csv", ".txt")):
+        return _read_csv(data)
+    raise ImportRefused(
+        "只能导入 CSV 或 Excel（.xlsx）表格。", "Only CSV or Excel (.xlsx) sheets can be imported."
+    )
+
+
+class _Names:
+    """Region and type lookups by code or by name, for cells people typed."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_code: dict[str, tuple[int, str]] = {}
+        self.by_parent_name: dict[tuple[int, str], list[int]] = {}
+        self.by_name: dict[tuple[str, str], list[int]] = {}
+        self.parent: dict[int, int | None] = {}
+        rows = session.execute(
+            select(
+                Region.id,
+                Region.code,
+                Region.level,
+                Region.parent_id,
+                Region.name_zh,
+                Region.name_en,
+            )
+        )
+        for rid, code, level, parent_id, name_zh, name_en in rows:
+            self.by_code[code] = (rid, level)
+            self.parent[rid] = parent_id
+            for name in {name_zh, name_en.lower()}:
+                self.by_parent_name.setdefault((parent_id, name), []).append(rid)
+                self.by_name.setdefault((level, name), []).append(rid)
+        self.compound_by_code: dict[str, int] = {}
+        self.compound_by_name: dict[tuple[int, str], list[int]] = {}
+        for cid, code, community_id, name_zh, name_en in session.execute(
+            select(
+                Compound.id,
+                Compound.code,
+                Compound.community_id,
+                Compound.name_zh,
+                Compound.name_en,
+            )
+        ):
+            self.compound_by_code[code] = cid
+            for name in {name_zh, name_en.lower()}:
+                self.compound_by_name.setdefault((community_id, name), []).append(cid)
+        self.types: dict[str, str] = {}
+        for t in ACTIVITY_TYPES:
+            for name in (t.key, t.name_zh, t.name_en.lower()):
+                self.types[name] = t.key
+
+    def _under(self, rid: int, ancestor_id: int) -> bool:
+        parent = self.parent.get(rid)
+        while parent is not None:
+            if parent == ancestor_id:
+                return True
+            parent = self.parent.get(parent)
+        return False
+
+    def region(
+        self, level: str, cell: str, ancestor_id: int | None
+    ) -> tuple[int | None, tuple[str, str] | None]:
+        """(id, None) for a code or a name under the ancestor; (None, (zh, en)) when not found."""
+        zh = _REGION_COLUMNS[level][0]
+        found = self.by_code.get(cell)
+        if found is not None:
+            if found[1] != level:
+                return None, (f"代码 {cell} 不是{zh}。", f"Code {cell} is not a {level}.")
+            if ancestor_id is not None and not self._under(found[0], ancestor_id):
+                return None, (
+                    f"{zh}“{cell}”不属于所填的上级地区。",
+                    f"{level} “{cell}” is not in the region given before it.",
+                )
+            return found[0], None
+        key = cell.lower() if cell.isascii() else cell
+        if ancestor_id is None:
+            candidates = self.by_name.get((level, key), [])
+        else:
+            candidates = self.by_parent_name.get((ancestor_id, key), [])
+            if not candidates:
+                candidates = [
+                    rid
+                    for rid in self.by_name.get((level, key), [])
+                    if self._under(rid, ancestor_id)
+                ]
+        if len(candidates) == 1:
+            return candidates[0], None
+        if not candidates:
+            where_zh = "所填上级地区中" if ancestor_id is not None else ""
+            return None, (f"{where_zh}找不到{zh}“{cell}”。", f"No {level} named “{cell}” found.")
+        return None, (
+            f"有多个{zh}叫“{cell}”，请同时填写上级地区或使用代码。",
+            f"Several {level}s are named “{cell}”; add the parent region or use the code.",
+        )
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.replace("\ufeff", "").strip()
+        return value or None
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_sheet(session: Session, table: list[list[Any]], today: date | None = None) -> ImportCheck:
+    """Check every row of a sheet (header first); nothing is written."""
+    result = ImportCheck()
+    header_index = next(
+        (i for i, row in enumerate(table[:10]) if any(_cell(v) is not None for v in row)), None
+    )
+    if header_index is None:
+        result.errors.append(RowError(1, "", "表格是空的。", "The sheet is empty."))
+        return result
+    header = table[header_index]
+    mapping: dict[int, str] = {}
+    for i, name in enumerate(header):
+        key = _HEADER_ALIASES.get(_norm_header(name))
+        if key is not None and key not in mapping.values():
+            mapping[i] = key
+        elif _cell(name) is not None:
+            result.ignored_columns.append(str(name).strip())
+    missing = [c for c in ("type_key", "occurred_on", "title") if c not in mapping.values()]
+    if "community" not in mapping.values():
+        missing.append("community")
+    if missing:
+        zh = "、".join(column_header(c) for c in missing)
+        en = ", ".join(column_header(c, "en") for c in missing)
+        result.errors.append(
+            RowError(header_index + 1, zh, f"缺少列：{zh}。", f"Missing columns: {en}.")
+        )
+        return result
+    names = _Names(session)
+    regions = RegionIndex(session).preload()
+    headers = {key: str(header[i]).strip() for i, key in mapping.items()}
+    for offset, raw_row in enumerate(table[header_index + 1 :]):
+        row_number = header_index + 2 + offset
+        cells = {key: _cell(raw_row[i]) if i < len(raw_row) else None for i, key in mapping.items()}
+        if all(v is None for v in cells.values()):
+            continue
+        result.data_rows += 1
+        if result.data_rows > MAX_ROWS:
+            raise _refuse_too_many()
+        errors: list[RowError] = []
+
+        def add(column: str, zh: str, en: str, row_number: int = row_number, errors=errors) -> None:
+            label = headers.get(column) or column_header(column)
+            errors.append(RowError(row_number, label, zh, en))
+
+        data: dict[str, Any] = {}
+        type_cell = cells.get("type_key")
+        if type_cell is not None:
+            data["type_key"] = names.types.get(_text(type_cell)) or names.types.get(
+                _text(type_cell).lower(), _text(type_cell)
+            )
+        parent: int | None = None
+        community_id: int | None = None
+        for level in ("district", "street", "community"):
+            value = cells.get(level)
+            if value is None:
+                continue
+            rid, problem = names.region(level, _text(value), parent)
+            if problem:
+                add(level, *problem)
+                parent = None
+                break
+            parent = rid
+            if level == "community":
+                community_id = rid
+        data["community_id"] = community_id
+        if cells.get("community") is None:
+            add("community", "请填写社区（名称或代码）。", "Enter the community (name or code).")
+        for level, key in (("grid", "grid_id"), ("compound", "compound_id")):
+            value = cells.get(level)
+            if value is None:
+                continue
+            if community_id is None:
+                continue
+            text_value = _text(value)
+            if level == "grid":
+                rid, problem = names.region("grid", text_value, community_id)
+            else:
+                rid = names.compound_by_code.get(text_value)
+                problem = None
+                if rid is None:
+                    found = names.compound_by_name.get((community_id, text_value), []) or (
+                        names.compound_by_name.get((community_id, text_value.lower()), [])
+                    )
+                    rid = found[0] if len(found) == 1 else None
+                    if rid is None:
+                        problem = (
+                            f"本社区找不到小区“{text_value}”。",
+                            f"No compound named “{text_value}” in this community.",
+                        )
+            if problem:
+                add(level, *problem)
+            else:
+                data[key] = rid
+        for key in ("occurred_on", "title", "description", "location", *(m.key for m in MEASURES)):
+            data[key] = cells.get(key)
+        clean, field_errors = validate_activity(data, regions, today)
+        column_of = {
+            "type_key": "type_key",
+            "community_id": "community",
+            "grid_id": "grid",
+            "compound_id": "compound",
+        }
+        reported = {e.column for e in errors}
+        for fe in field_errors:
+            column = column_of.get(fe.field, fe.field)
+            if headers.get(column, column) in reported:
+                continue
+            add(column, fe.message_zh, fe.message_en)
+        if errors:
+            result.errors.extend(errors)
+        elif clean is not None:
+            result.rows.append(clean)
+            result.row_numbers.append(row_number)
+    if result.data_rows == 0:
+        result.errors.append(
+            RowError(header_index + 1, "", "表格没有数据行。", "The sheet has no data rows.")
+        )
+    _check_duplicates(session, result)
+    return result
+
+
+def _check_duplicates(session: Session, result: ImportCheck) -> None:
+    """Rows repeating one another or a stored record (community, type, date, title)."""
+    seen: dict[tuple, int] = {}
+    keys = []
+    for clean, number in zip(result.rows, result.row_numbers, strict=True):
+        key = (clean["community_id"], clean["type_key"], clean["occurred_on"], clean["title"])
+        keys.append(key)
+        if key in seen:
+            result.errors.append(
+                RowError(
+                    number,
+                    column_header("title"),
+                    f"与第 {seen[key]} 行重复（同社区、类型、日期、标题）。",
+                    f"Repeats row {seen[key]} (same community, type, date and title).",
+                )
+            )
+        else:
+            seen[key] = number
+    if not keys:
+        return
+    stored: set[tuple] = set()
+    unique = list(seen)
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        stored.update(
+            tuple(r)
+            for r in session.execute(
+                select(
+                    Activity.community_id, Activity.type_key, Activity.occurred_on, Activity.title
+                ).where(
+                    tuple_(
+                        Activity.community_id,
+                        Activity.type_key,
+                        Activity.occurred_on,
+                        Activity.title,
+                    ).in_(chunk),
+                    Activity.deleted_at.is_(None),
+                )
+            )
+        )
+    for key, number in zip(keys, result.row_numbers, strict=True):
+        if key in stored:
+            result.errors.append(
+                RowError(
+                    number,
+                    column_header("title"),
+                    "已有相同的记录（同社区、类型、日期、标题）。",
+                    "A record with the same community, type, date and title exists.",
+                )
+            )
+
+
+def import_activities(
+    session: Session,
+    check: ImportCheck,
+    batch_token: str,
+    actor: int | None = None,
+    filename: str = "",
+) -> int:
+    """Save every checked row in the caller's transaction, once per batch_token; return how
+    many rows this call saved (0 when the batch was saved before). Refuses a sheet with errors."""
+    if not check.ok:
+        raise ValueError("the sheet has errors; nothing may be imported")
+    done = session.scalar(
+        select(AuditLog.id).where(AuditLog.entity == "import", AuditLog.entity_id == batch_token)
+    )
+    if done is not None:
+        return 0
+    for community_id in {r["community_id"] for r in check.rows}:
+        _check_scope(session, actor, community_id)
+    now = _now()
+    tokens = [f"{batch_token}:{n}" for n in check.row_numbers]
+    rows = [
+        clean
+        | {
+            "status": "done",
+            "source": "import",
+            "client_token": token,
+            "created_by": actor,
+            "created_at": now,
+            "version": 1,
+        }
+        for clean, token in zip(check.rows, tokens, strict=True)
+    ]
+    for start in range(0, len(rows), 5_000):
+        session.execute(insert(Activity), rows[start : start + 5_000])
+    deltas: dict[RollupKey, dict[str, Any]] = {}
+    for clean in check.rows:
+        _add_delta(deltas, clean, +1)
+    apply_rollup_deltas(session, deltas.values())
+    ids = session.execute(
+        select(Activity.id, Activity.client_token).where(
+            Activity.client_token.like(f"{batch_token}:%")
+        )
+    ).all()
+    _audit(
+        session,
+        actor,
+        "import",
+        batch_token,
+        None,
+        {
+            "file": filename,
+            "rows": len(rows),
+            "first_id": min(i for i, _ in ids),
+            "last_id": max(i for i, _ in ids),
+        },
+        entity="import",
+    )
+    by_token = dict((tok, i) for i, tok in ids)
+    audit_rows = [
+        {
+            "at": now,
+            "account_id": actor,
+            "action": "import",
+            "entity": "activity",
+            "entity_id": str(by_token[tok]),
+            "before_json": None,
+            "after_json": json.dumps(
+                _plain(clean | {"id": by_token[tok], "source": "import"}), ensure_ascii=False
+            ),
+        }
+        for clean, tok in zip(check.rows, tokens, strict=True)
+    ]
+    for start in range(0, len(audit_rows), 5_000):
+        session.execute(insert(AuditLog), audit_rows[start : start + 5_000])
+    return len(rows)
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def template_header(lang: str = "zh") -> list[str]:
+    """The template's column headers."""
+    return [column_header(c, lang) for c in COLUMNS]
+
+
+def template_csv() -> bytes:
+    """The CSV template (UTF-8 with BOM, so that Excel shows the Chinese headers)."""
+    header = template_header()
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(header)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx(session: Session) -> bytes:
+    """The Excel template: the sheet to fill, instructions, activity types and region codes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "活动"
+    header = template_header()
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for i, _c in enumerate(header):
+        sheet.column_dimensions[chr(ord("A") + i)].width = 14
+    notes = book.create_sheet("说明")
+    notes.column_dimensions["A"].width = 110
+    for line in (
+        "填写说明 / Instructions",
+        "1. 在“活动”表中每行填写一条活动；第一行是列名，请勿修改。可留空行，多余的列会被忽略。",
+        "2. 活动类型：填写“活动类型”表中的名称或代码（如“人民调解”或 mediation）。",
+        "3. 地区：社区必填，可填名称或代码（见“地区代码”表）；"
+        "社区名称有重名时，请同时填写区县和街道，或直接使用社区代码。网格填“第1网格”等名称或网格代码，小区填名称或代码，均可留空。",
+        "4. 日期：2020年1月1日至今天，写成 2025-03-01、2025/3/1 或 Excel 日期。",
+        "5. 标题必填（最多100字）；描述最多2000字；地点最多200字。",
+        "6. 只填写该活动类型记录的指标（见“活动类型”表），没有就填 0；不能为负数。",
+        "7. 每行都会先检查；有任何错误时一行也不导入，改正后重新上传即可。",
+        f"8. 每个文件不超过 {MAX_ROWS:,} 行、{MAX_UPLOAD_BYTES // 1024 // 1024} MB；"
+        "CSV 可用 UTF-8 或 GBK 编码。",
+        "",
+        "Fill one activity per row of the sheet “活动”. The community is required (name or code); "
+        "types by name or key; dates from 2020 to today; only the measures the type records.",
+    ):
+        notes.append([line])
+    types = book.create_sheet("活动类型")
+    types.append(["代码 key", "活动类型", "Activity type", "方面 pillar", "记录的指标 measures"])
+    pillar_names = {p.key: p.name_zh for p in PILLARS}
+    measure_names = {m.key: f"{m.name_zh}（{m.unit_zh}）" for m in MEASURES}
+    for t in ACTIVITY_TYPES:
+        types.append(
+            [
+                t.key,
+                t.name_zh,
+                t.name_en,
+                pillar_names[t.pillar],
+                "、".join(measure_names[m] for m in t.measures),
+            ]
+        )
+    codes = book.create_sheet("地区代码")
+    codes.append(["区县代码", "区县", "街道代码", "街道", "社区代码", "社区"])
+    district = Region.__table__.alias("d")
+    street = Region.__table__.alias("s")
+    rows = session.execute(
+        select(
+            district.c.code,
+            district.c.name_zh,
+            street.c.code,
+            street.c.name_zh,
+            Region.code,
+            Region.name_zh,
+        )
+        .join(street, street.c.id == Region.street_id)
+        .join(district, district.c.id == Region.district_id)
+        .where(Region.level == "community")
+        .order_by(Region.code)
+    )
+    for row in rows:
+        codes.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,44 @@
+"""20 writers saving 500 activities each at once: every row saved exactly once and the rollups
+equal to a recount, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.activity_inserts import community_ids, run_writers
+from data_access.activities import compare_rollups
+from data_access.db import read_session
+from data_access.models import Activity, AuditLog
+from data_access.store import open_store
+
+WRITERS = 20
+PER_WRITER = 500
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_writers(write_db_url):
+    marker = f"并发 {uuid4().hex[:8]}"
+    engine = open_store(write_db_url)
+    with read_session(engine) as session:
+        audits_before = session.scalar(select(func.count()).select_from(AuditLog))
+    latencies, errors = run_writers(
+        write_db_url, WRITERS, PER_WRITER, marker, community_ids(write_db_url)
+    )
+    assert errors == []
+    assert len(latencies) == WRITERS * PER_WRITER
+    with read_session(engine) as session:
+        saved = session.scalar(select(func.count()).where(Activity.title.like(f"{marker} %")))
+        distinct = session.scalar(
+            select(func.count(func.distinct(Activity.title))).where(
+                Activity.title.like(f"{marker} %")
+            )
+        )
+        audits = session.scalar(select(func.count()).select_from(AuditLog)) - audits_before
+        differences = compare_rollups(session)
+    engine.dispose()
+    assert saved == distinct == 10_000
+    assert audits == 10_000
+    assert differences == []
