@@ -5,7 +5,7 @@ HAPPY_SCREEN_TIMINGS is set), first with one screen alone (the baseline), then w
 and the server's resident memory from the end of warm-up to the end. Records the result in
 docs/performance.md. Targets (issue 7): memory grows < 10 %, refresh p95 < 0.5 s.
 
-    python bench/soak_screen.py --minutes 30 --screens 20 --interval 3
+    python bench/soak_screen.py --minutes 30 --screens 20 --interval 5
 """
 
 from __future__ import annotations
@@ -68,6 +68,20 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values, default=0.0)
 
 
+def _screen_link(url: str) -> str:
+    """A wall-screen link for the whole city (screens need no account, only a link)."""
+    from data_access.accounts import add_screen_link
+    from data_access.db import write_session
+    from data_access.regions import get_city
+    from data_access.store import open_store
+
+    engine = open_store(url)
+    with write_session(engine) as session:
+        token = add_screen_link(session, None, "soak benchmark", get_city(session).id).token
+    engine.dispose()
+    return token
+
+
 def _seed(url: str) -> None:
     subprocess.run([sys.executable, "-m", "seed_data", "--db", url], cwd=ROOT, check=True)
 
@@ -76,7 +90,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--screens", type=int, default=20)
-    parser.add_argument("--interval", type=int, default=3, help="seconds between refreshes")
+    parser.add_argument("--interval", type=int, default=5, help="seconds between refreshes (5–600)")
     parser.add_argument("--db", help="database URL (default: a fresh demo SQLite file)")
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
     args = parser.parse_args()
@@ -89,6 +103,7 @@ def main() -> int:
         print("building the demo database…", flush=True)
         _seed(url)
     timings = work / "timings.csv"
+    token = _screen_link(url)
     port = _free_port()
     env = {**os.environ, "HAPPY_DB_URL": url, "HAPPY_SCREEN_TIMINGS": str(timings)}
     server = subprocess.Popen(
@@ -111,7 +126,7 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    screen_url = f"{base}/screen?interval={args.interval}"
+    screen_url = f"{base}/?screen={token}&interval={args.interval}"
     samples: list[tuple[float, float]] = []
     try:
         for _ in range(120):
