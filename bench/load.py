@@ -1,8 +1,10 @@
-"""Load test: N concurrent websocket sessions against `streamlit run`, each rerunning the Overview
-R times, with `runner.postScriptGC` on and off. Records latency percentiles, errors and the bytes
-sent to the browser per run in bench/results.json.
+"""Load test: N concurrent signed-in websocket sessions, each rerunning the Overview R times,
+against one `streamlit run` process with Streamlit's defaults (the baseline), one with this
+project's settings, and several replicas behind nginx (the deployment DESIGN.md describes), in
+one run. Each configuration runs twice: every session rerunning back to back, and paced like a
+person reading the page between clicks. Writes its section of docs/performance.md.
 
-    python -m bench.load --db sqlite:////tmp/happy-bench/a5000000.db --port 8611 --sessions 50
+    python -m bench.load --db sqlite:////tmp/happy-bench/a5000000.db --replicas 2
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import websockets
@@ -24,28 +29,39 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.json"
+sys.path.insert(0, str(ROOT))
+
+from bench.perfdoc import machine_summary, write_section  # noqa: E402
+
+# Every Overview run sends the composite index's label; a run without it did not show the page
+# (for instance the sign-in page, if the session cookie were refused).
+OVERVIEW_MARK = "幸福指数".encode()
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 async def one_session(
-    port: int, runs: int, query: str, out: list, errors: list, page: str = "", think: float = 0
+    port: int, runs: int, query: str, cookie: str, out: list, errors: list, think: float = 0
 ) -> None:
-    """Connect like a browser tab, rerun the script `runs` times, time each run to its end."""
+    """Connect like a signed-in browser tab, rerun the Overview `runs` times, time each run."""
     uri = f"ws://127.0.0.1:{port}/_stcore/stream"
-    async with websockets.connect(uri, subprotocols=["streamlit"], max_size=None) as ws:
+    headers = {"Cookie": f"happy_session={cookie}"}
+    async with websockets.connect(
+        uri, subprotocols=["streamlit"], max_size=None, additional_headers=headers
+    ) as ws:
         for i in range(runs):
             if think and i:
                 # A person reads the page before the next click: 0.5–1.5 × the think time.
                 await asyncio.sleep(think * (0.5 + random.random()))
             msg = BackMsg()
             msg.rerun_script.query_string = query
-            msg.rerun_script.page_name = page
+            msg.rerun_script.page_name = ""
             started = time.perf_counter()
             await ws.send(msg.SerializeToString())
-            size = 0
+            size, shown = 0, False
             while True:
-                data = await asyncio.wait_for(ws.recv(), timeout=120)
+                data = await asyncio.wait_for(ws.recv(), timeout=300)
                 size += len(data)
+                shown = shown or OVERVIEW_MARK in data
                 fwd = ForwardMsg()
                 fwd.ParseFromString(data)
                 kind = fwd.WhichOneof("type")
@@ -55,16 +71,18 @@ async def one_session(
                     if fwd.script_finished not in (0, 3):  # finished / rerun requested
                         errors.append(f"script_finished={fwd.script_finished}")
                     break
+            if not shown:
+                errors.append("the run did not show the Overview")
             out.append((time.perf_counter() - started, size))
 
 
-async def load(port: int, sessions: int, runs: int, query: str, think: float = 0) -> dict:
-    """Run the sessions concurrently; summarise latencies and sizes."""
+async def load(port: int, cookies: list[str], runs: int, query: str, think: float = 0) -> dict:
+    """Run one session per cookie concurrently; summarise latencies and sizes."""
     out: list = []
     errors: list = []
     started = time.perf_counter()
     results = await asyncio.gather(
-        *(one_session(port, runs, query, out, errors, think=think) for _ in range(sessions)),
+        *(one_session(port, runs, query, c, out, errors, think=think) for c in cookies),
         return_exceptions=True,
     )
     errors.extend(repr(r) for r in results if isinstance(r, Exception))
@@ -72,37 +90,42 @@ async def load(port: int, sessions: int, runs: int, query: str, think: float = 0
     latencies = sorted(t for t, _ in out)
     sizes = [s for _, s in out]
 
-    def pct(p: float) -> float:
+    def pct(p: float) -> float | None:
+        if not latencies:
+            return None
         return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))], 3)
 
     return {
         "think_s": think,
-        "sessions": sessions,
+        "sessions": len(cookies),
         "runs_each": runs,
         "runs_done": len(out),
         "errors": len(errors),
         "error_samples": errors[:3],
-        "p50_s": pct(0.50) if latencies else None,
-        "p95_s": pct(0.95) if latencies else None,
+        "p50_s": pct(0.50),
+        "p95_s": pct(0.95),
         "max_s": round(latencies[-1], 3) if latencies else None,
         "mean_s": round(statistics.mean(latencies), 3) if latencies else None,
         "wall_s": round(wall, 2),
-        "bytes_first_run_max": max(sizes[:sessions]) if sizes else None,
-        "bytes_per_run_median": int(statistics.median(sizes)) if sizes else None,
+        "bytes_per_run_max": max(sizes) if sizes else None,
     }
 
 
-async def page_bytes(port: int, query: str) -> dict:
-    """The bytes sent to the browser for one first visit to each page."""
-    from bench.run import PAGES
+def session_cookies(db: str, n: int) -> list[str]:
+    """N session tokens of an admin (scope: the city), made directly in the store."""
+    from data_access.accounts import ensure_first_admin
+    from data_access.auth import get_account_by_username, start_session
+    from data_access.db import write_session
+    from data_access.store import open_store
 
-    sizes = {}
-    for page in PAGES:
-        out: list = []
-        errors: list = []
-        await one_session(port, 1, query, out, errors, page="" if page == "overview" else page)
-        sizes[page] = {"bytes": out[0][1] if out else None, "errors": len(errors)}
-    return sizes
+    engine = open_store(db)
+    try:
+        with write_session(engine) as session:
+            ensure_first_admin(session, os.urandom(12).hex())
+            admin = get_account_by_username(session, "admin")
+            return [start_session(session, admin.id, 8.0) for _ in range(n)]
+    finally:
+        engine.dispose()
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -116,61 +139,205 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
-def serve(db: str, port: int, gc: bool) -> subprocess.Popen:
-    """Start `streamlit run app.py` on the port and wait until it is healthy."""
-    env = {**os.environ, "HAPPY_DB_URL": db}
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port), "--server.headless", "true",
-            "--runner.postScriptGC", "true" if gc else "false",
-        ],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    for _ in range(120):
+def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
+    for _ in range(240):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
+                return
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("streamlit did not start")
+    raise RuntimeError(f"nothing healthy on port {port}")
+
+
+def serve(db: str, port: int, settings: str) -> subprocess.Popen:
+    """Start `streamlit run app.py` on the port and wait until it is healthy. settings="default"
+    runs Streamlit's defaults for what .streamlit/config.toml tunes (postScriptGC on)."""
+    env = {**os.environ, "HAPPY_DB_URL": db}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true"]  # fmt: skip
+    if settings == "default":
+        command += ["--runner.postScriptGC", "true"]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _wait_healthy(port, proc)
+    return proc
+
+
+def nginx_config(listen: int, ports: list[int], folder: Path) -> str:
+    """An nginx configuration for replicas on `ports`, sticky by session cookie (or by client
+    address for screen links): the same as docs/operations.md shows for a deployment."""
+    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
+    return f"""
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream happy {{
+        hash $cookie_happy_session$remote_addr consistent;
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{listen};
+        client_max_body_size 20m;
+        location / {{
+            proxy_pass http://happy;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_read_timeout 86400;
+        }}
+    }}
+}}
+"""
+
+
+@dataclass
+class Deployment:
+    """The processes of one configuration under test; `port` is where clients connect."""
+
+    port: int
+    servers: list[subprocess.Popen]
+    balancer: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        for proc in [*self.servers, *([self.balancer] if self.balancer else [])]:
+            proc.terminate()
+        for proc in [*self.servers, *([self.balancer] if self.balancer else [])]:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def rss_mb(self) -> float:
+        return round(sum(_rss_mb(p.pid) or 0 for p in self.servers), 1)
+
+
+def deploy(db: str, port: int, replicas: int, settings: str, folder: Path) -> Deployment:
+    """One server on `port`, or `replicas` servers behind nginx listening on `port`."""
+    if replicas == 1:
+        return Deployment(port, [serve(db, port, settings)])
+    ports = [port + 1 + i for i in range(replicas)]
+    servers = []
+    try:
+        for p in ports:
+            servers.append(serve(db, p, settings))
+        conf = folder / "nginx.conf"
+        conf.write_text(nginx_config(port, ports, folder))
+        balancer = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(folder)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_healthy(port, balancer)
+    except BaseException:
+        Deployment(port, servers).stop()
+        raise
+    return Deployment(port, servers, balancer)
+
+
+CONFIGS = {
+    "baseline": ("Streamlit defaults (postScriptGC on), 1 process", 1, "default"),
+    "tuned": ("config.toml (postScriptGC off), 1 process", 1, "project"),
+    "replicas": ("config.toml, {n} processes behind nginx", None, "project"),
+}
+
+
+def measure(args: argparse.Namespace) -> list[dict]:
+    """Every configuration, back to back and paced; one summary each."""
+    cookies = session_cookies(args.db, args.sessions + 1)
+    rows = []
+    for name in args.configs:
+        label, replicas, settings = CONFIGS[name]
+        replicas = replicas or args.replicas
+        with tempfile.TemporaryDirectory() as folder:
+            deployment = deploy(args.db, args.port, replicas, settings, Path(folder))
+            try:
+                # One session first: the engine and the cached readers are warm, as on a live
+                # server. (Replicas warm up on the first runs they get.)
+                asyncio.run(load(deployment.port, cookies[-1:], 1, args.query))
+                for think in (0.0, args.think):
+                    load_before = os.getloadavg()[0]
+                    summary = asyncio.run(
+                        load(deployment.port, cookies[:-1], args.runs, args.query, think)
+                    )
+                    rows.append(
+                        {
+                            "config": name,
+                            "label": label.format(n=replicas),
+                            "replicas": replicas,
+                            "load_before": load_before,
+                            "server_rss_mb": deployment.rss_mb(),
+                            **summary,
+                        }
+                    )
+                    print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+            finally:
+                deployment.stop()
+    return rows
+
+
+def render(rows: list[dict], args: argparse.Namespace, started: str) -> str:
+    """The docs/performance.md section for this run."""
+    lines = [
+        f"`python -m bench.load --db {args.db} --replicas {args.replicas}` — {started}, "
+        f"{machine_summary()}. {args.sessions} signed-in websocket sessions (an admin: the city "
+        f"view, `?{args.query}`), each rerunning the Overview {args.runs} times: first all back to "
+        f"back, then paced (a pause of 0.5–1.5 × {args.think:g} s between reruns, a person reading "
+        "the page). Latency: from the rerun request to the script's end, as the browser sees it.",
+        "",
+        "| configuration | reruns | runs | errors | p50 (s) | p95 (s) | max (s) | wall (s) "
+        "| bytes per run (max) | server RSS (MB) | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        pace = "back to back" if not r["think_s"] else f"paced {r['think_s']:g} s"
+        lines.append(
+            f"| {r['label']} | {pace} | {r['runs_done']} | {r['errors']} | {r['p50_s']} "
+            f"| {r['p95_s']} | {r['max_s']} | {r['wall_s']} | {r['bytes_per_run_max']:,} "
+            f"| {r['server_rss_mb']} | {r['load_before']:.1f} |"
+        )
+    samples = sorted({s for r in rows for s in r["error_samples"]})
+    if samples:
+        lines += ["", "Errors seen: " + "; ".join(f"`{s}`" for s in samples)]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the load test with postScriptGC on and off; record the results."""
+    """Run the load test; record the results in docs/performance.md unless told not to."""
     parser = argparse.ArgumentParser(prog="python -m bench.load")
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, default=8611)
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--query", default="period=2025")
-    parser.add_argument("--gc", nargs="+", default=["true", "false"])
-    parser.add_argument("--think", type=float, default=0, help="mean seconds between reruns")
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--think", type=float, default=5.0, help="mean seconds between reruns")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--no-record", action="store_true", help="do not write the results")
     args = parser.parse_args(argv)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
-    for gc in args.gc:
-        proc = serve(args.db, args.port, gc == "true")
-        try:
-            # One session first: the engine and the cached readers are warm, as on a live server.
-            asyncio.run(load(args.port, 1, 1, args.query))
-            summary = asyncio.run(load(args.port, args.sessions, args.runs, args.query, args.think))
-            summary["server_rss_mb"] = _rss_mb(proc.pid)
-            summary["page_bytes"] = asyncio.run(page_bytes(args.port, args.query))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        load_summary = {
-            "db": args.db,
-            "postScriptGC": gc == "true",
-            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "load_before": os.getloadavg()[0],
-            **summary,
-        }
-        print(json.dumps(load_summary), flush=True)
-        results.setdefault("load", []).append(load_summary)
-        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    return 0
+    if "replicas" in args.configs and not Path(NGINX).exists():
+        parser.error("nginx is not installed (apt-get install nginx-light)")
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows = measure(args)
+    if not args.no_record:
+        write_section(
+            "load", "Load: 50 sessions rerunning the Overview", render(rows, args, started)
+        )
+    return 1 if any(r["errors"] for r in rows) else 0
 
 
 if __name__ == "__main__":

@@ -39,22 +39,6 @@ def _data_table(runs: list[dict]) -> list[str]:
     return lines
 
 
-def _load_table(loads: list[dict]) -> list[str]:
-    lines = [
-        "| postScriptGC | think (s) | sessions × reruns | runs done | errors | p50 (s) | p95 (s) "
-        "| max (s) | wall (s) | bytes first run | load avg before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for x in loads:
-        lines.append(
-            f"| {x['postScriptGC']} | {x.get('think_s', 0)} | {x['sessions']} × {x['runs_each']} "
-            f"| {x['runs_done']} "
-            f"| {x['errors']} | {x['p50_s']} | {x['p95_s']} | {x['max_s']} | {x['wall_s']} "
-            f"| {x['bytes_first_run_max']:,} | {x['load_before']:.1f} |"
-        )
-    return lines
-
-
 def main() -> int:
     """Print the tables."""
     results = json.loads(RESULTS.read_text())
@@ -64,8 +48,6 @@ def main() -> int:
     if any("pages_region" in r for r in runs):
         out += ["", "### Page script runs at a district", ""] + _pages_table(runs, "pages_region")
     out += ["", "### Overview numbers: rollups vs the raw activities table", ""] + _data_table(runs)
-    if results.get("load"):
-        out += ["", "### Load test", ""] + _load_table(results["load"])
     labels = {r.get("label"): r.get("note") for r in runs if r.get("label")}
     if labels:
         out += [""] + [f"- run {k}: {v}" for k, v in labels.items()]

@@ -93,6 +93,13 @@ def main() -> int:
     parser.add_argument("--interval", type=int, default=5, help="seconds between refreshes (5–600)")
     parser.add_argument("--db", help="database URL (default: a fresh demo SQLite file)")
     parser.add_argument("--no-record", action="store_true", help="do not write docs/performance.md")
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a streamlit option for the server, e.g. runner.postScriptGC=true (repeatable)",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -119,6 +126,7 @@ def main() -> int:
             str(port),
             "--server.address",
             "127.0.0.1",
+            *(f"--{option}" for option in args.server_option),
         ],
         cwd=ROOT,
         env=env,
@@ -151,8 +159,10 @@ def main() -> int:
             soak_from = time.time()
             rss_start = _rss_mb(server.pid)
             end = soak_from + args.minutes * 60
+            loads = []
             while time.time() < end:
                 samples.append((time.time() - soak_from, _rss_mb(server.pid)))
+                loads.append(os.getloadavg()[0])
                 time.sleep(10)
             soak_to = time.time()
             rss_end = _rss_mb(server.pid)
@@ -166,6 +176,7 @@ def main() -> int:
     loaded = _timings(timings, soak_from, soak_to)
     growth = (rss_end - rss_start) / rss_start * 100
     rss_peak = max(rss for _, rss in samples)
+    by_minute = [f"{rss:.0f}" for t, rss in samples if int(t) % 300 < 10]
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine_summary()}; Python "
         f"{platform.python_version()}; store `{url.split(':')[0]}`; {args.screens} screens at "
@@ -182,8 +193,15 @@ def main() -> int:
         f"(peak {rss_peak:.0f} MB), {growth:+.1f} % | < 10 % "
         f"{'met' if growth < 10 else 'NOT met'} |",
         f"| screens still showing slides at the end | | {still_live}/{args.screens} | all |",
+        "",
+        f"Server memory every 5 minutes (MB): {', '.join(by_minute)}. Machine load average "
+        f"during the soak (1-min, sampled every 10 s): median {statistics.median(loads):.1f}, "
+        f"max {max(loads):.1f} on {os.cpu_count()} cores (the screens' browser runs on it too).",
     ]
+    if args.server_option:
+        lines.insert(1, f"Server options: {', '.join(args.server_option)}.")
     print("\n".join(lines))
+    print("server memory every minute (MB):", [round(r) for t, r in samples if int(t) % 60 < 10])
     if not args.no_record:
         write_section("soak_screen", "Wall screen soak (bench/soak_screen.py)", "\n".join(lines))
     return 0

@@ -110,8 +110,7 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from data_access.activities import compare_rollups
-    from data_access.rollups import compare_area_rollups
+    from data_access.rollups import compare_area_rollups, compare_rollups
 
     engine = open_store(args.db)
     with read_session(engine) as session:

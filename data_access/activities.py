@@ -8,7 +8,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from data_access.auth import check_scope, require_admin
 from data_access.db import StoreError, read_session, write_session
+from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import (
     Activity,
     AreaRollup,
@@ -30,6 +31,7 @@ from data_access.models import (
     CompoundGrid,
     Region,
     Rollup,
+    Totals,
 )
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, MEASURES
 
@@ -268,6 +270,34 @@ def _as_number(value: Any) -> float | None:
     return None
 
 
+_PLACE_NAMES = {"grid_id": ("网格", "grid"), "compound_id": ("小区", "compound")}
+
+
+def _place(
+    data: Mapping[str, Any],
+    name: str,
+    owner_of: Callable[[int], int | None],
+    community_id: int | None,
+    errors: list[FieldError],
+) -> int | None:
+    """The grid or compound id in field `name` (optional) if it exists and lies in the chosen
+    community (not checked when no valid community was chosen); else None, with an error."""
+    if _blank(data.get(name)):
+        return None
+    zh, en = _PLACE_NAMES[name]
+    place_id = _as_id(data.get(name))
+    owner = owner_of(place_id) if place_id is not None else None
+    if owner is None:
+        errors.append(_err(name, f"没有这个{zh}。", f"There is no such {en}."))
+    elif community_id is not None and owner != community_id:
+        errors.append(
+            _err(name, f"该{zh}不属于所选社区。", f"This {en} is not in the chosen community.")
+        )
+    else:
+        return place_id
+    return None
+
+
 def validate_activity(
     data: Mapping[str, Any], regions: RegionIndex, today: date | None = None
 ) -> tuple[dict[str, Any] | None, list[FieldError]]:
@@ -295,49 +325,18 @@ def validate_activity(
         clean["community_id"] = community_id
         clean["street_id"], clean["district_id"] = community
 
-    clean["grid_id"] = None
-    if not _blank(data.get("grid_id")):
-        grid_id = _as_id(data.get("grid_id"))
-        owner = regions.grid_community(grid_id) if grid_id is not None else None
-        if owner is None:
-            errors.append(_err("grid_id", "没有这个网格。", "There is no such grid."))
-        elif community is not None and owner != community_id:
-            errors.append(
-                _err(
-                    "grid_id",
-                    "该网格不属于所选社区。",
-                    "This grid is not in the chosen community.",
-                )
-            )
-        else:
-            clean["grid_id"] = grid_id
-
-    clean["compound_id"] = None
-    if not _blank(data.get("compound_id")):
-        compound_id = _as_id(data.get("compound_id"))
-        owner = regions.compound_community(compound_id) if compound_id is not None else None
-        if owner is None:
-            errors.append(_err("compound_id", "没有这个小区。", "There is no such compound."))
-        elif community is not None and owner != community_id:
-            errors.append(
-                _err(
-                    "compound_id",
-                    "该小区不属于所选社区。",
-                    "This compound is not in the chosen community.",
-                )
-            )
-        elif clean["grid_id"] is not None and clean["grid_id"] not in regions.compound_grids(
-            compound_id
-        ):
-            errors.append(
-                _err(
-                    "compound_id",
-                    "该小区不在所选网格内。",
-                    "This compound is not in the chosen grid.",
-                )
-            )
-        else:
-            clean["compound_id"] = compound_id
+    in_community = community_id if community is not None else None
+    clean["grid_id"] = _place(data, "grid_id", regions.grid_community, in_community, errors)
+    compound_id = _place(data, "compound_id", regions.compound_community, in_community, errors)
+    if (
+        compound_id is not None
+        and clean["grid_id"] is not None
+        and clean["grid_id"] not in regions.compound_grids(compound_id)
+    ):
+        wrong_grid = ("该小区不在所选网格内。", "This compound is not in the chosen grid.")
+        errors.append(_err("compound_id", *wrong_grid))
+        compound_id = None
+    clean["compound_id"] = compound_id
 
     raw_date = data.get("occurred_on")
     occurred_on = parse_date(raw_date)
@@ -544,29 +543,23 @@ def _add_delta(
 
 
 @cache
-def _rollup_upsert(dialect: str):
+def _totals_upsert(dialect: str, model: type[Totals]):
+    """INSERT … ON CONFLICT (primary key) DO UPDATE adding to each total: atomic per row."""
     insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert_fn(Rollup)
+    stmt = insert_fn(model)
     return stmt.on_conflict_do_update(
-        index_elements=[Rollup.community_id, Rollup.month, Rollup.type_key],
-        set_={
-            name: getattr(Rollup, name) + getattr(stmt.excluded, name)
-            for name in ("n", *MEASURE_KEYS)
-        },
+        index_elements=list(model.__table__.primary_key.columns),
+        set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in TOTAL_COLUMNS},
     )
 
 
-@cache
-def _area_rollup_upsert(dialect: str):
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert_fn(AreaRollup)
-    return stmt.on_conflict_do_update(
-        index_elements=[AreaRollup.region_id, AreaRollup.month, AreaRollup.type_key],
-        set_={
-            name: getattr(AreaRollup, name) + getattr(stmt.excluded, name)
-            for name in ("n", *MEASURE_KEYS)
-        },
-    )
+def _add_totals(session: Session, model: type[Totals], rows: list[dict[str, Any]]) -> None:
+    """Add signed totals to a summary table (Rollup, AreaRollup), keyed by its primary key; a row
+    left with no activity goes, as a recount would give."""
+    session.execute(_totals_upsert(session.get_bind().dialect.name, model), rows)
+    keys = list(model.__table__.primary_key.columns)
+    for row in (r for r in rows if r["n"] < 0):
+        session.execute(delete(model).where(*(key == row[key.name] for key in keys), model.n <= 0))
 
 
 def _area_rows(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -585,7 +578,7 @@ def _area_rows(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, A
                 {"region_id": region_id, "month": row["month"], "type_key": row["type_key"],
                  "level": level, "parent_id": parent_id, "n": 0, **dict.fromkeys(MEASURE_KEYS, 0)},
             )  # fmt: skip
-            for name in ("n", *MEASURE_KEYS):
+            for name in TOTAL_COLUMNS:
                 entry[name] += row[name]
     return list(sums.values())
 
@@ -607,30 +600,8 @@ def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -
     rows = [dict(d) for d in deltas if d["n"] or any(d[m] for m in MEASURE_KEYS)]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    session.execute(_rollup_upsert(dialect), rows)
-    areas = _area_rows(session, rows)
-    session.execute(_area_rollup_upsert(dialect), areas)
-    # A month that lost its last record has no rollup row, as a recount would give.
-    keys = [(r["community_id"], r["month"], r["type_key"]) for r in rows if r["n"] < 0]
-    for community_id, month, type_key in keys:
-        session.execute(
-            delete(Rollup).where(
-                Rollup.community_id == community_id,
-                Rollup.month == month,
-                Rollup.type_key == type_key,
-                Rollup.n <= 0,
-            )
-        )
-    for area in (a for a in areas if a["n"] < 0):
-        session.execute(
-            delete(AreaRollup).where(
-                AreaRollup.region_id == area["region_id"],
-                AreaRollup.month == area["month"],
-                AreaRollup.type_key == area["type_key"],
-                AreaRollup.n <= 0,
-            )
-        )
+    _add_totals(session, Rollup, rows)
+    _add_totals(session, AreaRollup, _area_rows(session, rows))
 
 
 def _row_values(row: Activity) -> dict[str, Any]:
@@ -950,54 +921,6 @@ def export_activities(
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]
-
-
-@dataclass(frozen=True)
-class RollupDifference:
-    """One rollup cell that differs from a recount of the activities."""
-
-    community_id: int
-    month: int
-    type_key: str
-    column: str
-    stored: float
-    recounted: float
-
-
-def compare_rollups(session: Session, community_id: int | None = None) -> list[RollupDifference]:
-    """Every difference between the stored rollups and a recount of the live activities (of
-    one community, if given)."""
-    from data_access.rollups import select_rollups_from_activities
-
-    names = ("street_id", "district_id", "n", *MEASURE_KEYS)
-
-    def by_key(rows) -> dict[tuple, tuple]:
-        return {(r[0], int(r[1]), r[2]): tuple(r[3:]) for r in rows}
-
-    recount_query = select_rollups_from_activities()
-    stored_query = select(
-        Rollup.community_id, Rollup.month, Rollup.type_key, *(getattr(Rollup, n) for n in names)
-    )
-    if community_id is not None:
-        recount_query = recount_query.where(Activity.community_id == community_id)
-        stored_query = stored_query.where(Rollup.community_id == community_id)
-    recount = by_key(session.execute(recount_query))
-    stored = by_key(session.execute(stored_query))
-    zero = (None, None, *([0] * (len(names) - 2)))
-    diffs: list[RollupDifference] = []
-    for key in recount.keys() | stored.keys():
-        a, b = stored.get(key, zero), recount.get(key, zero)
-        if a == b:
-            continue
-        for i, name in enumerate(names):
-            x, y = a[i], b[i]
-            if i < 2:
-                if x != y and a is not zero and b is not zero:
-                    diffs.append(RollupDifference(*key, name, x, y))
-            # Hours are floats added and taken away one record at a time.
-            elif abs(float(x or 0) - float(y or 0)) > 1e-6 * max(1.0, abs(float(y or 0))):
-                diffs.append(RollupDifference(*key, name, float(x or 0), float(y or 0)))
-    return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))
 
 
 WRITE_ATTEMPTS = 4

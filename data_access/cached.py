@@ -6,13 +6,14 @@ Readers take plain arguments (URL, codes, period strings) and return plain data,
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import asdict
 
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
-from data_access.db import read_session
+from data_access.db import StoreError, read_session
 from data_access.feed import list_recent_activities
 from data_access.indicators import (
     get_activity_totals,
@@ -29,7 +30,9 @@ from data_access.scoring import (
     get_index,
     get_index_trend,
 )
-from data_access.store import open_store
+from data_access.store import data_version, open_store
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
@@ -207,14 +210,6 @@ def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict
         return out
 
 
-def region_index(url: str, code: str, period: str) -> dict | None:
-    """The happiness index of one region as a dict (for the map), or None."""
-    try:
-        return asdict(index(url, code, period))
-    except LookupError:
-        return None
-
-
 @st.cache_data(ttl=600, show_spinner=False)
 def activity_weights(url: str, code: str, period: str) -> list[tuple[float, float, int]]:
     """(lon, lat, activities) per community inside the region in the period."""
@@ -270,6 +265,29 @@ def activity_page(
 
     with read_session(get_engine(url)) as session:
         return list_activities(session, ActivityFilter(**flt), page, page_size, lang)
+
+
+@st.cache_resource(show_spinner=False)
+def _versions_seen() -> dict[str, int]:
+    """The store's data version as this process last saw it, by URL."""
+    return {}
+
+
+def follow_store(url: str) -> None:
+    """Forget every cached read if the store changed since this process last looked: a write by
+    another server process (a replica behind the load balancer, the command line) clears
+    nothing here by itself. Called once per script run; if the store cannot be reached the
+    cached reads stay, and the pages say so when they need the store."""
+    try:
+        with read_session(get_engine(url)) as session:
+            version = data_version(session)
+    except StoreError as exc:
+        log.warning("store version not read: %s", exc)
+        return
+    seen = _versions_seen()
+    if seen.get(url, version) != version:
+        clear_readers()
+    seen[url] = version
 
 
 def clear_readers() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data_access.indicators import (
@@ -14,7 +14,7 @@ from data_access.indicators import (
     compute_indicator_values,
     get_stock_month,
 )
-from data_access.models import Region, ReportedValue, Rollup
+from data_access.models import AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, scope_clause, select_region_info
 from data_access.registry import LEVELS
@@ -62,19 +62,34 @@ def get_district_boundaries(session: Session, tolerance: float = 0.0) -> dict[st
     return out
 
 
+def _source(table, region: RegionInfo, level: str):
+    """Where the sums per region of a level inside a region are: the area summaries (one row per
+    street or district, month and key) above community level, else the community rows of
+    `table`. Returns the table, the column naming the region, and the WHERE clause."""
+    _check_level(region, level)
+    if level == "community":
+        return table, table.community_id, scope_clause(table, region)
+    area = AreaRollup if table is Rollup else AreaStock
+    # A district or street level below a region: every such area of the city, or the streets
+    # whose parent is the given district.
+    where = area.level == level
+    if region.level != "city":
+        where = and_(where, area.parent_id == region.id)
+    return area, area.region_id, where
+
+
 def get_totals_within(
     session: Session, region: RegionInfo, level: str, period: Period
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Per region of the level: per activity type, the count and measure sums (from rollups)."""
-    _check_level(region, level)
-    key = getattr(Rollup, f"{level}_id")
+    table, key, where = _source(Rollup, region, level)
     stmt = (
-        select(key, Rollup.type_key, *(func.sum(getattr(Rollup, c)) for c in TOTAL_COLUMNS))
-        .where(Rollup.month.between(period.start, period.end))
-        .group_by(key, Rollup.type_key)
+        select(key, table.type_key, *(func.sum(getattr(table, c)) for c in TOTAL_COLUMNS))
+        .where(table.month.between(period.start, period.end), where)
+        .group_by(key, table.type_key)
     )
     out: dict[int, dict[str, dict[str, float]]] = {}
-    for row in session.execute(_scoped(stmt, Rollup, region)):
+    for row in session.execute(stmt):
         out.setdefault(row[0], {})[row[1]] = {
             col: (value or 0) for col, value in zip(TOTAL_COLUMNS, row[2:], strict=True)
         }
@@ -89,14 +104,14 @@ def get_stocks_within(
     month = get_stock_month(session, period)
     if month is None or month < period.start - 100:
         return None
-    key = getattr(ReportedValue, f"{level}_id")
+    table, key, where = _source(ReportedValue, region, level)
     stmt = (
-        select(key, ReportedValue.indicator_key, func.sum(ReportedValue.value))
-        .where(ReportedValue.month == month, key.is_not(None))
-        .group_by(key, ReportedValue.indicator_key)
+        select(key, table.indicator_key, func.sum(table.value))
+        .where(table.month == month, where, key.is_not(None))
+        .group_by(key, table.indicator_key)
     )
     out: dict[int, dict[str, float]] = {}
-    for region_id, indicator, value in session.execute(_scoped(stmt, ReportedValue, region)):
+    for region_id, indicator, value in session.execute(stmt):
         out.setdefault(region_id, {})[indicator] = float(value)
     return out
 

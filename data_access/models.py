@@ -230,7 +230,20 @@ class ReportedValue(Base):
     value: Mapped[float] = mapped_column(Float)
 
 
-class Rollup(Base):
+class Totals:
+    """The columns of a summary row: the number of activities and each measure's sum."""
+
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    cases_received: Mapped[int] = mapped_column(Integer, default=0)
+    cases_resolved: Mapped[int] = mapped_column(Integer, default=0)
+    cases_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Rollup(Totals, Base):
     """Monthly totals per community and activity type, kept exact by every activity write."""
 
     __tablename__ = "rollups"
@@ -245,14 +258,6 @@ class Rollup(Base):
     type_key: Mapped[str] = mapped_column(ForeignKey("activity_types.key"), primary_key=True)
     street_id: Mapped[int] = mapped_column(Integer)
     district_id: Mapped[int] = mapped_column(Integer)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    participants: Mapped[int] = mapped_column(Integer, default=0)
-    beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
-    hours: Mapped[float] = mapped_column(Float, default=0)
-    sessions: Mapped[int] = mapped_column(Integer, default=0)
-    cases_received: Mapped[int] = mapped_column(Integer, default=0)
-    cases_resolved: Mapped[int] = mapped_column(Integer, default=0)
-    cases_satisfied: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditLog(Base):
@@ -280,7 +285,7 @@ class AppMeta(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-class AreaRollup(Base):
+class AreaRollup(Totals, Base):
     """Monthly totals per city, district or street and activity type: the rollups summed up once,
     so that city and district views read a few thousand rows at any volume of activities."""
 
@@ -295,14 +300,6 @@ class AreaRollup(Base):
     type_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(Integer)
-    n: Mapped[int] = mapped_column(Integer, default=0)
-    participants: Mapped[int] = mapped_column(Integer, default=0)
-    beneficiaries: Mapped[int] = mapped_column(Integer, default=0)
-    hours: Mapped[float] = mapped_column(Float, default=0)
-    sessions: Mapped[int] = mapped_column(Integer, default=0)
-    cases_received: Mapped[int] = mapped_column(Integer, default=0)
-    cases_resolved: Mapped[int] = mapped_column(Integer, default=0)
-    cases_satisfied: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AreaStock(Base):

@@ -3,9 +3,12 @@ street (area rollups and area stocks), rebuilt from the rollups and the reported
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.registry import MEASURE_KEYS
 
@@ -111,10 +114,20 @@ def rebuild_area_rollups(session: Session) -> None:
     refresh_area_rollups(session, None)
 
 
+def _differing(stored: tuple, recounted: tuple) -> list[int]:
+    """The positions where two rows of totals differ. Hours are floats added and taken away one
+    record at a time, so totals count as equal within a millionth."""
+    return [
+        i
+        for i, (x, y) in enumerate(zip(stored, recounted, strict=True))
+        if abs(float(x or 0) - float(y or 0)) > 1e-6 * max(1.0, abs(float(y or 0)))
+    ]
+
+
 def compare_area_rollups(session: Session) -> list[tuple[int, int, str]]:
     """The (region, month, type) keys whose stored area rollup differs from a recount of the
     community rollups (empty when they agree)."""
-    columns = ("n", *MEASURE_KEYS)
+    columns = TOTAL_COLUMNS
     recount: dict[tuple[int, int, str], tuple] = {}
     for stmt in _area_rollup_selects(None):
         for row in session.execute(stmt):
@@ -132,4 +145,48 @@ def compare_area_rollups(session: Session) -> list[tuple[int, int, str]]:
     }
     zero = (0.0,) * len(columns)
     keys = recount.keys() | stored.keys()
-    return sorted(k for k in keys if recount.get(k, zero) != stored.get(k, zero))
+    return sorted(k for k in keys if _differing(stored.get(k, zero), recount.get(k, zero)))
+
+
+@dataclass(frozen=True)
+class RollupDifference:
+    """One rollup cell that differs from a recount of the activities."""
+
+    community_id: int
+    month: int
+    type_key: str
+    column: str
+    stored: float
+    recounted: float
+
+
+def compare_rollups(session: Session, community_id: int | None = None) -> list[RollupDifference]:
+    """Every difference between the stored rollups and a recount of the live activities (of
+    one community, if given)."""
+    names = ("street_id", "district_id", "n", *MEASURE_KEYS)
+
+    def by_key(rows) -> dict[tuple, tuple]:
+        return {(r[0], int(r[1]), r[2]): tuple(r[3:]) for r in rows}
+
+    recount_query = select_rollups_from_activities()
+    stored_query = select(
+        Rollup.community_id, Rollup.month, Rollup.type_key, *(getattr(Rollup, n) for n in names)
+    )
+    if community_id is not None:
+        recount_query = recount_query.where(Activity.community_id == community_id)
+        stored_query = stored_query.where(Rollup.community_id == community_id)
+    recount = by_key(session.execute(recount_query))
+    stored = by_key(session.execute(stored_query))
+    zero = (None, None, *([0] * (len(names) - 2)))
+    diffs: list[RollupDifference] = []
+    for key in recount.keys() | stored.keys():
+        a, b = stored.get(key, zero), recount.get(key, zero)
+        if a[:2] != b[:2] and a is not zero and b is not zero:
+            diffs.extend(
+                RollupDifference(*key, names[i], a[i], b[i]) for i in (0, 1) if a[i] != b[i]
+            )
+        for i in _differing(a[2:], b[2:]):
+            diffs.append(
+                RollupDifference(*key, names[2 + i], float(a[2 + i] or 0), float(b[2 + i] or 0))
+            )
+    return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from data_access.catalog import add_registry_rows
 from data_access.db import StoreError, make_engine, resolve_url, write_session
 from data_access.migrate import upgrade
-from data_access.models import Region
+from data_access.models import AuditLog, Region
 
 
 def open_store(url: str | None = None) -> Engine:
@@ -29,3 +30,9 @@ def has_regions(engine: Engine) -> bool:
 
     with read_session(engine) as session:
         return session.scalar(select(Region.id).limit(1)) is not None
+
+
+def data_version(session: Session) -> int:
+    """A number that changes whenever the data do: every write adds an audit row in its own
+    transaction, so the newest audit row's id (an index lookup) serves."""
+    return session.scalar(select(func.max(AuditLog.id))) or 0

@@ -4,6 +4,7 @@
 #     ($HAPPY_PG_BIN, else PATH, else the newest /usr/lib/postgresql/*/bin, as tests/pgserver.py).
 #     The tests start their own throw-away server: Debian's cluster is neither created nor started.
 #   - Debian's `chromium` and `fonts-noto-cjk` (browser tests), unless already there.
+#   - Debian's `nginx-light` (the replicas test puts two app servers behind it), unless there.
 #   - the Python test dependencies: python -m pip install -r requirements-dev.txt
 # Downloads only through apt-get and pip.
 set -euo pipefail
@@ -60,6 +61,13 @@ else
     packages+=(fonts-noto-cjk)
 fi
 
+if [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null; then
+    log "nginx found"
+else
+    log "nginx not found: will install nginx-light"
+    packages+=(nginx-light)
+fi
+
 if ((${#packages[@]})); then
     [[ $(id -u) -eq 0 ]] || die "need root to apt-get install ${packages[*]}"
     command -v apt-get >/dev/null || die "apt-get not found; install ${packages[*]} yourself"
@@ -67,17 +75,17 @@ if ((${#packages[@]})); then
 
     cleanup=()
     trap 'for f in "${cleanup[@]}"; do rm -f "$f"; done' EXIT
+    # Keep maintainer scripts from starting any service (PostgreSQL, nginx) during this install.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        cleanup+=(/usr/sbin/policy-rc.d)
+    fi
     if $install_postgresql; then
         # No "main" cluster: the tests initdb their own (postgresql-common reads this drop-in).
         mkdir -p /etc/postgresql-common/createcluster.d
         printf '# written by scripts/install-test-deps.sh: tests start their own server\ncreate_main_cluster = false\n' \
             >/etc/postgresql-common/createcluster.d/50-no-main-cluster.conf
-        # Keep maintainer scripts from starting any service during this install.
-        if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-            printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-            chmod 755 /usr/sbin/policy-rc.d
-            cleanup+=(/usr/sbin/policy-rc.d)
-        fi
     fi
 
     log "apt-get update"

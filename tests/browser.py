@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -21,12 +22,27 @@ from tests.conftest import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# Streamlit probes the health endpoints under a page's own path before the root (upstream issue
+# streamlit/streamlit#7074); these two 404s on sub-path pages are its, not ours.
+UPSTREAM_404 = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 
 
 def require_chromium() -> None:
     """Fail (never skip) when Chromium is missing: CI installs it, so its absence is an error."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed (bash scripts/install-test-deps.sh)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def free_port() -> int:
@@ -78,3 +94,42 @@ def is_local(url: str) -> bool:
     """Whether a request stays on this machine's server (or is inline data)."""
     parts = urlsplit(url)
     return parts.scheme in ("data", "blob") or parts.hostname in LOCAL_HOSTS
+
+
+CONSOLE_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+
+
+class Watch:
+    """Refuses and records requests that leave the server; records failed responses and console
+    errors, excusing one console line for each of Streamlit's own sub-path 404s."""
+
+    def __init__(self, page) -> None:
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.excused = 0
+        page.route("**/*", self._guard)
+        page.on("response", self._response)
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def _guard(self, route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and UPSTREAM_404.search(response.url):
+            self.excused += 1
+        elif response.status >= 400:
+            self.errors.append(f"{response.status} {response.url}")
+
+    def problems(self) -> list[str]:
+        """Console errors and failed responses, less the excused 404s (in whatever order)."""
+        excused, out = self.excused, []
+        for text in self.errors:
+            if text == CONSOLE_404 and excused > 0:
+                excused -= 1
+            else:
+                out.append(text)
+        return out

@@ -13,6 +13,8 @@ from seed_data.loader import seed_demo
 from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
 from tests.fixtures_pg import pg_server  # noqa: F401
 
+pytest_plugins = ["tests.browser"]  # the `browser` fixture
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

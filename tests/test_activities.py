@@ -14,7 +14,6 @@ from data_access.__main__ import main as cli
 from data_access.activities import (
     ActivityFilter,
     add_activity,
-    compare_rollups,
     delete_activity,
     export_activities,
     get_activity,
@@ -25,6 +24,7 @@ from data_access.activities import (
 )
 from data_access.db import read_session, write_session
 from data_access.models import Activity, AuditLog, Rollup
+from data_access.rollups import compare_rollups
 from data_access.store import open_store
 from tests.activity_fixtures import some_place
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.activity_inserts import community_ids, run_writers
-from data_access.activities import compare_rollups
 from data_access.db import read_session
 from data_access.models import Activity, AuditLog
+from data_access.rollups import compare_rollups
 from data_access.store import open_store
 
 WRITERS = 20

@@ -11,7 +11,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from data_access.activities import compare_rollups
 from data_access.db import read_session, write_session
 from data_access.importing import (
     MAX_ROWS,
@@ -25,6 +24,7 @@ from data_access.importing import (
     template_xlsx,
 )
 from data_access.models import Activity, AuditLog, Region
+from data_access.rollups import compare_rollups
 from data_access.store import open_store
 
 HEADER = template_header()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.baseline import raw_overview
@@ -29,3 +31,28 @@ def test_raw_baseline_equals_the_rollups(db_url):
         for kid in get_child_indexes(session, city, city, period):
             assert raw["children"][kid.region.code].composite == pytest.approx(kid.index.composite)
     engine.dispose()
+
+
+def test_signed_in_sessions_get_the_overview_through_nginx_and_two_replicas(sqlite_url, tmp_path):
+    """The deployment docs/operations.md describes, as bench/load.py runs it: websockets pass
+    through nginx with the session cookie, and each replica shows the signed-in Overview."""
+    import asyncio
+    import shutil
+
+    from bench.load import deploy, load, session_cookies
+    from tests.browser import free_port
+
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        pytest.fail("nginx is not installed (bash scripts/install-test-deps.sh)")
+    cookies = session_cookies(sqlite_url, 4)
+    port = free_port()
+    deployment = deploy(sqlite_url, port, 2, "project", tmp_path)
+    try:
+        through_nginx = asyncio.run(load(port, cookies, 2, "period=2025"))
+        assert through_nginx["runs_done"] == 8, through_nginx
+        assert through_nginx["errors"] == 0, through_nginx["error_samples"]
+        for replica in (port + 1, port + 2):
+            direct = asyncio.run(load(replica, cookies[:1], 1, "period=2025Q2"))
+            assert (direct["runs_done"], direct["errors"]) == (1, 0), direct
+    finally:
+        deployment.stop()

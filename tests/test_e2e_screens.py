@@ -7,7 +7,6 @@ test-artifacts/screenshots)."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,7 @@ from data_access.accounts import add_screen_link
 from data_access.db import make_engine, write_session
 from data_access.models import Region
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    is_local,
+    Watch,
     require_chromium,
     sign_in,
     streamlit_server,
@@ -42,9 +39,6 @@ PAGES = {
     "admin": "/admin",
 }
 SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
-# Streamlit probes the health endpoints under a page's own path before the root (upstream issue
-# streamlit/streamlit#7074); these two 404s on sub-path pages are its, not ours.
-UPSTREAM_404 = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 
 
 @pytest.fixture(scope="module")
@@ -53,55 +47,6 @@ def server(sqlite_url, tmp_path_factory):
     log = tmp_path_factory.mktemp("e2e") / "streamlit.log"
     with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, log) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-CONSOLE_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
-
-
-class Watch:
-    """Refuses and records requests that leave the server; records failed responses and console
-    errors, excusing one console line for each of Streamlit's own sub-path 404s."""
-
-    def __init__(self, page) -> None:
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.excused = 0
-        page.route("**/*", self._guard)
-        page.on("response", self._response)
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-
-    def _guard(self, route) -> None:
-        if is_local(route.request.url):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def _response(self, response) -> None:
-        if response.status >= 400 and UPSTREAM_404.search(response.url):
-            self.excused += 1
-        elif response.status >= 400:
-            self.errors.append(f"{response.status} {response.url}")
-
-    def problems(self) -> list[str]:
-        """Console errors and failed responses, less the excused 404s (in whatever order)."""
-        excused, out = self.excused, []
-        for text in self.errors:
-            if text == CONSOLE_404 and excused > 0:
-                excused -= 1
-            else:
-                out.append(text)
-        return out
 
 
 def _footer(page) -> str:

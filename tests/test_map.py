@@ -45,7 +45,12 @@ def test_batch_values_and_index_equal_the_one_region_functions(db_url):
     with read_session(engine) as session:
         city = get_city(session)
         district = list_children(session, city.id)[1]
-        for within, level in ((city, "district"), (district, "street"), (district, "community")):
+        for within, level in (
+            (city, "district"),
+            (city, "street"),
+            (district, "street"),
+            (district, "community"),
+        ):
             values = geo.get_values_within(session, within, level, PERIOD)
             index = geo.get_index_within(session, within, level, city, PERIOD, values)
             regions = geo.list_regions_within(session, within, level)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import read_session
 from data_access.periods import parse_period
 from data_access.regions import get_city, get_region, list_children
+from data_access.registry import indicators_of
 from data_access.scoring import get_child_indexes, get_index
 from data_access.store import open_store
 from tests.auth_helpers import app_as
@@ -103,6 +104,17 @@ def test_overview_shows_the_index_and_ranks_the_districts(app_env, sqlite_url):
     assert len(table) == len(kids)
     best = max(kids, key=lambda k: k.index.composite)
     assert table.iloc[0]["地区代码"] == best.region.code
+
+
+def test_a_pillars_indicator_table_is_drawn_only_when_opened(app_env):
+    at = _run(period="2025")
+    names = {i.name_zh for i in indicators_of("service")}
+    assert not any(names & set(d.value.iloc[:, 0]) for d in at.dataframe)
+    at.session_state["more_service"] = True  # what opening the expander sets
+    at.run()
+    tables = [d.value for d in at.dataframe if names & set(d.value.iloc[:, 0])]
+    assert len(tables) == 1 and set(tables[0]["指标"]) == names
+    assert not at.exception
 
 
 def test_compare_two_periods_and_two_regions(app_env, chain):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from data_access.activities import (
     add_activity,
-    compare_rollups,
     delete_activity,
     restore_activity,
     update_activity,
@@ -20,7 +19,7 @@ from data_access.activities import (
 from data_access.auth import PermissionDenied, get_account_by_username
 from data_access.db import read_session, write_session
 from data_access.models import Region
-from data_access.rollups import compare_area_rollups
+from data_access.rollups import compare_area_rollups, compare_rollups
 from data_access.store import open_store
 from tests.activity_fixtures import some_place
 from tests.auth_helpers import app_as
@@ -123,3 +122,32 @@ def test_pages_follow_the_role(app_env):
         leader.switch_page("app_pages/record.py")
     leader.switch_page("app_pages/activity_log.py").run()
     assert not leader.exception
+
+
+def test_a_write_by_another_process_reaches_this_ones_cached_readers(write_db_url):
+    """Replicas share the store but not their caches: the next script run (follow_store) drops
+    what this process cached once anything else has written."""
+    import streamlit as st
+
+    from data_access import cached
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    other = open_store(write_db_url)  # another replica's engine: writes clear nothing here
+    try:
+        community = _duofu(other)["community_id"]
+        with read_session(other) as session:
+            code = session.get(Region, community).code
+        cached.follow_store(write_db_url)
+        before = cached.indicator_values(write_db_url, code, "2025")["disputes_mediated"]
+        with write_session(other) as session:
+            saved = add_activity(session, _record(community, cases_resolved=5), uuid4().hex)
+        assert saved.status == "saved"
+        assert cached.indicator_values(write_db_url, code, "2025")["disputes_mediated"] == before
+        cached.follow_store(write_db_url)
+        after = cached.indicator_values(write_db_url, code, "2025")["disputes_mediated"]
+        assert after == before + 5
+    finally:
+        other.dispose()
+        st.cache_data.clear()
+        st.cache_resource.clear()

@@ -93,36 +93,18 @@ def region_cascade(
     fixed = _fix_to_scope(url, prefix)
     chosen: dict[str, int | None] = {}
     cols = container.columns(3) if container is not None else [nullcontext()] * 3
-    with cols[0]:
-        district = _region_select(
-            t("activity.district"),
-            f"{prefix}_district",
-            cached.children_by_id(url, city["id"]),
-            False,
-            disabled="district" in fixed,
-            none_label=none_label,
-        )
-    chosen["district"] = district
-    with cols[1]:
-        street = _region_select(
-            t("activity.street"),
-            f"{prefix}_street",
-            cached.children_by_id(url, district) if district else [],
-            False,
-            disabled=district is None or "street" in fixed,
-            none_label=none_label,
-        )
-    chosen["street"] = street
-    with cols[2]:
-        community = _region_select(
-            t("activity.community"),
-            f"{prefix}_community",
-            cached.children_by_id(url, street) if street else [],
-            False,
-            disabled=street is None or "community" in fixed,
-            none_label=none_label,
-        )
-    chosen["community"] = community
+    parent: int | None = city["id"]
+    for col, level in zip(cols, ("district", "street", "community"), strict=True):
+        with col:
+            chosen[level] = parent = _region_select(
+                t(f"activity.{level}"),
+                f"{prefix}_{level}",
+                cached.children_by_id(url, parent) if parent else [],
+                False,
+                disabled=parent is None or level in fixed,
+                none_label=none_label,
+            )
+    community = chosen["community"]
     _show_error(errors, "community_id")
     if grid:
         chosen["grid"] = _region_select(

@@ -20,6 +20,7 @@ def ensure_store() -> str:
         url = resolve_url()
         engine = cached.get_engine(url)
         if cached.has_regions(url):
+            cached.follow_store(url)
             return url
         if not is_default_store(url):
             st.warning(t("store.empty"))

@@ -52,8 +52,10 @@ def overview(
         for col, ind in zip(st.columns(4), headline, strict=False):
             with col:
                 metric(ind, values.get(ind.key), last_year.get(ind.key))
-        with st.expander(t("overview.more_pillar")):
-            st.dataframe(
+        # Drawn only while open: five hidden tables would cost every run of the page.
+        more = st.expander(t("overview.more_pillar"), key=f"more_{pillar.key}", on_change="rerun")
+        if more.open:
+            more.dataframe(
                 [
                     {
                         t("overview.indicator"): pick(i.name_zh, i.name_en),

@@ -16,6 +16,7 @@ import streamlit as st
 from data_access import cached, db
 from data_access.periods import Period
 from data_access.registry import INDICATORS, PILLARS
+from data_access.scoring import IndicatorScore
 from ui import format as fmt
 from ui import map_layers as ml
 from ui.coords import CRS
@@ -244,41 +245,38 @@ def _district_of(url: str, region: dict) -> str:
 def side_panel(url: str, region: dict, period: Period) -> None:
     """The selected region's index, pillar scores and best and worst indicators."""
     lang = current_language()
-    result = cached.region_index(url, region["code"], str(period))
+    try:
+        result = cached.index(url, region["code"], str(period))
+    except LookupError:
+        result = None
     st.markdown(f"#### {html.escape(region['name_zh' if lang == 'zh' else 'name_en'])}")
     if result is None:
         st.caption(t("map.panel.none"))
         return
-    composite = result["composite"]
     st.metric(
         t("map.panel.composite"),
-        ml.format_value(ml.measure_info("index"), composite),
+        ml.format_value(ml.measure_info("index"), result.composite),
     )
     st.markdown(f"**{t('map.panel.pillars')}**")
-    for pillar, score in zip(PILLARS, result["pillars"], strict=True):
-        value = score["score"]
+    for pillar, score in zip(PILLARS, result.pillars, strict=True):
+        value = score.score
         label = f"{pick(pillar.name_zh, pillar.name_en)} · " + (
             fmt.number(value, 1) if value is not None else t("map.no_data")
         )
         st.progress(min(max((value or 0) / 100, 0.0), 1.0), text=label)
-    scored = [
-        ind
-        for pillar in result["pillars"]
-        for ind in pillar["indicators"]
-        if ind["score"] is not None
-    ]
+    scored = [ind for p in result.pillars for ind in p.indicators if ind.score is not None]
     if not scored:
         st.caption(t("map.panel.none"))
         return
-    scored.sort(key=lambda ind: (ind["score"], ind["key"]))
+    scored.sort(key=lambda ind: (ind.score, ind.key))
 
-    def line(ind: dict) -> str:
-        definition = _INDICATORS[ind["key"]]
+    def line(ind: IndicatorScore) -> str:
+        definition = _INDICATORS[ind.key]
         return "- " + t(
             "map.panel.indicator_row",
             name=pick(definition.name_zh, definition.name_en),
-            value=fmt.indicator_value(definition, ind["value"]),
-            score=fmt.number(ind["score"], 0),
+            value=fmt.indicator_value(definition, ind.value),
+            score=fmt.number(ind.score, 0),
         )
 
     st.markdown(f"**{t('map.panel.top')}**")
