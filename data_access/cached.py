@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict
+from types import MappingProxyType
 
 import streamlit as st
 from sqlalchemy import Engine, func, select
@@ -114,7 +116,10 @@ def children(url: str, code: str) -> list[RegionInfo]:
         return list_children(session, found.id)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+# The index readers return frozen results shared by every session of the process (a resource,
+# not a copy per call): pages read them several times a run, and copying them cost more than the
+# rest of a warm Overview's reads together. Callers must not modify what they get.
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=2000)
 def index(url: str, code: str, period: str) -> IndexResult:
     """The happiness index of a region (by code) for a period (string)."""
     with read_session(get_engine(url)) as session:
@@ -122,20 +127,20 @@ def index(url: str, code: str, period: str) -> IndexResult:
         return get_index(session, found, city_, parse_period(period))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def child_indexes(url: str, code: str, period: str) -> list[RegionIndex]:
-    """The index, indicator values and activity count of each child region."""
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=500)
+def child_indexes(url: str, code: str, period: str) -> tuple[RegionIndex, ...]:
+    """The index, indicator values and activity count of each child region (shared)."""
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
-        return get_child_indexes(session, found, city_, parse_period(period))
+        return tuple(get_child_indexes(session, found, city_, parse_period(period)))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def index_trend(url: str, code: str, months: tuple[int, ...]) -> dict[int, IndexResult]:
-    """The region's index in each month (yyyymm)."""
+@st.cache_resource(ttl=600, show_spinner=False, max_entries=500)
+def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, IndexResult]:
+    """The region's index in each month (yyyymm), read-only (shared)."""
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
-        return get_index_trend(session, found, city_, list(months))
+        return MappingProxyType(get_index_trend(session, found, city_, list(months)))
 
 
 @st.cache_data(ttl=600, show_spinner=False)

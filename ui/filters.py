@@ -13,7 +13,7 @@ from data_access.periods import Period, PeriodError, parse_period
 from data_access.regions import RegionInfo
 from ui.auth import SCOPE_KEY
 from ui.format import period_label
-from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t
+from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t, use_language
 
 DEFAULT_PERIOD = "2025"
 
@@ -75,7 +75,8 @@ def synced_select(
 def language_switch() -> str:
     """The language switch (sidebar); returns the active language."""
     _from_url("lang", LANGUAGES, DEFAULT_LANGUAGE, "lang")
-    return synced_select(
+    use_language(st.session_state["lang"])
+    lang = synced_select(
         "lang",
         t("lang.label"),
         LANGUAGES,
@@ -84,6 +85,8 @@ def language_switch() -> str:
         st.sidebar,
         widget="segmented",
     )
+    use_language(lang)
+    return lang
 
 
 def period_options(url: str) -> list[str]:

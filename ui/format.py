@@ -62,9 +62,14 @@ def article_value(ind: Indicator) -> str | None:
     """The article's figure with its qualifier (2.9万余件 / 29K+ cases), or None."""
     if ind.article_value is None:
         return None
+    return _article_value(ind, current_language())
+
+
+@cache
+def _article_value(ind: Indicator, lang: str) -> str:
+    # The article's figures never change: formatted once per language, not on every run.
     shown = number(ind.article_value, 2) if ind.kind == "rate" else compact(ind.article_value)
-    qualified = t(f"qualifier.{ind.article_qualifier}", value=shown)
-    return with_unit(qualified, ind)
+    return with_unit(t(f"qualifier.{ind.article_qualifier}", value=shown), ind)
 
 
 def period_label(period: Period) -> str:

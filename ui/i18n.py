@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 LANGUAGES = ("zh", "en")
@@ -80,9 +82,20 @@ def _load_feature_strings() -> None:
 _load_feature_strings()
 
 
+# The language of the script run in progress on this thread. Pages read it hundreds of times a
+# run (every label), and session state is slow to read, so the router sets it at the start of
+# each run (use_language). Fragment runs on another thread fall back to session state.
+_this_run = threading.local()
+
+
+def use_language(lang: str) -> None:
+    """Take `lang` as the language for the rest of this script run."""
+    _this_run.lang = lang
+
+
 def current_language() -> str:
     """The active language code ('zh' or 'en')."""
-    lang = st.session_state.get("lang", DEFAULT_LANGUAGE)
+    lang = getattr(_this_run, "lang", None) or st.session_state.get("lang", DEFAULT_LANGUAGE)
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
