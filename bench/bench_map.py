@@ -63,9 +63,9 @@ def _codes(url: str) -> tuple[dict[str, str], int]:
 
 
 def _run(code: str, measure: str):
-    from streamlit.testing.v1 import AppTest
+    from bench.signin import signed_in_app
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at = signed_in_app(os.environ["HAPPY_DB_URL"])
     at.query_params["map_region"] = code
     at.query_params["map_measure"] = measure
     at.query_params["period"] = "2025"
@@ -82,14 +82,14 @@ def _run(code: str, measure: str):
 
 def bench(url: str, runs: int) -> tuple[list[dict], int]:
     """Cold and warm script-run times and deck sizes for each view."""
-    import streamlit as st
+    from data_access import cached
 
     os.environ["HAPPY_DB_URL"] = url
     os.chdir(ROOT)
     codes, activities = _codes(url)
     rows = []
     for level, measure in VIEWS:
-        st.cache_data.clear()
+        cached.clear_readers()
         cold, size = _run(codes[level], measure)
         warm = statistics.median(_run(codes[level], measure)[0] for _ in range(runs))
         rows.append(
@@ -133,8 +133,9 @@ def record(rows: list[dict], activities: int, url: str) -> None:
     lines += [
         "",
         f"Targets: warm run under 1 s (worst {worst_warm:.3f} s), deck under 2 MB "
-        f"(largest {worst_deck / 1024:,.0f} KB). The map reads only the monthly rollups (a few "
-        "GROUP BY queries per view and period, never the raw activities) and sends one weighted "
+        f"(largest {worst_deck / 1024:,.0f} KB). The map reads the area summaries for district "
+        "and street colours and the community rollups below (a few GROUP BY queries per view "
+        "and period, never the raw activities) and sends one weighted "
         "point per community for the density layer, so its cost depends on the number of regions, "
         "not of activities. District boundaries are coverage-simplified per drill level.",
         END,

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
+from bench.signin import admin_tokens  # noqa: E402
 
 # Every Overview run sends the composite index's label; a run without it did not show the page
 # (for instance the sign-in page, if the session cookie were refused).
@@ -114,23 +115,6 @@ async def load(port: int, cookies: list[str], runs: int, query: str, think: floa
         "wall_s": round(wall, 2),
         "bytes_per_run_max": max((size for _, size, _ in out), default=None),
     }
-
-
-def session_cookies(db: str, n: int) -> list[str]:
-    """N session tokens of an admin (scope: the city), made directly in the store."""
-    from data_access.accounts import ensure_first_admin
-    from data_access.auth import get_account_by_username, start_session
-    from data_access.db import write_session
-    from data_access.store import open_store
-
-    engine = open_store(db)
-    try:
-        with write_session(engine) as session:
-            ensure_first_admin(session, os.urandom(12).hex())
-            admin = get_account_by_username(session, "admin")
-            return [start_session(session, admin.id, 8.0) for _ in range(n)]
-    finally:
-        engine.dispose()
 
 
 def _rss_mb(pid: int) -> float | None:
@@ -274,7 +258,7 @@ CONFIGS = {
 
 def measure(args: argparse.Namespace) -> list[dict]:
     """Every configuration, back to back and paced; one summary each."""
-    cookies = session_cookies(args.db, args.sessions + 1)
+    cookies = admin_tokens(args.db, args.sessions + 1)
     rows = []
     for name in args.configs:
         label, replicas, settings = CONFIGS[name]

@@ -54,15 +54,15 @@ def build(url: str, n: int) -> float:
 
 
 def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int = 3) -> dict:
-    """Cold (cache_data cleared) and warm script-run seconds of every page, through AppTest:
+    """Cold (cached readers cleared) and warm script-run seconds of every page, through AppTest:
     the median of a few runs each, since the machine is shared."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
+    from bench.signin import signed_in_app
+    from data_access import cached
 
     os.environ["HAPPY_DB_URL"] = url
     out = {}
     for page in PAGES:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at = signed_in_app(url)
         at.query_params["period"] = PERIOD
         if region:
             at.query_params["region"] = region
@@ -70,7 +70,7 @@ def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int 
         at.switch_page(f"app_pages/{page}.py")
         cold = []
         for _ in range(cold_runs):
-            st.cache_data.clear()
+            cached.clear_readers()
             started = time.perf_counter()
             at.run()
             cold.append(time.perf_counter() - started)
@@ -85,8 +85,10 @@ def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int 
             "cold_max": round(max(cold), 3),
             "warm": round(statistics.median(warm), 3),
         }
+    import streamlit as st
+
     st.cache_data.clear()
-    st.cache_resource.clear()
+    st.cache_resource.clear()  # the engine too: the next store gets its own
     return out
 
 

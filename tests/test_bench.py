@@ -39,12 +39,13 @@ def test_signed_in_sessions_get_the_overview_through_nginx_and_two_replicas(sqli
     import asyncio
     import shutil
 
-    from bench.load import deploy, load, session_cookies
+    from bench.load import deploy, load
+    from bench.signin import admin_tokens
     from tests.browser import free_port
 
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         pytest.fail("nginx is not installed (bash scripts/install-test-deps.sh)")
-    cookies = session_cookies(sqlite_url, 4)
+    cookies = admin_tokens(sqlite_url, 4)
     port = free_port()
     deployment = deploy(sqlite_url, port, 2, "project", tmp_path)
     try:
