@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import asdict
 from types import MappingProxyType
@@ -273,9 +274,15 @@ def activity_page(
 
 
 @st.cache_resource(show_spinner=False)
-def _versions_seen() -> dict[str, int]:
-    """The store's data version as this process last saw it, by URL."""
+def _versions_seen() -> dict[str, tuple[int, float | None]]:
+    """By URL: the store's data version as this process last saw it, and when to forget the
+    cached reads once more after a change (or None)."""
     return {}
+
+
+# A read that began before another process's write may store its result just after this
+# process forgot its cached reads: forgetting them once more a little later bounds that window.
+SETTLE_SECONDS = 5.0
 
 
 def follow_store(url: str) -> None:
@@ -290,9 +297,16 @@ def follow_store(url: str) -> None:
         log.warning("store version not read: %s", exc)
         return
     seen = _versions_seen()
-    if seen.get(url, version) != version:
+    now = time.monotonic()
+    last, again_at = seen.get(url, (version, None))
+    if last != version:
         clear_readers()
-    seen[url] = version
+        seen[url] = (version, now + SETTLE_SECONDS)
+    elif again_at is not None and now >= again_at:
+        clear_readers()
+        seen[url] = (version, None)
+    else:
+        seen[url] = (version, again_at)
 
 
 def clear_readers() -> None:

@@ -124,7 +124,7 @@ def test_pages_follow_the_role(app_env):
     assert not leader.exception
 
 
-def test_a_write_by_another_process_reaches_this_ones_cached_readers(write_db_url):
+def test_a_write_by_another_process_reaches_this_ones_cached_readers(write_db_url, monkeypatch):
     """Replicas share the store but not their caches: the next script run (follow_store) drops
     what this process cached once anything else has written."""
     import streamlit as st
@@ -147,6 +147,17 @@ def test_a_write_by_another_process_reaches_this_ones_cached_readers(write_db_ur
         cached.follow_store(write_db_url)
         after = cached.indicator_values(write_db_url, code, "2025")["disputes_mediated"]
         assert after == before + 5
+        # A read begun before that write could have cached its old result just after the clear:
+        # a little later the cached reads are forgotten once more, then kept.
+        monkeypatch.setattr(cached, "SETTLE_SECONDS", 0.0)
+        cleared = []
+        monkeypatch.setattr(cached, "clear_readers", lambda: cleared.append(1))
+        with write_session(other) as session:
+            add_activity(session, _record(community), uuid4().hex)
+        cached.follow_store(write_db_url)  # the change
+        cached.follow_store(write_db_url)  # once more, after SETTLE_SECONDS
+        cached.follow_store(write_db_url)  # nothing new
+        assert cleared == [1, 1]
     finally:
         other.dispose()
         st.cache_data.clear()
