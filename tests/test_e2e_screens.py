@@ -113,6 +113,7 @@ def test_the_wall_screen_fills_a_4k_screen(server, browser, sqlite_url):
     context = browser.new_context(viewport={"width": 3840, "height": 2160})
     sign_in(context, server, sqlite_url, "admin")
     page = context.new_page()
+    watch = Watch(page)
     page.goto(f"{server}/screen?slides=index")
     page.wait_for_selector(".hs-screen", timeout=90_000)
     box = page.locator(".hs-screen").bounding_box()
@@ -120,3 +121,5 @@ def test_the_wall_screen_fills_a_4k_screen(server, browser, sqlite_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "screen-3840x2160.png"))
     context.close()
+    assert watch.outside == [], f"requests left the server: {watch.outside}"
+    assert watch.problems() == []
