@@ -13,6 +13,7 @@ from data_access.indicators import (
     TOTAL_COLUMNS,
     compute_indicator_values,
     get_stock_month,
+    stock_month_in_reach,
 )
 from data_access.models import AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.periods import Period
@@ -102,7 +103,7 @@ def get_stocks_within(
     """Per region of the level: reported stocks as of the period's end (None: none reported)."""
     _check_level(region, level)
     month = get_stock_month(session, period)
-    if month is None or month < period.start - 100:
+    if not stock_month_in_reach(month, period.start):
         return None
     table, key, where = _source(ReportedValue, region, level)
     stmt = (

@@ -91,8 +91,9 @@ def get_stock_month(session: Session, period: Period) -> int | None:
     )
 
 
-def _stock_month_in_reach(month: int | None, period_start: int) -> bool:
-    # Stocks older than a year before the period do not stand for it.
+def stock_month_in_reach(month: int | None, period_start: int) -> bool:
+    """Whether stocks reported in `month` stand for a period starting in `period_start` (not
+    older than a year before it)."""
     return month is not None and month >= period_start - 100
 
 
@@ -102,7 +103,7 @@ def get_reported_stocks(
     """Reported stock values summed over the region's subtree, as of the period's end (None when
     nothing was reported in the year up to it)."""
     month = get_stock_month(session, period)
-    if not _stock_month_in_reach(month, period.start):
+    if not stock_month_in_reach(month, period.start):
         return None
     source, where, _ = _source(ReportedValue, region)
     stmt = (
@@ -118,7 +119,7 @@ def get_child_reported_stocks(
 ) -> dict[int, dict[str, float]] | None:
     """Per child region (by id): reported stocks as of the period's end (None: none reported)."""
     month = get_stock_month(session, period)
-    if not _stock_month_in_reach(month, period.start):
+    if not stock_month_in_reach(month, period.start):
         return None
     source, where, by = _source(ReportedValue, region, children=True)
     stmt = (
@@ -238,7 +239,7 @@ def get_monthly_indicator_values(
         stock_month = earlier[-1] if earlier else None
         out[month] = compute_indicator_values(
             totals.get(month, {}),
-            stocks[stock_month] if _stock_month_in_reach(stock_month, month) else None,
+            stocks[stock_month] if stock_month_in_reach(stock_month, month) else None,
             region.level,
             region.population,
             1,

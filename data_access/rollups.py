@@ -163,7 +163,7 @@ class RollupDifference:
 def compare_rollups(session: Session, community_id: int | None = None) -> list[RollupDifference]:
     """Every difference between the stored rollups and a recount of the live activities (of
     one community, if given)."""
-    names = ("street_id", "district_id", "n", *MEASURE_KEYS)
+    names = ("street_id", "district_id", *TOTAL_COLUMNS)
 
     def by_key(rows) -> dict[tuple, tuple]:
         return {(r[0], int(r[1]), r[2]): tuple(r[3:]) for r in rows}

@@ -75,6 +75,16 @@ def set_date(page, label: str, value: str) -> None:
     settle(page)
 
 
+def drill_to_first(page) -> str:
+    """Drill down (sidebar) to the first region the list offers; its name."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text="下钻到下级地区")
+    box.locator("input").click()
+    name = page.get_by_role("option").first.inner_text().strip()
+    page.keyboard.press("Escape")
+    choose(page, "下钻到下级地区", name)
+    return name
+
+
 def heading(page) -> str:
     """The region · period line under the page title."""
     return page.get_by_test_id("stHeading").nth(1).inner_text().strip()
@@ -115,17 +125,9 @@ def test_a_leader_changes_the_period_drills_to_a_community_and_reopens_the_link(
 
     open_page(page, "服务有质")
     assert heading(page) == "大东区（区县（市）） · 2025年第3季度", "the filters carry over"
-    street_box = page.get_by_test_id("stSelectbox").filter(has_text="下钻到下级地区")
-    street_box.locator("input").click()
-    street = page.get_by_role("option").first.inner_text().strip()
-    page.keyboard.press("Escape")
-    choose(page, "下钻到下级地区", street)
+    street = drill_to_first(page)
     assert heading(page).startswith(f"{street}（街道（乡镇））")
-    community_box = page.get_by_test_id("stSelectbox").filter(has_text="下钻到下级地区")
-    community_box.locator("input").click()
-    community = page.get_by_role("option").first.inner_text().strip()
-    page.keyboard.press("Escape")
-    choose(page, "下钻到下级地区", community)
+    community = drill_to_first(page)
     view = heading(page)
     assert view == f"{community}（社区（村）） · 2025年第3季度"
     # The breadcrumb leads back up through the street to the leader's district.
