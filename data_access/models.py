@@ -165,6 +165,24 @@ class ScreenLink(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Optional end of validity (UTC), set by the admin; the screen stops at its next refresh.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignInFailure(Base):
+    """Failed sign-ins counted per (username, client address): a lock here holds back that
+    client only, so nobody can lock the real owner of a name out from elsewhere. Unknown
+    usernames are counted exactly like known ones."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("username", "client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Activity(Base):
