@@ -167,6 +167,16 @@ class PostgresServer:
             shutil.rmtree(base, ignore_errors=True)
             self.port = None
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data and port, as a database outage would (resume())."""
+        data = str(self.data_dir)
+        self._run(["pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "30", "stop"])
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port."""
+        data, log = str(self.data_dir), str(self.log_file)
+        self._run(["pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start"], timeout=90)
+
     def __enter__(self) -> PostgresServer:
         return self.start()
 
