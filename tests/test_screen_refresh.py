@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,10 +42,12 @@ from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
 from data_access.store import open_store
 from tests.activity_fixtures import some_place
+from tests.auth_helpers import app_as
 from tests.conftest import ROOT
 from ui.filters import DEFAULT_PERIOD
 
 PAGE = str(ROOT / "app_pages" / "screen.py")
+ADMIN_PAGE = "app_pages/admin.py"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LINK_GONE = "此大屏链接已失效"
 SIGNED_OUT = "账户已停用或登录已失效"
@@ -307,3 +310,59 @@ def test_the_footer_shows_when_the_data_was_read_in_shanghai_time():
     at.run()
     text = _shown(at)
     assert LINK_GONE in text and "幸福指数" not in text and local not in text
+
+
+# the Admin page's link form: an optional expiry in Beijing time, kept in UTC
+
+
+def _issue_in_admin(at: AppTest, label: str, day: date | None, clock: dt_time | None) -> AppTest:
+    at.text_input(key="admin_link_label").input(label)
+    at.date_input(key="admin_link_expires_day").set_value(day)
+    at.time_input(key="admin_link_expires_time").set_value(clock)
+    next(b for b in at.button if b.label == "生成大屏链接").click().run()
+    assert not at.exception
+    return at
+
+
+def _stored_expiry(engine, label: str) -> list[datetime | None]:
+    with read_session(engine) as s:
+        return list(s.scalars(select(ScreenLink.expires_at).where(ScreenLink.label == label)))
+
+
+def test_the_admin_sets_an_expiry_in_beijing_time(record_env):
+    engine = open_store(record_env)
+    at = app_as(record_env, "admin", page=ADMIN_PAGE)
+    tomorrow = datetime.now(SHANGHAI).date() + timedelta(days=1)
+    label = f"到期 {uuid.uuid4().hex[:6]}"
+    _issue_in_admin(at, label, tomorrow, dt_time(8, 30))
+    assert at.code and "screen=" in at.code[0].value
+    expected = datetime.combine(tomorrow, dt_time(8, 30), tzinfo=SHANGHAI).astimezone(UTC)
+    assert _stored_expiry(engine, label) == [expected.replace(tzinfo=None)]
+    shown = next(d.value for d in at.dataframe if "状态" in d.value.columns)
+    row = shown[shown["名称"] == label].iloc[0]
+    assert row["有效期至（北京时间）"] == f"{tomorrow.isoformat()} 08:30:00"
+    assert row["状态"] == "有效"
+
+    day_only = f"当天 {uuid.uuid4().hex[:6]}"
+    _issue_in_admin(at, day_only, tomorrow, None)
+    end_of_day = datetime.combine(tomorrow + timedelta(days=1), dt_time(0), tzinfo=SHANGHAI)
+    assert _stored_expiry(engine, day_only) == [end_of_day.astimezone(UTC).replace(tzinfo=None)]
+    forever = f"长期 {uuid.uuid4().hex[:6]}"
+    _issue_in_admin(at, forever, None, None)
+    assert _stored_expiry(engine, forever) == [None]
+    engine.dispose()
+
+
+def test_an_expiry_without_a_date_or_in_the_past_is_refused_and_kept(record_env):
+    engine = open_store(record_env)
+    at = app_as(record_env, "admin", page=ADMIN_PAGE)
+    label = f"不成 {uuid.uuid4().hex[:6]}"
+    _issue_in_admin(at, label, None, dt_time(9, 0))
+    assert "请同时选择日期" in at.error[0].value and not at.code
+    assert at.text_input(key="admin_link_label").value == label
+    assert at.time_input(key="admin_link_expires_time").value == dt_time(9, 0)
+    _issue_in_admin(at, label, datetime.now(SHANGHAI).date(), dt_time(0, 0))  # already past
+    assert "有效期须晚于现在" in at.error[0].value and not at.code
+    assert at.text_input(key="admin_link_label").value == label
+    assert _stored_expiry(engine, label) == []
+    engine.dispose()
