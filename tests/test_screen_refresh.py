@@ -85,8 +85,8 @@ def _account(session, engine) -> int:
     return add_account(session, None, username, "大屏", "leader", city, "wall-screen-pw")
 
 
-def _record(engine) -> str:
-    """Save an activity in the city now; its title."""
+def save_activity(engine) -> str:
+    """Save an activity (today, in a community of the demo city) now; its title."""
     place = some_place(engine, 5)
     title = f"大屏测试 {uuid.uuid4().hex[:10]}"
     data = {
@@ -182,11 +182,11 @@ def test_a_revoked_link_stops_the_screen_at_its_next_refresh(engine, write_db_ur
     link_id, token = _issue(engine)
     at = _page(write_db_url)
     at.query_params["screen"] = token
-    before = _record(engine)
+    before = save_activity(engine)
     assert before in _refresh(at)
     with write_session(engine) as s:
         revoke_screen_link(s, None, link_id)
-    after = _record(engine)
+    after = save_activity(engine)
     for _ in range(3):
         shown = _refresh(at)
         assert LINK_GONE in shown
@@ -204,7 +204,7 @@ def test_an_expired_link_stops_the_screen_at_its_next_refresh(engine, write_db_u
             .where(ScreenLink.id == link_id)
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
-    after = _record(engine)
+    after = save_activity(engine)
     shown = _refresh(at)
     assert LINK_GONE in shown and after not in shown and "hs-latest" not in shown
 
@@ -217,7 +217,7 @@ def test_a_disabled_account_stops_its_screen_at_the_next_refresh(engine, write_d
     assert "hs-latest" in _refresh(at)
     with write_session(engine) as s:
         set_account_active(s, None, account, False)
-    after = _record(engine)
+    after = save_activity(engine)
     shown = _refresh(at)
     assert SIGNED_OUT in shown and after not in shown and "hs-latest" not in shown
 

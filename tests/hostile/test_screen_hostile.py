@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from datetime import date
 
 import pytest
-import streamlit as st
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from sqlalchemy import select
@@ -22,15 +20,15 @@ from data_access.accounts import (
     revoke_screen_link,
     set_account_active,
 )
-from data_access.activities import add_activity
 from data_access.auth import start_session
 from data_access.db import make_engine, write_session
 from data_access.models import Region
-from tests.activity_fixtures import copy_sqlite, some_place
+from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, session_hash
 from tests.browser import require_chromium, streamlit_server
 from tests.conftest import ROOT
 from tests.hostile.payloads import URL_VALUES
+from tests.test_screen_refresh import save_activity
 from ui import screen
 from ui.filters import DEFAULT_PERIOD
 
@@ -60,18 +58,6 @@ def test_any_url_setting_gives_a_config_or_an_escaped_notice(params):
         assert live_markup(notice) == set() and "\n" not in notice
 
 
-@pytest.fixture
-def screen_env(monkeypatch, request):
-    """The app on the demo store of the backend asked for; caches cleared afterwards."""
-    url = request.getfixturevalue(f"{request.param}_url")
-    monkeypatch.setenv("HAPPY_DB_URL", url)
-    monkeypatch.setenv("HAPPY_ADMIN_PASSWORD", ADMIN_PASSWORD)
-    monkeypatch.chdir(ROOT)
-    yield url
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def _assert_shown_as_text(at: AppTest) -> None:
     assert not at.exception
     for toast in at.toast:
@@ -92,20 +78,19 @@ def _open_screen(url: str, value: str) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("screen_env", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("value", URL_VALUES + EXTRA_VALUES)
-def test_hostile_url_settings_leave_a_working_screen(screen_env, value):
-    at = _open_screen(screen_env, value)
+def test_hostile_url_settings_leave_a_working_screen(app_env, value):
+    at = _open_screen(app_env, value)
     _assert_shown_as_text(at)
     shown = " ".join(h.proto.body for h in at.get("html"))
     assert "hs-screen" in shown and "幸福指数" in shown  # the defaults, in Chinese
     assert any("slides" in toast.value for toast in at.toast)  # none is a valid setting
 
 
-@pytest.mark.parametrize("screen_env", ["pg"], indirect=True)
 @pytest.mark.parametrize("value", ["\x00", "[请重新登录](http://evil.example/)", "x" * 5000])
-def test_hostile_url_settings_on_postgresql(screen_env, value):
-    at = _open_screen(screen_env, value)
+def test_hostile_url_settings_on_postgresql(app_env, monkeypatch, pg_url, value):
+    monkeypatch.setenv("HAPPY_DB_URL", pg_url)
+    at = _open_screen(pg_url, value)
     _assert_shown_as_text(at)
     assert "hs-screen" in " ".join(h.proto.body for h in at.get("html"))
 
@@ -139,30 +124,12 @@ def server(live_store, tmp_path_factory):
         yield base
 
 
-def _save_activity(engine) -> str:
-    place = some_place(engine, 7)
-    title = f"撤销后新增 {uuid.uuid4().hex[:10]}"
-    data = {
-        "type_key": "mediation",
-        "community_id": place["community_id"],
-        "grid_id": place["grid_id"],
-        "compound_id": place["compound_id"],
-        "occurred_on": date.today(),
-        "title": title,
-        "participants": 2,
-        "cases_resolved": 1,
-    }
-    with write_session(engine) as s:
-        assert add_activity(s, data, uuid.uuid4().hex).status == "saved"
-    return title
-
-
 def _stops_at_next_refresh(page, engine, stop, notice: str) -> None:
     """The open screen shows data; `stop()` is done, a record is added; the next refresh shows
     the notice, and the new record never shows in the refreshes that follow."""
     page.wait_for_selector(".hs-latest", timeout=90_000)
     stop()
-    title = _save_activity(engine)
+    title = save_activity(engine)
     page.wait_for_function(NOTICE_JS, arg=notice, timeout=60_000)
     for _ in range(3):  # the refreshes that follow (every 5 s) show the notice alone
         text = page.locator("body").inner_text()
