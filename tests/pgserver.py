@@ -168,14 +168,13 @@ class PostgresServer:
             self.port = None
 
     def pause(self) -> None:
-        """Stop the server, keeping its data and port, as a database outage would (resume())."""
-        data = str(self.data_dir)
-        self._run(["pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "30", "stop"])
+        """Stop the server but keep its data (a database that goes away); resume() restarts it."""
+        self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"])
 
     def resume(self) -> None:
-        """Start a paused server again on the same port."""
-        data, log = str(self.data_dir), str(self.log_file)
-        self._run(["pg_ctl", "-D", data, "-l", log, "-w", "-t", "60", "start"], timeout=90)
+        """Start a paused server again, on the same port with the same data."""
+        argv = ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60"]
+        self._run([*argv, "start"], timeout=90)
 
     def __enter__(self) -> PostgresServer:
         return self.start()
