@@ -11,7 +11,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -367,9 +367,17 @@ def add_screen_link(
     region_id: int,
     page: str = SCREEN_PAGES[0],
     now: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedLink:
-    """Issue a read-only wall-screen link; the token is returned once and stored only hashed."""
+    """Issue a read-only wall-screen link, valid until revoked or until `expires_at` (an aware
+    time, or naive UTC); the token is returned once and stored only hashed."""
     require_admin(session, actor_id)
+    now = now or utcnow()
+    if expires_at is not None:
+        if expires_at.tzinfo is not None:
+            expires_at = expires_at.astimezone(UTC).replace(tzinfo=None)
+        if expires_at <= now:
+            raise AccountError("有效期须晚于现在", "The link must expire in the future")
     label = label.strip()
     if not 1 <= len(label) <= MAX_LABEL:
         raise AccountError(
@@ -385,20 +393,15 @@ def add_screen_link(
         page=page,
         region_id=region.id,
         created_by=actor_id,
-        created_at=now or utcnow(),
+        created_at=now,
+        expires_at=expires_at,
     )
     session.add(link)
     session.flush()
-    add_audit_row(
-        session,
-        actor_id,
-        "create",
-        "screen_link",
-        link.id,
-        None,
-        {"label": label, "page": page, "region_id": region.id},
-        now,
-    )
+    after = {"label": label, "page": page, "region_id": region.id}
+    if expires_at is not None:
+        after["expires_at"] = expires_at.isoformat()
+    add_audit_row(session, actor_id, "create", "screen_link", link.id, None, after, now)
     return IssuedLink(link.id, token)
 
 

@@ -74,7 +74,8 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     """The SHA-256 (hex) under which a token is stored: the store never holds a usable token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # surrogatepass: a malformed token from a URL hashes to no stored one rather than raising.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -302,6 +303,11 @@ class ScreenLinkInfo:
     region_code: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None  # UTC; None: until revoked
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether the link still opens its screen at `now` (UTC)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 def _select_links():
@@ -313,6 +319,7 @@ def _select_links():
         Region.code,
         ScreenLink.created_at,
         ScreenLink.revoked_at,
+        ScreenLink.expires_at,
     ).join(Region, Region.id == ScreenLink.region_id)
 
 
@@ -322,11 +329,12 @@ def list_screen_links(session: Session) -> list[ScreenLinkInfo]:
     return [ScreenLinkInfo(*r) for r in rows]
 
 
-def get_screen_link(session: Session, token: str) -> ScreenLinkInfo | None:
-    """The unrevoked screen link with this token, or None."""
-    row = session.execute(
-        _select_links().where(
-            ScreenLink.token_hash == hash_token(token), ScreenLink.revoked_at.is_(None)
-        )
-    ).first()
-    return ScreenLinkInfo(*row) if row else None
+def get_screen_link(
+    session: Session, token: str, now: datetime | None = None
+) -> ScreenLinkInfo | None:
+    """The screen link with this token if it is neither revoked nor expired at `now`, or None.
+
+    A wall screen calls this on every refresh, so a revoked or expired link stops it there."""
+    row = session.execute(_select_links().where(ScreenLink.token_hash == hash_token(token))).first()
+    link = ScreenLinkInfo(*row) if row else None
+    return link if link is not None and link.is_live(now or utcnow()) else None

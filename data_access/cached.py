@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import streamlit as st
@@ -167,7 +168,9 @@ SCREEN_TTL_SECONDS = 60
 
 @st.cache_data(ttl=SCREEN_TTL_SECONDS, show_spinner=False)
 def screen_snapshot(url: str, region_code: str, period: str) -> dict:
-    """Everything a wall screen shows for a region and period, read in one transaction."""
+    """Everything a wall screen shows for a region and period, read in one transaction, with
+    the time it was read (UTC) under "read_at": the screen shows that time, not its own."""
+    read_at = datetime.now(UTC)
     with read_session(get_engine(url)) as session:
         city = get_city(session)
         region = get_region(session, region_code) or city
@@ -181,6 +184,7 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
             "index_last_year": get_index(session, region, city, chosen.year_ago()),
             "ranking": [(asdict(child.region), child.index.composite) for child in ranked],
             "latest": list_recent_activities(session, region, limit=8),
+            "read_at": read_at,
         }
 
 

@@ -53,6 +53,8 @@ def get_city(session: Session) -> RegionInfo | None:
 
 def get_region(session: Session, code: str) -> RegionInfo | None:
     """The region with this code, or None."""
+    if "\x00" in code:  # from a URL: PostgreSQL refuses NUL in text, and no code holds one
+        return None
     row = session.execute(select_region_info().where(Region.code == code)).first()
     return RegionInfo(*row) if row else None
 

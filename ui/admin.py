@@ -8,6 +8,8 @@ Passwords are handled in callbacks that blank the field before the script goes o
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -32,6 +34,7 @@ from data_access.auth import (
     SCREEN_PAGES,
     AccountInfo,
     PermissionDenied,
+    ScreenLinkInfo,
     list_accounts,
     list_screen_links,
     utcnow,
@@ -39,6 +42,7 @@ from data_access.auth import (
 from data_access.db import read_session, write_session
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import get_settings
+from ui.format import LOCAL_TZ, local_time
 from ui.i18n import current_language, pick, t
 from ui.plain import plain
 
@@ -269,11 +273,25 @@ def _app_root() -> str:
     return here.removesuffix("/admin").rstrip("/") + "/"
 
 
+def _expiry(day: date | None, clock: time | None) -> datetime | None:
+    """The end of a link's validity from the form, in the users' zone: a date alone means the
+    end of that day; neither means until revoked."""
+    if day is None:
+        return None
+    if clock is None:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    return datetime.combine(day, clock, tzinfo=LOCAL_TZ)
+
+
 def _on_issue(url: str, root: str) -> None:
     s = st.session_state
+    day, clock = s.get("admin_link_expires_day"), s.get("admin_link_expires_time")
+    if day is None and clock is not None:
+        s[NOTICE_KEY] = ("error", t("admin.link.time_alone"))
+        return
     issued = _write(
         url,
-        add_screen_link,
+        partial(add_screen_link, expires_at=_expiry(day, clock)),
         s.get("admin_link_label") or "",
         s["admin_link_region"],
         s["admin_link_page"],
@@ -281,6 +299,13 @@ def _on_issue(url: str, root: str) -> None:
     if issued:
         s[SECRET_KEY] = (t("admin.link.issued"), f"{root}?screen={issued.token}")
         s["admin_link_label"] = ""
+        s["admin_link_expires_day"] = s["admin_link_expires_time"] = None
+
+
+def _link_state(link: ScreenLinkInfo, now: datetime) -> str:
+    if link.revoked_at is not None:
+        return t("admin.link.state.revoked")
+    return t("admin.link.state.live" if link.is_live(now) else "admin.link.state.expired")
 
 
 def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
@@ -300,25 +325,41 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
             key="admin_link_page",
             format_func={p: t(f"page.{p}") for p in SCREEN_PAGES}.__getitem__,
         )
+        day, clock = st.columns(2)
+        day.date_input(
+            t("admin.link.expires_day"),
+            value=None,
+            min_value=datetime.now(LOCAL_TZ).date(),
+            key="admin_link_expires_day",
+            format="YYYY-MM-DD",
+        )
+        clock.time_input(
+            t("admin.link.expires_time"), value=None, key="admin_link_expires_time", step=900
+        )
         st.form_submit_button(t("admin.link.issue"), on_click=_on_issue, args=(url, _app_root()))
     if not links:
         st.caption(t("admin.link.none"))
         return
+    now = utcnow()
     st.dataframe(
         [
             {
                 t("admin.col.label"): link.label,
                 t("admin.col.page"): t(f"page.{link.page}"),
                 t("admin.col.region"): link.region_code,
-                t("admin.col.created"): link.created_at,
-                t("admin.col.revoked"): link.revoked_at,
+                t("admin.col.status"): _link_state(link, now),
+                t("admin.col.expires"): (
+                    local_time(link.expires_at) if link.expires_at else t("admin.link.forever")
+                ),
+                t("admin.col.created"): local_time(link.created_at),
+                t("admin.col.revoked"): local_time(link.revoked_at) if link.revoked_at else "",
             }
             for link in links
         ],
         hide_index=True,
         width="stretch",
     )
-    live = {link.id: link for link in links if link.revoked_at is None}
+    live = {link.id: link for link in links if link.is_live(now)}
     if live:
         st.selectbox(
             t("admin.link.revoke"),

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -260,6 +261,25 @@ def screen_link(url: str) -> ScreenLinkInfo | None | bool:
         return False
     with read_session(cached.get_engine(url)) as session:
         return get_screen_link(session, token)
+
+
+def screen_viewer_check(url: str) -> Callable[[], str | None]:
+    """For a wall screen's every refresh: a check, against the store each time (no cache), that
+    this viewer may still see data. It returns None, or the key of the notice to show instead
+    (a revoked or expired link; a disabled account or an ended sign-in), and raises when the
+    store cannot be reached. The link and the session are those this page run opened with."""
+    token = st.query_params.get(SCREEN_PARAM) or None
+    token_hash = st.session_state.get(SESSION_KEY)
+
+    def check() -> str | None:
+        with read_session(cached.get_engine(url)) as session:
+            if token is not None:
+                return None if get_screen_link(session, token) else "screen.link_invalid"
+            if token_hash and get_session_account(session, token_hash) is not None:
+                return None
+            return "screen.signed_out"
+
+    return check
 
 
 def signed_in() -> AccountInfo | None:

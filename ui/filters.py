@@ -14,6 +14,7 @@ from data_access.regions import RegionInfo
 from ui.auth import SCOPE_KEY
 from ui.format import period_label
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t, use_language
+from ui.plain import plain
 
 DEFAULT_PERIOD = "2025"
 
@@ -27,7 +28,7 @@ def _from_url(name: str, options: Sequence[str], default: str, label: str) -> No
         st.session_state[name] = value if value is not None else default
     else:
         st.session_state[name] = default
-        st.toast(t("filter.bad_value", name=label, value=value[:40]), icon="⚠️")
+        st.toast(t("filter.bad_value", name=label, value=plain(value[:40])), icon="⚠️")
 
 
 def synced_select(

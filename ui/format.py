@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
@@ -12,6 +14,15 @@ from data_access.periods import Period
 from data_access.registry import Indicator
 from ui.i18n import current_language, t
 from ui.i18n import locale as locale_name
+
+# The users' time zone: times are stored in UTC and shown (and entered) in this zone.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime) -> str:
+    """A time (aware, or naive UTC as stored) in the users' zone: 2025-03-01 08:00:00."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @cache

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -17,13 +17,17 @@ from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, PILLA
 from data_access.scoring import IndexResult
 from ui import format as fmt
 from ui.i18n import pick, t
+from ui.plain import plain
 
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
 DEFAULT_INTERVAL = 15
 INTERVAL_RANGE = (5, 600)
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TIMINGS_FILE = os.environ.get("HAPPY_SCREEN_TIMINGS")
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
+
+_DIGITS = re.compile(r"[0-9]{1,4}")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,14 @@ class ScreenConfig:
     period: str
 
 
+def bad_param(name: str, value: str) -> str:
+    """The notice for a URL setting that is not valid (Markdown; the value escaped)."""
+    return t("screen.bad_param", name=name, value=plain(value[:40]))
+
+
 def parse_config(params: Mapping[str, str], default_period: str) -> tuple[ScreenConfig, list[str]]:
-    """The screen's settings from URL parameters, and notices for values that were not valid."""
+    """The screen's settings from URL parameters, and notices (Markdown, the values escaped) for
+    values that were not valid."""
     notices: list[str] = []
     kinds = list(SLIDE_KINDS)
     if "slides" in params:
@@ -43,20 +53,21 @@ def parse_config(params: Mapping[str, str], default_period: str) -> tuple[Screen
         if asked and all(k in SLIDE_KINDS for k in asked):
             kinds = asked
         else:
-            notices.append(t("screen.bad_param", name="slides", value=params["slides"][:40]))
+            notices.append(bad_param("slides", params["slides"]))
     interval = DEFAULT_INTERVAL
     if "interval" in params:
         raw = params["interval"]
-        if raw.isdigit() and INTERVAL_RANGE[0] <= int(raw) <= INTERVAL_RANGE[1]:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if _DIGITS.fullmatch(raw) and INTERVAL_RANGE[0] <= int(raw) <= INTERVAL_RANGE[1]:
             interval = int(raw)
         else:
-            notices.append(t("screen.bad_param", name="interval", value=raw[:40]))
+            notices.append(bad_param("interval", raw))
     period = default_period
     if "period" in params:
         try:
             period = str(parse_period(params["period"]))
         except PeriodError:
-            notices.append(t("screen.bad_param", name="period", value=params["period"][:40]))
+            notices.append(bad_param("period", params["period"]))
     region = params.get("region") or None
     return ScreenConfig(tuple(kinds), interval, region, period), notices
 
@@ -243,10 +254,6 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 """
 
 
-def _now() -> datetime:
-    return datetime.now(LOCAL_TZ)
-
-
 def _move(state: dict, step: int, n_slides: int, interval: int) -> None:
     state["i"] = (state["i"] + step) % n_slides
     state["next_at"] = time.monotonic() + interval
@@ -256,23 +263,40 @@ def _toggle(state: dict) -> None:
     state["paused"] = not state["paused"]
 
 
-def _tick(slides: list[str], state: dict, interval: int, load, period_label: str) -> None:
-    """One refresh: advance when the slide's time is up, reload data, draw."""
+def _notice(text: str) -> None:
+    st.html(f'<div class="hs-screen"><div class="hs-body">{_e(text)}</div></div>')
+
+
+def _tick(slides: list[str], state: dict, interval: int, load, period_label: str, check) -> None:
+    """One refresh: may this screen still show data? Then advance when the slide's time is up,
+    reload the data and draw; while the store fails, draw the last data marked stale."""
+    try:
+        refused = check()
+    except Exception as exc:  # noqa: BLE001 - the store is unreachable: keep the last data
+        log.warning("wall screen: the store did not answer the link check (%s)", type(exc).__name__)
+        refused, stale = None, True
+    else:
+        stale = False
+    if refused is not None:
+        # Revoked, expired or signed out: forget the data and show nothing but the notice.
+        state["snap"] = None
+        _notice(t(refused))
+        return
     now = time.monotonic()
     if state["next_at"] == 0.0:
         state["next_at"] = now + interval
     elif not state["paused"] and now >= state["next_at"] - 0.5:
         _move(state, 1, len(slides), interval)
-    stale = False
-    try:
-        state["snap"], state["as_of"] = load(), _now()
-    except Exception:  # noqa: BLE001 - any failure: keep showing the last data, retry next tick
-        stale = True
+    if not stale:
+        try:
+            state["snap"] = load()
+        except Exception as exc:  # noqa: BLE001 - any failure: keep the last data, retry next tick
+            log.warning("wall screen: the data was not read (%s)", type(exc).__name__)
+            stale = True
     if state["snap"] is None:
-        message = _e(t("screen.unavailable"))
-        st.html(f'<div class="hs-screen"><div class="hs-body">{message}</div></div>')
+        _notice(t("screen.unavailable"))
         return
-    as_of = state["as_of"].strftime("%Y-%m-%d %H:%M:%S")
+    as_of = fmt.local_time(state["snap"]["read_at"])
     footer = t("screen.stale", time=as_of) if stale else t("screen.as_of", time=as_of)
     if state["paused"]:
         footer += " · " + t("screen.paused")
@@ -299,21 +323,23 @@ def _tick(slides: list[str], state: dict, interval: int, load, period_label: str
     )
 
 
-def run(config: ScreenConfig, load, period_label: str) -> None:
+def run(config: ScreenConfig, load, period_label: str, check) -> None:
     """Show the screen: rotate slides and refresh data on their own, keep the last data on errors.
 
-    `load()` returns a fresh snapshot or raises; it is called on every tick.
+    On every tick `check()` says whether the viewer may still see data (None) or which notice
+    to show instead (an i18n key), and raises when the store is unreachable; then `load()`
+    returns a snapshot (with the UTC time it was read under "read_at") or raises.
     """
     st.html(CSS)
     slides = expand_slides(config.slides)
     state = st.session_state.setdefault(
-        "_screen", {"i": 0, "paused": False, "next_at": 0.0, "snap": None, "as_of": None}
+        "_screen", {"i": 0, "paused": False, "next_at": 0.0, "snap": None}
     )
 
     @st.fragment(run_every=config.interval)
     def deck() -> None:
         started = time.perf_counter()
-        _tick(slides, state, config.interval, load, period_label)
+        _tick(slides, state, config.interval, load, period_label, check)
         if TIMINGS_FILE:
             # Benchmarks (bench/soak_screen.py) read how long each refresh took on the server.
             with open(TIMINGS_FILE, "a", encoding="utf-8") as out:

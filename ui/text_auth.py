@@ -93,11 +93,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "admin.link.revoke": ("撤销链接", "Revoke link"),
     "admin.link.revoked": ("已撤销。", "Revoked."),
     "admin.link.none": ("还没有大屏链接。", "No screen links yet."),
+    "admin.link.expires_day": (
+        "有效期至：日期（北京时间，留空则撤销前一直有效）",
+        "Valid until: date (Beijing time; empty: until revoked)",
+    ),
+    "admin.link.expires_time": (
+        "有效期至：时刻（留空则到当天 24:00）",
+        "Valid until: time (empty: the end of that day)",
+    ),
+    "admin.link.time_alone": (
+        "只填了有效期的时刻，请同时选择日期。",
+        "The expiry has a time but no date; choose the date too.",
+    ),
+    "admin.link.forever": ("撤销前一直有效", "Until revoked"),
+    "admin.link.state.live": ("有效", "Valid"),
+    "admin.link.state.revoked": ("已撤销", "Revoked"),
+    "admin.link.state.expired": ("已过期", "Expired"),
     "admin.col.label": ("名称", "Label"),
     "admin.col.page": ("页面", "Page"),
     "admin.col.region": ("地区", "Region"),
-    "admin.col.created": ("创建时间 (UTC)", "Created (UTC)"),
-    "admin.col.revoked": ("撤销时间 (UTC)", "Revoked (UTC)"),
+    "admin.col.created": ("创建时间（北京时间）", "Created (Beijing time)"),
+    "admin.col.revoked": ("撤销时间（北京时间）", "Revoked (Beijing time)"),
+    "admin.col.expires": ("有效期至（北京时间）", "Valid until (Beijing time)"),
+    "admin.col.status": ("状态", "Status"),
     "admin.settings.caption": (
         "目标为全市年度目标；权重决定指标在方面得分中、方面在综合指数中的占比。保存后立即生效，并记入审计日志。",
         "Targets are city-wide yearly targets; weights set an indicator's share in its pillar "

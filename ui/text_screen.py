@@ -19,6 +19,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "● Data not refreshed: showing {time}, retrying",
     ),
     "screen.unavailable": ("数据暂不可用，正在重试……", "Data unavailable, retrying…"),
+    "screen.link_invalid": (
+        "此大屏链接已失效（已撤销或已过期），请联系管理员获取新链接。",
+        "This screen link is no longer valid (revoked or expired); ask an administrator for a new "
+        "one.",
+    ),
+    "screen.signed_out": (
+        "账户已停用或登录已失效，请重新登录。",
+        "This account is disabled or its sign-in has ended; please sign in again.",
+    ),
     "screen.paused": ("已暂停", "Paused"),
     "screen.prev": ("上一页", "Previous"),
     "screen.next": ("下一页", "Next"),
