@@ -4,7 +4,9 @@ from __future__ import annotations
 
 # Every character a spreadsheet treats as the start of a formula (OWASP CSV injection), and
 # the control characters that some spreadsheet programs strip before reading the cell.
-FORMULA_LEADS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_LEADS: tuple[str, ...] = (
+    "=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+)  # fmt: skip
 
 FORMULAS: tuple[str, ...] = (
     '=HYPERLINK("http://evil.example/","点我")',
