@@ -71,6 +71,20 @@ def dimension_bomb(rows: list[list], ref: str = "A1:XFD1048576") -> bytes:
     return rewrite_sheet(xlsx(rows), change)
 
 
+def filled_bomb(rows: int = 150_000) -> bytes:
+    """A sheet claiming A1:XFD1048576 whose `rows` rows each hold a cell in column A and one in
+    column XFD: all filled, so no blank run ends the read; openpyxl padded them to 16,384
+    cells each (before: ~20 GB). About 10 KB."""
+
+    def change(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', xml)
+        row = '<row><c r="A1" t="n"><v>1</v></c><c r="XFD1" t="n"><v>1</v></c></row>'
+        return re.sub(r"<sheetData\s*/>|<sheetData>.*</sheetData>",
+                      f"<sheetData>{row * rows}</sheetData>", xml, flags=re.S)  # fmt: skip
+
+    return rewrite_sheet(xlsx([]), change)
+
+
 def xfd_rows(rows: list[list], extra_rows: int = 300_000) -> bytes:
     """The sheet's rows, each with a cell in column XFD (the last), then `extra_rows` rows holding
     only such a cell; no dimension, so openpyxl learns the width from the cells. About 10 KB."""
