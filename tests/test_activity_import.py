@@ -28,6 +28,7 @@ from data_access.importing import (
 from data_access.models import Account, Activity, AuditLog, Region
 from data_access.rollups import compare_rollups
 from data_access.store import open_store
+from tests.auth_helpers import app_as
 
 HEADER = template_header()
 
@@ -321,3 +322,26 @@ def test_the_ignored_columns_caption_shows_the_headers_as_typed():
 def test_what_the_reading_left_out_is_said():
     at = AppTest.from_function(_show_a_check_with_notes).run()
     assert not at.exception and at.caption[0].value.startswith("从第 7 行起")
+
+
+def test_the_import_page_shows_a_staff_member_the_rows_outside_their_scope(record_env):
+    """Through the page: the check names the out-of-scope row; no import button is offered."""
+    engine = open_store(record_env)
+    with read_session(engine) as session:
+        staff = get_account_by_username(session, "staff")
+        own = session.get(Region, session.get(Account, staff.id).scope_region_id).code
+        other = session.scalar(
+            select(Region.code).where(Region.level == "community", Region.code != own).limit(1)
+        )
+    engine.dispose()
+    marker = uuid4().hex[:8]
+    lines = ["活动类型,社区,日期,标题,参与人数（人）,解决件数（件）"] + [
+        f"人民调解,{code},2025-03-0{i},{marker} 范围{i},2,1" for i, code in ((1, own), (2, other))
+    ]
+    at = app_as(record_env, "staff", "zh", "app_pages/activity_import.py")
+    at.file_uploader[0].set_value(("s.csv", "\n".join(lines).encode(), "text/csv"))
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame.iloc[:, 0]) == [3] and "管辖范围" in frame.iloc[0, 2]
+    assert not [b for b in at.button if b.key != "auth_sign_out"]
