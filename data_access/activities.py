@@ -260,7 +260,10 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past float's range (a sheet's cell of 400 digits)
+            return math.inf
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
         try:

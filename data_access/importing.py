@@ -8,7 +8,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,13 +27,20 @@ from data_access.activities import (
     field_label,
     validate_activity,
 )
+from data_access.auth import PermissionDenied
 from data_access.models import Activity, AuditLog, Compound, Region
 from data_access.registry import ACTIVITY_TYPES, MEASURES, PILLARS
-
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 99_999  # data rows; a sheet of 100,000 or more is refused
-# An .xlsx is a zip: refuse one that would inflate past this (a "zip bomb" or a huge sheet).
-MAX_XLSX_UNPACKED = 400 * 1024 * 1024
+from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of this module's API)
+    EMPTY_RUN,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    MAX_XLSX_UNPACKED,
+    ImportRefused,
+    Sheet,
+    damaged_xlsx,
+    read_in_child,
+    too_many_rows,
+)
 
 # Column order of the template; headers are Chinese, English names are accepted too.
 COLUMNS: tuple[str, ...] = (
@@ -84,19 +91,6 @@ _HEADER_ALIASES.update(
 _HEADER_ALIASES.update({"区": "district", "县": "district", "乡镇": "street", "村": "community"})
 
 
-class ImportRefused(Exception):
-    """The file as a whole cannot be imported (too big, not a spreadsheet, too many rows)."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def message(self, lang: str) -> str:
-        """The message in the language ('zh' or 'en')."""
-        return self.message_zh if lang == "zh" else self.message_en
-
-
 @dataclass(frozen=True)
 class RowError:
     """A problem in one cell: the sheet's row number (header = row 1) and column header."""
@@ -116,6 +110,8 @@ class ImportCheck:
     errors: list[RowError] = field(default_factory=list)
     data_rows: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    # What the reading left out (zh, en): blank rows ending the read, columns right of the read.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -128,99 +124,44 @@ class ImportCheck:
         return len({e.row for e in self.errors})
 
 
-def _refuse_too_many() -> ImportRefused:
-    return ImportRefused(
-        f"表格行数达到或超过 100,000 行，无法一次导入；请拆分为每份不超过 {MAX_ROWS:,} 行。",
-        f"The sheet has 100,000 rows or more; split it into files of at most {MAX_ROWS:,} rows.",
-    )
+# Columns read from an upload: the template's, plus room for extra ones (a leading 序号, notes)
+# to be found by header and reported as ignored. Nothing right of them is read.
+READ_COLUMNS = len(COLUMNS) + 16
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _read_csv(data: bytes) -> list[list[Any]]:
-    if b"\x00" in data[:65536]:
-        raise ImportRefused(
-            "文件不是表格（CSV 或 Excel）。", "The file is not a spreadsheet (CSV or Excel)."
-        )
-    # Count lines before parsing, so that a huge sheet is refused at once.
-    if data.count(b"\n") > MAX_ROWS:
-        lines = sum(1 for line in data.splitlines() if line.strip(b" ,;\t\r"))
-        if lines > MAX_ROWS + 1:  # the header and 100,000 data rows or more
-            raise _refuse_too_many()
-    text = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise ImportRefused(
-            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或 Excel 文件。",
-            "The file's encoding is not recognised; save it as UTF-8 or GBK CSV, or as Excel.",
-        )
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise ImportRefused(
-            f"CSV 文件格式有误：{exc}", f"The CSV file is malformed: {exc}"
-        ) from None
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED:
-                raise _refuse_too_many()
-    except zipfile.BadZipFile:
-        raise ImportRefused("Excel 文件已损坏。", "The Excel file is damaged.") from None
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ImportRefused(
-            "无法读取该 Excel 文件（请使用 .xlsx 格式）。",
-            "This Excel file cannot be read (use the .xlsx format).",
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        for candidate in book.worksheets:
-            if candidate.title in ("活动", "Activities"):
-                sheet = candidate
-        rows: list[list[Any]] = []
-        filled = 0
-        for values in sheet.iter_rows(values_only=True):
-            if any(v not in (None, "") for v in values):
-                filled += 1
-                if filled > MAX_ROWS + 1:
-                    raise _refuse_too_many()
-            rows.append(list(values))
-            # Formatting can stretch a sheet over a million empty rows: stop reading there.
-            if len(rows) > 2 * MAX_ROWS:
-                raise _refuse_too_many()
-        return rows
-    finally:
-        book.close()
-
-
-def read_sheet(filename: str, data: bytes) -> list[list[Any]]:
-    """The sheet's rows (header first) from CSV (UTF-8 with or without BOM, GBK) or .xlsx."""
+def read_sheet(filename: str, data: bytes) -> Sheet:
+    """The sheet's rows (header first) from CSV or tab-separated text (UTF-8, GBK or UTF-16,
+    with or without BOM) or .xlsx, read in a child process bounded in rows, columns, memory
+    and time (data_access.sheet_reader)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportRefused(
             f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后再导入。",
             f"The file is over {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it and try again.",
         )
+    if not data.strip():
+        raise ImportRefused("文件是空的。", "The file is empty.")
     name = filename.lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")):
-        return _read_csv(data)
+    if data.startswith(_OLE2):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise ImportRefused(
+                "这个 Excel 文件设置了密码；请在 Excel 中取消密码后另存为 .xlsx。",
+                "This Excel file is password-protected; remove the password in Excel and save "
+                "it as .xlsx.",
+            )
+        raise ImportRefused(
+            "这是旧版 Excel（.xls）文件；请在 Excel 中另存为 .xlsx 或 CSV。",
+            "This is an old Excel (.xls) file; save it as .xlsx or CSV in Excel.",
+        )
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) or name.endswith((".xlsx", ".xlsm")):
+        if not zipfile.is_zipfile(io.BytesIO(data)):  # reads only the archive's last record
+            raise damaged_xlsx()
+        return read_in_child("xlsx", data, READ_COLUMNS)
+    if name.endswith((".csv", ".txt", ".tsv")):
+        return read_in_child("csv", data, READ_COLUMNS)
     raise ImportRefused(
-        "只能导入 CSV 或 Excel（.xlsx）表格。", "Only CSV or Excel (.xlsx) sheets can be imported."
+        "只能导入 CSV、文本（.txt）或 Excel（.xlsx）表格。",
+        "Only CSV, text (.txt) or Excel (.xlsx) sheets can be imported.",
     )
 
 
@@ -325,9 +266,34 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def check_sheet(session: Session, table: list[list[Any]], today: date | None = None) -> ImportCheck:
-    """Check every row of a sheet (header first); nothing is written."""
+def check_sheet(
+    session: Session,
+    table: Sheet | Sequence[Sequence[Any]],
+    today: date | None = None,
+    actor: int | None = None,
+) -> ImportCheck:
+    """Check every row of a sheet (header first), and that the actor (None: an operator) may
+    record in each row's community; nothing is written."""
     result = ImportCheck()
+    if isinstance(table, Sheet):
+        if table.wide:
+            result.notes.append(
+                (
+                    f"只读取了前 {READ_COLUMNS} 列，右侧其余列的内容已忽略。",
+                    f"Only the first {READ_COLUMNS} columns were read; those right of them "
+                    "were ignored.",
+                )
+            )
+        if table.stopped_at is not None:
+            result.notes.append(
+                (
+                    f"从第 {table.stopped_at:,} 行起连续 {EMPTY_RUN:,} 行是空的，表格读到这里为止；"
+                    "如果下面还有数据，请删除空行后重新上传。",
+                    f"{EMPTY_RUN:,} blank rows follow row {table.stopped_at - 1:,}, so reading "
+                    "stopped there; if data follow them, delete the blank rows and upload again.",
+                )
+            )
+        table = table.rows
     header_index = next(
         (i for i, row in enumerate(table[:10]) if any(_cell(v) is not None for v in row)), None
     )
@@ -354,6 +320,7 @@ def check_sheet(session: Session, table: list[list[Any]], today: date | None = N
         return result
     names = _Names(session)
     regions = RegionIndex(session).preload()
+    out_of_scope: dict[int, tuple[str, str] | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):
         row_number = header_index + 2 + offset
@@ -362,7 +329,7 @@ def check_sheet(session: Session, table: list[list[Any]], today: date | None = N
             continue
         result.data_rows += 1
         if result.data_rows > MAX_ROWS:
-            raise _refuse_too_many()
+            raise too_many_rows()
         errors: list[RowError] = []
 
         def add(column: str, zh: str, en: str, row_number: int = row_number, errors=errors) -> None:
@@ -433,6 +400,16 @@ def check_sheet(session: Session, table: list[list[Any]], today: date | None = N
             if headers.get(column, column) in reported:
                 continue
             add(column, fe.message_zh, fe.message_en)
+        if clean is not None and not errors and actor is not None:
+            community = clean["community_id"]
+            if community not in out_of_scope:
+                try:
+                    _check_scope(session, actor, community)
+                    out_of_scope[community] = None
+                except PermissionDenied as exc:
+                    out_of_scope[community] = (exc.zh, exc.en)
+            if out_of_scope[community] is not None:
+                add("community", *out_of_scope[community])
         if errors:
             result.errors.extend(errors)
         elif clean is not None:
@@ -619,7 +596,7 @@ def template_xlsx(session: Session) -> bytes:
         "6. 只填写该活动类型记录的指标（见“活动类型”表），没有就填 0；不能为负数。",
         "7. 每行都会先检查；有任何错误时一行也不导入，改正后重新上传即可。",
         f"8. 每个文件不超过 {MAX_ROWS:,} 行、{MAX_UPLOAD_BYTES // 1024 // 1024} MB；"
-        "CSV 可用 UTF-8 或 GBK 编码。",
+        "CSV 可用 UTF-8、GBK 或 UTF-16 编码，也可上传 Excel 另存的“Unicode 文本（.txt）”。",
         "",
         "Fill one activity per row of the sheet “活动”. The community is required (name or code); "
         "types by name or key; dates from 2020 to today; only the measures the type records.",

@@ -10,7 +10,9 @@ from uuid import uuid4
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
 
+from data_access.auth import get_account_by_username
 from data_access.db import read_session, write_session
 from data_access.importing import (
     MAX_ROWS,
@@ -23,9 +25,10 @@ from data_access.importing import (
     template_header,
     template_xlsx,
 )
-from data_access.models import Activity, AuditLog, Region
+from data_access.models import Account, Activity, AuditLog, Region
 from data_access.rollups import compare_rollups
 from data_access.store import open_store
+from tests.auth_helpers import app_as
 
 HEADER = template_header()
 
@@ -262,3 +265,83 @@ def test_a_filled_template_imports(engine, place):
     result = check(engine, "filled.xlsx", buffer.getvalue())
     assert result.ok, result.errors
     assert run_import(engine, result) == 1
+
+
+def test_rows_outside_the_importers_scope_are_reported_by_row_at_the_check(engine, place):
+    """Before: the check passed such rows and only the import refused the whole file."""
+    marker = uuid4().hex[:8]
+    with read_session(engine) as session:
+        staff = get_account_by_username(session, "staff")
+        leader = get_account_by_username(session, "leader")
+        own = session.get(Region, session.get(Account, staff.id).scope_region_id).code
+    rows = rows_for(place, marker, n=2)
+    rows[1][HEADER[1]] = rows[1][HEADER[2]] = ""
+    rows[1][HEADER[3]], rows[1][HEADER[4]] = own, ""
+    data = as_csv(rows, blank_rows=False)
+    with read_session(engine) as session:
+        as_staff = check_sheet(session, read_sheet("s.csv", data), actor=staff.id)
+        as_leader = check_sheet(session, read_sheet("s.csv", data), actor=leader.id)
+        as_operator = check_sheet(session, read_sheet("s.csv", data))
+    assert [(e.row, e.column) for e in as_staff.errors] == [(2, "社区")]
+    assert "管辖范围" in as_staff.errors[0].message_zh and "scope" in as_staff.errors[0].message_en
+    assert not as_staff.ok and as_staff.bad_rows == 1 and len(as_staff.rows) == 1
+    assert [e.row for e in as_leader.errors] == [2, 3] and "领导" in as_leader.errors[0].message_zh
+    assert as_operator.ok
+    assert count(engine, marker) == 0
+
+
+def _show_a_check_with_markdown_in_its_ignored_columns():
+    from data_access.importing import ImportCheck
+    from ui.activity_import import show_check
+
+    show_check(
+        ImportCheck(
+            data_rows=1,
+            ignored_columns=[":smile:", "line\n===", "[点我](http://evil.example/)"],
+        )
+    )
+
+
+def _show_a_check_with_notes():
+    from data_access.importing import ImportCheck
+    from ui.activity_import import show_check
+
+    notes = [("从第 7 行起连续 1,000 行是空的", "1,000 blank rows follow row 6")]
+    show_check(ImportCheck(data_rows=1, notes=notes))
+
+
+def test_the_ignored_columns_caption_shows_the_headers_as_typed():
+    """Before: the caption rendered the headers' Markdown (an emoji, a heading, a link)."""
+    at = AppTest.from_function(_show_a_check_with_markdown_in_its_ignored_columns).run()
+    assert not at.exception
+    shown = at.caption[0].value
+    assert ":smile:" not in shown and "\\:smile\\:" in shown
+    assert "\n" not in shown and "](http" not in shown and "\\[点我\\]" in shown
+
+
+def test_what_the_reading_left_out_is_said():
+    at = AppTest.from_function(_show_a_check_with_notes).run()
+    assert not at.exception and at.caption[0].value.startswith("从第 7 行起")
+
+
+def test_the_import_page_shows_a_staff_member_the_rows_outside_their_scope(record_env):
+    """Through the page: the check names the out-of-scope row; no import button is offered."""
+    engine = open_store(record_env)
+    with read_session(engine) as session:
+        staff = get_account_by_username(session, "staff")
+        own = session.get(Region, session.get(Account, staff.id).scope_region_id).code
+        other = session.scalar(
+            select(Region.code).where(Region.level == "community", Region.code != own).limit(1)
+        )
+    engine.dispose()
+    marker = uuid4().hex[:8]
+    lines = ["活动类型,社区,日期,标题,参与人数（人）,解决件数（件）"] + [
+        f"人民调解,{code},2025-03-0{i},{marker} 范围{i},2,1" for i, code in ((1, own), (2, other))
+    ]
+    at = app_as(record_env, "staff", "zh", "app_pages/activity_import.py")
+    at.file_uploader[0].set_value(("s.csv", "\n".join(lines).encode(), "text/csv"))
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame.iloc[:, 0]) == [3] and "管辖范围" in frame.iloc[0, 2]
+    assert not [b for b in at.button if b.key != "auth_sign_out"]

@@ -23,6 +23,7 @@ from data_access.importing import (
 )
 from ui.auth import actor_id
 from ui.i18n import current_language, t
+from ui.plain import plain
 
 
 def templates(url: str) -> None:
@@ -50,7 +51,7 @@ def upload_and_check(url: str) -> tuple[ImportCheck, str, str] | None:
     """The uploader; the uploaded sheet checked (once per upload), with its batch token."""
     upload = st.file_uploader(
         t("import.upload"),
-        type=["csv", "xlsx", "txt"],
+        type=["csv", "xlsx", "xlsm", "txt", "tsv"],
         key="import_file",
         max_upload_size=MAX_UPLOAD_BYTES // 1024 // 1024,
     )
@@ -62,8 +63,9 @@ def upload_and_check(url: str) -> tuple[ImportCheck, str, str] | None:
     cache = st.session_state.get("import_checked")
     if cache is None or cache[0] != token:
         try:
-            table = read_sheet(upload.name, data)
-            check = run_read(cached.get_engine(url), check_sheet, table)
+            with st.spinner(t("import.reading")):
+                table = read_sheet(upload.name, data)
+                check = run_read(cached.get_engine(url), check_sheet, table, actor=actor_id())
         except ImportRefused as exc:
             st.error(t("import.refused", message=exc.message(current_language())))
             return None
@@ -83,7 +85,9 @@ def show_check(check: ImportCheck) -> None:
     ok = check.data_rows - check.bad_rows
     st.markdown(t("import.summary", rows=f"{check.data_rows:,}", ok=f"{ok:,}", bad=check.bad_rows))
     if check.ignored_columns:
-        st.caption(t("import.ignored", cols="、".join(check.ignored_columns)))
+        st.caption(t("import.ignored", cols=plain("、".join(check.ignored_columns))))
+    for note in check.notes:
+        st.caption(note[0] if lang == "zh" else note[1])
     if check.errors:
         st.error(t("import.errors"))
         frame = pd.DataFrame(

@@ -123,7 +123,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "import.template_xlsx": ("下载 Excel 模板（含填写说明）", "Excel template (with instructions)"),
     "import.template_csv": ("下载 CSV 模板", "CSV template"),
-    "import.upload": ("上传填好的表格（CSV 或 Excel）", "Upload the filled sheet (CSV or Excel)"),
+    "import.upload": (
+        "上传填好的表格（Excel、CSV 或 Unicode 文本）",
+        "Upload the filled sheet (Excel, CSV or Unicode text)",
+    ),
     "import.refused": ("无法导入：{message}", "Cannot import: {message}"),
     "import.summary": (
         "共 {rows} 行数据，{ok} 行无误，{bad} 行有错误。",
@@ -141,4 +144,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import.go": ("导入这 {n} 行", "Import these {n} rows"),
     "import.done": ("已导入 {n} 行。", "{n} rows imported."),
     "import.already": ("这个文件已经导入过了。", "This file has already been imported."),
+    "import.reading": ("正在读取表格…", "Reading the sheet…"),
 }
