@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 
 from ui.i18n import t
 
@@ -57,8 +58,9 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 def _xlsx_value(sheet, value: Any) -> Any:
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, str):
-        # Text is written as text, never as a formula, whatever it starts with.
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+        # openpyxl types such text as a formula or an error; it is text. (safe_cell leaves no
+        # leading =, so this is the second guard; other text is typed 's' by openpyxl itself.)
         cell = WriteOnlyCell(sheet, value)
         cell.data_type = "s"
         return cell

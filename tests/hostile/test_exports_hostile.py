@@ -96,6 +96,17 @@ def test_xlsx_cells_that_start_a_formula_are_written_as_text():
         assert cell.data_type == "s" and cell.value.startswith("'")
 
 
+def test_text_that_looks_like_an_excel_error_stays_text():
+    data = to_xlsx(hostile_frame(["#N/A", "#DIV/0!", "#REF!"]))
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    cells = [cell for (cell,) in sheet.iter_rows(min_row=2, max_col=1)]
+    assert [(c.data_type, c.value) for c in cells] == [
+        ("s", "#N/A"),
+        ("s", "#DIV/0!"),
+        ("s", "#REF!"),
+    ]
+
+
 @pytest.mark.parametrize("text", ["普通标题", "1+1 是二", "a=b", "邮箱 a@b.cn", "", "100"])
 def test_harmless_text_is_exported_unchanged(text):
     assert safe_cell(text) == text
