@@ -1,10 +1,9 @@
-"""Every download of the app as CSV and Excel: one writer, and one function that makes a cell safe
-to open in a spreadsheet."""
+"""Every export of data (charts' data, rankings, the activity log) as CSV and Excel: one writer,
+and one function that makes a cell safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
 import io
-import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -56,8 +55,10 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def _xlsx_value(sheet, value: Any) -> Any:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
+    if value is None or (
+        pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)
+    ):
+        return None  # None, NaN, NaT, pd.NA: an empty cell
     if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
         # openpyxl types such text as a formula or an error; it is text. (safe_cell leaves no
         # leading =, so this is the second guard; other text is typed 's' by openpyxl itself.)

@@ -237,3 +237,22 @@ def _community_cached(engine) -> int:
     if key not in _COMMUNITIES:
         _COMMUNITIES[key] = _community(engine)
     return _COMMUNITIES[key]
+
+
+def test_missing_values_of_every_kind_export_as_empty_cells():
+    frame = pd.DataFrame(
+        {
+            "整数": pd.array([1, None], dtype="Int64"),
+            "小数": [float("nan"), 2.5],
+            "时间": [pd.NaT, pd.Timestamp("2025-01-01 08:00")],
+            "文字": ["x", None],
+        }
+    )
+    assert read_xlsx(to_xlsx(frame))[1:] == [
+        [1, None, None, "x"],
+        [None, 2.5, datetime(2025, 1, 1, 8, 0), None],
+    ]
+    assert read_csv(to_csv(frame))[1:] == [
+        ["1", "", "", "x"],
+        ["", "2.5", "2025-01-01 08:00:00", ""],
+    ]
