@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from data_access.auth import check_scope, require_admin
+from data_access.auth import check_scope, require_admin, viewer_clause
 from data_access.db import StoreError, read_session, write_session
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import (
@@ -34,6 +34,7 @@ from data_access.models import (
     Totals,
 )
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, MEASURES
+from data_access.text import check_text
 
 TYPES = {t.key: t for t in ACTIVITY_TYPES}
 MEASURE_BY_KEY = {m.key: m for m in MEASURES}
@@ -375,6 +376,10 @@ def validate_activity(
             value = None
             errors.append(_err(name, "内容无法识别。", "This value cannot be read."))
             continue
+        multiline = name == "description"
+        if multiline and value is not None:
+            value = value.replace("\r\n", "\n")  # a spreadsheet's line breaks
+        problem = check_text(value, multiline) if value is not None else None
         if name == "title" and value is None:
             errors.append(_err("title", "请填写标题。", "Enter a title."))
         elif value is not None and len(value) > limits[name]:
@@ -385,8 +390,8 @@ def validate_activity(
                     f"At most {limits[name]} characters (now {len(value)}).",
                 )
             )
-        elif value is not None and any(ord(c) < 32 and c not in "\n\t" for c in value):
-            errors.append(_err(name, "含有无法显示的字符。", "Contains invisible characters."))
+        elif problem is not None:
+            errors.append(_err(name, *problem))
         else:
             clean[name] = value
 
@@ -424,6 +429,9 @@ def validate_activity(
                     f"At most {bound:,.0f} {unit_en} in one record; please check.",
                 )
             )
+        elif abs(number * 100 - round(number * 100)) > 1e-6:
+            # Stored to 0.01: refused rather than rounded, so that what is saved is what was typed.
+            errors.append(_err(key, "最多两位小数。", "At most two decimal places."))
         else:
             clean[key] = int(number) if measure.integer else round(number, 2)
     for smaller, larger in NOT_MORE_THAN:
@@ -686,12 +694,13 @@ def update_activity(
     row = session.get(Activity, activity_id, populate_existing=True)
     if row is None or row.deleted_at is not None:
         return SaveResult("not_found", activity_id)
+    # Before anything of the record is returned (a conflict carries it).
+    _check_scope(session, actor, row.community_id)
     if row.version != expected_version:
         return SaveResult("conflict", activity_id, other=_snapshot(row), version=row.version)
     clean, errors = validate_activity(data, RegionIndex(session), today)
     if clean is None:
         return SaveResult("invalid", activity_id, errors=errors)
-    _check_scope(session, actor, row.community_id)
     _check_scope(session, actor, clean["community_id"])
     if not confirm_duplicate:
         duplicate = find_duplicate(session, clean, exclude_id=activity_id)
@@ -728,9 +737,9 @@ def _set_deleted(
     row = session.get(Activity, activity_id, populate_existing=True)
     if row is None or (row.deleted_at is not None) == on:
         return SaveResult("not_found", activity_id)
+    _check_scope(session, actor, row.community_id)  # before a conflict returns the record
     if expected_version is not None and row.version != expected_version:
         return SaveResult("conflict", activity_id, other=_snapshot(row), version=row.version)
-    _check_scope(session, actor, row.community_id)
     before = _snapshot(row)
     version = row.version
     result = session.execute(
@@ -778,14 +787,26 @@ def restore_activity(
     return _set_deleted(session, activity_id, expected_version, actor, on=False)
 
 
-def get_activity(session: Session, activity_id: int) -> dict[str, Any] | None:
-    """One record (deleted ones too) as a dict of plain values."""
-    row = session.get(Activity, activity_id)
+def get_activity(session: Session, activity_id: int, viewer: int | None) -> dict[str, Any] | None:
+    """One record (deleted ones too) as a dict of plain values; None when there is no such
+    record or it lies outside the viewer's scope (one answer for both, so ids cannot be probed).
+    The viewer is an account id (None: a trusted operator)."""
+    row = session.scalars(
+        select(Activity).where(Activity.id == activity_id, viewer_clause(session, viewer, Activity))
+    ).first()
     return _snapshot(row) if row else None
 
 
-def list_history(session: Session, activity_id: int) -> list[dict[str, Any]]:
-    """The record's audit rows, oldest first, with before/after decoded."""
+def list_history(session: Session, activity_id: int, viewer: int | None) -> list[dict[str, Any]]:
+    """The record's audit rows, oldest first, with before/after decoded; none when there is no
+    such record or it lies outside the viewer's scope (account id; None: a trusted operator)."""
+    visible = session.scalar(
+        select(Activity.id).where(
+            Activity.id == activity_id, viewer_clause(session, viewer, Activity)
+        )
+    )
+    if visible is None:
+        return []
     rows = session.scalars(
         select(AuditLog)
         .where(AuditLog.entity == "activity", AuditLog.entity_id == str(activity_id))
@@ -822,11 +843,12 @@ class ActivityFilter:
     type_key: str | None = None
     text: str | None = None
     deleted: bool = False  # True: only deleted records
+    viewer: int | None = None  # the account looking: only its scope's records (None: all)
 
 
-def _filtered(query, flt: ActivityFilter):
+def _filtered(session: Session, query, flt: ActivityFilter):
     live = Activity.deleted_at.is_(None)
-    conditions = [~live if flt.deleted else live]
+    conditions = [~live if flt.deleted else live, viewer_clause(session, flt.viewer, Activity)]
     if flt.start:
         conditions.append(Activity.occurred_on >= flt.start)
     if flt.end:
@@ -902,11 +924,11 @@ def list_activities(
     session: Session, flt: ActivityFilter, page: int = 1, page_size: int = 50, lang: str = "zh"
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of matching records, newest first, and how many match in all."""
-    total = session.scalar(_filtered(select(func.count()).select_from(Activity), flt))
+    total = session.scalar(_filtered(session, select(func.count()).select_from(Activity), flt))
     page_size = max(1, min(page_size, 500))
     page = max(1, page)
     rows = session.execute(
-        _filtered(_log_select(lang), flt)
+        _filtered(session, _log_select(lang), flt)
         .order_by(Activity.occurred_on.desc(), Activity.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
@@ -919,7 +941,7 @@ def export_activities(
 ) -> list[dict[str, Any]]:
     """Up to `limit` matching records, newest first, for a CSV or Excel export."""
     rows = session.execute(
-        _filtered(_log_select(lang), flt)
+        _filtered(session, _log_select(lang), flt)
         .order_by(Activity.occurred_on.desc(), Activity.id.desc())
         .limit(limit)
     )

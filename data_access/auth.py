@@ -5,7 +5,8 @@ activities of the communities in their scope (their own community, or every comm
 street or district); an *admin* may do anything. Every account has a scope region.
 
 Writes call `check_scope` (records of a community) or `require_admin` (accounts, targets, weights,
-restoring deleted records) inside their transaction, so the rule holds whatever page calls them.
+restoring deleted records) inside their transaction, so the rule holds whatever page calls them;
+reads of a record by id filter with `viewer_clause` (leaders see their scope too).
 An actor of None is a trusted operator (the command line, the demo generator); the app always
 passes the signed-in account's id.
 """
@@ -19,10 +20,11 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, select, true, update
 from sqlalchemy.orm import Session
 
 from data_access.models import Account, AuthSession, Region, ScreenLink
+from data_access.regions import get_region_by_id, scope_clause
 
 ROLES = ("leader", "staff", "admin")
 SCOPE_LEVELS = ("city", "district", "street", "community")
@@ -248,6 +250,25 @@ def region_in_scope(session: Session, scope_region_id: int, region_id: int) -> b
     if scope.level not in ("district", "street", "community", "grid"):
         return False
     return getattr(target, f"{scope.level}_id", None) == scope.id or target.id == scope.id
+
+
+def viewer_clause(session: Session, viewer_id: int | None, table) -> ColumnElement[bool]:
+    """A WHERE clause limiting a table of records (with district_id, street_id, community_id) to
+    those the viewer may see: an admin or a trusted operator (None) sees all, other accounts
+    their scope's, a missing or disabled account nothing. Readers by id use it, so that an id out
+    of scope and an id that does not exist give the same answer from the same query."""
+    if viewer_id is None:
+        return true()
+    account = session.get(Account, viewer_id)
+    if account is None or not account.is_active:
+        return false()
+    if account.role == "admin":
+        return true()
+    scope = get_region_by_id(session, account.scope_region_id)
+    if scope is None or scope.level not in SCOPE_LEVELS:
+        return false()
+    clause = scope_clause(table, scope)
+    return true() if clause is None else clause
 
 
 def _actor(session: Session, actor_id: int) -> Account:

@@ -74,8 +74,8 @@ def test_a_save_writes_the_record_its_rollup_and_an_audit_row(engine):
     assert result.status == "saved"
     assert rollup(engine, data) == (before[0] + 1, before[1] + 3, before[2] + 2)
     with read_session(engine) as session:
-        stored = get_activity(session, result.activity_id)
-        history = list_history(session, result.activity_id)
+        stored = get_activity(session, result.activity_id, None)
+        history = list_history(session, result.activity_id, None)
     assert stored["title"] == data["title"] and stored["version"] == 1
     assert stored["source"] == "form" and stored["created_at"]
     assert [h["action"] for h in history] == ["create"]
@@ -148,13 +148,13 @@ def test_an_edit_moves_the_rollups_and_the_second_editor_gets_a_conflict(engine)
     assert second.status == "conflict"
     assert second.other["participants"] == 7 and second.other["version"] == 2
     with read_session(engine) as session:
-        stored = get_activity(session, saved.activity_id)
+        stored = get_activity(session, saved.activity_id, None)
     assert stored["title"] == data["title"]  # Bob's change did not overwrite anything
     with write_session(engine) as session:
         third = update_activity(session, saved.activity_id, bob, expected_version=2)
     assert third.status == "saved" and third.version == 3
     with read_session(engine) as session:
-        history = list_history(session, saved.activity_id)
+        history = list_history(session, saved.activity_id, None)
     assert [h["action"] for h in history] == ["create", "update", "update"]
     assert history[1]["before"]["participants"] == 3 and history[1]["after"]["participants"] == 7
     assert no_rollup_differences(engine)
@@ -173,7 +173,7 @@ def test_soft_delete_and_restore(engine):
     with read_session(engine) as session:
         assert list_activities(session, flt)[1] == 0
         assert list_activities(session, ActivityFilter(text=data["title"], deleted=True))[1] == 1
-        assert get_activity(session, saved.activity_id)["deleted_at"] is not None
+        assert get_activity(session, saved.activity_id, None)["deleted_at"] is not None
     with write_session(engine) as session:
         again = delete_activity(session, saved.activity_id)
         edit = update_activity(session, saved.activity_id, data, expected_version=2)
@@ -184,7 +184,7 @@ def test_soft_delete_and_restore(engine):
     assert rollup(engine, data) == with_record
     with read_session(engine) as session:
         assert list_activities(session, flt)[1] == 1
-        actions = [h["action"] for h in list_history(session, saved.activity_id)]
+        actions = [h["action"] for h in list_history(session, saved.activity_id, None)]
     assert actions == ["create", "delete", "restore"]
     assert no_rollup_differences(engine)
 

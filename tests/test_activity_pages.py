@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 import pytest
@@ -48,7 +48,7 @@ def _fill(at: AppTest, place: dict, title: str, type_key="mediation", **measures
     at.selectbox(key="rec_district").set_value(place["district_id"]).run()
     at.selectbox(key="rec_street").set_value(place["street_id"]).run()
     at.selectbox(key="rec_community").set_value(place["community_id"]).run()
-    at.date_input(key="rec_date").set_value(date(2025, 5, 20))
+    at.text_input(key="rec_date").input("2025-05-20")
     at.text_input(key="rec_title").input(title)
     for key, value in measures.items():
         at.number_input(key=f"rec_m_{key}").set_value(value)
@@ -222,7 +222,7 @@ def test_the_second_editor_sees_the_conflict_and_chooses(record_env, place):
     # Someone else saves first.
     engine = open_store(record_env)
     with write_session(engine) as session:
-        record = get_activity(session, activity_id)
+        record = get_activity(session, activity_id, None)
         theirs = {**record, "participants": 9}
         assert update_activity(session, activity_id, theirs, expected_version=1).ok
     at.text_input(key="edit_title").input(title + "（我的）").run()
@@ -232,11 +232,11 @@ def test_the_second_editor_sees_the_conflict_and_chooses(record_env, place):
     shown = at.dataframe[-1].value
     assert "9" in shown.to_string() and "（我的）" in shown.to_string()
     with read_session(engine) as session:
-        stored = get_activity(session, activity_id)
+        stored = get_activity(session, activity_id, None)
     assert stored["title"] == title and stored["participants"] == 9  # nothing overwritten
     at.button(key="edit_keep_mine").click().run()
     with read_session(engine) as session:
-        stored = get_activity(session, activity_id)
+        stored = get_activity(session, activity_id, None)
     engine.dispose()
     assert stored["title"] == title + "（我的）" and stored["version"] == 3
     # The user chose to overwrite with the form as it was: the other's 9 was shown, not kept.
@@ -249,7 +249,7 @@ def test_take_theirs_loads_the_other_version(record_env, place):
     at = _app("en", "activity_log", record=str(activity_id))
     engine = open_store(record_env)
     with write_session(engine) as session:
-        record = get_activity(session, activity_id)
+        record = get_activity(session, activity_id, None)
         assert update_activity(session, activity_id, {**record, "title": "theirs"}, 1).ok
     engine.dispose()
     at.text_input(key="edit_title").input("mine").run()
@@ -334,3 +334,99 @@ def test_store_counts(record_env):
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Activity)) > 0
     engine.dispose()
+
+
+def _staff_places(url: str) -> dict[str, dict]:
+    """The demo staff member's community (多福社区) and a community of another district."""
+    engine = open_store(url)
+    with read_session(engine) as session:
+        own = session.scalar(select(Region).where(Region.name_zh == "多福社区"))
+        far = session.scalar(
+            select(Region)
+            .where(Region.level == "community", Region.district_id != own.district_id)
+            .order_by(Region.id)
+        )
+        found = {
+            name: {"district_id": r.district_id, "street_id": r.street_id, "community_id": r.id}
+            for name, r in (("own", own), ("far", far))
+        }
+    engine.dispose()
+    return found
+
+
+def test_a_record_out_of_scope_or_unknown_opens_as_the_same_notice(record_env):
+    places = _staff_places(record_env)
+    secret = f"别区机密 {uuid4().hex[:8]}"
+    far_id = _saved(record_env, places["far"], secret)
+    engine = open_store(record_env)
+    with read_session(engine) as session:
+        unknown_id = session.scalar(select(func.max(Activity.id))) + 1000
+    engine.dispose()
+    notices = []
+    for record in (far_id, unknown_id):
+        at = _app("zh", "activity_log", user="staff", record=str(record))
+        assert not at.exception
+        page = " ".join(
+            str(e.value) for e in (*at.markdown, *at.error, *at.text_input, *at.subheader)
+        )
+        assert secret not in page
+        assert not [w for w in at.text_input if w.key == "edit_title"]  # no form, no history
+        assert not at.expander
+        notices.append(at.error[0].value.replace(str(record), "ID"))
+    assert notices[0] == notices[1]
+    assert "不在您的查看范围内" in notices[0]
+
+
+def test_a_record_in_scope_opens_with_its_own_place(record_env):
+    places = _staff_places(record_env)
+    title = f"本社区 {uuid4().hex[:8]}"
+    own_id = _saved(record_env, places["own"], title)
+    at = _app("zh", "activity_log", user="staff", record=str(own_id))
+    assert at.text_input(key="edit_title").value == title
+    for level in ("district", "street", "community"):
+        assert at.selectbox(key=f"edit_{level}").value == places["own"][f"{level}_id"]
+
+
+def test_a_leader_reads_a_record_of_the_district_but_not_of_another(record_env):
+    places = _staff_places(record_env)
+    mine = _saved(record_env, places["own"], f"领导可见 {uuid4().hex[:8]}")
+    far = _saved(record_env, places["far"], f"领导不可见 {uuid4().hex[:8]}")
+    at = _app("zh", "activity_log", user="leader", record=str(mine))
+    assert not at.error and at.expander  # the history of a record in the leader's district
+    at = _app("zh", "activity_log", user="leader", record=str(far))
+    assert at.error and not at.expander
+
+
+@pytest.mark.parametrize("title", [":smile: 笑脸", "**粗体** [链接](http://evil.example/)"])
+def test_the_saved_banner_shows_the_title_as_typed_not_as_markdown(record_env, place, title):
+    at = _app()
+    _fill(at, place, f"{title} {uuid4().hex[:6]}", participants=2, cases_resolved=1)
+    at.button[0].click().run()
+    banner = at.success[0].value
+    assert ":smile:" not in banner and "**" not in banner and "](" not in banner
+    assert banner.startswith("已保存：")
+
+
+def test_a_typed_date_is_saved_as_shown_or_refused_and_kept(record_env, place):
+    at = _app()
+    title = f"日期 {uuid4().hex[:8]}"
+    _fill(at, place, title, participants=2, cases_resolved=1)
+    for typed in ("1900-01-01", "2025-02-30", (date.today() + timedelta(days=25)).isoformat()):
+        at.text_input(key="rec_date").input(typed).run()
+        at.button[0].click().run()
+        assert _rows(record_env, title) == []
+        assert any("日期" in m or "今天" in m or "2020" in m for m in _red(at)), _red(at)
+        assert at.text_input(key="rec_date").value == typed
+    at.text_input(key="rec_date").input("2025/6/3").run()
+    at.button[0].click().run()
+    assert [r.occurred_on for r in _rows(record_env, title)] == [date(2025, 6, 3)]
+
+
+def test_a_fraction_of_a_person_is_refused_not_rounded(record_env, place):
+    at = _app()
+    title = f"人数 {uuid4().hex[:8]}"
+    _fill(at, place, title, participants=1.5, cases_resolved=1)
+    at.button[0].click().run()
+    assert _rows(record_env, title) == []
+    assert any("整数" in m for m in _red(at))
+    assert at.number_input(key="rec_m_participants").value == 1.5

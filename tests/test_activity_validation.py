@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from data_access.activities import (
     validate_activity,
 )
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS
+from tests.hostile.payloads import BAD_CHARACTERS
 
 TODAY = date(2025, 6, 30)
 
@@ -180,3 +181,59 @@ def test_every_type_has_bounds_and_accepts_values_up_to_them(activity_type):
 def test_all_errors_of_a_record_are_reported_at_once():
     found = errors_of(valid(type_key=None, community_id=None, title="", occurred_on=None))
     assert {"type_key", "community_id", "title", "occurred_on"} <= found.keys()
+
+
+# Which characters text fields accept (data_access/text.py): one rule for every field.
+
+
+@pytest.mark.parametrize("char", BAD_CHARACTERS + ("\t", "\r"), ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("field", ["title", "description", "location"])
+def test_control_and_invalid_characters_are_refused_with_their_code_point(field, char):
+    found = errors_of(valid(**{field: f"前{char}后"}))
+    assert field in found
+    error = found[field]
+    assert f"U+{ord(char):04X}" in error.message("zh") and "第 2 个字符" in error.message("zh")
+    assert f"U+{ord(char):04X}" in error.message("en")
+
+
+def test_a_line_break_is_allowed_only_in_the_description():
+    assert errors_of(valid(description="第一行\n第二行\r\n第三行")) == {}
+    clean, _ = validate_activity(valid(description="一\r\n二"), FakeRegions(), TODAY)
+    assert clean["description"] == "一\n二"
+    for field in ("title", "location"):
+        assert "换行" in errors_of(valid(**{field: "一\n二"}))[field].message("zh")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["社区👨‍👩‍👧活动", "𠀀生僻字", "Zero\u200bwidth", "“引号”·—", "ＡＢＣ１２３", "emoji 🎉"],
+)
+def test_ordinary_text_of_every_script_is_kept_as_typed(text):
+    clean, errors = validate_activity(valid(title=text), FakeRegions(), TODAY)
+    assert errors == [] and clean["title"] == text
+
+
+@pytest.mark.parametrize("days", [1, 25, 366], ids=lambda d: f"today+{d}")
+def test_a_date_after_the_injected_today_is_refused(days):
+    future = TODAY + timedelta(days=days)
+    assert "晚于今天" in errors_of(valid(occurred_on=future))["occurred_on"].message("zh")
+    assert "occurred_on" in errors_of(valid(occurred_on=future.isoformat()))
+
+
+@pytest.mark.parametrize(
+    "raw", ["1900-01-01", "2019-12-31", "2999-12-31", "2025-02-30", "2025-13-01"]
+)
+def test_dates_typed_out_of_range_or_impossible_are_refused(raw):
+    assert "occurred_on" in errors_of(valid(occurred_on=raw))
+
+
+def test_a_fraction_of_a_count_and_more_than_two_decimals_of_hours_are_refused():
+    data = valid(type_key="worker_training", participants=12, hours=1.25)
+    for key in ("cases_received", "cases_resolved", "cases_satisfied"):
+        data.pop(key)
+    clean, errors = validate_activity(data, FakeRegions(), TODAY)
+    assert errors == [] and clean["hours"] == 1.25
+    assert "整数" in errors_of({**data, "participants": 1.5})["participants"].message("zh")
+    assert "整数" in errors_of({**data, "participants": "1.5"})["participants"].message("zh")
+    assert "两位小数" in errors_of({**data, "hours": 1.234})["hours"].message("zh")
+    assert errors_of({**data, "hours": 1.1 + 0.2}) == {}  # float noise is not a third decimal

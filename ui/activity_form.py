@@ -16,6 +16,7 @@ from data_access.activities import EARLIEST_DATE, MEASURE_BY_KEY, TYPES, FieldEr
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, PILLARS
 from ui.filters import scope_root
 from ui.i18n import current_language, pick, t
+from ui.plain import plain
 
 PILLAR_NAMES = {p.key: p for p in PILLARS}
 REGION_KEYS = ("district", "street", "community", "grid", "compound")
@@ -142,12 +143,24 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
     )
     _show_error(errors, "type_key")
     chosen = region_cascade(url, prefix, errors)
-    st.date_input(
+    # A text field, not st.date_input: the browser's date field turns 2025-02-30 into 02-28 and
+    # Streamlit replaces a date out of its bounds by the default (today) while the field still
+    # shows what was typed. Here the server sees exactly what is shown and validate_activity
+    # refuses what is not a date of the allowed range, with the reason beside the field.
+    today = date.today()
+    st.session_state.setdefault(f"{prefix}_date", today.isoformat())
+    st.text_input(
         t("activity.date"),
         key=f"{prefix}_date",
-        min_value=EARLIEST_DATE,
-        max_value=date.today(),
-        format="YYYY-MM-DD",
+        max_chars=20,
+        placeholder=t("activity.date_placeholder"),
+        help=t(
+            "activity.date_help",
+            example=today.isoformat(),
+            slashed=f"{today.year}/{today.month}/{today.day}",
+            compact=today.strftime("%Y%m%d"),
+            first=EARLIEST_DATE.isoformat(),
+        ),
     )
     _show_error(errors, "occurred_on")
     st.text_input(t("activity.title"), key=f"{prefix}_title", max_chars=100)
@@ -165,11 +178,14 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
             integer = MEASURE_BY_KEY[key].integer
             state_key = f"{prefix}_m_{key}"
             st.session_state.setdefault(state_key, None)
+            # Float fields shown with %g even for counts: an integer field would round 1.5 to 1
+            # in the browser; this one sends 1.5 as typed and validation refuses it. No bounds
+            # either: the browser would clamp to them; validation says what the bound is.
             measures[key] = st.number_input(
                 measure_label(key),
                 key=state_key,
-                step=1 if integer else 0.5,
-                format="%d" if integer else "%.1f",
+                step=1.0 if integer else 0.5,
+                format="%g",
             )
             _show_error(errors, key)
     return {
@@ -201,18 +217,10 @@ def collect(prefix: str) -> dict[str, Any]:
     }
 
 
-def escape_md(text: object) -> str:
-    """Text shown through st.markdown literally."""
-    value = str(text)
-    for char in "\\`*_{}[]()#+-.!|<>$~":
-        value = value.replace(char, "\\" + char)
-    return value
-
-
 def show_summary(url: str, record: dict[str, Any]) -> None:
     """A stored record as label: value lines."""
     sep = "：" if current_language() == "zh" else ": "
-    lines = [f"**{label}**{sep}{escape_md(value)}" for label, value in record_summary(url, record)]
+    lines = [f"**{label}**{sep}{plain(value)}" for label, value in record_summary(url, record)]
     st.markdown("  \n".join(lines))
 
 
@@ -231,13 +239,12 @@ def load_record(prefix: str, record: dict[str, Any]) -> None:
     state[f"{prefix}_grid"] = record["grid_id"]
     state[f"{prefix}_compound"] = record["compound_id"]
     occurred = record["occurred_on"]
-    if isinstance(occurred, str):
-        occurred = date.fromisoformat(occurred)
-    state[f"{prefix}_date"] = occurred
+    state[f"{prefix}_date"] = occurred.isoformat() if isinstance(occurred, date) else occurred
     for key in TEXT_KEYS:
         state[f"{prefix}_{key}"] = record.get(key) or ""
     for key in MEASURE_KEYS:
-        state[f"{prefix}_m_{key}"] = record.get(key)
+        value = record.get(key)
+        state[f"{prefix}_m_{key}"] = None if value is None else float(value)
 
 
 def keep_values(prefix: str, names: tuple[str, ...]) -> dict[str, Any]:

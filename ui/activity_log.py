@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -18,6 +16,7 @@ from data_access.activities import (
     export_activities,
     get_activity,
     list_history,
+    parse_date,
     restore_activity,
     run_read,
     run_write,
@@ -39,7 +38,9 @@ from ui.activity_form import (
     type_label,
 )
 from ui.auth import actor_id, signed_in
+from ui.exports import to_csv, to_xlsx
 from ui.i18n import current_language, pick, t
+from ui.plain import plain
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -53,7 +54,8 @@ def _period_dates(period: Period) -> tuple[date, date]:
 
 
 def filter_bar(url: str, period: Period) -> dict[str, Any]:
-    """The log's filters (region, pillar, type, text, deleted); returns ActivityFilter fields."""
+    """The log's filters (region, pillar, type, text, deleted); returns ActivityFilter fields,
+    limited to the signed-in viewer's scope."""
     box = st.container()
     chosen = region_cascade(
         url, "logf", {}, grid=False, none_label=t("activity.all"), container=box
@@ -97,6 +99,7 @@ def filter_bar(url: str, period: Period) -> dict[str, Any]:
         "type_key": type_key,
         "text": text or None,
         "deleted": deleted,
+        "viewer": actor_id(),
     }
 
 
@@ -142,7 +145,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     try:
         rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
     except StoreError as exc:
-        st.error(t("store.error", message=str(exc)))
+        st.error(t("store.error", message=plain(exc)))
         return None
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
@@ -194,7 +197,8 @@ def _go(page: int) -> None:
     st.session_state["log_page"] = page
 
 
-def _export_rows(url: str, flt: dict[str, Any], lang: str) -> pd.DataFrame:
+def export_frame(url: str, flt: dict[str, Any], lang: str) -> pd.DataFrame:
+    """The filtered records as the exports write them (at most EXPORT_LIMIT, newest first)."""
     rows = run_read(
         cached.get_engine(url), export_activities, ActivityFilter(**flt), EXPORT_LIMIT, lang
     )
@@ -202,23 +206,13 @@ def _export_rows(url: str, flt: dict[str, Any], lang: str) -> pd.DataFrame:
 
 
 def exports(url: str, flt: dict[str, Any]) -> None:
-    """CSV and Excel downloads of the filtered records, made when clicked."""
+    """CSV and Excel downloads of the filtered records, made when clicked (by the one writer of
+    every export, which neutralises formulas)."""
     lang = current_language()
-
-    def as_csv() -> bytes:
-        buffer = io.StringIO()
-        _export_rows(url, flt, lang).to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-    def as_xlsx() -> bytes:
-        buffer = io.BytesIO()
-        _export_rows(url, flt, lang).to_excel(buffer, index=False, engine="openpyxl")
-        return buffer.getvalue()
-
     left, right = st.columns(2)
     left.download_button(
         t("log.export_csv"),
-        as_csv,
+        lambda: to_csv(export_frame(url, flt, lang)),
         file_name="activities.csv",
         mime="text/csv",
         width="stretch",
@@ -226,7 +220,7 @@ def exports(url: str, flt: dict[str, Any]) -> None:
     )
     right.download_button(
         t("log.export_xlsx"),
-        as_xlsx,
+        lambda: to_xlsx(export_frame(url, flt, lang)),
         file_name="activities.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         width="stretch",
@@ -236,7 +230,8 @@ def exports(url: str, flt: dict[str, Any]) -> None:
 
 
 def _open(url: str, activity_id: int) -> dict[str, Any] | None:
-    record = run_read(cached.get_engine(url), get_activity, activity_id)
+    # data_access answers None alike for an unknown id and one outside the viewer's scope.
+    record = run_read(cached.get_engine(url), get_activity, activity_id, actor_id())
     state = st.session_state
     if record is not None:
         load_record(E, record)
@@ -253,7 +248,8 @@ def _write(url: str, fn, *args: Any, **kwargs: Any):
     try:
         result = run_write(cached.get_engine(url), fn, *args, actor=actor_id(), **kwargs)
     except StoreError as exc:
-        st.session_state["edit_message"] = ("error", t("activity.store_error", message=str(exc)))
+        message = t("activity.store_error", message=plain(exc))
+        st.session_state["edit_message"] = ("error", message)
         return None
     except PermissionDenied as exc:
         st.session_state["edit_message"] = ("error", exc.message(current_language()))
@@ -279,7 +275,9 @@ def _save(url: str, version: int, confirm: bool = False) -> None:
     state.pop("edit_duplicate", None)
     if result.status == "saved":
         state["edit_version"] = result.version
-        state["edit_original"] = run_read(cached.get_engine(url), get_activity, state["edit_id"])
+        state["edit_original"] = run_read(
+            cached.get_engine(url), get_activity, state["edit_id"], actor_id()
+        )
         state.pop("edit_conflict", None)
         state["edit_message"] = ("success", t("log.updated", version=result.version))
     elif result.status == "conflict":
@@ -305,9 +303,9 @@ def _delete(url: str, restore: bool = False) -> None:
         state["edit_conflict"] = result.other
         return
     if result.ok:
-        record = _open(url, state["edit_id"])
+        _open(url, state["edit_id"])
         key = "log.restored" if restore else "log.deleted_done"
-        state["edit_message"] = ("success", t(key, id=record["id"]))
+        state["edit_message"] = ("success", t(key, id=state["edit_id"]))
     else:
         state["edit_message"] = ("error", t("log.not_found"))
 
@@ -316,7 +314,7 @@ def record_panel(url: str, activity_id: int) -> None:
     """View, edit, delete or restore one record, with its history."""
     state = st.session_state
     if state.get("edit_id") != activity_id and _open(url, activity_id) is None:
-        st.error(t("log.not_found"))
+        st.error(t("log.no_access", id=activity_id))
         return
     original = state["edit_original"]
     with st.container(border=True):
@@ -384,8 +382,8 @@ def conflict_view(url: str, other: dict[str, Any]) -> None:
     for name in FIELDS:
         theirs_value = other.get(name)
         mine_value = mine.get(name)
-        if isinstance(mine_value, date):
-            mine_value = mine_value.isoformat()
+        if name == "occurred_on" and parse_date(mine_value) is not None:
+            mine_value = parse_date(mine_value).isoformat()  # 2025/6/1 is the same day
         if mine_value == "":
             mine_value = None
         if theirs_value != original.get(name) or (
@@ -425,7 +423,7 @@ def _keep_mine(url: str, their_version: int) -> None:
 
 def history(url: str, activity_id: int) -> None:
     """The record's audit trail: who did what, when, and which fields changed."""
-    entries = run_read(cached.get_engine(url), list_history, activity_id)
+    entries = run_read(cached.get_engine(url), list_history, activity_id, actor_id())
     if not entries:
         st.caption(t("log.history.none"))
         return

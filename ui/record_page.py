@@ -21,6 +21,7 @@ from ui.activity_form import (
 )
 from ui.auth import actor_id
 from ui.i18n import current_language, t
+from ui.plain import plain
 
 P = "rec"
 KEPT = ("type", "district", "street", "community", "grid", "compound", "date")
@@ -71,9 +72,11 @@ def page(url: str) -> None:
     state.setdefault("rec_token", uuid4().hex)
     st.title(t("activity.page.record"))
     if state.get("rec_saved"):
-        record = run_read(cached.get_engine(url), get_activity, state["rec_saved"])
-        st.success(t("activity.saved", title=record["title"], id=record["id"]))
-        show_summary(url, record)
+        record = run_read(cached.get_engine(url), get_activity, state["rec_saved"], actor_id())
+        title = record["title"] if record else ""
+        st.success(t("activity.saved", title=plain(title), id=state["rec_saved"]))
+        if record:
+            show_summary(url, record)
         st.button(t("activity.record_another"), type="primary", on_click=record_another)
         st.page_link("app_pages/activity_log.py", label=t("activity.open_log"))
         return
@@ -82,7 +85,7 @@ def page(url: str) -> None:
     if errors:
         st.error(t("activity.has_errors", n=len(errors)))
     if state.get("rec_store_error"):
-        st.error(t("activity.store_error", message=state["rec_store_error"]))
+        st.error(t("activity.store_error", message=plain(state["rec_store_error"])))
     activity_fields(url, P, errors)
     duplicate = state.get("rec_duplicate")
     if duplicate:

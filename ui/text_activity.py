@@ -15,6 +15,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "activity.grid": ("网格（可不填）", "Grid (optional)"),
     "activity.compound": ("小区（可不填）", "Compound (optional)"),
     "activity.date": ("日期", "Date"),
+    "activity.date_placeholder": ("年-月-日", "year-month-day"),
+    "activity.date_help": (
+        "写成 {example}（也可写 {slashed} 或 {compact}）；不早于 {first}，不晚于今天。",
+        "Write it as {example} ({slashed} or {compact} work too); from {first} up to today.",
+    ),
     "activity.title": ("标题", "Title"),
     "activity.description": ("描述（可不填）", "Description (optional)"),
     "activity.location": ("地点（可不填）", "Location (optional)"),
@@ -90,6 +95,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "log.not_found": (
         "这条记录已被删除或不存在。",
         "This record has been deleted or does not exist.",
+    ),
+    "log.no_access": (
+        "无法打开记录 {id}：没有这条记录，或它不在您的查看范围内。",
+        "Record {id} cannot be opened: it does not exist or is outside your scope.",
     ),
     "log.is_deleted": ("这条记录已删除（{at}）。", "This record was deleted ({at})."),
     "log.conflict": (
