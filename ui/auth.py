@@ -222,8 +222,7 @@ def sign_in_page(url: str) -> None:
     message = st.session_state.get(MESSAGE_KEY)
     if message:
         key, kwargs = message
-        shown = {k: plain(v) for k, v in kwargs.items()}
-        (st.info if key in ("auth.signed_out",) else st.warning)(t(key, **shown))
+        (st.info if key in ("auth.signed_out",) else st.warning)(t(key, **kwargs))
     with st.form("sign_in", enter_to_submit=True):
         st.text_input(t("auth.username"), key=USERNAME_KEY, max_chars=60, autocomplete="username")
         st.text_input(
