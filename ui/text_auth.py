@@ -43,6 +43,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cannot create the first administrator: HAPPY_ADMIN_PASSWORD is not usable ({message}).",
     ),
     "auth.not_allowed": ("您没有权限查看此页面。", "You may not open this page."),
+    "auth.page.not_allowed": ("无权访问", "Not available"),
+    "auth.back_to_overview": ("返回总览", "Back to the overview"),
     "role.leader": ("领导", "Leader"),
     "role.staff": ("工作人员", "Staff"),
     "role.admin": ("管理员", "Administrator"),
