@@ -1,5 +1,9 @@
 """幸福社区看板 — the router: page config, store readiness, sign-in gate, navigation by role."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 import streamlit as st
 
 from data_access.auth import can_write
@@ -23,36 +27,78 @@ url = st.session_state["store_url"] = ensure_store()
 auth.ensure_accounts(url)
 
 
-def overview() -> st.Page:
-    return st.Page(
-        "app_pages/overview.py",
-        title=t("page.overview"),
-        icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
-    )
+@dataclass(frozen=True)
+class PageSpec:
+    script: str
+    title: Callable[[], str]
+    icon: str
 
 
-def pillar_pages() -> list[st.Page]:
-    return [
-        st.Page(
-            f"app_pages/{pillar.key}.py",
-            title=pick(pillar.name_zh, pillar.name_en),
-            icon=PILLAR_ICONS[pillar.key],
-            url_path=pillar.key,
+# Every page by its URL path. Each path works for every visitor: a page outside the visitor's
+# menu answers with the sign-in form (signed out) or a notice (signed in), never with
+# Streamlit's English "Page not found" dialog.
+PAGES: dict[str, PageSpec] = {
+    "overview": PageSpec(
+        "app_pages/overview.py", partial(t, "page.overview"), ":material/dashboard:"
+    ),
+    **{
+        p.key: PageSpec(
+            f"app_pages/{p.key}.py", partial(pick, p.name_zh, p.name_en), PILLAR_ICONS[p.key]
         )
-        for pillar in PILLARS
+        for p in PILLARS
+    },
+    "map": PageSpec("app_pages/map.py", partial(t, "map.page"), ":material/map:"),
+    "screen": PageSpec("app_pages/screen.py", partial(t, "page.screen"), ":material/tv:"),
+    "record": PageSpec(
+        "app_pages/record.py", partial(t, "activity.page.record"), ":material/edit_note:"
+    ),
+    "import": PageSpec(
+        "app_pages/activity_import.py", partial(t, "activity.page.import"), ":material/upload_file:"
+    ),
+    "activity-log": PageSpec(
+        "app_pages/activity_log.py", partial(t, "activity.page.log"), ":material/table_rows:"
+    ),
+    "admin": PageSpec(
+        "app_pages/admin.py", partial(t, "auth.page.admin"), ":material/admin_panel_settings:"
+    ),
+    "sign-in": PageSpec(
+        "app_pages/sign_in.py", partial(t, "auth.page.sign_in"), ":material/login:"
+    ),
+}
+NOT_ALLOWED = PageSpec(
+    "app_pages/not_allowed.py", partial(t, "auth.page.not_allowed"), ":material/block:"
+)
+# Streamlit serves the default page at the root URL and keeps its url_path out of use (st.Page
+# docs), so the default page gets this path and its own path is added as a hidden page.
+ROOT_PATH = "start"
+
+
+def navigate(menu: dict[str, list[str]], elsewhere: PageSpec, position: str = "sidebar") -> st.Page:
+    """st.navigation over the menu (URL paths by section; the first path is the default page,
+    at the root URL and at its own path); every other path of PAGES shows the page `elsewhere`,
+    hidden from the menu."""
+    first = next(iter(menu.values()))[0]
+
+    def page(spec: PageSpec, url_path: str, **options) -> st.Page:
+        return st.Page(
+            spec.script, title=spec.title(), icon=spec.icon, url_path=url_path, **options
+        )
+
+    pages = {
+        section: [
+            page(PAGES[p], ROOT_PATH, default=True) if p == first else page(PAGES[p], p)
+            for p in paths
+        ]
+        for section, paths in menu.items()
+    }
+    listed = {p for paths in menu.values() for p in paths}
+    pages[next(iter(pages))] += [  # hidden pages show in no section
+        page(PAGES[first] if p in (first, "sign-in") else elsewhere, p, visibility="hidden")
+        for p in PAGES
+        if p == first or p not in listed
     ]
+    return st.navigation(pages, position=position)
 
-
-def wall_screen() -> st.Page:
-    return st.Page(
-        "app_pages/screen.py", title=t("page.screen"), icon=":material/tv:", url_path="screen"
-    )
-
-
-# The pages a wall-screen link may open (data_access.auth.SCREEN_PAGES names them).
-SCREEN_PAGES = {"overview": overview, "screen": wall_screen}
 
 link = auth.screen_link(url)
 if link is not False:
@@ -61,49 +107,21 @@ if link is not False:
         st.error(t("auth.screen_invalid"))
         st.stop()
     auth.set_viewer(None, link.region_code)
-    st.navigation([SCREEN_PAGES[link.page]()], position="hidden").run()
+    navigate({"": [link.page]}, PAGES[link.page], position="hidden").run()
     st.stop()
 
 account = auth.current_account(url)
 auth.write_cookie()
 if account is None:
-    sign_in = st.Page(
-        "app_pages/sign_in.py",
-        title=t("auth.page.sign_in"),
-        icon=":material/login:",
-        url_path="sign-in",
-        default=True,
-    )
-    st.navigation([sign_in]).run()
+    # Any page's URL shows the sign-in form; once signed in, the same URL opens that page.
+    navigate({"": ["sign-in"]}, PAGES["sign-in"]).run()
     st.stop()
 
 auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
-map_page = st.Page("app_pages/map.py", title=t("map.page"), icon=":material/map:", url_path="map")
-pages = {t("nav.views"): [overview(), *pillar_pages(), map_page, wall_screen()]}
-activity_pages = [
-    st.Page(
-        "app_pages/activity_log.py",
-        title=t("activity.page.log"),
-        icon=":material/table_rows:",
-        url_path="activity-log",
-    )
-]
-if can_write(account):
-    activity_pages[:0] = [
-        st.Page("app_pages/record.py", title=t("activity.page.record"),
-                icon=":material/edit_note:", url_path="record"),
-        st.Page("app_pages/activity_import.py", title=t("activity.page.import"),
-                icon=":material/upload_file:", url_path="import"),
-    ]  # fmt: skip
-pages[t("activity.nav")] = activity_pages
+menu = {t("nav.views"): ["overview", *(p.key for p in PILLARS), "map", "screen"]}
+menu[t("activity.nav")] = [*(["record", "import"] if can_write(account) else []), "activity-log"]
 if account.role == "admin":
-    pages[t("auth.nav.admin")] = [
-        st.Page(
-            "app_pages/admin.py",
-            title=t("auth.page.admin"),
-            icon=":material/admin_panel_settings:",
-            url_path="admin",
-        )
-    ]
-st.navigation(pages).run()
+    menu[t("auth.nav.admin")] = ["admin"]
+# A page outside this account's menu (a leader at /record) shows a notice with a way back.
+navigate(menu, NOT_ALLOWED).run()

@@ -13,6 +13,7 @@ from data_access.accounts import (
     generate_password,
     reset_password,
     set_account_active,
+    unlock_account,
 )
 from data_access.auth import ROLES, get_account_by_username, list_accounts
 from data_access.db import StoreError, read_session, write_session
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     ind.add_argument("--period", required=True, help="2025, 2025Q1 or 2025-03")
     ind.add_argument("--format", default="json", choices=["json", "csv"])
     users = sub.add_parser(
-        "users", help="manage accounts: add, disable, enable, reset-password, list"
+        "users", help="manage accounts: add, disable, enable, reset-password, unlock, list"
     )
     users_sub = users.add_subparsers(dest="action", required=True)
     add = users_sub.add_parser("add", help="create an account")
@@ -49,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="display name (default: the username)")
     add.add_argument("--sso", help="single-sign-on identity (email) mapped to this account")
     users_sub.add_parser("list", help="list the accounts")
-    for name in ("disable", "enable", "reset-password"):
+    for name in ("disable", "enable", "reset-password", "unlock"):
         one = users_sub.add_parser(name, help=f"{name} an account")
         one.add_argument("username")
     for action in users_sub.choices.values():
@@ -101,6 +102,8 @@ def _users(args: argparse.Namespace) -> int:
                 raise StoreError(f"找不到账户 {args.username} / no such account")
             if args.action == "reset-password":
                 reset_password(session, None, account.id, password)
+            elif args.action == "unlock":
+                unlock_account(session, None, account.id)
             else:
                 set_account_active(session, None, account.id, args.action == "enable")
     print(f"完成 / done: {args.action} {args.username}")

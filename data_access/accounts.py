@@ -20,9 +20,11 @@ from data_access.auth import (
     ROLES,
     SCOPE_LEVELS,
     SCREEN_PAGES,
+    clear_sign_in_failures,
     end_account_sessions,
     hash_password,
     hash_token,
+    list_sign_in_locks,
     new_token,
     require_admin,
     utcnow,
@@ -261,17 +263,18 @@ def reset_password(session: Session, actor_id: int | None, account_id: int, pass
     check_password(password)
     account = _account(session, account_id)
     account.password_hash = hash_password(password)
-    account.failed_attempts, account.locked_until = 0, None
+    clear_sign_in_failures(session, account.username)
     end_account_sessions(session, account_id)
     add_audit_row(session, actor_id, "reset_password", "account", account_id, None, None)
 
 
 def unlock_account(session: Session, actor_id: int | None, account_id: int) -> None:
-    """Lift a lock after failed sign-ins."""
+    """Lift the account's username's sign-in locks from every client, and forget its failed
+    sign-ins (they are counted per username and client address)."""
     require_admin(session, actor_id)
     account = _account(session, account_id)
-    before = {"locked_until": account.locked_until, "failed_attempts": account.failed_attempts}
-    account.failed_attempts, account.locked_until = 0, None
+    before = {"locked": [[c, u] for c, u in list_sign_in_locks(session, account.username)]}
+    clear_sign_in_failures(session, account.username)
     add_audit_row(session, actor_id, "unlock", "account", account_id, before, None)
 
 

@@ -20,16 +20,22 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, false, select, true, update
+from sqlalchemy import ColumnElement, delete, false, func, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from data_access.models import Account, AuthSession, Region, ScreenLink
+from data_access.models import Account, AuthSession, Region, ScreenLink, SignInFailure
 from data_access.regions import get_region_by_id, scope_clause
 
 ROLES = ("leader", "staff", "admin")
 SCOPE_LEVELS = ("city", "district", "street", "community")
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
+# Failures of a (username, client) pair that neither locked nor were followed by a sign-in are
+# forgotten after a day (pruned at the next successful sign-in).
+FAILURE_MEMORY = timedelta(days=1)
+MAX_USERNAME, MAX_CLIENT = 60, 64  # the lengths of sign_in_failures.username and .client
 DEFAULT_SESSION_HOURS = 8.0
 # Pages a wall-screen link may open: the wall screen (大屏) first, the default.
 SCREEN_PAGES = ("screen", "overview")
@@ -97,6 +103,13 @@ class AccountInfo:
 
 
 def _select_accounts():
+    # An account is shown as locked until its latest lock from any client ends (a summary: the
+    # lock itself holds per username and client, see authenticate).
+    locked_until = (
+        select(func.max(SignInFailure.locked_until))
+        .where(SignInFailure.username == Account.username)
+        .scalar_subquery()
+    )
     return select(
         Account.id,
         Account.username,
@@ -108,7 +121,7 @@ def _select_accounts():
         Region.name_zh,
         Region.name_en,
         Account.is_active,
-        Account.locked_until,
+        locked_until,
         Account.sso_identity,
     ).join(Region, Region.id == Account.scope_region_id)
 
@@ -140,35 +153,85 @@ class SignIn:
 
 
 def authenticate(
-    session: Session, username: str, password: str, now: datetime | None = None
+    session: Session, username: str, password: str, *, client: str, now: datetime | None = None
 ) -> SignIn:
-    """Check a username and password, counting failures; lock after 5 for 15 minutes.
+    """Check a username and password sent from `client` (its address), counting failures per
+    username and client: 5 in a row lock that pair for 15 minutes, so that guessing from one
+    place cannot lock the real user out everywhere (an admin can lift the lock sooner).
 
-    Call in a write session: failures are recorded. An unknown username and a wrong password
-    give the same answer.
+    Unknown usernames are answered exactly like known ones, in message and in work: every path
+    verifies the password once (argon2) and keeps the same failure row, locked or not. Call in
+    a write session: failures are recorded.
     """
     now = now or utcnow()
-    account = session.scalar(select(Account).where(Account.username == username.strip()))
-    if account is None:
-        verify_password(None, password)
-        return SignIn("invalid")
-    if account.locked_until is not None:
-        if account.locked_until > now:
-            return SignIn("locked", locked_until=account.locked_until)
-        account.locked_until, account.failed_attempts = None, 0
-    if not verify_password(account.password_hash, password):
-        account.failed_attempts += 1
-        if account.failed_attempts >= MAX_FAILED_ATTEMPTS:
-            account.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            return SignIn("locked", locked_until=account.locked_until)
+    name, client = _storable(username.strip())[:MAX_USERNAME], _storable(client)[:MAX_CLIENT]
+    failure = _failure_row(session, name, client, now)
+    account = session.scalar(select(Account).where(Account.username == name))
+    right = verify_password(account.password_hash if account else None, password)
+    if failure.locked_until is not None and failure.locked_until > now:
+        return SignIn("locked", locked_until=failure.locked_until)
+    if not right:
+        if failure.locked_until is not None:  # a lock that has ended starts a new count
+            failure.failed_attempts, failure.locked_until = 0, None
+        failure.failed_attempts += 1
+        failure.updated_at = now
+        if failure.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            failure.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            return SignIn("locked", locked_until=failure.locked_until)
         return SignIn("invalid")
     if not account.is_active:
         return SignIn("disabled")
-    account.failed_attempts = 0
+    session.delete(failure)
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.updated_at < now - FAILURE_MEMORY,
+            (SignInFailure.locked_until.is_(None)) | (SignInFailure.locked_until < now),
+        )
+    )
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     session.flush()
     return SignIn("ok", get_account(session, account.id))
+
+
+def _storable(text: str) -> str:
+    # Whatever was typed becomes a key both stores accept (PostgreSQL refuses NUL in text; a
+    # lone surrogate cannot be encoded); no account's username has such characters.
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _failure_row(session: Session, username: str, client: str, now: datetime) -> SignInFailure:
+    """The failure count of (username, client), created at zero if new, locked for this
+    transaction so that simultaneous attempts count one after another."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(SignInFailure)
+        .values(username=username, client=client, failed_attempts=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["username", "client"])
+    )
+    return session.scalars(
+        select(SignInFailure)
+        .where(SignInFailure.username == username, SignInFailure.client == client)
+        .with_for_update()
+    ).one()
+
+
+def list_sign_in_locks(
+    session: Session, username: str, now: datetime | None = None
+) -> list[tuple[str, datetime]]:
+    """The clients (addresses) from which this username is locked now, with the lock's end."""
+    rows = session.execute(
+        select(SignInFailure.client, SignInFailure.locked_until)
+        .where(SignInFailure.username == username, SignInFailure.locked_until > (now or utcnow()))
+        .order_by(SignInFailure.client)
+    )
+    return [(client, until) for client, until in rows]
+
+
+def clear_sign_in_failures(session: Session, username: str) -> int:
+    """Forget every failed sign-in of this username, from every client (lifting its locks);
+    returns how many (username, client) counts there were."""
+    return session.execute(delete(SignInFailure).where(SignInFailure.username == username)).rowcount
 
 
 def find_sso_account(session: Session, identities: list[str]) -> AccountInfo | None:

@@ -53,10 +53,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with this environment; yields its base URL."""
+def streamlit_server(env: dict[str, str], log: Path, script: str = "app.py") -> Iterator[str]:
+    """`streamlit run app.py` (or another script) on a free port with this environment; yields
+    its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

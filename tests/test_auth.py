@@ -48,6 +48,7 @@ from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS
 from tests.conftest import ROOT
 
 PASSWORD = "correct-horse-battery"
+CLIENT = "203.0.113.7"  # the address sign-ins come from (a documentation address)
 
 
 @pytest.fixture(scope="module")
@@ -241,7 +242,7 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(engine):
 def test_demo_accounts_sign_in_with_their_documented_passwords(engine):
     for username, password in PASSWORDS.items():
         with write_session(engine) as s:
-            assert authenticate(s, username, password).status == "ok", username
+            assert authenticate(s, username, password, client=CLIENT).status == "ok", username
     with read_session(engine) as s:
         staff = get_account_by_username(s, "staff")
         leader = get_account_by_username(s, "leader")
@@ -257,36 +258,45 @@ def test_five_failures_lock_for_fifteen_minutes_then_unlock(engine, places):
     now = utcnow()
     for attempt in range(4):
         with write_session(engine) as s:
-            assert authenticate(s, username, "wrong", now).status == "invalid", attempt
+            assert authenticate(s, username, "wrong", client=CLIENT, now=now).status == "invalid", (
+                attempt
+            )
     with write_session(engine) as s:
-        locked = authenticate(s, username, "wrong", now)
+        locked = authenticate(s, username, "wrong", client=CLIENT, now=now)
     assert locked.status == "locked"
     assert locked.locked_until == now + timedelta(minutes=LOCK_MINUTES)
     with write_session(engine) as s:  # even the right password, while locked
-        assert authenticate(s, username, PASSWORD, now + timedelta(minutes=14)).status == "locked"
+        assert (
+            authenticate(
+                s, username, PASSWORD, client=CLIENT, now=now + timedelta(minutes=14)
+            ).status
+            == "locked"
+        )
     with write_session(engine) as s:
         later = now + timedelta(minutes=LOCK_MINUTES, seconds=1)
-        assert authenticate(s, username, PASSWORD, later).status == "ok"
+        assert authenticate(s, username, PASSWORD, client=CLIENT, now=later).status == "ok"
     # Locked again, then unlocked by an admin at once.
     for _ in range(5):
         with write_session(engine) as s:
-            authenticate(s, username, "wrong", now)
+            authenticate(s, username, "wrong", client=CLIENT, now=now)
     with write_session(engine) as s:
-        assert authenticate(s, username, PASSWORD, now).status == "locked"
+        assert authenticate(s, username, PASSWORD, client=CLIENT, now=now).status == "locked"
         unlock_account(s, None, account)
     with write_session(engine) as s:
-        assert authenticate(s, username, PASSWORD, now).status == "ok"
+        assert authenticate(s, username, PASSWORD, client=CLIENT, now=now).status == "ok"
 
 
 def test_unknown_users_and_disabled_accounts(engine, places):
     account = _new(engine, "staff", places["community"])
     with write_session(engine) as s:
         username = s.get(Account, account).username
-        assert authenticate(s, "nobody-here", PASSWORD).status == "invalid"
+        assert authenticate(s, "nobody-here", PASSWORD, client=CLIENT).status == "invalid"
         set_account_active(s, None, account, False)
     with write_session(engine) as s:
-        assert authenticate(s, username, "wrong").status == "invalid"  # reveals nothing
-        assert authenticate(s, username, PASSWORD).status == "disabled"
+        assert (
+            authenticate(s, username, "wrong", client=CLIENT).status == "invalid"
+        )  # reveals nothing
+        assert authenticate(s, username, PASSWORD, client=CLIENT).status == "disabled"
 
 
 def test_sessions_expire_and_are_revoked(engine, places):
@@ -351,7 +361,7 @@ def test_sso_identities_map_to_accounts(engine, places):
         assert find_sso_account(s, ["", "some-subject"]) is None
     with write_session(engine) as s:  # no password: password sign-in impossible
         username = s.get(Account, account).username
-        assert authenticate(s, username, "").status == "invalid"
+        assert authenticate(s, username, "", client=CLIENT).status == "invalid"
 
 
 def test_target_and_weight_changes_are_audited_and_change_the_index_at_once(engine):
@@ -436,14 +446,14 @@ def test_operators_command_line(engine, db_url, places):
     assert added.returncode == 0, added.stderr
     assert "from-stdin-pass" not in added.stdout + added.stderr
     with write_session(engine) as s:
-        assert authenticate(s, username, "from-stdin-pass").status == "ok"
+        assert authenticate(s, username, "from-stdin-pass", client=CLIENT).status == "ok"
     reset = _cli("users", "reset-password", username, "--db", db_url)
     generated = reset.stdout.strip().splitlines()[-1].split(": ")[-1]
     with write_session(engine) as s:
-        assert authenticate(s, username, generated).status == "ok"
+        assert authenticate(s, username, generated, client=CLIENT).status == "ok"
     assert _cli("users", "disable", username, "--db", db_url).returncode == 0
     with write_session(engine) as s:
-        assert authenticate(s, username, generated).status == "disabled"
+        assert authenticate(s, username, generated, client=CLIENT).status == "disabled"
     listed = _cli("users", "list", "--db", db_url)
     assert f"{username}\tstaff\t{scope}\tdisabled" in listed.stdout
     bad = _cli("users", "add", "x y", "--role", "staff", "--scope", scope, "--db", db_url)

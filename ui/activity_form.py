@@ -15,7 +15,7 @@ from data_access import cached
 from data_access.activities import EARLIEST_DATE, MEASURE_BY_KEY, TYPES, FieldError
 from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, PILLARS
 from ui.filters import scope_root
-from ui.i18n import current_language, pick, t
+from ui.i18n import current_language, pick, t, t_text
 from ui.plain import plain
 
 PILLAR_NAMES = {p.key: p for p in PILLARS}
@@ -35,14 +35,14 @@ def type_label(key: str | None) -> str:
 def measure_label(key: str) -> str:
     """A measure's name with its unit, in the active language."""
     m = MEASURE_BY_KEY[key]
-    return t(
+    return t_text(
         "activity.measure_label", name=pick(m.name_zh, m.name_en), unit=pick(m.unit_zh, m.unit_en)
     )
 
 
 def _show_error(errors: dict[str, FieldError], name: str) -> None:
     if name in errors:
-        st.markdown(f":red[{errors[name].message(current_language())}]")
+        st.markdown(f":red[{plain(errors[name].message(current_language()))}]")
 
 
 def _region_select(

@@ -37,6 +37,7 @@ from data_access.auth import (
     ScreenLinkInfo,
     list_accounts,
     list_screen_links,
+    list_sign_in_locks,
     utcnow,
 )
 from data_access.db import read_session, write_session
@@ -254,9 +255,15 @@ def _accounts(url: str, regions: dict[int, ScopeRegion]) -> None:
     right.button(
         t("admin.unlock"),
         key="admin_unlock",
+        help=t("admin.unlock_help"),
         on_click=_chosen("admin_account"),
         args=(url, unlock_account),
     )
+    with read_session(cached.get_engine(url)) as session:
+        locks = list_sign_in_locks(session, account.username)
+    if locks:
+        clients = "、".join(f"{client}（{until:%H:%M} UTC）" for client, until in locks)
+        st.caption(t("admin.locked_from", n=len(locks), clients=clients))
     with st.form("admin_reset"):
         st.text_input(
             t("admin.new_password"),

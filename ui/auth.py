@@ -68,6 +68,38 @@ def session_hours() -> float:
     return hours if 0 < hours <= 24 * 30 else DEFAULT_SESSION_HOURS
 
 
+def proxy_hops() -> int:
+    """How many trusted proxies (nginx) stand in front of the app: HAPPY_PROXY_HOPS or
+    `[happy] proxy_hops` (0, the default: none, X-Forwarded-For is ignored)."""
+    raw = os.environ.get("HAPPY_PROXY_HOPS") or _secrets_section("happy").get("proxy_hops")
+    try:
+        hops = int(raw) if raw is not None else 0
+    except (TypeError, ValueError):
+        hops = 0
+    return hops if 0 <= hops <= 5 else 0
+
+
+def forwarded_client(header_values: list[str], hops: int) -> str | None:
+    """The client address that the nearest of `hops` trusted proxies recorded in
+    X-Forwarded-For (each proxy appends the address it saw, so entries further left may be
+    forged by the visitor), or None without a trusted proxy or such an entry."""
+    forwarded = [a.strip() for value in header_values for a in value.split(",") if a.strip()]
+    return forwarded[-hops] if 0 < hops <= len(forwarded) else None
+
+
+def client_address() -> str:
+    """Where this session's sign-ins come from, for counting failed ones: the address seen by
+    the trusted proxy in front (proxy_hops), else the connection's own address, else 'local'
+    (Streamlit gives none for a browser on the server itself, nor in tests)."""
+    try:
+        hops = proxy_hops()
+        header = list(st.context.headers.get_all("X-Forwarded-For")) if hops else []
+        address = forwarded_client([str(h) for h in header], hops) or st.context.ip_address
+    except Exception:  # no browser connection (a bare script run)
+        address = None
+    return address if isinstance(address, str) and address else "local"
+
+
 def sso_configured() -> bool:
     """Whether single sign-on (`[auth]` in secrets.toml, for st.login) is set up."""
     return bool(_secrets_section("auth"))
@@ -171,7 +203,7 @@ def _on_sign_in(url: str) -> None:
         _say("auth.missing")
         return
     with write_session(cached.get_engine(url)) as session:
-        result = authenticate(session, username, password)
+        result = authenticate(session, username, password, client=client_address())
         token = (
             start_session(session, result.account.id, session_hours())
             if result.status == "ok"
@@ -223,8 +255,7 @@ def sign_in_page(url: str) -> None:
     message = st.session_state.get(MESSAGE_KEY)
     if message:
         key, kwargs = message
-        shown = {k: plain(v) for k, v in kwargs.items()}
-        (st.info if key in ("auth.signed_out",) else st.warning)(t(key, **shown))
+        (st.info if key in ("auth.signed_out",) else st.warning)(t(key, **kwargs))
     with st.form("sign_in", enter_to_submit=True):
         st.text_input(t("auth.username"), key=USERNAME_KEY, max_chars=60, autocomplete="username")
         st.text_input(

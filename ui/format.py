@@ -12,7 +12,7 @@ from babel.numbers import format_compact_decimal, format_decimal
 
 from data_access.periods import Period
 from data_access.registry import Indicator
-from ui.i18n import current_language, t
+from ui.i18n import current_language, t, t_text
 from ui.i18n import locale as locale_name
 
 # The users' time zone: times are stored in UTC and shown (and entered) in this zone.
@@ -80,18 +80,20 @@ def article_value(ind: Indicator) -> str | None:
 def _article_value(ind: Indicator, lang: str) -> str:
     # The article's figures never change: formatted once per language, not on every run.
     shown = number(ind.article_value, 2) if ind.kind == "rate" else compact(ind.article_value)
-    return with_unit(t(f"qualifier.{ind.article_qualifier}", value=shown), ind)
+    return with_unit(t_text(f"qualifier.{ind.article_qualifier}", value=shown), ind)
 
 
 def period_label(period: Period) -> str:
     """A period in words (2025年第1季度 / Q1 2025)."""
     if period.kind == "year":
-        return t("filter.period.year", year=period.year)
+        return t_text("filter.period.year", year=period.year)
     if period.kind == "quarter":
-        return t("filter.period.quarter", year=period.year, q=(period.first_month - 1) // 3 + 1)
+        return t_text(
+            "filter.period.quarter", year=period.year, q=(period.first_month - 1) // 3 + 1
+        )
     from datetime import date
 
     month_name = format_date(date(period.year, period.first_month, 1), "MMMM", locale=locale())
-    return t(
+    return t_text(
         "filter.period.month", year=period.year, month=period.first_month, month_name=month_name
     )

@@ -6,6 +6,8 @@ import threading
 
 import streamlit as st
 
+from ui.plain import Plain, plain
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 BABEL_LOCALES = {"zh": "zh_CN", "en": "en"}
@@ -104,8 +106,23 @@ def locale() -> str:
     return BABEL_LOCALES[current_language()]
 
 
-def t(key: str, **kwargs: object) -> str:
-    """The string for `key` in the active language, with placeholders filled."""
+def t(key: str, **kwargs: object) -> Plain:
+    """The string for `key` in the active language, for Streamlit calls that render Markdown:
+    placeholders are filled with their values escaped (ui.plain), so a name, title or URL value
+    shows as typed; numbers and `Plain` values (another t(), plain(), trusted()) go in as they
+    are."""
+    zh, en = STRINGS[key]
+    text = zh if current_language() == "zh" else en
+    if not kwargs:
+        return Plain(text)
+    safe = {k: v if isinstance(v, (int, float, Plain)) else plain(v) for k, v in kwargs.items()}
+    return Plain(text.format(**safe))
+
+
+def t_text(key: str, **kwargs: object) -> str:
+    """The string for `key` with placeholders filled as they are, for places that show plain
+    text, never Markdown: chart and table labels, file names, select-box options, HTML that is
+    escaped where it is built (the wall screen, map tooltips and legend)."""
     zh, en = STRINGS[key]
     text = zh if current_language() == "zh" else en
     return text.format(**kwargs) if kwargs else text

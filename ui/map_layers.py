@@ -17,7 +17,7 @@ from pydeck.bindings.json_tools import default_serialize
 from data_access.registry import INDICATORS, PILLARS, Indicator
 from ui import format as fmt
 from ui.coords import convert_geometry, converter
-from ui.i18n import current_language, pick, t
+from ui.i18n import current_language, pick, t, t_text
 
 # ColorBrewer YlGnBu, 5 classes (colour-blind safe, prints in grey): light = worse, dark = better.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -74,16 +74,16 @@ def measure_info(key: str) -> MeasureInfo:
         return MeasureInfo(key, t("map.measure.index"), t("map.score.unit"), True, False, None)
     if key.startswith("pillar."):
         pillar = next(p for p in PILLARS if p.key == key.removeprefix("pillar."))
-        label = t("map.measure.pillar", pillar=pick(pillar.name_zh, pillar.name_en))
+        label = t_text("map.measure.pillar", pillar=pick(pillar.name_zh, pillar.name_en))
         return MeasureInfo(key, label, t("map.score.unit"), True, False, None)
     ind = _INDICATORS[key.removeprefix("ind.")]
     per = _per_10k(ind)
     unit = pick(ind.unit_zh, ind.unit_en)
     if per:
-        label = t("map.measure.per10k", name=pick(ind.name_zh, ind.name_en))
+        label = t_text("map.measure.per10k", name=pick(ind.name_zh, ind.name_en))
         if not unit:
             unit = pick("个", "count")
-        unit = t("map.per10k", unit=unit)
+        unit = t_text("map.per10k", unit=unit)
     else:
         label = pick(ind.name_zh, ind.name_en)
     return MeasureInfo(key, label, unit, ind.higher_is_better, per, ind)
@@ -105,7 +105,7 @@ def format_value(info: MeasureInfo, value: float | None) -> str:
     if value is None:
         return t("map.no_data")
     if info.is_score:
-        return t("map.points", value=fmt.number(value, 1))
+        return t_text("map.points", value=fmt.number(value, 1))
     if info.per_10k:
         text = fmt.number(value, 2 if abs(value) < 10 else 1)
         return f"{text}{info.unit}" if current_language() == "zh" else f"{text} {info.unit}"
@@ -126,7 +126,7 @@ def format_change(info: MeasureInfo, value: float | None, before: float | None) 
     if value is None or before is None:
         return t("map.no_data")
     if info.is_score:
-        return t("map.change.points", value=f"{value - before:+.1f}")
+        return t_text("map.change.points", value=f"{value - before:+.1f}")
     if info.indicator is not None and info.indicator.kind == "rate":
         return f"{value - before:+.2f} pp"
     if before == 0:
@@ -193,8 +193,8 @@ def legend_html(info: MeasureInfo, breaks: list[float], level: str) -> str:
     esc = html.escape
     parts = [
         f"<div style='font-size:0.85rem;line-height:1.5'><b>"
-        f"{esc(t('map.legend.title', measure=info.label))}</b><br>",
-        f"{esc(t('map.legend.unit', unit=info.unit))}<br>",
+        f"{esc(t_text('map.legend.title', measure=info.label))}</b><br>",
+        f"{esc(t_text('map.legend.unit', unit=info.unit))}<br>",
     ]
     for color, text in legend_entries(info, breaks):
         parts.append(
@@ -203,7 +203,7 @@ def legend_html(info: MeasureInfo, breaks: list[float], level: str) -> str:
             f"{esc(text)}<br>"
         )
     classes = max(len(breaks) - 1, 1)
-    scale = t("map.legend.scale", n=classes, level=t(f"map.level.{level}"))
+    scale = t_text("map.legend.scale", n=classes, level=t_text(f"map.level.{level}"))
     parts.append(f"<span style='color:#666'>{esc(scale)}<br>{esc(t('map.legend.density'))}")
     parts.append("</span></div>")
     return "".join(parts)
@@ -257,7 +257,9 @@ def tooltip_fields(info: MeasureInfo, shown: Shown, rank: int | None, count: int
         "code": shown.code,
         "name": _plain(shown.name),
         "value": _plain(format_value(info, shown.value)),
-        "rank": _plain(t("map.rank", rank=rank, count=count) if rank else t("map.no_data")),
+        "rank": _plain(
+            t_text("map.rank", rank=rank, count=count) if rank else t_text("map.no_data")
+        ),
         "change": _plain(format_change(info, shown.value, shown.before)),
     }
 

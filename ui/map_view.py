@@ -4,7 +4,6 @@ legend, breadcrumb and side panel."""
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import tomllib
@@ -21,7 +20,8 @@ from ui import format as fmt
 from ui import map_layers as ml
 from ui.coords import CRS
 from ui.filters import in_scope, scope_root, synced_select
-from ui.i18n import current_language, pick, t
+from ui.i18n import current_language, pick, t, t_text
+from ui.plain import plain
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def breadcrumb(url: str, region: dict) -> None:
     for col, item in zip(columns[1:], chain, strict=False):
         name = item["name_zh"] if lang == "zh" else item["name_en"]
         col.button(
-            name,
+            plain(name),
             key=f"map_crumb_{item['code']}",
             on_click=drill_to,
             args=(item["code"],),
@@ -249,7 +249,7 @@ def side_panel(url: str, region: dict, period: Period) -> None:
         result = cached.index(url, region["code"], str(period))
     except LookupError:
         result = None
-    st.markdown(f"#### {html.escape(region['name_zh' if lang == 'zh' else 'name_en'])}")
+    st.markdown(f"#### {plain(region['name_zh' if lang == 'zh' else 'name_en'])}")
     if result is None:
         st.caption(t("map.panel.none"))
         return
@@ -311,7 +311,7 @@ def map_page(url: str, period: Period) -> None:
             selection_mode="single-object",
             key=chart_key,
             height=560,
-            alt=t("map.alt", region=name, measure=info.label),
+            alt=t_text("map.alt", region=name, measure=info.label),
         )
         if region["level"] != "community" and rows:
             drill_select(url, focus, rows, shown_level)

@@ -16,7 +16,7 @@ from data_access.periods import PeriodError, parse_period
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, PILLARS, PILLARS_BY_KEY
 from data_access.scoring import IndexResult
 from ui import format as fmt
-from ui.i18n import pick, t
+from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
@@ -101,7 +101,7 @@ def _delta(now: float | None, before: float | None) -> str:
         return ""
     diff = now - before
     cls = "hs-up" if diff >= 0 else "hs-down"
-    return f'<span class="{cls}">{_e(t("screen.vs_last_year", delta=f"{diff:+.1f}"))}</span>'
+    return f'<span class="{cls}">{_e(t_text("screen.vs_last_year", delta=f"{diff:+.1f}"))}</span>'
 
 
 def _index_slide(snap: dict) -> str:
@@ -135,9 +135,9 @@ def _pillar_slide(snap: dict, pillar_key: str) -> str:
             progress = 100.0 * item.value / item.target
         notes = []
         if item.target is not None:
-            notes.append(t("screen.target", value=fmt.indicator_value(ind, item.target)))
+            notes.append(t_text("screen.target", value=fmt.indicator_value(ind, item.target)))
         if fmt.article_value(ind) and snap["region"]["level"] == "city":
-            notes.append(t("screen.article", value=fmt.article_value(ind)))
+            notes.append(t_text("screen.article", value=fmt.article_value(ind)))
         rows.append(
             f'<div class="hs-ind">'
             f'<div class="hs-ind-name">{_e(pick(ind.name_zh, ind.name_en))}</div>'
@@ -161,7 +161,7 @@ def _ranking_slide(snap: dict) -> str:
         f'{_bar(score)}<span class="hs-rank-score">{_score(score)}</span></div>'
         for n, (r, score) in enumerate(ranked, start=1)
     )
-    title = t("screen.ranking", level=t(f"screen.level.{level}"))
+    title = t_text("screen.ranking", level=t_text(f"screen.level.{level}"))
     return f'<div class="hs-section-title">{_e(title)}</div><div class="hs-ranks">{rows}</div>'
 
 
@@ -206,7 +206,7 @@ def frame_html(
         f"<span>{_e(region)} · {_e(period_label)}</span></div>"
         f'<div class="hs-body">{slide_html(slide, snap)}</div>'
         f'<div class="hs-footer"><span{marker}>{_e(footer)}</span>'
-        f"<span>{_e(t('screen.slide', n=position[0], total=position[1]))}</span></div></div>"
+        f"<span>{_e(t_text('screen.slide', n=position[0], total=position[1]))}</span></div></div>"
     )
 
 
@@ -297,7 +297,7 @@ def _tick(slides: list[str], state: dict, interval: int, load, period_label: str
         _notice(t("screen.unavailable"))
         return
     as_of = fmt.local_time(state["snap"]["read_at"])
-    footer = t("screen.stale", time=as_of) if stale else t("screen.as_of", time=as_of)
+    footer = t_text("screen.stale", time=as_of) if stale else t_text("screen.as_of", time=as_of)
     if state["paused"]:
         footer += " · " + t("screen.paused")
     position = state["i"] % len(slides)

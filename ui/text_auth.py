@@ -17,9 +17,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.missing": ("请输入用户名和密码。", "Enter your username and password."),
     "auth.invalid": ("用户名或密码不正确。", "The username or password is not correct."),
     "auth.locked": (
-        "登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员。",
-        "Too many failed attempts: the account is locked. Try again in {minutes} minutes "
-        "or ask an administrator.",
+        "登录失败次数过多，此用户名在本机已锁定，请 {minutes} 分钟后再试或联系管理员解除。",
+        "Too many failed attempts: this username is locked for sign-ins from here. Try again "
+        "in {minutes} minutes or ask an administrator.",
     ),
     "auth.disabled": (
         "该账户已停用，请联系管理员。",
@@ -43,6 +43,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cannot create the first administrator: HAPPY_ADMIN_PASSWORD is not usable ({message}).",
     ),
     "auth.not_allowed": ("您没有权限查看此页面。", "You may not open this page."),
+    "auth.page.not_allowed": ("无权访问", "Not available"),
+    "auth.back_to_overview": ("返回总览", "Back to the overview"),
     "role.leader": ("领导", "Leader"),
     "role.staff": ("工作人员", "Staff"),
     "role.admin": ("管理员", "Administrator"),
@@ -80,6 +82,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "admin.disable": ("停用账户", "Disable account"),
     "admin.enable": ("启用账户", "Enable account"),
     "admin.unlock": ("解除锁定", "Unlock"),
+    "admin.unlock_help": (
+        "登录失败按“用户名 + 来源地址”分别计数，同一地址连续失败 5 次锁定该地址 15 分钟，"
+        "其他地址不受影响。此按钮解除此用户名在所有地址的锁定。",
+        "Failed sign-ins are counted per username and address: 5 in a row lock that address "
+        "out for 15 minutes and no other. This lifts the username's locks from every address.",
+    ),
+    "admin.locked_from": (
+        "此用户名当前在 {n} 个地址被锁定：{clients}",
+        "This username is locked from {n} address(es): {clients}",
+    ),
     "admin.reset": ("重置密码", "Reset password"),
     "admin.new_password": ("新密码（留空则自动生成）", "New password (empty: generate one)"),
     "admin.region": ("地区", "Region"),

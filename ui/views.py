@@ -32,7 +32,8 @@ from ui.filters import (
     region_filter,
     scope_root,
 )
-from ui.i18n import current_language, pick, t
+from ui.i18n import current_language, pick, t, t_text
+from ui.plain import plain
 
 PER = 10_000
 
@@ -43,7 +44,7 @@ def _name(region: RegionInfo) -> str:
 
 def _u(label: str, unit: str) -> str:
     """A label with its unit: 得分（分） / Score (points); the label alone without a unit."""
-    return t("views.with_unit", label=label, unit=unit) if unit else label
+    return t_text("views.with_unit", label=label, unit=unit) if unit else label
 
 
 def _score(value: float | None) -> float | None:
@@ -75,13 +76,13 @@ def breadcrumb(url: str, region: RegionInfo) -> None:
     row = st.container(horizontal=True, vertical_alignment="center")
     for ancestor in chain:
         row.button(
-            f"{_name(ancestor)} ›",
+            f"{plain(_name(ancestor))} ›",
             key=f"crumb_{ancestor.code}",
             on_click=go_to_region,
             args=(ancestor.code,),
             type="tertiary",
         )
-    row.markdown(f"**{_name(region)}**")
+    row.markdown(f"**{plain(_name(region))}**")
 
 
 def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
@@ -169,7 +170,9 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         kids = cached.child_indexes(url, region.code, str(period))
         if not kids:
             return
-        other_name = t("views.children_average", level=t(f"views.level.{kids[0].region.level}"))
+        other_name = t_text(
+            "views.children_average", level=t_text(f"views.level.{kids[0].region.level}")
+        )
         scores = {
             p.key: _mean([k.index.pillar(p.key).score for k in kids]) if kids else None
             for p in PILLARS
@@ -283,7 +286,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
     st.dataframe(shown, hide_index=True, width="stretch")
-    download_buttons(shown, t("views.ranking", level=level), "ranking")
+    download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
 def completeness(url: str, region: RegionInfo, period: Period) -> None:
@@ -425,7 +428,7 @@ def child_values_frame(ind: Indicator, kids: list[RegionIndex]) -> pd.DataFrame:
             _u(t("views.value"), _unit(ind)): value,
         }
         if _per10k(ind):
-            row[t("views.per10k", unit=_unit(ind))] = (
+            row[t_text("views.per10k", unit=_unit(ind))] = (
                 round(value * PER / kid.region.population, 3)
                 if value is not None and kid.region.population
                 else None
@@ -483,7 +486,7 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
             _drill_from(event, {k.region.code for k in kids})
         else:
             st.info(t("views.not_at_level"))
-        download_buttons(frame, t("views.children_compare", level=level), "ind_children")
+        download_buttons(frame, t_text("views.children_compare", level=level), "ind_children")
 
 
 def activity_breakdown_frame(pillar_key: str, totals: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -524,7 +527,7 @@ def compare_frame(
     b_scores = {s.key: s for s in b.pillar(pillar_key).indicators}
     rows = [
         {
-            t("views.indicator"): t("views.pillar_score", pillar=""),
+            t_text("views.indicator"): t_text("views.pillar_score", pillar=""),
             f"{a_name} · {t('views.value')}": None,
             f"{a_name} · {t('views.score')}": _score(a.pillar(pillar_key).score),
             f"{b_name} · {t('views.value')}": None,

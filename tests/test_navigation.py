@@ -1,0 +1,90 @@
+"""Every page has a working URL for every visitor (issue 11, item 13): /overview opens the
+Overview, a page outside the account's menu shows a notice in the user's language with a way
+back, and a signed-out visitor gets the sign-in form and then the page asked for; never
+Streamlit's English "Page not found" dialog."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.auth_helpers import PASSWORDS, app_as
+from tests.browser import Watch, sign_in, streamlit_server
+
+NOT_ALLOWED = "app_pages/not_allowed.py"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_page_outside_the_menu_says_so_with_a_way_back(app_env, lang):
+    leader = app_as(app_env, "leader", lang)
+    for page in ("app_pages/record.py", "app_pages/activity_import.py", "app_pages/admin.py"):
+        with pytest.raises(ValueError):  # the page itself is not registered for a leader
+            leader.switch_page(page)
+    leader.switch_page(NOT_ALLOWED).run()  # what the leader's /record, /import, /admin run
+    assert not leader.exception
+    assert leader.title[0].value == ("无权访问" if lang == "zh" else "Not available")
+    assert leader.warning[0].value == (
+        "您没有权限查看此页面。" if lang == "zh" else "You may not open this page."
+    )
+    back = leader.get("page_link")[0]
+    assert back.proto.label == ("返回总览" if lang == "zh" else "Back to the overview")
+    assert back.proto.page == ""  # the Overview, at the root URL
+
+
+def test_the_overview_is_the_default_page_and_keeps_its_own_path(app_env):
+    at = app_as(app_env, "admin")
+    assert not at.exception and at.title[0].value == "幸福社区看板"
+    at.switch_page("app_pages/overview.py").run()  # the hidden page at /overview
+    assert not at.exception and at.title[0].value == "幸福社区看板"
+
+
+@pytest.mark.browser
+def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
+    env = {**os.environ, "HAPPY_DB_URL": sqlite_url}
+    with streamlit_server(env, tmp_path / "server.log") as base:
+        # A leader: /overview is the Overview; the staff and admin pages say they are not for
+        # this account.
+        context = browser.new_context()
+        sign_in(context, base, sqlite_url, "leader")
+        page = context.new_page()
+        watch = Watch(page)
+        seen = {}
+        for path in ("overview", "record", "import", "admin"):
+            page.goto(f"{base}/{path}")
+            page.wait_for_selector("h1", timeout=90_000)
+            page.wait_for_timeout(1500)  # the dialog, if any, comes after the page
+            seen[path] = (
+                page.locator("h1").first.inner_text(),
+                page.get_by_text("Page not found").count(),
+            )
+        assert seen == {
+            "overview": ("幸福社区看板", 0),
+            "record": ("无权访问", 0),
+            "import": ("无权访问", 0),
+            "admin": ("无权访问", 0),
+        }
+        page.get_by_role("link", name="返回总览").click()
+        page.wait_for_selector("text=幸福指数", timeout=90_000)
+        back_at = page.url
+        context.close()
+
+        # Signed out: any page's URL shows the sign-in form, then the page asked for.
+        context = browser.new_context()
+        page = context.new_page()
+        outsider = Watch(page)
+        page.goto(f"{base}/activity-log")
+        page.wait_for_selector("text=登录幸福社区看板", timeout=90_000)
+        page.wait_for_timeout(1500)
+        dialogs = page.get_by_text("Page not found").count()
+        page.get_by_label("用户名").fill("leader")
+        page.get_by_label("密码").fill(PASSWORDS["leader"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_selector("h1:has-text('活动台账')", timeout=90_000)
+        after_sign_in = page.url
+        context.close()
+
+    assert back_at.split("?")[0] == f"{base}/"
+    assert dialogs == 0 and after_sign_in.split("?")[0] == f"{base}/activity-log"
+    assert not watch.outside and not outsider.outside
+    assert not watch.problems() and not outsider.problems()
