@@ -167,6 +167,15 @@ class PostgresServer:
             shutil.rmtree(base, ignore_errors=True)
             self.port = None
 
+    def pause(self) -> None:
+        """Stop the server but keep its data (a database that goes away); resume() restarts it."""
+        self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop"])
+
+    def resume(self) -> None:
+        """Start a paused server again, on the same port with the same data."""
+        argv = ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60"]
+        self._run([*argv, "start"], timeout=90)
+
     def __enter__(self) -> PostgresServer:
         return self.start()
 
