@@ -5,7 +5,7 @@ import streamlit as st
 from data_access.auth import can_write
 from data_access.registry import PILLARS
 from ui import auth
-from ui.bootstrap import ensure_store
+from ui.bootstrap import ensure_store, guarded
 from ui.filters import language_switch
 from ui.i18n import pick, t
 
@@ -20,7 +20,7 @@ PILLAR_ICONS = {
 st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
 language_switch()
 url = st.session_state["store_url"] = ensure_store()
-auth.ensure_accounts(url)
+guarded(auth.ensure_accounts, url)
 
 
 def overview() -> st.Page:
@@ -54,17 +54,17 @@ def wall_screen() -> st.Page:
 # The pages a wall-screen link may open (data_access.auth.SCREEN_PAGES names them).
 SCREEN_PAGES = {"overview": overview, "screen": wall_screen}
 
-link = auth.screen_link(url)
+link = guarded(auth.screen_link, url)
 if link is not False:
     # A wall screen: read-only, one page, the link's region, no menus, no account.
     if link is None:
         st.error(t("auth.screen_invalid"))
         st.stop()
     auth.set_viewer(None, link.region_code)
-    st.navigation([SCREEN_PAGES[link.page]()], position="hidden").run()
+    guarded(st.navigation([SCREEN_PAGES[link.page]()], position="hidden").run)
     st.stop()
 
-account = auth.current_account(url)
+account = guarded(auth.current_account, url)
 auth.write_cookie()
 if account is None:
     sign_in = st.Page(
@@ -74,7 +74,7 @@ if account is None:
         url_path="sign-in",
         default=True,
     )
-    st.navigation([sign_in]).run()
+    guarded(st.navigation([sign_in]).run)
     st.stop()
 
 auth.set_viewer(account, account.scope_code)
@@ -106,4 +106,4 @@ if account.role == "admin":
             url_path="admin",
         )
     ]
-st.navigation(pages).run()
+guarded(st.navigation(pages).run)
