@@ -142,7 +142,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     try:
         rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
     except StoreError as exc:
-        st.error(t("store.error", message=str(exc)))
+        st.error(t("store.error", message=exc.message(current_language())))
         return None
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
@@ -253,7 +253,10 @@ def _write(url: str, fn, *args: Any, **kwargs: Any):
     try:
         result = run_write(cached.get_engine(url), fn, *args, actor=actor_id(), **kwargs)
     except StoreError as exc:
-        st.session_state["edit_message"] = ("error", t("activity.store_error", message=str(exc)))
+        st.session_state["edit_message"] = (
+            "error",
+            t("activity.store_error", message=exc.message(current_language())),
+        )
         return None
     except PermissionDenied as exc:
         st.session_state["edit_message"] = ("error", exc.message(current_language()))

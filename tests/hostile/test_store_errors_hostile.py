@@ -31,7 +31,6 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from bench.activity_inserts import community_ids, sample_activity
-from data_access import cached
 from data_access.activities import add_activity, run_write
 from data_access.db import (
     STORE_SETTINGS,
@@ -42,13 +41,11 @@ from data_access.db import (
     redact,
     store_error,
 )
-from data_access.models import Activity
-from data_access.store import open_store
-from seed_data.generator import min_activities
-from seed_data.loader import seed_demo
+from data_access.models import Activity, Region
 from tests.activity_fixtures import copy_sqlite
-from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, add_test_accounts, app_as
+from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, app_as
 from tests.pgserver import PostgresServer
+from ui.i18n import STRINGS
 
 APP = str(ROOT / "app.py")
 PREFIX = {"zh": "数据库不可用：", "en": "The database cannot be used: "}
@@ -150,7 +147,7 @@ def test_a_damaged_sqlite_file_shows_one_line_and_the_app_recovers(sqlite_copy, 
         other = AppTest.from_file(APP)
         other.query_params["lang"] = lang
         other.run(timeout=120)
-        assert not other.exception, [e.message for e in other.exception]
+        _assert_store_message(other, lang)
     _retry(at, lang)
     _assert_page_works(at)
     assert at.metric
@@ -189,24 +186,9 @@ def test_sign_in_on_a_read_only_store_is_one_line_and_keeps_the_username(
     assert not (ROOT / "file:").exists()  # the URI form is not taken for a folder to create
 
 
-@pytest.fixture(scope="module")
-def own_pg() -> Iterator[tuple[PostgresServer, str]]:
-    """A PostgreSQL server of this module's own (these tests stop and restart it), with a
-    small demo store."""
-    server = PostgresServer().start()
-    try:
-        url = server.create_database("happy_outage")
-        engine = open_store(url)
-        seed_demo(engine, n_activities=min_activities())
-        add_test_accounts(engine)
-        engine.dispose()
-        yield server, url
-    finally:
-        server.stop()
-
-
 @contextmanager
 def _stopped(server: PostgresServer) -> Iterator[None]:
+    """The test session's PostgreSQL server stopped (its data kept), then started again."""
     server.pause()
     try:
         yield
@@ -215,8 +197,10 @@ def _stopped(server: PostgresServer) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_postgres_going_away_and_coming_back(own_pg, monkeypatch, clean_caches, lang):
-    server, url = own_pg
+def test_postgres_going_away_and_coming_back(
+    pg_server, write_pg_url, monkeypatch, clean_caches, lang
+):
+    server, url = pg_server, write_pg_url
     monkeypatch.setenv("HAPPY_DB_URL", url)
     signed_in = app_as(url, "admin", lang)
     _assert_page_works(signed_in)
@@ -229,17 +213,18 @@ def test_postgres_going_away_and_coming_back(own_pg, monkeypatch, clean_caches, 
         _assert_store_message(signed_in, lang)
         next(b for b in visitor.button if b.label == SIGN_IN[lang]).click().run()
         _assert_store_message(visitor, lang)
-        # Still down: a retry says the same, and keeps the username.
-        _retry(visitor, lang)
-        assert not visitor.exception
-        assert not visitor.text_input or visitor.text_input(key="auth_username").value == "staff"
+        _retry(visitor, lang)  # still down: the same line again
+        _assert_store_message(visitor, lang)
     _retry(signed_in, lang)
     _assert_page_works(signed_in)
     assert signed_in.metric
-    if any(b.label == RETRY[lang] for b in visitor.button):
-        _retry(visitor, lang)
+    _retry(visitor, lang)
     _assert_page_works(visitor)
-    assert visitor.text_input(key="auth_username").value == "staff"
+    assert visitor.text_input(key="auth_username").value == "staff"  # kept through it all
+    visitor.text_input(key="auth_password").input(PASSWORDS["staff"])
+    next(b for b in visitor.button if b.label == SIGN_IN[lang]).click().run()
+    _assert_page_works(visitor)
+    assert visitor.metric  # signed in: the Overview
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -412,6 +397,51 @@ def test_a_held_sqlite_write_lock_is_a_clear_busy_message(write_sqlite_url, smal
     assert caught.value.kind == "busy"
     assert BUSY["zh"] in caught.value.message("zh")
     assert "database is locked" not in str(caught.value)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_save_on_a_busy_store_says_so_in_one_line_and_keeps_the_form(
+    sqlite_copy, monkeypatch, lang
+):
+    monkeypatch.setenv("HAPPY_DB_LOCK_TIMEOUT", "0.2")
+    with read_session(make_engine(sqlite_copy)) as session:
+        community = session.scalars(
+            select(Region).where(Region.level == "community").order_by(Region.id).limit(1)
+        ).one()
+        place = (community.district_id, community.street_id, community.id)
+    at = app_as(sqlite_copy, "admin", lang, "app_pages/record.py")
+    at.selectbox(key="rec_type").set_value("mediation").run()
+    for key, value in zip(("rec_district", "rec_street", "rec_community"), place, strict=True):
+        at.selectbox(key=key).set_value(value).run()
+    title = f"繁忙 {uuid4().hex[:8]}"
+    at.text_input(key="rec_title").input(title)
+    at.number_input(key="rec_m_participants").set_value(4)
+    at.number_input(key="rec_m_cases_resolved").set_value(1)
+    save = STRINGS["activity.save"][0 if lang == "zh" else 1]
+    blocker = sqlite3.connect(make_url(sqlite_copy).database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock longer than we wait
+    try:
+        next(b for b in at.button if b.label == save).click().run()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert BUSY[lang] in shown and BUSY["en" if lang == "zh" else "zh"] not in shown
+    assert "locked" not in shown and "\n" not in shown
+    assert at.text_input(key="rec_title").value == title
+    assert _saved(sqlite_copy, title) == 0
+    next(b for b in at.button if b.label == save).click().run()  # the lock is free again
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _saved(sqlite_copy, title) == 1
+
+
+def _saved(url: str, title: str) -> int:
+    engine = make_engine(url)
+    with read_session(engine) as session:
+        count = session.scalar(select(func.count()).where(Activity.title == title))
+    engine.dispose()
+    return count
 
 
 def test_more_threads_than_connections_save_without_pool_errors(write_pg_url, monkeypatch):
