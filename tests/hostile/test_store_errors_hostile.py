@@ -35,6 +35,7 @@ from data_access.activities import add_activity, run_write
 from data_access.db import (
     STORE_SETTINGS,
     StoreError,
+    _WriterQueue,
     check_connection,
     make_engine,
     read_session,
@@ -481,6 +482,38 @@ def test_more_threads_than_connections_save_without_pool_errors(write_pg_url, mo
     unclear = [f for f in failures if not (isinstance(f, StoreError) and f.kind == "busy")]
     assert unclear == []
     assert stored == len(saved) == 240 - len(failures)
+
+
+def test_writers_of_one_process_take_turns_in_the_order_they_came():
+    queue = _WriterQueue()
+    assert queue.acquire(1)
+    order: list[int] = []
+    gave_up = threading.Event()
+
+    def writer(index: int) -> None:
+        if queue.acquire(60):
+            order.append(index)
+            queue.release()
+
+    def impatient() -> None:
+        if not queue.acquire(0.05):
+            gave_up.set()
+
+    threads = []
+    for index in range(6):
+        if index == 3:  # one that gives up must not stall the ones behind it
+            late = threading.Thread(target=impatient)
+            late.start()
+            late.join()
+        threads.append(threading.Thread(target=writer, args=(index,)))
+        threads[-1].start()
+        while len(queue._waiting) < len(threads):  # wait until it stands in the queue
+            threading.Event().wait(0.001)
+    queue.release()
+    for thread in threads:
+        thread.join()
+    assert gave_up.is_set()
+    assert order == list(range(6))
 
 
 def test_pool_settings_reach_the_engine_and_are_documented(write_pg_url, monkeypatch):
