@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.auth import can_write
 from data_access.registry import PILLARS
 from ui import auth
-from ui.bootstrap import ensure_store
+from ui.bootstrap import ensure_store, guarded
 from ui.filters import language_switch
 from ui.i18n import pick, t
 
@@ -24,7 +24,7 @@ PILLAR_ICONS = {
 st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
 language_switch()
 url = st.session_state["store_url"] = ensure_store()
-auth.ensure_accounts(url)
+guarded(auth.ensure_accounts, url)
 
 
 @dataclass(frozen=True)
@@ -100,21 +100,21 @@ def navigate(menu: dict[str, list[str]], elsewhere: PageSpec, position: str = "s
     return st.navigation(pages, position=position)
 
 
-link = auth.screen_link(url)
+link = guarded(auth.screen_link, url)
 if link is not False:
     # A wall screen: read-only, one page, the link's region, no menus, no account.
     if link is None:
         st.error(t("auth.screen_invalid"))
         st.stop()
     auth.set_viewer(None, link.region_code)
-    navigate({"": [link.page]}, PAGES[link.page], position="hidden").run()
+    guarded(navigate({"": [link.page]}, PAGES[link.page], position="hidden").run)
     st.stop()
 
-account = auth.current_account(url)
+account = guarded(auth.current_account, url)
 auth.write_cookie()
 if account is None:
     # Any page's URL shows the sign-in form; once signed in, the same URL opens that page.
-    navigate({"": ["sign-in"]}, PAGES["sign-in"]).run()
+    guarded(navigate({"": ["sign-in"]}, PAGES["sign-in"]).run)
     st.stop()
 
 auth.set_viewer(account, account.scope_code)
@@ -124,4 +124,4 @@ menu[t("activity.nav")] = [*(["record", "import"] if can_write(account) else [])
 if account.role == "admin":
     menu[t("auth.nav.admin")] = ["admin"]
 # A page outside this account's menu (a leader at /record) shows a notice with a way back.
-navigate(menu, NOT_ALLOWED).run()
+guarded(navigate(menu, NOT_ALLOWED).run)

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from data_access.auth import check_scope, require_admin, viewer_clause
-from data_access.db import StoreError, read_session, write_session
+from data_access.db import run_read as run_read  # pages import them from here
+from data_access.db import run_write as run_write
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import (
     Activity,
@@ -946,40 +944,3 @@ def export_activities(
         .limit(limit)
     )
     return [dict(r._mapping) for r in rows]
-
-
-WRITE_ATTEMPTS = 4
-
-
-def run_write(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
-    """Run one write function (session first) in its own transaction; a database failure
-    becomes a StoreError with a one-line message, and nothing is written."""
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            with write_session(engine) as session:
-                return fn(session, *args, **kwargs)
-        except OperationalError as exc:
-            # SQLite's busy wait is not fair: with many writers one can wait past the busy
-            # timeout. The transaction never began (or was rolled back), so trying again is
-            # safe, and saves carry their client token, so none is made twice.
-            locked = "database is locked" in str(exc.orig)
-            if not locked or attempt == WRITE_ATTEMPTS - 1:
-                raise StoreError(_one_line(exc)) from None
-            time.sleep(random.uniform(0.01, 0.2))
-        except SQLAlchemyError as exc:
-            raise StoreError(_one_line(exc)) from None
-    raise AssertionError("unreachable")
-
-
-def _one_line(exc: SQLAlchemyError) -> str:
-    reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-    return reason[0] if reason else type(exc).__name__
-
-
-def run_read(engine: Engine, fn, *args: Any, **kwargs: Any) -> Any:
-    """Run one read function (session first) in its own read transaction."""
-    try:
-        with read_session(engine) as session:
-            return fn(session, *args, **kwargs)
-    except SQLAlchemyError as exc:
-        raise StoreError(_one_line(exc)) from None

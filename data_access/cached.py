@@ -17,7 +17,7 @@ from types import MappingProxyType
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
-from data_access.db import StoreError, read_session
+from data_access.db import STORE_FAILURES, read_session, store_error
 from data_access.feed import list_recent_activities
 from data_access.indicators import (
     get_activity_totals,
@@ -42,7 +42,14 @@ log = logging.getLogger(__name__)
 @st.cache_resource(show_spinner=False)
 def get_engine(url: str) -> Engine:
     """The migrated engine for a URL, shared by all sessions of this server process."""
-    return open_store(url)
+    engine = _open_engines()[url] = open_store(url)
+    return engine
+
+
+@st.cache_resource(show_spinner=False)
+def _open_engines() -> dict[str, Engine]:
+    """By URL: the engine get_engine opened (to close it without opening one)."""
+    return {}
 
 
 @st.cache_resource(show_spinner=False)
@@ -297,8 +304,8 @@ def follow_store(url: str) -> None:
     try:
         with read_session(get_engine(url)) as session:
             version = data_version(session)
-    except StoreError as exc:
-        log.warning("store version not read: %s", exc)
+    except STORE_FAILURES as exc:
+        log.warning("store version not read: %s", store_error(exc, url))
         return
     seen = _versions_seen()
     now = time.monotonic()
@@ -311,6 +318,17 @@ def follow_store(url: str) -> None:
         seen[url] = (version, None)
     else:
         seen[url] = (version, again_at)
+
+
+def forget_store(url: str) -> None:
+    """After the store failed (not merely busy): close this process's idle connections and
+    open the store afresh on the next run, so that a database that comes back (a restarted
+    server, a file restored from a backup) is used again without restarting the app."""
+    engine = _open_engines().pop(url, None)
+    get_engine.clear()
+    has_regions.clear()
+    if engine is not None:
+        engine.dispose()
 
 
 def clear_readers() -> None:

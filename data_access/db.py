@@ -1,27 +1,147 @@
-"""The one owner of database connections: URL resolution, engine creation, sessions."""
+"""The one owner of database connections: URL resolution, store settings, engine creation,
+sessions, and the one place that turns a database failure into a one-line message."""
 
 from __future__ import annotations
 
+import logging
+import math
 import os
+import random
+import re
+import sqlite3
+import threading
+import time
 import tomllib
-from collections.abc import Iterator
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "happy.db"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
-SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 class StoreError(Exception):
-    """A problem with the store that the user can act on; its message is one line, in Chinese
-    first with English after, and never a traceback."""
+    """A problem with the store that the user can act on: one line in Chinese (`zh`) and in
+    English (`en`), never a traceback, never a credential. `kind` says what happened: "busy"
+    (try again shortly), "unreachable", "read-only", "damaged", "config" or "error"."""
+
+    def __init__(self, zh: str, en: str | None = None, *, kind: str = "error") -> None:
+        super().__init__(zh if en is None else f"{zh} / {en}")
+        self.zh, self.en, self.kind = zh, en, kind
+
+    def message(self, lang: str) -> str:
+        """The message in one language ('zh' or 'en'); a message given in one string (both
+        languages) is shown whole."""
+        if self.en is None:
+            return self.zh
+        return self.zh if lang == "zh" else self.en
+
+
+# What a failing store raises: our own errors, SQLAlchemy's (which wrap the drivers'), and a
+# SQLite error that reaches us unwrapped. psycopg's own errors are wrapped by SQLAlchemy (and
+# importing psycopg here would cost every SQLite deployment 0.4 s at start).
+STORE_FAILURES: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, sqlite3.Error)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A store setting: environment variable `name`, or `key` under `[connections.happy]` in
+    .streamlit/secrets.toml, else `default`."""
+
+    name: str
+    key: str
+    default: float
+    minimum: float
+    help: str
+
+
+# Streamlit runs each active session's script on its own thread, and a thread holds a connection
+# only while it reads or writes. 20 connections per process let 20 sessions of one process hit
+# the store at once without waiting (issue 11: 20 writer threads on the old pool of 5 + 10 waited
+# past 30 s); four processes of 20 stay under PostgreSQL's default max_connections of 100.
+POOL_SIZE = Setting(
+    "HAPPY_DB_POOL_SIZE", "pool_size", 10, 1, "connections each server process keeps open"
+)
+MAX_OVERFLOW = Setting(
+    "HAPPY_DB_MAX_OVERFLOW",
+    "max_overflow",
+    10,
+    0,
+    "more connections a process may open when all kept ones are in use (closed again after)",
+)
+POOL_TIMEOUT = Setting(
+    "HAPPY_DB_POOL_TIMEOUT",
+    "pool_timeout",
+    10,
+    0.1,
+    "seconds a page waits for a free connection before it says the database is busy",
+)
+LOCK_TIMEOUT = Setting(
+    "HAPPY_DB_LOCK_TIMEOUT",
+    "lock_timeout",
+    10,
+    0.1,
+    "seconds a write waits for its locks before it says the database is busy (SQLite: its turn "
+    "and the file's write lock; PostgreSQL: lock_timeout, for each statement)",
+)
+CONNECT_TIMEOUT = Setting(
+    "HAPPY_DB_CONNECT_TIMEOUT",
+    "connect_timeout",
+    10,
+    1,
+    "seconds to open a connection to a PostgreSQL server before it counts as unreachable",
+)
+STORE_SETTINGS = (POOL_SIZE, MAX_OVERFLOW, POOL_TIMEOUT, LOCK_TIMEOUT, CONNECT_TIMEOUT)
+
+
+def _secrets_connection() -> dict:
+    """The `[connections.happy]` table of .streamlit/secrets.toml ({} without the file)."""
+    if not SECRETS_PATH.exists():
+        return {}
+    try:
+        secrets = tomllib.loads(SECRETS_PATH.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise StoreError(
+            f"无法读取 .streamlit/secrets.toml：{_first_line(str(exc))}",
+            "cannot read .streamlit/secrets.toml",
+            kind="config",
+        ) from None
+    table = secrets.get("connections", {}).get("happy", {})
+    return table if isinstance(table, dict) else {}
+
+
+def store_setting(setting: Setting) -> float:
+    """A setting's value: the environment, else secrets.toml, else its default."""
+    raw = os.environ.get(setting.name)
+    if raw is None or not raw.strip():
+        raw = _secrets_connection().get(setting.key)
+    if raw is None:
+        return setting.default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value < setting.minimum:
+        raise StoreError(
+            f"设置 {setting.name} 的值无效（须为不小于 {setting.minimum:g} 的数）",
+            f"{setting.name} is not valid (a number of at least {setting.minimum:g})",
+            kind="config",
+        )
+    return value
 
 
 def default_url() -> str:
@@ -36,17 +156,8 @@ def resolve_url(explicit: str | None = None) -> str:
     env = os.environ.get("HAPPY_DB_URL")
     if env:
         return env
-    if SECRETS_PATH.exists():
-        try:
-            secrets = tomllib.loads(SECRETS_PATH.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise StoreError(
-                f"无法读取 .streamlit/secrets.toml：{exc} / cannot read .streamlit/secrets.toml"
-            ) from None
-        url = secrets.get("connections", {}).get("happy", {}).get("url")
-        if url:
-            return url
-    return default_url()
+    url = _secrets_connection().get("url")
+    return url if url else default_url()
 
 
 def is_default_store(url: str) -> bool:
@@ -54,60 +165,320 @@ def is_default_store(url: str) -> bool:
     return url == default_url()
 
 
+# A query parameter that may hold a secret (password=, sslpassword=, token= ...), and the same in
+# free text such as a driver's message ("password=..." in a libpq connection string).
+_SECRET_PARAM = re.compile(r"(?i)([?&;]\s*[^=&;#]*(?:pass|pwd|secret|token|key)[^=&;#]*=)[^&]*")
+_SECRET_KEY = re.compile(r"(?i)pass|pwd|secret|token|key")
+_SECRET_WORD = re.compile(
+    r"""(?i)\b((?:ssl)?pass(?:word|wd)?|pwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)"""
+)
+# Anything between "//" and the last "@": a URL's userinfo (in free text: within one word).
+_USERINFO = re.compile(r"(?s)//.*@")
+_USERINFO_IN_TEXT = re.compile(r"//\S*@")
+# The part of a URL that names the kind of database, shown for a URL that cannot be parsed.
+_KNOWN_SCHEME = re.compile(
+    r"(?i)^\s*((?:sqlite|postgresql|postgres|mysql|mariadb|mssql|oracle)(?:\+[a-z0-9_]+)?)"
+)
+
+
 def redact(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
+    """The URL for messages and logs: no user or password (anything between "//" and "@"), no
+    password-like query parameter; for a URL that cannot be parsed only the kind of database."""
+    url = str(url)
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid URL>"
+        make_url(url)
+    except (ArgumentError, ValueError, TypeError):
+        known = _KNOWN_SCHEME.match(url)
+        return f"{known.group(1) if known else ''}…"
+    shown = _USERINFO.sub("//***@", url.strip(), count=1)
+    shown = _SECRET_PARAM.sub(r"\1***", shown)
+    for secret in _credentials(url):
+        shown = shown.replace(secret, "***")
+    return shown
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    # The driver must not open transactions by itself: we issue BEGIN (DEFERRED or IMMEDIATE).
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: index upkeep in big loads and scans
-    cur.close()
+def _credentials(url: str | None) -> list[str]:
+    """The secrets a URL holds, as typed and decoded: its password and password-like parameters."""
+    if not url:
+        return []
+    found: list[str] = []
+    head = url.split("//", 1)[-1]
+    # The user and password end at an "@" and the password begins after a colon; which ones is
+    # unsure in a mistyped URL: take each pair.
+    ats = [j for j, c in enumerate(head) if c == "@"]
+    starts = [i + 1 for i, c in enumerate(head) if c == ":"]
+    found += [head[i:j] for i in starts for j in ats if i < j]
+    found += [m.group(0).split("=", 1)[1] for m in _SECRET_PARAM.finditer(url)]
+    try:
+        parsed = make_url(url)
+        found.append(parsed.password or "")
+        found += [str(v) for k, v in parsed.query.items() if _SECRET_KEY.search(k)]
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    found += [unquote(f) for f in found]
+    found += [quote(f, safe="") for f in found]
+    return sorted({f for f in found if len(f) >= 3}, key=len, reverse=True)
 
 
-def _sqlite_begin(conn) -> None:
-    # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
-    # another writer holds the lock (the busy timeout does not help); writers say so up front.
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+def scrub(message: str, url: str | None = None) -> str:
+    """A message made safe to show: the URL's credentials and anything password-like hidden."""
+    for secret in _credentials(url):
+        message = message.replace(secret, "***")
+    message = _USERINFO_IN_TEXT.sub("//***@", message)
+    message = _SECRET_PARAM.sub(r"\1***", message)
+    return _SECRET_WORD.sub(r"\1\2***", message)
+
+
+def _first_line(message: str, limit: int = 200) -> str:
+    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a failure only means "the store is busy" (no free connection, a lock held too
+    long, a deadlock): nothing was written and trying again later is safe."""
+    if isinstance(exc, StoreError):
+        return exc.kind == "busy"
+    if isinstance(exc, PoolTimeout):
+        return True
+    reason = str(getattr(exc, "orig", exc)).lower()
+    return (
+        "database is locked" in reason
+        or "database table is locked" in reason
+        or _sqlstate(exc) in ("55P03", "40P01", "40001")  # lock timeout, deadlock, serialization
+    )
+
+
+def failure_reason(exc: BaseException, url: str | None = None) -> str:
+    """The first line of what the driver said about a failure, with no credential in it."""
+    orig = getattr(exc, "orig", None)
+    return scrub(_first_line(str(orig if orig is not None else exc)), url) or type(exc).__name__
+
+
+BUSY = ("数据库繁忙，请稍后重试", "the database is busy; please try again in a moment")
+
+
+def store_error(exc: BaseException, url: str | None = None) -> StoreError:
+    """The one-line StoreError (Chinese and English) for any failure of the store, with no
+    credential in it; `url` (the store's, as typed) lets the message name it, redacted."""
+    if isinstance(exc, StoreError):
+        return exc
+    error = _classify(exc, url)
+    return StoreError(scrub(error.zh, url), scrub(error.en or "", url), kind=error.kind)
+
+
+def _classify(exc: BaseException, url: str | None) -> StoreError:
+    if is_busy(exc):
+        return StoreError(*BUSY, kind="busy")
+    reason = failure_reason(exc, url)
+    low, code = reason.lower(), _sqlstate(exc)
+    where = f" {redact(url)}" if url else ""
+    if "readonly" in low or "read-only" in low or code == "25006":
+        return StoreError(
+            "数据库为只读，无法保存；请联系运维人员",
+            "the database is read-only, so nothing can be saved; tell the operator",
+            kind="read-only",
+        )
+    if "not a database" in low or "malformed" in low or code in ("XX001", "XX002"):
+        return StoreError(
+            "数据库文件已损坏或不是数据库；请联系运维人员从备份恢复",
+            "the database file is damaged or not a database; the operator should restore it",
+            kind="damaged",
+        )
+    if isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated
+        or code.startswith(("08", "57P"))
+        or any(w in low for w in ("connect", "server closed", "unable to open", "terminating"))
+    ):
+        return StoreError(
+            f"无法连接数据库{where}：{reason}",
+            f"cannot connect to the database{where}: {reason}",
+            kind="unreachable",
+        )
+    return StoreError(f"数据库出错：{reason}", f"database error: {reason}")
+
+
+def _sqlite_pragmas(lock_ms: int) -> Callable:
+    def pragmas(dbapi_conn, _record) -> None:
+        # The driver must not open transactions by itself: we issue BEGIN (DEFERRED or IMMEDIATE).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={lock_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA cache_size=-131072")  # 128 MiB: index upkeep in big loads and scans
+        cur.close()
+
+    return pragmas
+
+
+class _WriterQueue:
+    """A lock that writers get in the order they asked for it, or give up after a time.
+
+    SQLite lets one writer in at a time, and lets waiting writers race for it: with 20 writing
+    threads in one process some saves waited 10 s and more (bench.activity_inserts --threads:
+    11 of 10,000 failed after 10 s; with this queue none, the slowest 0.5 s). Queued here, the
+    threads of one process take turns, and only one of them at a time races the writers of
+    other processes for the file's lock."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held and not self._waiting:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiting.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ended
+                return True
+            self._waiting.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # handed over: stays held
+            else:
+                self._held = False
+
+
+# By SQLite engine: its writers' queue and how long a writer waits in it.
+_WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, tuple[_WriterQueue, float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+# The URL each engine was made from, as typed: a mistyped URL parses into odd parts (a password
+# in the database name), so messages are redacted and scrubbed from what the person typed.
+_TYPED_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def typed_url(engine: Engine) -> str:
+    """The URL an engine was made from, as typed: for redacting and scrubbing messages only."""
+    return _TYPED_URLS.get(engine) or unquote(engine.url.render_as_string(hide_password=False))
+
+
+def _postgres_lock_timeout(lock_ms: int) -> Callable:
+    # A lock held by another transaction (a long import) makes a statement fail after this long,
+    # and a save try again, instead of waiting for ever. Set per connection, not as a startup
+    # "options" parameter, which connection poolers such as PgBouncer refuse.
+    def set_lock_timeout(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET lock_timeout = {lock_ms}")
+        cur.close()
+        dbapi_conn.commit()
+
+    return set_lock_timeout
+
+
+# How long SQLite's own busy wait lasts within one try for the write lock. Its wait is not fair:
+# it polls ever more slowly (every 100 ms after the first 0.3 s) while a newcomer tries at
+# once, so with 20 writing processes some saves waited 10 s and more (issue 11). Short tries
+# repeated until the deadline keep every waiter polling at the same pace.
+SQLITE_TRY_MS = 50
+
+
+def _sqlite_begin(lock_ms: int) -> Callable:
+    def begin(conn) -> None:
+        # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when
+        # another writer holds the lock (the busy timeout does not help); writers say so up
+        # front, and wait for the lock in short tries until their deadline.
+        options = conn.get_execution_options()
+        mode, deadline = options.get("sqlite_begin", "DEFERRED"), options.get("sqlite_deadline")
+        if mode != "IMMEDIATE" or deadline is None:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+            return
+        raw = conn.connection.driver_connection
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_TRY_MS}")
+        try:
+            while True:
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    return
+                except OperationalError as exc:
+                    if "locked" not in str(exc.orig) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(random.uniform(0, 0.002))
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={lock_ms}")
+
+    return begin
+
+
+def _sqlite_folder(database: str | None, query: dict) -> Path | None:
+    """The folder a SQLite file lives in (None for an in-memory store)."""
+    if not database or database == ":memory:" or query.get("mode") == "memory":
+        return None
+    if str(query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database).parent
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for the URL, configured for its backend; raise StoreError if unusable."""
+    """Create an engine for the URL, configured for its backend and the store settings; raise
+    StoreError (one line, no credential) if it cannot be used."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"数据库地址无效：{url!r} / invalid database URL") from None
-    if parsed.get_backend_name() == "sqlite":
-        db_path = parsed.database
-        if db_path and db_path != ":memory:":
-            try:
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"无法创建数据库目录 {Path(db_path).parent}：{exc.strerror} "
-                    f"/ cannot create the database folder"
-                ) from None
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-    else:
-        try:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-        except (ArgumentError, ImportError, SQLAlchemyError) as exc:
-            raise StoreError(
-                f"无法使用数据库 {redact(url)}：{type(exc).__name__} / cannot use this database"
-            ) from None
-    return engine
+    except (ArgumentError, ValueError, TypeError):
+        raise StoreError(
+            f"数据库地址无效：{redact(url)}", f"invalid database URL: {redact(url)}", kind="config"
+        ) from None
+    pool = {
+        "pool_size": int(store_setting(POOL_SIZE)),
+        "max_overflow": int(store_setting(MAX_OVERFLOW)),
+        "pool_timeout": store_setting(POOL_TIMEOUT),
+    }
+    lock = store_setting(LOCK_TIMEOUT)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            folder = _sqlite_folder(parsed.database, dict(parsed.query))
+            if folder is not None:
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(
+                        f"无法创建数据库目录 {folder}：{exc.strerror}",
+                        f"cannot create the database folder {folder}: {exc.strerror}",
+                        kind="config",
+                    ) from None
+            engine = create_engine(
+                url, connect_args={"timeout": lock}, **(pool if folder is not None else {})
+            )
+            event.listen(engine, "connect", _sqlite_pragmas(int(lock * 1000)))
+            event.listen(engine, "begin", _sqlite_begin(int(lock * 1000)))
+            _TYPED_URLS[engine] = url
+            _WRITER_QUEUES[engine] = (_WriterQueue(), lock)
+            return engine
+        connect_args: dict[str, Any] = {}
+        postgres = parsed.get_backend_name() == "postgresql"
+        if postgres and "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = max(1, round(store_setting(CONNECT_TIMEOUT)))
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
+        if postgres:
+            event.listen(engine, "connect", _postgres_lock_timeout(int(lock * 1000)))
+        _TYPED_URLS[engine] = url
+        return engine
+    except StoreError:
+        raise
+    except (ArgumentError, ImportError, SQLAlchemyError, ValueError, TypeError) as exc:
+        raise StoreError(
+            f"无法使用数据库 {redact(url)}：{type(exc).__name__}",
+            f"cannot use the database {redact(url)}: {type(exc).__name__}",
+            kind="config",
+        ) from None
 
 
 def check_connection(engine: Engine) -> None:
@@ -115,12 +486,21 @@ def check_connection(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-        first = reason[0] if reason else type(exc).__name__
-        raise StoreError(
-            f"无法连接数据库 {redact(str(engine.url))}：{first} / cannot open the database"
-        ) from None
+    except (*STORE_FAILURES, ValueError) as exc:
+        # ValueError: a URL parameter the driver cannot read (a port that is not a number).
+        raise _unreachable(exc, typed_url(engine)) from None
+
+
+def _unreachable(exc: BaseException, url: str) -> StoreError:
+    error = store_error(exc, url)
+    if error.kind != "error":
+        return error
+    reason, where = failure_reason(exc, url), redact(url)
+    return StoreError(
+        f"无法连接数据库 {where}：{reason}",
+        f"cannot connect to the database {where}: {reason}",
+        kind="unreachable",
+    )
 
 
 @contextmanager
@@ -132,7 +512,51 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
-    """A session for one write transaction: committed on success, rolled back on any error."""
-    writer = engine.execution_options(sqlite_begin="IMMEDIATE")
-    with Session(writer) as session, session.begin():
-        yield session
+    """A session for one write transaction: committed on success, rolled back on any error. On
+    SQLite the writers of this process take turns (see _WriterQueue) and then wait for the
+    file's write lock; one that has not got both within the lock timeout gets a "busy"
+    StoreError."""
+    queue, patience = _WRITER_QUEUES.get(engine, (None, 0.0))
+    if queue is None:
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        with Session(writer) as session, session.begin():
+            yield session
+        return
+    deadline = time.monotonic() + patience
+    if not queue.acquire(patience):
+        raise StoreError(*BUSY, kind="busy")
+    try:
+        writer = engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_deadline=deadline)
+        with Session(writer) as session, session.begin():
+            yield session
+    finally:
+        queue.release()
+
+
+def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run one write function (session first) in its own transaction. A deadlock, or a lock
+    given up on before the lock timeout has passed since the write began, is tried again; any
+    failure ends as a one-line StoreError, and nothing is written."""
+    began = time.monotonic()
+    while True:
+        try:
+            with write_session(engine) as session:
+                return fn(session, *args, **kwargs)
+        except STORE_FAILURES as exc:
+            # The transaction never began (or was rolled back), so trying again is safe, and
+            # saves carry their client token, so none is made twice. A pool timeout, a turn in
+            # the writers' queue or SQLite's write lock have waited their full time already.
+            again = is_busy(exc) and not isinstance(exc, (PoolTimeout, StoreError))
+            if not again or time.monotonic() - began >= store_setting(LOCK_TIMEOUT):
+                raise store_error(exc, typed_url(engine)) from None
+            time.sleep(random.uniform(0.01, 0.2))
+
+
+def run_read(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Run one read function (session first) in its own read transaction; a store failure
+    becomes a one-line StoreError."""
+    try:
+        with read_session(engine) as session:
+            return fn(session, *args, **kwargs)
+    except STORE_FAILURES as exc:
+        raise store_error(exc, typed_url(engine)) from None

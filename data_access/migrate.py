@@ -9,9 +9,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.db import StoreError, check_connection, redact
+from data_access.db import (
+    STORE_FAILURES,
+    StoreError,
+    check_connection,
+    failure_reason,
+    redact,
+    store_error,
+    typed_url,
+)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -41,8 +48,9 @@ def check_schema_known(engine: Engine) -> str | None:
     known = {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
     if current not in known:
         raise StoreError(
-            f"数据库结构版本 {current} 比本程序新（本程序最高为 {head_revision()}），请升级程序 "
-            f"/ the database schema is newer than this program"
+            f"数据库结构版本 {current} 比本程序新（本程序最高为 {head_revision()}），请升级程序",
+            f"the database schema ({current}) is newer than this program ({head_revision()})",
+            kind="config",
         )
     return current
 
@@ -56,9 +64,13 @@ def upgrade(engine: Engine) -> str:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    except STORE_FAILURES as exc:
+        url = typed_url(engine)
+        error = store_error(exc, url)
+        if error.kind != "error":
+            raise error from None
+        reason, where = failure_reason(exc, url), redact(url)
         raise StoreError(
-            f"数据库 {redact(str(engine.url))} 升级失败：{first} / migration failed"
+            f"数据库 {where} 升级失败：{reason}", f"migrating the database {where} failed: {reason}"
         ) from None
     return head_revision()

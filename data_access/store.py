@@ -6,21 +6,22 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from data_access.catalog import add_registry_rows
-from data_access.db import StoreError, make_engine, resolve_url, write_session
+from data_access.db import STORE_FAILURES, make_engine, resolve_url, store_error, write_session
 from data_access.migrate import upgrade
 from data_access.models import AuditLog, Region
 
 
 def open_store(url: str | None = None) -> Engine:
     """Engine for the resolved URL, migrated to the newest schema with the registry synced."""
-    engine = make_engine(resolve_url(url))
+    url = resolve_url(url)
+    engine = make_engine(url)
     try:
         upgrade(engine)
         with write_session(engine) as session:
             add_registry_rows(session)
-    except StoreError:
+    except STORE_FAILURES as exc:
         engine.dispose()
-        raise
+        raise store_error(exc, url) from None
     return engine
 
 

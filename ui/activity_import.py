@@ -70,7 +70,7 @@ def upload_and_check(url: str) -> tuple[ImportCheck, str, str] | None:
             st.error(t("import.refused", message=exc.message(current_language())))
             return None
         except StoreError as exc:
-            st.error(t("store.error", message=str(exc)))
+            st.error(t("store.error", message=exc.message(current_language())))
             return None
         st.session_state["import_checked"] = (token, check)
         st.session_state.pop("import_result", None)
@@ -115,7 +115,10 @@ def do_import(url: str, check: ImportCheck, token: str, filename: str) -> None:
             filename=filename,
         )
     except StoreError as exc:
-        st.session_state["import_result"] = ("error", t("activity.store_error", message=str(exc)))
+        st.session_state["import_result"] = (
+            "error",
+            t("activity.store_error", message=exc.message(current_language())),
+        )
         return
     except PermissionDenied as exc:
         st.session_state["import_result"] = ("error", exc.message(current_language()))

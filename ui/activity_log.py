@@ -40,7 +40,6 @@ from ui.activity_form import (
 from ui.auth import actor_id, signed_in
 from ui.exports import to_csv, to_xlsx
 from ui.i18n import current_language, pick, t
-from ui.plain import plain
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -145,7 +144,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     try:
         rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
     except StoreError as exc:
-        st.error(t("store.error", message=plain(exc)))
+        st.error(t("store.error", message=exc.message(current_language())))
         return None
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
@@ -248,8 +247,10 @@ def _write(url: str, fn, *args: Any, **kwargs: Any):
     try:
         result = run_write(cached.get_engine(url), fn, *args, actor=actor_id(), **kwargs)
     except StoreError as exc:
-        message = t("activity.store_error", message=plain(exc))
-        st.session_state["edit_message"] = ("error", message)
+        st.session_state["edit_message"] = (
+            "error",
+            t("activity.store_error", message=exc.message(current_language())),
+        )
         return None
     except PermissionDenied as exc:
         st.session_state["edit_message"] = ("error", exc.message(current_language()))

@@ -43,6 +43,7 @@ from data_access.auth import (
 from data_access.db import read_session, write_session
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import get_settings
+from ui.bootstrap import store_callback
 from ui.format import LOCAL_TZ, local_time
 from ui.i18n import current_language, pick, t
 from ui.plain import plain
@@ -57,6 +58,7 @@ def _scope_regions(url: str) -> list[ScopeRegion]:
         return list_scope_regions(session)
 
 
+@store_callback  # a store failure: shown by the next run, like a refusal returns None
 def _write(url: str, change: Callable, *args, clear_data: bool = False):
     """Run one change as the signed-in admin; on refusal keep a message and return None."""
     actor = st.session_state["_auth_account"]

@@ -35,6 +35,7 @@ from data_access.auth import (
 )
 from data_access.db import read_session, write_session
 from seed_data.loader import get_seed_meta
+from ui.bootstrap import store_callback
 from ui.i18n import current_language, pick, t
 from ui.plain import plain
 
@@ -195,6 +196,7 @@ def _signed_in(token: str) -> None:
     st.session_state.pop(MESSAGE_KEY, None)
 
 
+@store_callback
 def _on_sign_in(url: str) -> None:
     username = str(st.session_state.get(USERNAME_KEY) or "").strip()
     password = str(st.session_state.get(PASSWORD_KEY) or "")
@@ -220,6 +222,7 @@ def _on_sign_in(url: str) -> None:
     _signed_in(token)
 
 
+@store_callback
 def sign_out(url: str) -> None:
     """End the session here and in the store, and forget the browser's cookie."""
     token_hash = st.session_state.pop(SESSION_KEY, None)

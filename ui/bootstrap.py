@@ -1,39 +1,110 @@
-"""Getting the store ready before any page runs: connect, migrate, and on first start seed."""
+"""Getting the store ready before any page runs (connect, migrate, on first start seed), and the
+one guard that turns a store failure into a line in the user's language instead of a crash page."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from data_access import cached
-from data_access.db import StoreError, is_default_store, resolve_url
+from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
 from seed_data.loader import seed_demo
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+FAILURE_KEY = "_store_failure"  # a failure met in a widget callback, for the next guard to show
+RETRY_KEY = "store_retry"
+
+
+def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call `fn` so that a store failure (ours, SQLAlchemy's or the driver's) shows one line in
+    the user's language with a retry button and stops this run, never Streamlit's crash page.
+    The run stops early, so Streamlit keeps every widget's value for the retry; and unless the
+    store was merely busy, the next run opens it afresh, so the app recovers by itself."""
+    failed = st.session_state.pop(FAILURE_KEY, None)
+    if failed is not None:
+        _stop_with(StoreError(*failed[:2], kind=failed[2]), forget=False)
+    try:
+        return fn(*args, **kwargs)
+    except STORE_FAILURES as exc:
+        _stop_with(store_error(exc, _store_url()), forget=True)
+    raise AssertionError("unreachable: _stop_with stops the run")
+
+
+def store_callback(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a widget callback that uses the store: callbacks run before the script, outside any
+    guard, so a store failure in one is kept and shown by the next guarded call of this run."""
+
+    @functools.wraps(fn)
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except STORE_FAILURES as exc:
+            error = store_error(exc, _store_url())
+            _log(error)
+            _forget(error)
+            st.session_state[FAILURE_KEY] = (error.zh, error.en, error.kind)
+            return None
+
+    return callback
+
+
+def _store_url() -> str | None:
+    url = st.session_state.get("store_url")
+    if url:
+        return url
+    try:
+        return resolve_url()
+    except StoreError:
+        return None
+
+
+def _log(error: StoreError) -> None:
+    log.warning("store failure (%s): %s", error.kind, error)
+
+
+def _forget(error: StoreError) -> None:
+    # A busy store is working: opening it afresh would only add connections.
+    url = _store_url()
+    if error.kind not in ("busy", "config") and url:
+        cached.forget_store(url)
+
+
+def _stop_with(error: StoreError, forget: bool) -> None:
+    if forget:
+        _log(error)
+        _forget(error)
+    st.error(t("store.error", message=error.message(current_language())))
+    st.button(t("store.retry"), key=RETRY_KEY, icon=":material/refresh:")
+    st.stop()
 
 
 def ensure_store() -> str:
     """Return the store URL once it is usable; otherwise show why in the page and stop."""
-    try:
-        url = resolve_url()
-        engine = cached.get_engine(url)
-        if cached.has_regions(url):
-            cached.follow_store(url)
-            return url
-        if not is_default_store(url):
-            st.warning(t("store.empty"))
-            st.stop()
-        with cached.seed_lock(url):
-            cached.has_regions.clear()
-            if not cached.has_regions(url):
-                _seed_with_progress(engine)
-                cached.clear_readers()
+    return guarded(_ensure_store)
+
+
+def _ensure_store() -> str:
+    url = resolve_url()
+    engine = cached.get_engine(url)
+    if cached.has_regions(url):
+        cached.follow_store(url)
         return url
-    except StoreError as exc:
-        st.error(t("store.error", message=str(exc)))
+    if not is_default_store(url):
+        st.warning(t("store.empty"))
         st.stop()
+    with cached.seed_lock(url):
+        cached.has_regions.clear()
+        if not cached.has_regions(url):
+            _seed_with_progress(engine)
+            cached.clear_readers()
+    return url
 
 
 def _seed_with_progress(engine) -> None:

@@ -51,7 +51,7 @@ def save(url: str, confirm: bool = False) -> None:
             confirm_duplicate=confirm,
         )
     except StoreError as exc:
-        state["rec_store_error"] = str(exc)
+        state["rec_store_error"] = exc.message(current_language())
         return
     except PermissionDenied as exc:
         state["rec_store_error"] = exc.message(current_language())
