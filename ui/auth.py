@@ -33,9 +33,9 @@ from data_access.auth import (
     start_session,
     utcnow,
 )
-from data_access.db import read_session, write_session
+from data_access.db import read_session, store_error, write_session
 from seed_data.loader import get_seed_meta
-from ui.bootstrap import store_callback
+from ui.bootstrap import forget_failed_store, store_callback
 from ui.i18n import current_language, pick, t
 from ui.plain import plain
 
@@ -306,12 +306,17 @@ def screen_viewer_check(url: str) -> Callable[[], str | None]:
     token_hash = st.session_state.get(SESSION_KEY)
 
     def check() -> str | None:
-        with read_session(cached.get_engine(url)) as session:
-            if token is not None:
-                return None if get_screen_link(session, token) else "screen.link_invalid"
-            if token_hash and get_session_account(session, token_hash) is not None:
-                return None
-            return "screen.signed_out"
+        try:
+            with read_session(cached.get_engine(url)) as session:
+                if token is not None:
+                    return None if get_screen_link(session, token) else "screen.link_invalid"
+                if token_hash and get_session_account(session, token_hash) is not None:
+                    return None
+                return "screen.signed_out"
+        except Exception as exc:
+            # Open the store afresh at the next refresh (a restored file, a restarted server).
+            forget_failed_store(store_error(exc, url))
+            raise
 
     return check
 

@@ -48,7 +48,7 @@ def store_callback(fn: Callable[..., Any]) -> Callable[..., Any]:
         except STORE_FAILURES as exc:
             error = store_error(exc, _store_url())
             _log(error)
-            _forget(error)
+            forget_failed_store(error)
             st.session_state[FAILURE_KEY] = (error.zh, error.en, error.kind)
             return None
 
@@ -69,7 +69,8 @@ def _log(error: StoreError) -> None:
     log.warning("store failure (%s): %s", error.kind, error)
 
 
-def _forget(error: StoreError) -> None:
+def forget_failed_store(error: StoreError) -> None:
+    """After a store failure: open the store afresh at the next run (not when merely busy)."""
     # A busy store is working: opening it afresh would only add connections.
     url = _store_url()
     if error.kind not in ("busy", "config") and url:
@@ -79,7 +80,7 @@ def _forget(error: StoreError) -> None:
 def _stop_with(error: StoreError, forget: bool) -> None:
     if forget:
         _log(error)
-        _forget(error)
+        forget_failed_store(error)
     st.error(t("store.error", message=error.message(current_language())))
     st.button(t("store.retry"), key=RETRY_KEY, icon=":material/refresh:")
     st.stop()
