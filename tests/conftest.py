@@ -12,10 +12,19 @@ from data_access.store import open_store
 from seed_data.loader import seed_demo
 from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
 from tests.fixtures_pg import pg_server  # noqa: F401
+from ui import i18n
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _no_run_language_left_behind() -> Iterator[None]:
+    """A test that runs app code on the test thread (not through AppTest) may set the run's
+    language there (ui.i18n.use_language); forget it, so that the next test reads its own."""
+    yield
+    vars(i18n._this_run).pop("lang", None)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,7 @@ from data_access.db import (
 from data_access.models import Activity, Region
 from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, app_as
+from tests.markdown import shown
 from tests.pgserver import PostgresServer
 from ui.i18n import STRINGS
 
@@ -93,7 +94,7 @@ def _assert_store_message(at: AppTest, lang: str, *, contains: str | None = None
     """The page shows the store message (one line, the user's language) and a retry button,
     and no crash page."""
     assert not at.exception, [e.message for e in at.exception]
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]  # as the reader sees it (t() escapes values)
     assert len(errors) == 1, errors
     assert errors[0].startswith(PREFIX[lang]), errors
     assert "\n" not in errors[0] and "Traceback" not in errors[0]
