@@ -355,20 +355,24 @@ class _WriterQueue:
                 self._held = False
 
 
-# By SQLite engine: its writers' queue and how long a writer waits in it.
-_WRITER_QUEUES: weakref.WeakKeyDictionary[Engine, tuple[_WriterQueue, float]] = (
-    weakref.WeakKeyDictionary()
-)
+@dataclass(frozen=True)
+class _EngineFacts:
+    """What make_engine knew of an engine: the URL as typed (a mistyped URL parses into odd
+    parts, a password in the database name, so messages are redacted and scrubbed from what the
+    person typed), its lock timeout, and on SQLite its writers' queue."""
+
+    url: str
+    lock_timeout: float
+    writers: _WriterQueue | None = None
 
 
-# The URL each engine was made from, as typed: a mistyped URL parses into odd parts (a password
-# in the database name), so messages are redacted and scrubbed from what the person typed.
-_TYPED_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+_ENGINE_FACTS: weakref.WeakKeyDictionary[Engine, _EngineFacts] = weakref.WeakKeyDictionary()
 
 
 def typed_url(engine: Engine) -> str:
     """The URL an engine was made from, as typed: for redacting and scrubbing messages only."""
-    return _TYPED_URLS.get(engine) or unquote(engine.url.render_as_string(hide_password=False))
+    facts = _ENGINE_FACTS.get(engine)
+    return facts.url if facts else unquote(engine.url.render_as_string(hide_password=False))
 
 
 def _postgres_lock_timeout(lock_ms: int) -> Callable:
@@ -459,8 +463,7 @@ def make_engine(url: str) -> Engine:
             )
             event.listen(engine, "connect", _sqlite_pragmas(int(lock * 1000)))
             event.listen(engine, "begin", _sqlite_begin(int(lock * 1000)))
-            _TYPED_URLS[engine] = url
-            _WRITER_QUEUES[engine] = (_WriterQueue(), lock)
+            _ENGINE_FACTS[engine] = _EngineFacts(url, lock, _WriterQueue())
             return engine
         connect_args: dict[str, Any] = {}
         postgres = parsed.get_backend_name() == "postgresql"
@@ -469,7 +472,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
         if postgres:
             event.listen(engine, "connect", _postgres_lock_timeout(int(lock * 1000)))
-        _TYPED_URLS[engine] = url
+        _ENGINE_FACTS[engine] = _EngineFacts(url, lock)
         return engine
     except StoreError:
         raise
@@ -516,12 +519,14 @@ def write_session(engine: Engine) -> Iterator[Session]:
     SQLite the writers of this process take turns (see _WriterQueue) and then wait for the
     file's write lock; one that has not got both within the lock timeout gets a "busy"
     StoreError."""
-    queue, patience = _WRITER_QUEUES.get(engine, (None, 0.0))
+    facts = _ENGINE_FACTS.get(engine)
+    queue = facts.writers if facts else None
     if queue is None:
         writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         with Session(writer) as session, session.begin():
             yield session
         return
+    patience = facts.lock_timeout
     deadline = time.monotonic() + patience
     if not queue.acquire(patience):
         raise StoreError(*BUSY, kind="busy")
@@ -538,6 +543,10 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     given up on before the lock timeout has passed since the write began, is tried again; any
     failure ends as a one-line StoreError, and nothing is written."""
     began = time.monotonic()
+    # The engine's own lock timeout: read once, not from the environment and secrets.toml on
+    # every try (an engine made elsewhere, by tests, gets the setting).
+    facts = _ENGINE_FACTS.get(engine)
+    patience = facts.lock_timeout if facts else store_setting(LOCK_TIMEOUT)
     while True:
         try:
             with write_session(engine) as session:
@@ -547,7 +556,7 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
             # saves carry their client token, so none is made twice. A pool timeout, a turn in
             # the writers' queue or SQLite's write lock have waited their full time already.
             again = is_busy(exc) and not isinstance(exc, (PoolTimeout, StoreError))
-            if not again or time.monotonic() - began >= store_setting(LOCK_TIMEOUT):
+            if not again or time.monotonic() - began >= patience:
                 raise store_error(exc, typed_url(engine)) from None
             time.sleep(random.uniform(0.01, 0.2))
 
