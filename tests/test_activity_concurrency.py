@@ -1,5 +1,8 @@
-"""20 writers saving 500 activities each at once: every row saved exactly once and the rollups
-equal to a recount, on SQLite and on PostgreSQL."""
+"""20 writers saving 50 activities each at once: every row saved exactly once and the rollups
+equal to a recount, on SQLite and on PostgreSQL.
+
+The smoke version of bench/activity_inserts.py, which runs the long scenario (500 each and more)
+by hand and records its latencies in docs/performance.md."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from data_access.rollups import compare_rollups
 from data_access.store import open_store
 
 WRITERS = 20
-PER_WRITER = 500
+PER_WRITER = 50
 
 
 @pytest.mark.slow
@@ -39,6 +42,6 @@ def test_twenty_concurrent_writers(write_db_url):
         audits = session.scalar(select(func.count()).select_from(AuditLog)) - audits_before
         differences = compare_rollups(session)
     engine.dispose()
-    assert saved == distinct == 10_000
-    assert audits == 10_000
+    assert saved == distinct == WRITERS * PER_WRITER
+    assert audits == WRITERS * PER_WRITER
     assert differences == []
