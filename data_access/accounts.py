@@ -30,6 +30,7 @@ from data_access.auth import (
     utcnow,
 )
 from data_access.models import Account, AuditLog, IndicatorRow, PillarRow, Region, ScreenLink
+from data_access.once import serialise
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,60}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
@@ -285,7 +286,9 @@ def generate_password() -> str:
 
 def ensure_first_admin(session: Session, password: str | None) -> str | None:
     """Create the first admin (scope: the city) when the store has no account; return the
-    password when it had to be generated, so the caller can print it once."""
+    password when it had to be generated, so the caller can print it once. Servers started
+    together create it once: the others wait for this transaction and then find the account."""
+    serialise(session, "accounts")
     if session.scalar(select(Account.id).limit(1)) is not None:
         return None
     city = session.scalar(select(Region.id).where(Region.level == "city"))
@@ -298,6 +301,7 @@ def ensure_first_admin(session: Session, password: str | None) -> str | None:
 
 def add_demo_accounts(session: Session) -> None:
     """Add the demo leader and demo staff accounts (README.md) if missing."""
+    serialise(session, "accounts")
     community = session.scalar(
         select(Region)
         .where(Region.level == "community", Region.name_zh == DEMO_COMMUNITY_NAME)

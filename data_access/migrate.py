@@ -19,6 +19,7 @@ from data_access.db import (
     store_error,
     typed_url,
 )
+from data_access.once import one_at_a_time
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -58,10 +59,12 @@ def check_schema_known(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> str:
     """Bring the database to the newest schema; return the revision it is at."""
     check_connection(engine)
-    check_schema_known(engine)
+    if check_schema_known(engine) == head_revision():
+        return head_revision()
     cfg = _config()
     try:
-        with engine.begin() as conn:
+        # Servers started together: one migrates, the others wait and then find nothing to do.
+        with one_at_a_time(engine, "migrate"), engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except STORE_FAILURES as exc:

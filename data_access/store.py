@@ -5,8 +5,15 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from data_access.catalog import add_registry_rows
-from data_access.db import STORE_FAILURES, make_engine, resolve_url, store_error, write_session
+from data_access.catalog import add_registry_rows, registry_in_step
+from data_access.db import (
+    STORE_FAILURES,
+    make_engine,
+    read_session,
+    resolve_url,
+    store_error,
+    write_session,
+)
 from data_access.migrate import upgrade
 from data_access.models import AuditLog, Region
 
@@ -17,8 +24,13 @@ def open_store(url: str | None = None) -> Engine:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        with write_session(engine) as session:
-            add_registry_rows(session)
+        # Write only when the registry changed: a server starting beside another process's long
+        # write (the demo being seeded) must not wait for SQLite's write lock.
+        with read_session(engine) as session:
+            in_step = registry_in_step(session)
+        if not in_step:
+            with write_session(engine) as session:
+                add_registry_rows(session)
     except STORE_FAILURES as exc:
         engine.dispose()
         raise store_error(exc, url) from None
@@ -27,8 +39,6 @@ def open_store(url: str | None = None) -> Engine:
 
 def has_regions(engine: Engine) -> bool:
     """Whether the store holds any region (an empty store needs data before it can show any)."""
-    from data_access.db import read_session
-
     with read_session(engine) as session:
         return session.scalar(select(Region.id).limit(1)) is not None
 

@@ -21,6 +21,7 @@ from data_access.models import (
     ReportedValue,
     Rollup,
 )
+from data_access.once import one_at_a_time
 from data_access.registry import MEASURE_KEYS
 from data_access.rollups import rebuild_rollups
 from seed_data.generator import (
@@ -124,6 +125,19 @@ def seed_demo(
     seed: int = 42,
     progress: Progress = _quiet,
     replace: bool = False,
+) -> bool:
+    """Fill a migrated store with the demo city (see _seed_demo); processes started together
+    seed one at a time, so the later ones find the demo present and return False."""
+    with one_at_a_time(engine, "seed"):
+        return _seed_demo(engine, n_activities, seed, progress, replace)
+
+
+def _seed_demo(
+    engine: Engine,
+    n_activities: int,
+    seed: int,
+    progress: Progress,
+    replace: bool,
 ) -> bool:
     """Fill a migrated store with the demo city; return False when it already holds exactly it.
 

@@ -1,0 +1,103 @@
+"""Processes started together on one store (a fleet after a deploy): exactly one does each
+one-time job (migrating, registering the catalogue, seeding the demo, creating the first admin),
+the others wait for it and carry on; nobody fails. Three real processes, on PostgreSQL and on
+SQLite, on an empty store and on one a migration behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, func, select
+
+from data_access.db import read_session
+from data_access.migrate import _config, current_revision, head_revision
+from data_access.models import Account, Activity, Region
+from seed_data.generator import min_activities
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = 3
+
+# What an app server does on its first start against a store, as a separate process.
+START = """
+import sys
+from data_access.accounts import ensure_first_admin
+from data_access.db import write_session
+from data_access.store import open_store
+from seed_data.loader import seed_demo
+
+engine = open_store(sys.argv[1])
+seeded = seed_demo(engine, n_activities=int(sys.argv[2]))
+with write_session(engine) as session:
+    password = ensure_first_admin(session, None)
+print(f"seeded={seeded} admin={'yes' if password else 'no'}")
+"""
+
+
+def _together(commands: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("HAPPY_DB_URL", None)
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for cmd in commands
+    ]
+    results = []
+    for cmd, proc in zip(commands, procs, strict=True):
+        out, err = proc.communicate(timeout=600)
+        results.append(
+            subprocess.CompletedProcess(cmd, proc.returncode, out.decode(), err.decode())
+        )
+    return results
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'together.db'}"
+    return request.getfixturevalue("pg_server").create_database(f"together_{uuid4().hex[:8]}")
+
+
+def test_servers_started_together_on_an_empty_store_each_job_done_once(empty_url):
+    n = min_activities()
+    results = _together([[sys.executable, "-c", START, empty_url, str(n)]] * PROCESSES)
+    for result in results:
+        assert result.returncode == 0, result.stderr[-2000:]
+    said = " ".join(result.stdout.strip().splitlines()[-1] for result in results).split()
+    # One seeded and one created the admin; the others waited, then found each done.
+    assert sorted(said.count(f"seeded={done}") for done in (True, False)) == [1, PROCESSES - 1]
+    assert said.count("seeded=True") == said.count("admin=yes") == 1
+    engine = create_engine(empty_url)
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Activity)) == n
+        assert session.scalar(select(func.count()).where(Region.level == "city")) == 1
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_migrations_started_together_on_a_store_a_migration_behind(empty_url):
+    engine = create_engine(empty_url)
+    behind = _script().get_revision(head_revision()).down_revision
+    with engine.begin() as conn:
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, behind)
+    assert current_revision(engine) == behind
+    migrate = [sys.executable, "-m", "data_access", "migrate", "--db", empty_url]
+    results = _together([migrate] * PROCESSES)
+    for result in results:
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert head_revision() in result.stdout
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def _script():
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config())
