@@ -4,21 +4,18 @@ sessions, and the one place that turns a database failure into a one-line messag
 from __future__ import annotations
 
 import logging
-import math
-import os
 import random
 import re
 import sqlite3
 import threading
 import time
-import tomllib
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -27,11 +24,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from data_access import settings
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "happy.db"
-SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
 class StoreError(Exception):
@@ -57,91 +56,12 @@ class StoreError(Exception):
 STORE_FAILURES: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, sqlite3.Error)
 
 
-@dataclass(frozen=True)
-class Setting:
-    """A store setting: environment variable `name`, or `key` under `[connections.happy]` in
-    .streamlit/secrets.toml, else `default`."""
-
-    name: str
-    key: str
-    default: float
-    minimum: float
-    help: str
-
-
-# Streamlit runs each active session's script on its own thread, and a thread holds a connection
-# only while it reads or writes. 20 connections per process let 20 sessions of one process hit
-# the store at once without waiting (issue 11: 20 writer threads on the old pool of 5 + 10 waited
-# past 30 s); four processes of 20 stay under PostgreSQL's default max_connections of 100.
-POOL_SIZE = Setting(
-    "HAPPY_DB_POOL_SIZE", "pool_size", 10, 1, "connections each server process keeps open"
-)
-MAX_OVERFLOW = Setting(
-    "HAPPY_DB_MAX_OVERFLOW",
-    "max_overflow",
-    10,
-    0,
-    "more connections a process may open when all kept ones are in use (closed again after)",
-)
-POOL_TIMEOUT = Setting(
-    "HAPPY_DB_POOL_TIMEOUT",
-    "pool_timeout",
-    10,
-    0.1,
-    "seconds a page waits for a free connection before it says the database is busy",
-)
-LOCK_TIMEOUT = Setting(
-    "HAPPY_DB_LOCK_TIMEOUT",
-    "lock_timeout",
-    10,
-    0.1,
-    "seconds a write waits for its locks before it says the database is busy (SQLite: its turn "
-    "and the file's write lock; PostgreSQL: lock_timeout, for each statement)",
-)
-CONNECT_TIMEOUT = Setting(
-    "HAPPY_DB_CONNECT_TIMEOUT",
-    "connect_timeout",
-    10,
-    1,
-    "seconds to open a connection to a PostgreSQL server before it counts as unreachable",
-)
-STORE_SETTINGS = (POOL_SIZE, MAX_OVERFLOW, POOL_TIMEOUT, LOCK_TIMEOUT, CONNECT_TIMEOUT)
-
-
-def _secrets_connection() -> dict:
-    """The `[connections.happy]` table of .streamlit/secrets.toml ({} without the file)."""
-    if not SECRETS_PATH.exists():
-        return {}
+def store_setting(setting: settings.Setting[T]) -> T:
+    """A setting's value (data_access/settings.py); StoreError ("config") if it is not valid."""
     try:
-        secrets = tomllib.loads(SECRETS_PATH.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise StoreError(
-            f"无法读取 .streamlit/secrets.toml：{_first_line(str(exc))}",
-            "cannot read .streamlit/secrets.toml",
-            kind="config",
-        ) from None
-    table = secrets.get("connections", {}).get("happy", {})
-    return table if isinstance(table, dict) else {}
-
-
-def store_setting(setting: Setting) -> float:
-    """A setting's value: the environment, else secrets.toml, else its default."""
-    raw = os.environ.get(setting.name)
-    if raw is None or not raw.strip():
-        raw = _secrets_connection().get(setting.key)
-    if raw is None:
-        return setting.default
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = math.nan
-    if not math.isfinite(value) or value < setting.minimum:
-        raise StoreError(
-            f"设置 {setting.name} 的值无效（须为不小于 {setting.minimum:g} 的数）",
-            f"{setting.name} is not valid (a number of at least {setting.minimum:g})",
-            kind="config",
-        )
-    return value
+        return settings.get(setting)
+    except settings.SettingError as exc:
+        raise StoreError(exc.zh, exc.en, kind="config") from None
 
 
 def default_url() -> str:
@@ -153,11 +73,7 @@ def resolve_url(explicit: str | None = None) -> str:
     """The database URL: explicit, else HAPPY_DB_URL, else secrets.toml, else the SQLite default."""
     if explicit:
         return explicit
-    env = os.environ.get("HAPPY_DB_URL")
-    if env:
-        return env
-    url = _secrets_connection().get("url")
-    return url if url else default_url()
+    return store_setting(settings.DB_URL) or default_url()
 
 
 def is_default_store(url: str) -> bool:
@@ -441,11 +357,11 @@ def make_engine(url: str) -> Engine:
             f"数据库地址无效：{redact(url)}", f"invalid database URL: {redact(url)}", kind="config"
         ) from None
     pool = {
-        "pool_size": int(store_setting(POOL_SIZE)),
-        "max_overflow": int(store_setting(MAX_OVERFLOW)),
-        "pool_timeout": store_setting(POOL_TIMEOUT),
+        "pool_size": int(store_setting(settings.POOL_SIZE)),
+        "max_overflow": int(store_setting(settings.MAX_OVERFLOW)),
+        "pool_timeout": store_setting(settings.POOL_TIMEOUT),
     }
-    lock = store_setting(LOCK_TIMEOUT)
+    lock = store_setting(settings.LOCK_TIMEOUT)
     try:
         if parsed.get_backend_name() == "sqlite":
             folder = _sqlite_folder(parsed.database, dict(parsed.query))
@@ -468,7 +384,7 @@ def make_engine(url: str) -> Engine:
         connect_args: dict[str, Any] = {}
         postgres = parsed.get_backend_name() == "postgresql"
         if postgres and "connect_timeout" not in parsed.query:
-            connect_args["connect_timeout"] = max(1, round(store_setting(CONNECT_TIMEOUT)))
+            connect_args["connect_timeout"] = max(1, round(store_setting(settings.CONNECT_TIMEOUT)))
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
         if postgres:
             event.listen(engine, "connect", _postgres_lock_timeout(int(lock * 1000)))
@@ -546,7 +462,7 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     # The engine's own lock timeout: read once, not from the environment and secrets.toml on
     # every try (an engine made elsewhere, by tests, gets the setting).
     facts = _ENGINE_FACTS.get(engine)
-    patience = facts.lock_timeout if facts else store_setting(LOCK_TIMEOUT)
+    patience = facts.lock_timeout if facts else store_setting(settings.LOCK_TIMEOUT)
     while True:
         try:
             with write_session(engine) as session:

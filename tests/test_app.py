@@ -98,7 +98,7 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
     monkeypatch.delenv("HAPPY_DB_URL", raising=False)
     monkeypatch.delenv("HAPPY_ADMIN_PASSWORD", raising=False)
     monkeypatch.setattr("data_access.db.DEFAULT_SQLITE_PATH", db_file)
-    monkeypatch.setattr("data_access.db.SECRETS_PATH", tmp_path / "no-secrets.toml")
+    monkeypatch.setattr("data_access.settings.SECRETS_PATH", tmp_path / "no-secrets.toml")
     monkeypatch.chdir(ROOT)
     try:
         at = app_as(None, None)

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 def test_url_resolution_order(monkeypatch, tmp_path):
     monkeypatch.delenv("HAPPY_DB_URL", raising=False)
-    monkeypatch.setattr("data_access.db.SECRETS_PATH", tmp_path / "secrets.toml")
+    monkeypatch.setattr("data_access.settings.SECRETS_PATH", tmp_path / "secrets.toml")
     assert resolve_url().startswith("sqlite:///") and resolve_url().endswith("data/happy.db")
     (tmp_path / "secrets.toml").write_text(
         '[connections.happy]\nurl = "sqlite:///from-secrets.db"\n'

@@ -44,7 +44,7 @@ from data_access.db import read_session, write_session
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import get_settings
 from ui.bootstrap import store_callback
-from ui.format import LOCAL_TZ, local_time
+from ui.format import local_time, local_zone
 from ui.i18n import current_language, pick, t
 from ui.plain import plain
 
@@ -288,8 +288,8 @@ def _expiry(day: date | None, clock: time | None) -> datetime | None:
     if day is None:
         return None
     if clock is None:
-        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-    return datetime.combine(day, clock, tzinfo=LOCAL_TZ)
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=local_zone())
+    return datetime.combine(day, clock, tzinfo=local_zone())
 
 
 def _on_issue(url: str, root: str) -> None:
@@ -338,7 +338,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
         day.date_input(
             t("admin.link.expires_day"),
             value=None,
-            min_value=datetime.now(LOCAL_TZ).date(),
+            min_value=datetime.now(local_zone()).date(),
             key="admin_link_expires_day",
             format="YYYY-MM-DD",
         )

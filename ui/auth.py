@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
 from collections.abc import Callable
 
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, settings
 from data_access.accounts import AccountError, add_demo_accounts, ensure_first_admin
 from data_access.auth import (
-    DEFAULT_SESSION_HOURS,
     AccountInfo,
     PermissionDenied,
     ScreenLinkInfo,
@@ -52,32 +50,15 @@ ACCOUNT_KEY = "_auth_account"
 SCOPE_KEY = "_auth_scope_code"
 
 
-def _secrets_section(name: str) -> dict:
-    try:
-        return dict(st.secrets.get(name, {}))
-    except Exception:  # no secrets file, or an unreadable one: treat as not configured
-        return {}
-
-
 def session_hours() -> float:
-    """How long a sign-in lasts: HAPPY_SESSION_HOURS, `[happy] session_hours`, or 8."""
-    raw = os.environ.get("HAPPY_SESSION_HOURS") or _secrets_section("happy").get("session_hours")
-    try:
-        hours = float(raw) if raw is not None else DEFAULT_SESSION_HOURS
-    except (TypeError, ValueError):
-        hours = DEFAULT_SESSION_HOURS
-    return hours if 0 < hours <= 24 * 30 else DEFAULT_SESSION_HOURS
+    """How long a sign-in lasts (the setting HAPPY_SESSION_HOURS, 8 by default)."""
+    return settings.get(settings.SESSION_HOURS)
 
 
 def proxy_hops() -> int:
-    """How many trusted proxies (nginx) stand in front of the app: HAPPY_PROXY_HOPS or
-    `[happy] proxy_hops` (0, the default: none, X-Forwarded-For is ignored)."""
-    raw = os.environ.get("HAPPY_PROXY_HOPS") or _secrets_section("happy").get("proxy_hops")
-    try:
-        hops = int(raw) if raw is not None else 0
-    except (TypeError, ValueError):
-        hops = 0
-    return hops if 0 <= hops <= 5 else 0
+    """How many trusted proxies (nginx) stand in front of the app (the setting HAPPY_PROXY_HOPS;
+    0, the default: none, X-Forwarded-For is ignored)."""
+    return settings.get(settings.PROXY_HOPS)
 
 
 def forwarded_client(header_values: list[str], hops: int) -> str | None:
@@ -103,7 +84,11 @@ def client_address() -> str:
 
 def sso_configured() -> bool:
     """Whether single sign-on (`[auth]` in secrets.toml, for st.login) is set up."""
-    return bool(_secrets_section("auth"))
+    # Streamlit's own section, read where st.login reads it (not one of data_access/settings).
+    try:
+        return bool(dict(st.secrets.get("auth", {})))
+    except Exception:  # no secrets file, or an unreadable one: treat as not configured
+        return False
 
 
 def _sso_logged_in() -> bool:
@@ -127,7 +112,7 @@ def ensure_accounts(url: str) -> None:
 def _ensure_accounts_once(url: str) -> bool:
     engine = cached.get_engine(url)
     with write_session(engine) as session:
-        generated = ensure_first_admin(session, os.environ.get("HAPPY_ADMIN_PASSWORD") or None)
+        generated = ensure_first_admin(session, settings.get(settings.ADMIN_PASSWORD))
         if get_seed_meta(session) is not None:
             add_demo_accounts(session)
     if generated:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
 from seed_data.loader import seed_demo
 from ui.i18n import current_language, t
@@ -88,7 +88,18 @@ def _stop_with(error: StoreError, forget: bool) -> None:
 
 def ensure_store() -> str:
     """Return the store URL once it is usable; otherwise show why in the page and stop."""
+    require_settings()
     return guarded(_ensure_store)
+
+
+def require_settings() -> None:
+    """Stop the run with one line naming a setting (data_access/settings.py) that is not valid,
+    before anything uses it."""
+    try:
+        settings.current().check()
+    except settings.SettingError as exc:
+        st.error(exc.message(current_language()))
+        st.stop()
 
 
 def _ensure_store() -> str:

@@ -10,19 +10,23 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 
+from data_access import settings
 from data_access.periods import Period
 from data_access.registry import Indicator
 from ui.i18n import current_language, t, t_text
 from ui.i18n import locale as locale_name
 
-# The users' time zone: times are stored in UTC and shown (and entered) in this zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+def local_zone() -> ZoneInfo:
+    """The users' time zone (the setting HAPPY_TIMEZONE, Asia/Shanghai by default): times are
+    stored in UTC and shown (and entered) in this zone."""
+    return settings.get(settings.TIMEZONE)
 
 
 def local_time(moment: datetime) -> str:
     """A time (aware, or naive UTC as stored) in the users' zone: 2025-03-01 08:00:00."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return aware.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @cache

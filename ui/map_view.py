@@ -5,14 +5,12 @@ legend, breadcrumb and side panel."""
 from __future__ import annotations
 
 import logging
-import os
-import tomllib
 from dataclasses import asdict
 from functools import partial
 
 import streamlit as st
 
-from data_access import cached, db
+from data_access import cached, settings
 from data_access.periods import Period
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import IndicatorScore
@@ -43,16 +41,9 @@ SIMPLIFY = {"city": 0.002, "district": 0.0008, "street": 0.0004, "community": 0.
 
 def tile_config() -> tuple[str | None, str]:
     """The optional intranet tile server: (URL template or None, its CRS 'wgs84'/'gcj02'), from
-    HAPPY_TILE_URL/HAPPY_TILE_CRS or `[happy] tile_url`/`tile_crs` in .streamlit/secrets.toml."""
-    url, crs = os.environ.get("HAPPY_TILE_URL"), os.environ.get("HAPPY_TILE_CRS")
-    if (url is None or crs is None) and db.SECRETS_PATH.exists():
-        try:
-            happy = tomllib.loads(db.SECRETS_PATH.read_text(encoding="utf-8")).get("happy", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            happy = {}
-        url = url if url is not None else happy.get("tile_url")
-        crs = crs if crs is not None else happy.get("tile_crs")
-    crs = (crs or "gcj02").lower().replace("-", "")
+    the settings HAPPY_TILE_URL and HAPPY_TILE_CRS (data_access/settings.py)."""
+    url, crs = settings.get(settings.TILE_URL), settings.get(settings.TILE_CRS)
+    crs = crs.lower().replace("-", "")
     if crs not in CRS:
         st.toast(t("map.tiles.bad_crs", value=str(crs)[:20]), icon="⚠️")
         crs = "gcj02"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 import time
 from collections.abc import Mapping
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from data_access import settings
 from data_access.periods import PeriodError, parse_period
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, PILLARS, PILLARS_BY_KEY
 from data_access.scoring import IndexResult
@@ -22,7 +22,6 @@ from ui.plain import plain
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
 DEFAULT_INTERVAL = 15
 INTERVAL_RANGE = (5, 600)
-TIMINGS_FILE = os.environ.get("HAPPY_SCREEN_TIMINGS")
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 
 _DIGITS = re.compile(r"[0-9]{1,4}")
@@ -340,9 +339,10 @@ def run(config: ScreenConfig, load, period_label: str, check) -> None:
     def deck() -> None:
         started = time.perf_counter()
         _tick(slides, state, config.interval, load, period_label, check)
-        if TIMINGS_FILE:
+        timings = settings.get(settings.SCREEN_TIMINGS)
+        if timings:
             # Benchmarks (bench/soak_screen.py) read how long each refresh took on the server.
-            with open(TIMINGS_FILE, "a", encoding="utf-8") as out:
+            with open(timings, "a", encoding="utf-8") as out:
                 out.write(f"{time.time():.3f},{time.perf_counter() - started:.4f}\n")
 
     deck()

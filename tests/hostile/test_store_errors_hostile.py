@@ -33,7 +33,6 @@ from streamlit.testing.v1 import AppTest
 from bench.activity_inserts import community_ids, sample_activity
 from data_access.activities import add_activity, run_write
 from data_access.db import (
-    STORE_SETTINGS,
     StoreError,
     _WriterQueue,
     check_connection,
@@ -43,6 +42,7 @@ from data_access.db import (
     store_error,
 )
 from data_access.models import Activity, Region
+from data_access.settings import STORE_SETTINGS
 from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, app_as
 from tests.markdown import shown
@@ -530,7 +530,7 @@ def test_pool_settings_reach_the_engine_and_are_documented(write_pg_url, monkeyp
         engine.dispose()
     operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     for setting in STORE_SETTINGS:  # each documented with its secrets.toml key and default
-        row = f"| `{setting.name}` (`{setting.key}`) | {setting.default:g}"
+        row = f"| `{setting.env}` | `{setting.secrets_key}` | {setting.default:g}"
         assert row in operations, setting.name
     monkeypatch.setenv("HAPPY_DB_POOL_SIZE", "many")
     with pytest.raises(StoreError, match="HAPPY_DB_POOL_SIZE"):
