@@ -278,7 +278,7 @@ def activity_page(
     url: str, flt: dict, page: int, page_size: int, lang: str
 ) -> tuple[list[dict], int]:
     """One page of the activity log for a filter (ActivityFilter fields as a dict)."""
-    from data_access.activities import ActivityFilter, list_activities
+    from data_access.activity_log import ActivityFilter, list_activities
 
     with read_session(get_engine(url)) as session:
         return list_activities(session, ActivityFilter(**flt), page, page_size, lang)

@@ -16,20 +16,11 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from data_access.activities import (
-    RegionIndex,
-    RollupKey,
-    _add_delta,
-    _audit,
-    _check_scope,
-    _now,
-    apply_rollup_deltas,
-    field_label,
-    validate_activity,
-)
-from data_access.auth import PermissionDenied
+from data_access.activities import RollupKey, _audit, _now, add_delta, apply_rollup_deltas
+from data_access.auth import PermissionDenied, check_scope
 from data_access.models import Activity, AuditLog, Compound, Region
-from data_access.registry import ACTIVITY_TYPES, MEASURES, PILLARS
+from data_access.region_facts import RegionIndex
+from data_access.registry import ACTIVITY_TYPES, MEASURES, MEASURES_BY_KEY, PILLARS
 from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of this module's API)
     EMPTY_RUN,
     MAX_ROWS,
@@ -41,6 +32,7 @@ from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of thi
     read_in_child,
     too_many_rows,
 )
+from data_access.validation import field_label, validate_activity
 
 # Column order of the template; headers are Chinese, English names are accepted too.
 COLUMNS: tuple[str, ...] = (
@@ -68,7 +60,7 @@ _REGION_COLUMNS = {
 def column_header(name: str, lang: str = "zh") -> str:
     """A template column's header (with the unit for measures)."""
     zh, en = _REGION_COLUMNS.get(name) or field_label(name)
-    measure = next((m for m in MEASURES if m.key == name), None)
+    measure = MEASURES_BY_KEY.get(name)
     if lang == "zh":
         return f"{zh}（{measure.unit_zh}）" if measure else zh
     return f"{en} ({measure.unit_en})" if measure else en
@@ -404,7 +396,7 @@ def check_sheet(
             community = clean["community_id"]
             if community not in out_of_scope:
                 try:
-                    _check_scope(session, actor, community)
+                    check_scope(session, actor, community)
                     out_of_scope[community] = None
                 except PermissionDenied as exc:
                     out_of_scope[community] = (exc.zh, exc.en)
@@ -492,7 +484,7 @@ def import_activities(
     if done is not None:
         return 0
     for community_id in {r["community_id"] for r in check.rows}:
-        _check_scope(session, actor, community_id)
+        check_scope(session, actor, community_id)
     now = _now()
     tokens = [f"{batch_token}:{n}" for n in check.row_numbers]
     rows = [
@@ -511,7 +503,7 @@ def import_activities(
         session.execute(insert(Activity), rows[start : start + 5_000])
     deltas: dict[RollupKey, dict[str, Any]] = {}
     for clean in check.rows:
-        _add_delta(deltas, clean, +1)
+        add_delta(deltas, clean, +1)
     apply_rollup_deltas(session, deltas.values())
     ids = session.execute(
         select(Activity.id, Activity.client_token).where(

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from data_access import cached
-from data_access.activities import add_activity, get_activity, update_activity
+from data_access.activities import add_activity, update_activity
+from data_access.activity_log import get_activity
 from data_access.db import read_session, write_session
 from data_access.importing import template_header
 from data_access.models import Activity, Region

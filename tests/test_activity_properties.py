@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from data_access import importing
-from data_access.activities import (
+from data_access.db import read_session, write_session
+from data_access.importing import COLUMNS, ImportRefused, check_sheet, read_sheet, template_header
+from data_access.models import Activity, AuditLog, Region, Rollup
+from data_access.registry import ACTIVITY_TYPE_KEYS, MEASURE_KEYS
+from data_access.store import open_store
+from data_access.validation import (
     DESCRIPTION_MAX,
     EARLIEST_DATE,
     FIELDS,
@@ -22,11 +27,6 @@ from data_access.activities import (
     measure_bound,
     validate_activity,
 )
-from data_access.db import read_session, write_session
-from data_access.importing import COLUMNS, ImportRefused, check_sheet, read_sheet, template_header
-from data_access.models import Activity, AuditLog, Region, Rollup
-from data_access.registry import ACTIVITY_TYPE_KEYS, MEASURE_KEYS
-from data_access.store import open_store
 from tests.test_activity_validation import TODAY, FakeRegions
 
 ANY_VALUE = st.one_of(

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from data_access.activities import (
+from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS
+from data_access.validation import (
     DESCRIPTION_MAX,
     LOCATION_MAX,
     TITLE_MAX,
@@ -14,7 +15,6 @@ from data_access.activities import (
     parse_date,
     validate_activity,
 )
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS
 from tests.hostile.payloads import BAD_CHARACTERS
 
 TODAY = date(2025, 6, 30)

@@ -8,9 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import run_read, run_write
 from data_access.auth import PermissionDenied
-from data_access.db import StoreError
+from data_access.db import StoreError, run_read, run_write
 from data_access.importing import (
     MAX_UPLOAD_BYTES,
     ImportCheck,

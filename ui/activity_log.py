@@ -9,23 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import (
-    FIELDS,
-    ActivityFilter,
-    delete_activity,
-    export_activities,
-    get_activity,
-    list_history,
-    parse_date,
-    restore_activity,
-    run_read,
-    run_write,
-    update_activity,
-)
+from data_access.activities import delete_activity, restore_activity, update_activity
+from data_access.activity_log import ActivityFilter, export_activities, get_activity, list_history
 from data_access.auth import PermissionDenied, can_write
-from data_access.db import StoreError
+from data_access.db import StoreError, run_read, run_write
 from data_access.periods import Period
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, PILLARS
+from data_access.registry import ACTIVITY_TYPES, ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, PILLARS
+from data_access.validation import FIELDS, parse_date
 from ui.activity_form import (
     activity_fields,
     collect,
@@ -106,10 +96,8 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["type_key"] = [
-        pick(a.name_zh, a.name_en)
-        for a in (next(x for x in ACTIVITY_TYPES if x.key == k) for k in frame["type_key"])
-    ]
+    types = (ACTIVITY_TYPES_BY_KEY[k] for k in frame["type_key"])
+    frame["type_key"] = [pick(a.name_zh, a.name_en) for a in types]
     frame["source"] = [
         t(f"activity.source.{s}") if s in ("form", "import", "demo") else s for s in frame["source"]
     ]

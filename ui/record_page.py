@@ -7,9 +7,10 @@ from uuid import uuid4
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import add_activity, get_activity, run_read, run_write
+from data_access.activities import add_activity
+from data_access.activity_log import get_activity
 from data_access.auth import PermissionDenied
-from data_access.db import StoreError
+from data_access.db import StoreError, run_read, run_write
 from ui.activity_form import (
     activity_fields,
     clear_entry,

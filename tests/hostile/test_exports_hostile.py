@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from data_access.activities import ActivityFilter, add_activity, export_activities
+from data_access.activities import add_activity
+from data_access.activity_log import ActivityFilter, export_activities
 from data_access.db import write_session
 from data_access.models import Activity
 from data_access.store import open_store

@@ -11,14 +11,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access.activities import (
-    ActivityFilter,
     add_activity,
     delete_activity,
+    update_activity,
+)
+from data_access.activity_log import (
+    ActivityFilter,
     export_activities,
     get_activity,
     list_activities,
     list_history,
-    update_activity,
 )
 from data_access.auth import PermissionDenied, get_account_by_username
 from data_access.db import read_session, write_session

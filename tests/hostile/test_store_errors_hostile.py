@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from bench.activity_inserts import community_ids, sample_activity
-from data_access.activities import add_activity, run_write
+from data_access.activities import add_activity
 from data_access.db import (
     STORE_SETTINGS,
     StoreError,
@@ -40,6 +40,7 @@ from data_access.db import (
     make_engine,
     read_session,
     redact,
+    run_write,
     store_error,
 )
 from data_access.models import Activity, Region
