@@ -4,31 +4,33 @@ by data_access.validation; the log's reads are in data_access.activity_log."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from data_access.audit import add_audit_row
 from data_access.auth import check_scope, require_admin
 from data_access.indicators import TOTAL_COLUMNS
-from data_access.models import Activity, AreaRollup, AuditLog, Region, Rollup, Totals
+from data_access.models import Activity, AreaRollup, Region, Rollup, Totals
 from data_access.region_facts import RegionIndex
 from data_access.registry import MEASURE_KEYS
 from data_access.validation import FIELDS, FieldError, validate_activity
 
+SaveStatus = Literal["saved", "already_saved", "duplicate", "invalid", "conflict", "not_found"]
+
 
 @dataclass
 class SaveResult:
-    """What a write did: status is saved, already_saved, duplicate, invalid, conflict, not_found."""
+    """What a write did (`status`), with what the page shows of it."""
 
-    status: str
+    status: SaveStatus
     activity_id: int | None = None
     errors: list[FieldError] = field(default_factory=list)
     # duplicate: the existing record; conflict: the record as the other person saved it.
@@ -41,7 +43,9 @@ class SaveResult:
         return self.status in ("saved", "already_saved")
 
 
-def _now() -> datetime:
+def local_now() -> datetime:
+    """Now, in the server's local time: the times a record keeps of itself (entered, edited,
+    deleted), which pages and the demo data show as they are. Audit rows are UTC (audit.py)."""
     return datetime.now().replace(microsecond=0)
 
 
@@ -67,28 +71,6 @@ def snapshot(row: Activity) -> dict[str, Any]:
         "deleted_at",
     )
     return {name: _json_value(getattr(row, name)) for name in names}
-
-
-def _audit(
-    session: Session,
-    actor: int | None,
-    action: str,
-    entity_id: Any,
-    before: Mapping | None,
-    after: Mapping | None,
-    entity: str = "activity",
-) -> None:
-    session.add(
-        AuditLog(
-            at=_now(),
-            account_id=actor,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before_json=None if before is None else json.dumps(before, ensure_ascii=False),
-            after_json=None if after is None else json.dumps(after, ensure_ascii=False),
-        )
-    )
 
 
 def _month(day: date) -> int:
@@ -224,7 +206,7 @@ def add_activity(
         duplicate = find_duplicate(session, clean)
         if duplicate is not None:
             return SaveResult("duplicate", duplicate["id"], other=duplicate)
-    now = _now()
+    now = local_now()
     values = clean | {
         "status": "done",
         "source": source,
@@ -242,7 +224,7 @@ def add_activity(
     add_delta(deltas, clean, +1)
     apply_rollup_deltas(session, deltas.values())
     row = session.get(Activity, new_id)
-    _audit(session, actor, "create", new_id, None, snapshot(row))
+    add_audit_row(session, actor, "create", "activity", new_id, None, snapshot(row))
     return SaveResult("saved", new_id, version=1)
 
 
@@ -278,7 +260,7 @@ def update_activity(
     result = session.execute(
         update(Activity)
         .where(Activity.id == activity_id, Activity.version == expected_version)
-        .values(**clean, updated_by=actor, updated_at=_now(), version=expected_version + 1)
+        .values(**clean, updated_by=actor, updated_at=local_now(), version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -291,7 +273,7 @@ def update_activity(
     apply_rollup_deltas(session, deltas.values())
     session.expire(row)
     row = session.get(Activity, activity_id, populate_existing=True)
-    _audit(session, actor, "update", activity_id, before, snapshot(row))
+    add_audit_row(session, actor, "update", "activity", activity_id, before, snapshot(row))
     return SaveResult("saved", activity_id, version=row.version)
 
 
@@ -310,9 +292,9 @@ def _set_deleted(
         update(Activity)
         .where(Activity.id == activity_id, Activity.version == version)
         .values(
-            deleted_at=_now() if on else None,
+            deleted_at=local_now() if on else None,
             updated_by=actor,
-            updated_at=_now(),
+            updated_at=local_now(),
             version=version + 1,
         )
         .execution_options(synchronize_session=False)
@@ -324,7 +306,8 @@ def _set_deleted(
     add_delta(deltas, _row_values(row), -1 if on else +1)
     apply_rollup_deltas(session, deltas.values())
     row = session.get(Activity, activity_id, populate_existing=True)
-    _audit(session, actor, "delete" if on else "restore", activity_id, before, snapshot(row))
+    action = "delete" if on else "restore"
+    add_audit_row(session, actor, action, "activity", activity_id, before, snapshot(row))
     return SaveResult("saved", activity_id, version=row.version)
 
 

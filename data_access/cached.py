@@ -320,6 +320,24 @@ def follow_store(url: str) -> None:
         seen[url] = (version, again_at)
 
 
+def clear_after_write(url: str) -> None:
+    """Forget every cached read after a write made by this process, and take the store's data
+    version as seen, so that follow_store does not forget them again (and once more a little
+    later) for this process's own write. The version is read before the clear: every write it
+    counts had committed before the reads were forgotten."""
+    try:
+        with read_session(get_engine(url)) as session:
+            version = data_version(session)
+    except STORE_FAILURES as exc:
+        log.warning("store version not read: %s", store_error(exc, url))
+        version = None
+    clear_readers()
+    if version is not None:
+        seen = _versions_seen()
+        # A later forgetting still due for another process's write stays due.
+        seen[url] = (version, seen.get(url, (version, None))[1])
+
+
 def forget_store(url: str) -> None:
     """After the store failed (not merely busy): close this process's idle connections and
     open the store afresh on the next run, so that a database that comes back (a restarted

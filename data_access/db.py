@@ -27,6 +27,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from data_access.messages import MessageError
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,21 +36,14 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "happy.db"
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
-class StoreError(Exception):
-    """A problem with the store that the user can act on: one line in Chinese (`zh`) and in
-    English (`en`), never a traceback, never a credential. `kind` says what happened: "busy"
-    (try again shortly), "unreachable", "read-only", "damaged", "config" or "error"."""
+class StoreError(MessageError):
+    """A problem with the store that the user can act on: one line (`message`, Chinese and
+    English), never a traceback, never a credential. `kind` says what happened: "busy" (try
+    again shortly), "unreachable", "read-only", "damaged", "config" or "error"."""
 
     def __init__(self, zh: str, en: str | None = None, *, kind: str = "error") -> None:
-        super().__init__(zh if en is None else f"{zh} / {en}")
-        self.zh, self.en, self.kind = zh, en, kind
-
-    def message(self, lang: str) -> str:
-        """The message in one language ('zh' or 'en'); a message given in one string (both
-        languages) is shown whole."""
-        if self.en is None:
-            return self.zh
-        return self.zh if lang == "zh" else self.en
+        super().__init__(zh, en)
+        self.kind = kind
 
 
 # What a failing store raises: our own errors, SQLAlchemy's (which wrap the drivers'), and a
@@ -269,7 +264,8 @@ def store_error(exc: BaseException, url: str | None = None) -> StoreError:
     if isinstance(exc, StoreError):
         return exc
     error = _classify(exc, url)
-    return StoreError(scrub(error.zh, url), scrub(error.en or "", url), kind=error.kind)
+    message = error.message
+    return StoreError(scrub(message.zh, url), scrub(message.en, url), kind=error.kind)
 
 
 def _classify(exc: BaseException, url: str | None) -> StoreError:

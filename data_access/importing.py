@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -16,8 +15,10 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from data_access.activities import RollupKey, _audit, _now, add_delta, apply_rollup_deltas
+from data_access.activities import RollupKey, add_delta, apply_rollup_deltas, local_now
+from data_access.audit import AuditEntry, add_audit_rows
 from data_access.auth import PermissionDenied, check_scope
+from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
 from data_access.region_facts import RegionIndex
 from data_access.registry import ACTIVITY_TYPES, MEASURES, MEASURES_BY_KEY, PILLARS
@@ -89,8 +90,7 @@ class RowError:
 
     row: int
     column: str
-    message_zh: str
-    message_en: str
+    message: Message
 
 
 @dataclass
@@ -103,7 +103,7 @@ class ImportCheck:
     data_rows: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     # What the reading left out (zh, en): blank rows ending the read, columns right of the read.
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -270,7 +270,7 @@ def check_sheet(
     if isinstance(table, Sheet):
         if table.wide:
             result.notes.append(
-                (
+                Message(
                     f"只读取了前 {READ_COLUMNS} 列，右侧其余列的内容已忽略。",
                     f"Only the first {READ_COLUMNS} columns were read; those right of them "
                     "were ignored.",
@@ -278,7 +278,7 @@ def check_sheet(
             )
         if table.stopped_at is not None:
             result.notes.append(
-                (
+                Message(
                     f"从第 {table.stopped_at:,} 行起连续 {EMPTY_RUN:,} 行是空的，表格读到这里为止；"
                     "如果下面还有数据，请删除空行后重新上传。",
                     f"{EMPTY_RUN:,} blank rows follow row {table.stopped_at - 1:,}, so reading "
@@ -290,7 +290,7 @@ def check_sheet(
         (i for i, row in enumerate(table[:10]) if any(_cell(v) is not None for v in row)), None
     )
     if header_index is None:
-        result.errors.append(RowError(1, "", "表格是空的。", "The sheet is empty."))
+        result.errors.append(RowError(1, "", Message("表格是空的。", "The sheet is empty.")))
         return result
     header = table[header_index]
     mapping: dict[int, str] = {}
@@ -307,12 +307,12 @@ def check_sheet(
         zh = "、".join(column_header(c) for c in missing)
         en = ", ".join(column_header(c, "en") for c in missing)
         result.errors.append(
-            RowError(header_index + 1, zh, f"缺少列：{zh}。", f"Missing columns: {en}.")
+            RowError(header_index + 1, zh, Message(f"缺少列：{zh}。", f"Missing columns: {en}."))
         )
         return result
     names = _Names(session)
     regions = RegionIndex(session).preload()
-    out_of_scope: dict[int, tuple[str, str] | None] = {}
+    out_of_scope: dict[int, Message | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):
         row_number = header_index + 2 + offset
@@ -326,7 +326,7 @@ def check_sheet(
 
         def add(column: str, zh: str, en: str, row_number: int = row_number, errors=errors) -> None:
             label = headers.get(column) or column_header(column)
-            errors.append(RowError(row_number, label, zh, en))
+            errors.append(RowError(row_number, label, Message(zh, en)))
 
         data: dict[str, Any] = {}
         type_cell = cells.get("type_key")
@@ -391,7 +391,7 @@ def check_sheet(
             column = column_of.get(fe.field, fe.field)
             if headers.get(column, column) in reported:
                 continue
-            add(column, fe.message_zh, fe.message_en)
+            add(column, fe.message.zh, fe.message.en)
         if clean is not None and not errors and actor is not None:
             community = clean["community_id"]
             if community not in out_of_scope:
@@ -399,9 +399,9 @@ def check_sheet(
                     check_scope(session, actor, community)
                     out_of_scope[community] = None
                 except PermissionDenied as exc:
-                    out_of_scope[community] = (exc.zh, exc.en)
+                    out_of_scope[community] = exc.message
             if out_of_scope[community] is not None:
-                add("community", *out_of_scope[community])
+                add("community", out_of_scope[community].zh, out_of_scope[community].en)
         if errors:
             result.errors.extend(errors)
         elif clean is not None:
@@ -409,7 +409,9 @@ def check_sheet(
             result.row_numbers.append(row_number)
     if result.data_rows == 0:
         result.errors.append(
-            RowError(header_index + 1, "", "表格没有数据行。", "The sheet has no data rows.")
+            RowError(
+                header_index + 1, "", Message("表格没有数据行。", "The sheet has no data rows.")
+            )
         )
     _check_duplicates(session, result)
     return result
@@ -427,8 +429,10 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
                 RowError(
                     number,
                     column_header("title"),
-                    f"与第 {seen[key]} 行重复（同社区、类型、日期、标题）。",
-                    f"Repeats row {seen[key]} (same community, type, date and title).",
+                    Message(
+                        f"与第 {seen[key]} 行重复（同社区、类型、日期、标题）。",
+                        f"Repeats row {seen[key]} (same community, type, date and title).",
+                    ),
                 )
             )
         else:
@@ -461,8 +465,10 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
                 RowError(
                     number,
                     column_header("title"),
-                    "已有相同的记录（同社区、类型、日期、标题）。",
-                    "A record with the same community, type, date and title exists.",
+                    Message(
+                        "已有相同的记录（同社区、类型、日期、标题）。",
+                        "A record with the same community, type, date and title exists.",
+                    ),
                 )
             )
 
@@ -485,7 +491,7 @@ def import_activities(
         return 0
     for community_id in {r["community_id"] for r in check.rows}:
         check_scope(session, actor, community_id)
-    now = _now()
+    now = local_now()
     tokens = [f"{batch_token}:{n}" for n in check.row_numbers]
     rows = [
         clean
@@ -510,37 +516,23 @@ def import_activities(
             Activity.client_token.like(f"{batch_token}:%")
         )
     ).all()
-    _audit(
-        session,
-        actor,
-        "import",
-        batch_token,
-        None,
-        {
-            "file": filename,
-            "rows": len(rows),
-            "first_id": min(i for i, _ in ids),
-            "last_id": max(i for i, _ in ids),
-        },
-        entity="import",
-    )
+    batch = {
+        "file": filename,
+        "rows": len(rows),
+        "first_id": min(i for i, _ in ids),
+        "last_id": max(i for i, _ in ids),
+    }
     by_token = dict((tok, i) for i, tok in ids)
-    audit_rows = [
-        {
-            "at": now,
-            "account_id": actor,
-            "action": "import",
-            "entity": "activity",
-            "entity_id": str(by_token[tok]),
-            "before_json": None,
-            "after_json": json.dumps(
-                _plain(clean | {"id": by_token[tok], "source": "import"}), ensure_ascii=False
-            ),
-        }
+    entries = [AuditEntry("import", batch_token, None, batch)] + [
+        AuditEntry(
+            "activity",
+            by_token[tok],
+            None,
+            _plain(clean | {"id": by_token[tok], "source": "import"}),
+        )
         for clean, tok in zip(check.rows, tokens, strict=True)
     ]
-    for start in range(0, len(audit_rows), 5_000):
-        session.execute(insert(AuditLog), audit_rows[start : start + 5_000])
+    add_audit_rows(session, actor, "import", entries)
     return len(rows)
 
 

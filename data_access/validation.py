@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from data_access.messages import Message
 from data_access.region_facts import RegionIndex
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, MEASURES_BY_KEY
 from data_access.text import check_text
@@ -67,19 +68,14 @@ def measure_bound(type_key: str, measure: str) -> float:
 
 @dataclass(frozen=True)
 class FieldError:
-    """A problem with one field, said in Chinese and in English."""
+    """A problem with one field (`field`), and what it is (`message`)."""
 
     field: str
-    message_zh: str
-    message_en: str
-
-    def message(self, lang: str) -> str:
-        """The message in the language ('zh' or 'en')."""
-        return self.message_zh if lang == "zh" else self.message_en
+    message: Message
 
 
 def _err(name: str, zh: str, en: str) -> FieldError:
-    return FieldError(name, zh, en)
+    return FieldError(name, Message(zh, en))
 
 
 def field_label(name: str) -> tuple[str, str]:

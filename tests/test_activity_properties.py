@@ -73,7 +73,7 @@ def test_validation_never_raises_and_what_it_accepts_is_sane(data):
     clean, errors = validate_activity(data, FakeRegions(), TODAY)
     assert (clean is None) != (errors == [])
     for error in errors:
-        assert error.field in FIELDS and error.message_zh and error.message_en
+        assert error.field in FIELDS and error.message.zh and error.message.en
     if clean is None:
         return
     assert clean["type_key"] in ACTIVITY_TYPE_KEYS
@@ -188,7 +188,7 @@ def test_random_bytes_are_read_or_refused(blob, name):
     try:
         sheet = read_sheet(name, blob)
     except ImportRefused as exc:
-        assert exc.message("zh") and exc.message("en")
+        assert exc.message.zh and exc.message.en
         return
     assert isinstance(sheet.rows, list)
 

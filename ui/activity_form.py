@@ -22,7 +22,7 @@ from data_access.registry import (
 )
 from data_access.validation import EARLIEST_DATE, FieldError
 from ui.filters import scope_root
-from ui.i18n import current_language, pick, t, t_text
+from ui.i18n import current_language, pick, say, t, t_text
 from ui.plain import plain
 
 REGION_KEYS = ("district", "street", "community", "grid", "compound")
@@ -48,7 +48,7 @@ def measure_label(key: str) -> str:
 
 def _show_error(errors: dict[str, FieldError], name: str) -> None:
     if name in errors:
-        st.markdown(f":red[{plain(errors[name].message(current_language()))}]")
+        st.markdown(f":red[{plain(say(errors[name].message))}]")
 
 
 def _region_select(

@@ -219,7 +219,7 @@ def test_any_text_is_refused_with_a_message_or_saved_and_exported(engine, text, 
             session.rollback()  # nothing of the property's examples stays in the store
     if result.status == "invalid":
         assert [e.field for e in result.errors] == [field]
-        assert result.errors[0].message("zh") and result.errors[0].message("en")
+        assert result.errors[0].message.zh and result.errors[0].message.en
         typed = data[field].strip().replace("\r\n", "\n")
         assert check_text(typed, field == "description") is not None
         return
