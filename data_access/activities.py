@@ -19,7 +19,7 @@ from data_access.audit import add_audit_row
 from data_access.auth import check_scope, require_admin
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, Region, Rollup, Totals
-from data_access.region_facts import RegionIndex
+from data_access.region_facts import RegionFacts
 from data_access.registry import MEASURE_KEYS
 from data_access.validation import FIELDS, FieldError, validate_activity
 
@@ -198,7 +198,7 @@ def add_activity(
     existing = session.scalar(select(Activity.id).where(Activity.client_token == client_token))
     if existing is not None:
         return SaveResult("already_saved", existing)
-    clean, errors = validate_activity(data, RegionIndex(session), today)
+    clean, errors = validate_activity(data, RegionFacts(session), today)
     if clean is None:
         return SaveResult("invalid", errors=errors)
     check_scope(session, actor, clean["community_id"])
@@ -246,7 +246,7 @@ def update_activity(
     check_scope(session, actor, row.community_id)
     if row.version != expected_version:
         return SaveResult("conflict", activity_id, other=snapshot(row), version=row.version)
-    clean, errors = validate_activity(data, RegionIndex(session), today)
+    clean, errors = validate_activity(data, RegionFacts(session), today)
     if clean is None:
         return SaveResult("invalid", activity_id, errors=errors)
     check_scope(session, actor, clean["community_id"])

@@ -20,7 +20,7 @@ from data_access.audit import AuditEntry, add_audit_rows
 from data_access.auth import PermissionDenied, check_scope
 from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
-from data_access.region_facts import RegionIndex
+from data_access.region_facts import RegionFacts
 from data_access.registry import ACTIVITY_TYPES, MEASURES, MEASURES_BY_KEY, PILLARS
 from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of this module's API)
     EMPTY_RUN,
@@ -311,7 +311,7 @@ def check_sheet(
         )
         return result
     names = _Names(session)
-    regions = RegionIndex(session).preload()
+    regions = RegionFacts(session).preload()
     out_of_scope: dict[int, Message | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):

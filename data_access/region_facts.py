@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from data_access.models import Compound, CompoundGrid, Region
 
 
-class RegionIndex:
+class RegionFacts:
     """Region facts validation needs, read from the session on demand (or all at once)."""
 
     def __init__(self, session: Session) -> None:
@@ -20,7 +20,7 @@ class RegionIndex:
         self._compound_grids: dict[int, set[int]] = {}
         self._loaded = False
 
-    def preload(self) -> RegionIndex:
+    def preload(self) -> RegionFacts:
         """Read every community, grid and compound at once (for imports of many rows)."""
         rows = self.session.execute(
             select(Region.id, Region.level, Region.street_id, Region.district_id, Region.parent_id)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from data_access.messages import Message
-from data_access.region_facts import RegionIndex
+from data_access.region_facts import RegionFacts
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, MEASURES_BY_KEY
 from data_access.text import check_text
 
@@ -207,7 +207,7 @@ def _place(
 
 
 def validate_activity(
-    data: Mapping[str, Any], regions: RegionIndex, today: date | None = None
+    data: Mapping[str, Any], regions: RegionFacts, today: date | None = None
 ) -> tuple[dict[str, Any] | None, list[FieldError]]:
     """Check one activity's fields (form or import row): the cleaned values, or field errors."""
     errors: list[FieldError] = []
