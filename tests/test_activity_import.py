@@ -305,9 +305,10 @@ def _show_a_check_with_markdown_in_its_ignored_columns():
 
 def _show_a_check_with_notes():
     from data_access.importing import ImportCheck
+    from data_access.messages import Message
     from ui.activity_import import show_check
 
-    notes = [("从第 7 行起连续 1,000 行是空的", "1,000 blank rows follow row 6")]
+    notes = [Message("从第 7 行起连续 1,000 行是空的", "1,000 blank rows follow row 6")]
     show_check(ImportCheck(data_rows=1, notes=notes))
 
 

@@ -125,7 +125,7 @@ def test_a_sheet_claiming_every_cell_is_read_as_the_rows_it_has(engine, communit
     assert result.ok and len(result.rows) == 3, result.errors
     # The rows past the data are blank in the columns read: the read stops and says so.
     assert sheet.stopped_at == 5
-    assert any(f"{EMPTY_RUN:,}" in zh for zh, _ in result.notes)
+    assert any(f"{EMPTY_RUN:,}" in note.zh for note in result.notes)
     assert save(engine, result) == 3
 
 
