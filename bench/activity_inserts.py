@@ -24,8 +24,8 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
-from data_access.activities import add_activity, run_write
-from data_access.db import StoreError, make_engine, read_session, redact
+from data_access.activities import add_activity
+from data_access.db import StoreError, make_engine, read_session, redact, run_write
 from data_access.models import Region
 from data_access.registry import ACTIVITY_TYPES
 from data_access.store import open_store

@@ -6,7 +6,6 @@ languages), and writes an audit row with the before and after (never a password 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import secrets
@@ -16,10 +15,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data_access.audit import add_audit_row
 from data_access.auth import (
     ROLES,
     SCOPE_LEVELS,
     SCREEN_PAGES,
+    Role,
     clear_sign_in_failures,
     end_account_sessions,
     hash_password,
@@ -29,7 +30,8 @@ from data_access.auth import (
     require_admin,
     utcnow,
 )
-from data_access.models import Account, AuditLog, IndicatorRow, PillarRow, Region, ScreenLink
+from data_access.messages import MessageError
+from data_access.models import Account, IndicatorRow, PillarRow, Region, ScreenLink
 from data_access.once import serialise
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,60}$")
@@ -47,44 +49,8 @@ DEMO_ACCOUNTS = (
 )
 
 
-class AccountError(ValueError):
-    """Input an administrator must correct; `zh` and `en` say what."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        """The reason in one language ('zh' or 'en')."""
-        return self.zh if lang == "zh" else self.en
-
-
-def add_audit_row(
-    session: Session,
-    actor_id: int | None,
-    action: str,
-    entity: str,
-    entity_id: object,
-    before: dict | None,
-    after: dict | None,
-    now: datetime | None = None,
-) -> None:
-    """Record one write in the audit log."""
-
-    def dump(value: dict | None) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
-
-    session.add(
-        AuditLog(
-            at=now or utcnow(),
-            account_id=actor_id,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before_json=dump(before),
-            after_json=dump(after),
-        )
-    )
+class AccountError(MessageError, ValueError):
+    """Input an administrator must correct; `message` says what."""
 
 
 def _public(account: Account) -> dict:
@@ -117,7 +83,7 @@ def _scope_region(session: Session, region_id: int) -> Region:
     return region
 
 
-def _role(role: str) -> str:
+def _role(role: str) -> Role:
     if role not in ROLES:
         raise AccountError("角色无效", f"Unknown role {role!r}")
     return role
@@ -158,7 +124,7 @@ def add_account(
     actor_id: int | None,
     username: str,
     display_name: str,
-    role: str,
+    role: Role,
     scope_region_id: int,
     password: str | None = None,
     sso_identity: str | None = None,
@@ -227,7 +193,7 @@ def update_account(
     session: Session,
     actor_id: int | None,
     account_id: int,
-    role: str,
+    role: Role,
     scope_region_id: int,
     display_name: str | None = None,
     sso_identity: str | None = None,

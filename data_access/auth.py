@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,10 +26,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from data_access.messages import MessageError
 from data_access.models import Account, AuthSession, Region, ScreenLink, SignInFailure
 from data_access.regions import get_region_by_id, scope_clause
 
-ROLES = ("leader", "staff", "admin")
+Role = Literal["leader", "staff", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
 SCOPE_LEVELS = ("city", "district", "street", "community")
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
@@ -45,16 +48,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-class PermissionDenied(Exception):
-    """A write the actor may not make; `zh` and `en` say why, str() gives both."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        """The reason in one language ('zh' or 'en')."""
-        return self.zh if lang == "zh" else self.en
+class PermissionDenied(MessageError):
+    """A write the actor may not make; `message` says why."""
 
 
 def utcnow() -> datetime:
@@ -91,7 +86,7 @@ class AccountInfo:
     id: int
     username: str
     display_name: str
-    role: str
+    role: Role
     scope_region_id: int
     scope_code: str
     scope_level: str
@@ -145,9 +140,9 @@ def list_accounts(session: Session) -> list[AccountInfo]:
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: `status` is ok, invalid, locked or disabled."""
+    """The outcome of a sign-in attempt."""
 
-    status: str
+    status: Literal["ok", "invalid", "locked", "disabled"]
     account: AccountInfo | None = None
     locked_until: datetime | None = None
 

@@ -278,7 +278,7 @@ def activity_page(
     url: str, flt: dict, page: int, page_size: int, lang: str
 ) -> tuple[list[dict], int]:
     """One page of the activity log for a filter (ActivityFilter fields as a dict)."""
-    from data_access.activities import ActivityFilter, list_activities
+    from data_access.activity_log import ActivityFilter, list_activities
 
     with read_session(get_engine(url)) as session:
         return list_activities(session, ActivityFilter(**flt), page, page_size, lang)
@@ -318,6 +318,24 @@ def follow_store(url: str) -> None:
         seen[url] = (version, None)
     else:
         seen[url] = (version, again_at)
+
+
+def clear_after_write(url: str) -> None:
+    """Forget every cached read after a write made by this process, and take the store's data
+    version as seen, so that follow_store does not forget them again (and once more a little
+    later) for this process's own write. The version is read before the clear: every write it
+    counts had committed before the reads were forgotten."""
+    try:
+        with read_session(get_engine(url)) as session:
+            version = data_version(session)
+    except STORE_FAILURES as exc:
+        log.warning("store version not read: %s", store_error(exc, url))
+        version = None
+    clear_readers()
+    if version is not None:
+        seen = _versions_seen()
+        # A later forgetting still due for another process's write stays due.
+        seen[url] = (version, seen.get(url, (version, None))[1])
 
 
 def forget_store(url: str) -> None:

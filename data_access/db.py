@@ -25,6 +25,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from data_access import settings
+from data_access.messages import MessageError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,21 +34,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "happy.db"
 
 
-class StoreError(Exception):
-    """A problem with the store that the user can act on: one line in Chinese (`zh`) and in
-    English (`en`), never a traceback, never a credential. `kind` says what happened: "busy"
-    (try again shortly), "unreachable", "read-only", "damaged", "config" or "error"."""
+class StoreError(MessageError):
+    """A problem with the store that the user can act on: one line (`message`, Chinese and
+    English), never a traceback, never a credential. `kind` says what happened: "busy" (try
+    again shortly), "unreachable", "read-only", "damaged", "config" or "error"."""
 
     def __init__(self, zh: str, en: str | None = None, *, kind: str = "error") -> None:
-        super().__init__(zh if en is None else f"{zh} / {en}")
-        self.zh, self.en, self.kind = zh, en, kind
-
-    def message(self, lang: str) -> str:
-        """The message in one language ('zh' or 'en'); a message given in one string (both
-        languages) is shown whole."""
-        if self.en is None:
-            return self.zh
-        return self.zh if lang == "zh" else self.en
+        super().__init__(zh, en)
+        self.kind = kind
 
 
 # What a failing store raises: our own errors, SQLAlchemy's (which wrap the drivers'), and a
@@ -185,7 +179,8 @@ def store_error(exc: BaseException, url: str | None = None) -> StoreError:
     if isinstance(exc, StoreError):
         return exc
     error = _classify(exc, url)
-    return StoreError(scrub(error.zh, url), scrub(error.en or "", url), kind=error.kind)
+    message = error.message
+    return StoreError(scrub(message.zh, url), scrub(message.en, url), kind=error.kind)
 
 
 def _classify(exc: BaseException, url: str | None) -> StoreError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -16,20 +15,13 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from data_access.activities import (
-    RegionIndex,
-    RollupKey,
-    _add_delta,
-    _audit,
-    _check_scope,
-    _now,
-    apply_rollup_deltas,
-    field_label,
-    validate_activity,
-)
-from data_access.auth import PermissionDenied
+from data_access.activities import RollupKey, add_delta, apply_rollup_deltas, local_now
+from data_access.audit import AuditEntry, add_audit_rows
+from data_access.auth import PermissionDenied, check_scope
+from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
-from data_access.registry import ACTIVITY_TYPES, MEASURES, PILLARS
+from data_access.region_facts import RegionFacts
+from data_access.registry import ACTIVITY_TYPES, MEASURES, MEASURES_BY_KEY, PILLARS
 from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of this module's API)
     EMPTY_RUN,
     MAX_ROWS,
@@ -41,6 +33,7 @@ from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of thi
     read_in_child,
     too_many_rows,
 )
+from data_access.validation import field_label, validate_activity
 
 # Column order of the template; headers are Chinese, English names are accepted too.
 COLUMNS: tuple[str, ...] = (
@@ -68,7 +61,7 @@ _REGION_COLUMNS = {
 def column_header(name: str, lang: str = "zh") -> str:
     """A template column's header (with the unit for measures)."""
     zh, en = _REGION_COLUMNS.get(name) or field_label(name)
-    measure = next((m for m in MEASURES if m.key == name), None)
+    measure = MEASURES_BY_KEY.get(name)
     if lang == "zh":
         return f"{zh}（{measure.unit_zh}）" if measure else zh
     return f"{en} ({measure.unit_en})" if measure else en
@@ -97,8 +90,7 @@ class RowError:
 
     row: int
     column: str
-    message_zh: str
-    message_en: str
+    message: Message
 
 
 @dataclass
@@ -111,7 +103,7 @@ class ImportCheck:
     data_rows: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     # What the reading left out (zh, en): blank rows ending the read, columns right of the read.
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -278,7 +270,7 @@ def check_sheet(
     if isinstance(table, Sheet):
         if table.wide:
             result.notes.append(
-                (
+                Message(
                     f"只读取了前 {READ_COLUMNS} 列，右侧其余列的内容已忽略。",
                     f"Only the first {READ_COLUMNS} columns were read; those right of them "
                     "were ignored.",
@@ -286,7 +278,7 @@ def check_sheet(
             )
         if table.stopped_at is not None:
             result.notes.append(
-                (
+                Message(
                     f"从第 {table.stopped_at:,} 行起连续 {EMPTY_RUN:,} 行是空的，表格读到这里为止；"
                     "如果下面还有数据，请删除空行后重新上传。",
                     f"{EMPTY_RUN:,} blank rows follow row {table.stopped_at - 1:,}, so reading "
@@ -298,7 +290,7 @@ def check_sheet(
         (i for i, row in enumerate(table[:10]) if any(_cell(v) is not None for v in row)), None
     )
     if header_index is None:
-        result.errors.append(RowError(1, "", "表格是空的。", "The sheet is empty."))
+        result.errors.append(RowError(1, "", Message("表格是空的。", "The sheet is empty.")))
         return result
     header = table[header_index]
     mapping: dict[int, str] = {}
@@ -315,12 +307,12 @@ def check_sheet(
         zh = "、".join(column_header(c) for c in missing)
         en = ", ".join(column_header(c, "en") for c in missing)
         result.errors.append(
-            RowError(header_index + 1, zh, f"缺少列：{zh}。", f"Missing columns: {en}.")
+            RowError(header_index + 1, zh, Message(f"缺少列：{zh}。", f"Missing columns: {en}."))
         )
         return result
     names = _Names(session)
-    regions = RegionIndex(session).preload()
-    out_of_scope: dict[int, tuple[str, str] | None] = {}
+    regions = RegionFacts(session).preload()
+    out_of_scope: dict[int, Message | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):
         row_number = header_index + 2 + offset
@@ -334,7 +326,7 @@ def check_sheet(
 
         def add(column: str, zh: str, en: str, row_number: int = row_number, errors=errors) -> None:
             label = headers.get(column) or column_header(column)
-            errors.append(RowError(row_number, label, zh, en))
+            errors.append(RowError(row_number, label, Message(zh, en)))
 
         data: dict[str, Any] = {}
         type_cell = cells.get("type_key")
@@ -399,17 +391,17 @@ def check_sheet(
             column = column_of.get(fe.field, fe.field)
             if headers.get(column, column) in reported:
                 continue
-            add(column, fe.message_zh, fe.message_en)
+            add(column, fe.message.zh, fe.message.en)
         if clean is not None and not errors and actor is not None:
             community = clean["community_id"]
             if community not in out_of_scope:
                 try:
-                    _check_scope(session, actor, community)
+                    check_scope(session, actor, community)
                     out_of_scope[community] = None
                 except PermissionDenied as exc:
-                    out_of_scope[community] = (exc.zh, exc.en)
+                    out_of_scope[community] = exc.message
             if out_of_scope[community] is not None:
-                add("community", *out_of_scope[community])
+                add("community", out_of_scope[community].zh, out_of_scope[community].en)
         if errors:
             result.errors.extend(errors)
         elif clean is not None:
@@ -417,7 +409,9 @@ def check_sheet(
             result.row_numbers.append(row_number)
     if result.data_rows == 0:
         result.errors.append(
-            RowError(header_index + 1, "", "表格没有数据行。", "The sheet has no data rows.")
+            RowError(
+                header_index + 1, "", Message("表格没有数据行。", "The sheet has no data rows.")
+            )
         )
     _check_duplicates(session, result)
     return result
@@ -435,8 +429,10 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
                 RowError(
                     number,
                     column_header("title"),
-                    f"与第 {seen[key]} 行重复（同社区、类型、日期、标题）。",
-                    f"Repeats row {seen[key]} (same community, type, date and title).",
+                    Message(
+                        f"与第 {seen[key]} 行重复（同社区、类型、日期、标题）。",
+                        f"Repeats row {seen[key]} (same community, type, date and title).",
+                    ),
                 )
             )
         else:
@@ -469,8 +465,10 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
                 RowError(
                     number,
                     column_header("title"),
-                    "已有相同的记录（同社区、类型、日期、标题）。",
-                    "A record with the same community, type, date and title exists.",
+                    Message(
+                        "已有相同的记录（同社区、类型、日期、标题）。",
+                        "A record with the same community, type, date and title exists.",
+                    ),
                 )
             )
 
@@ -492,8 +490,8 @@ def import_activities(
     if done is not None:
         return 0
     for community_id in {r["community_id"] for r in check.rows}:
-        _check_scope(session, actor, community_id)
-    now = _now()
+        check_scope(session, actor, community_id)
+    now = local_now()
     tokens = [f"{batch_token}:{n}" for n in check.row_numbers]
     rows = [
         clean
@@ -511,44 +509,30 @@ def import_activities(
         session.execute(insert(Activity), rows[start : start + 5_000])
     deltas: dict[RollupKey, dict[str, Any]] = {}
     for clean in check.rows:
-        _add_delta(deltas, clean, +1)
+        add_delta(deltas, clean, +1)
     apply_rollup_deltas(session, deltas.values())
     ids = session.execute(
         select(Activity.id, Activity.client_token).where(
             Activity.client_token.like(f"{batch_token}:%")
         )
     ).all()
-    _audit(
-        session,
-        actor,
-        "import",
-        batch_token,
-        None,
-        {
-            "file": filename,
-            "rows": len(rows),
-            "first_id": min(i for i, _ in ids),
-            "last_id": max(i for i, _ in ids),
-        },
-        entity="import",
-    )
+    batch = {
+        "file": filename,
+        "rows": len(rows),
+        "first_id": min(i for i, _ in ids),
+        "last_id": max(i for i, _ in ids),
+    }
     by_token = dict((tok, i) for i, tok in ids)
-    audit_rows = [
-        {
-            "at": now,
-            "account_id": actor,
-            "action": "import",
-            "entity": "activity",
-            "entity_id": str(by_token[tok]),
-            "before_json": None,
-            "after_json": json.dumps(
-                _plain(clean | {"id": by_token[tok], "source": "import"}), ensure_ascii=False
-            ),
-        }
+    entries = [AuditEntry("import", batch_token, None, batch)] + [
+        AuditEntry(
+            "activity",
+            by_token[tok],
+            None,
+            _plain(clean | {"id": by_token[tok], "source": "import"}),
+        )
         for clean, tok in zip(check.rows, tokens, strict=True)
     ]
-    for start in range(0, len(audit_rows), 5_000):
-        session.execute(insert(AuditLog), audit_rows[start : start + 5_000])
+    add_audit_rows(session, actor, "import", entries)
     return len(rows)
 
 

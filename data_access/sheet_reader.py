@@ -27,6 +27,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from data_access.messages import MessageError
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 99_999  # data rows; a sheet of 100,000 or more is refused
 # Rows read at most, blank ones included (a sheet may leave a blank row after each record).
@@ -66,17 +68,8 @@ _MEMORY_EXIT = 3
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-class ImportRefused(Exception):
+class ImportRefused(MessageError):
     """The file as a whole cannot be imported (too big, not a spreadsheet, too many rows)."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
-
-    def message(self, lang: str) -> str:
-        """The message in the language ('zh' or 'en')."""
-        return self.message_zh if lang == "zh" else self.message_en
 
 
 @dataclass
@@ -312,7 +305,7 @@ def _child(argv: list[str]) -> int:
             sheet = (read_xlsx if kind == "xlsx" else read_csv)(data, columns)
             outcome: tuple = ("ok", sheet.rows, sheet.stopped_at, sheet.wide, *_peaks())
         except ImportRefused as exc:
-            outcome = ("refused", exc.message_zh, exc.message_en)
+            outcome = ("refused", exc.message.zh, exc.message.en)
         del data
         sys.stdout.buffer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
         sys.stdout.buffer.flush()

@@ -12,15 +12,17 @@ from sqlalchemy import func, select, update
 
 from data_access.__main__ import main as cli
 from data_access.activities import (
-    ActivityFilter,
     add_activity,
     delete_activity,
+    restore_activity,
+    update_activity,
+)
+from data_access.activity_log import (
+    ActivityFilter,
     export_activities,
     get_activity,
     list_activities,
     list_history,
-    restore_activity,
-    update_activity,
 )
 from data_access.db import read_session, write_session
 from data_access.models import Activity, AuditLog, Rollup

@@ -178,12 +178,12 @@ def test_a_bad_file_has_every_row_reported(engine):
     result = check(engine, "bad.csv", data)
     columns = {e.column for e in result.errors}
     assert {"活动类型", "社区", "日期", "标题"} <= columns
-    assert all(e.message_zh and e.message_en for e in result.errors)
+    assert all(e.message.zh and e.message.en for e in result.errors)
 
 
 def test_missing_columns_are_named(engine):
     result = check(engine, "x.csv", "标题,备注\n一,二\n".encode())
-    assert len(result.errors) == 1 and "活动类型" in result.errors[0].message_zh
+    assert len(result.errors) == 1 and "活动类型" in result.errors[0].message.zh
 
 
 def test_duplicates_in_the_file_and_in_the_store_are_errors(engine, place):
@@ -194,7 +194,7 @@ def test_duplicates_in_the_file_and_in_the_store_are_errors(engine, place):
     first = check(engine, "a.csv", as_csv(rows))
     assert run_import(engine, first) == 1
     again = check(engine, "a.csv", as_csv(rows))
-    assert again.errors and "已有相同" in again.errors[0].message_zh
+    assert again.errors and "已有相同" in again.errors[0].message.zh
 
 
 def test_the_same_batch_is_imported_once(engine, place):
@@ -217,7 +217,7 @@ def test_an_ambiguous_or_misplaced_name_is_explained(engine, place):
 def test_refusals_are_clear_and_quick():
     with pytest.raises(ImportRefused) as too_big:
         read_sheet("a.csv", b"x" * (MAX_UPLOAD_BYTES + 1))
-    assert "MB" in too_big.value.message("zh") and "MB" in too_big.value.message("en")
+    assert "MB" in too_big.value.message.zh and "MB" in too_big.value.message.en
     with pytest.raises(ImportRefused):
         read_sheet("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     with pytest.raises(ImportRefused):
@@ -227,7 +227,7 @@ def test_refusals_are_clear_and_quick():
     huge = ("标题\n" + "一\n" * (MAX_ROWS + 1)).encode()
     with pytest.raises(ImportRefused) as too_many:
         read_sheet("huge.csv", huge)
-    assert "100,000" in too_many.value.message("zh")
+    assert "100,000" in too_many.value.message.zh
 
 
 def test_a_sheet_of_100000_rows_in_excel_is_refused():
@@ -284,9 +284,9 @@ def test_rows_outside_the_importers_scope_are_reported_by_row_at_the_check(engin
         as_leader = check_sheet(session, read_sheet("s.csv", data), actor=leader.id)
         as_operator = check_sheet(session, read_sheet("s.csv", data))
     assert [(e.row, e.column) for e in as_staff.errors] == [(2, "社区")]
-    assert "管辖范围" in as_staff.errors[0].message_zh and "scope" in as_staff.errors[0].message_en
+    assert "管辖范围" in as_staff.errors[0].message.zh and "scope" in as_staff.errors[0].message.en
     assert not as_staff.ok and as_staff.bad_rows == 1 and len(as_staff.rows) == 1
-    assert [e.row for e in as_leader.errors] == [2, 3] and "领导" in as_leader.errors[0].message_zh
+    assert [e.row for e in as_leader.errors] == [2, 3] and "领导" in as_leader.errors[0].message.zh
     assert as_operator.ok
     assert count(engine, marker) == 0
 
@@ -305,9 +305,10 @@ def _show_a_check_with_markdown_in_its_ignored_columns():
 
 def _show_a_check_with_notes():
     from data_access.importing import ImportCheck
+    from data_access.messages import Message
     from ui.activity_import import show_check
 
-    notes = [("从第 7 行起连续 1,000 行是空的", "1,000 blank rows follow row 6")]
+    notes = [Message("从第 7 行起连续 1,000 行是空的", "1,000 blank rows follow row 6")]
     show_check(ImportCheck(data_rows=1, notes=notes))
 
 

@@ -11,12 +11,14 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from data_access import cached
-from data_access.activities import add_activity, get_activity, update_activity
+from data_access.activities import add_activity, update_activity
+from data_access.activity_log import get_activity
 from data_access.db import read_session, write_session
 from data_access.importing import template_header
 from data_access.models import Activity, Region
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from ui.plain import plain
 
 
 def _app(lang: str = "zh", page: str = "record", user: str = "admin", **params: str) -> AppTest:
@@ -430,3 +432,30 @@ def test_a_fraction_of_a_person_is_refused_not_rounded(record_env, place):
     assert _rows(record_env, title) == []
     assert any("整数" in m for m in _red(at))
     assert at.number_input(key="rec_m_participants").value == 1.5
+
+
+def test_one_save_forgets_the_cached_reads_once(record_env, place, monkeypatch):
+    """The save's own clear is the only one: the next runs' store-version check (and its later
+    second look) know this process has forgotten its reads for this write already."""
+    at = _app()
+    _fill(at, place, f"一次 {uuid4().hex[:8]}", participants=2, cases_resolved=1)
+    monkeypatch.setattr(cached, "SETTLE_SECONDS", 0.0)  # the second look is due at once
+    cached._versions_seen().pop(record_env, None)  # no second look left over from other tests
+    cached.follow_store(record_env)
+    cleared = []
+    monkeypatch.setattr(cached, "clear_readers", lambda: cleared.append(1))
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["rec_saved"]
+    at.run()  # the store-version check of the next run
+    at.run()  # and of the one after (its second look)
+    assert cleared == [1]
+
+
+def test_a_title_with_a_streamlit_directive_shows_as_typed_in_the_save_summary(record_env, place):
+    at = _app()
+    title = f":red[x] {uuid4().hex[:6]}"
+    _fill(at, place, title, participants=1, cases_resolved=1)
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["rec_saved"]
+    summary = next(m.value for m in at.markdown if "**标题**" in m.value)
+    assert plain(title) in summary and title not in summary

@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from data_access import importing
-from data_access.activities import (
+from data_access.db import read_session, write_session
+from data_access.importing import COLUMNS, ImportRefused, check_sheet, read_sheet, template_header
+from data_access.models import Activity, AuditLog, Region, Rollup
+from data_access.registry import ACTIVITY_TYPE_KEYS, MEASURE_KEYS
+from data_access.store import open_store
+from data_access.validation import (
     DESCRIPTION_MAX,
     EARLIEST_DATE,
     FIELDS,
@@ -22,11 +27,6 @@ from data_access.activities import (
     measure_bound,
     validate_activity,
 )
-from data_access.db import read_session, write_session
-from data_access.importing import COLUMNS, ImportRefused, check_sheet, read_sheet, template_header
-from data_access.models import Activity, AuditLog, Region, Rollup
-from data_access.registry import ACTIVITY_TYPE_KEYS, MEASURE_KEYS
-from data_access.store import open_store
 from tests.test_activity_validation import TODAY, FakeRegions
 
 ANY_VALUE = st.one_of(
@@ -73,7 +73,7 @@ def test_validation_never_raises_and_what_it_accepts_is_sane(data):
     clean, errors = validate_activity(data, FakeRegions(), TODAY)
     assert (clean is None) != (errors == [])
     for error in errors:
-        assert error.field in FIELDS and error.message_zh and error.message_en
+        assert error.field in FIELDS and error.message.zh and error.message.en
     if clean is None:
         return
     assert clean["type_key"] in ACTIVITY_TYPE_KEYS
@@ -188,7 +188,7 @@ def test_random_bytes_are_read_or_refused(blob, name):
     try:
         sheet = read_sheet(name, blob)
     except ImportRefused as exc:
-        assert exc.message("zh") and exc.message("en")
+        assert exc.message.zh and exc.message.en
         return
     assert isinstance(sheet.rows, list)
 

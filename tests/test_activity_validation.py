@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from data_access.activities import (
+from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS
+from data_access.validation import (
     DESCRIPTION_MAX,
     LOCATION_MAX,
     TITLE_MAX,
@@ -14,7 +15,6 @@ from data_access.activities import (
     parse_date,
     validate_activity,
 )
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS
 from tests.hostile.payloads import BAD_CHARACTERS
 
 TODAY = date(2025, 6, 30)
@@ -109,8 +109,8 @@ def test_each_rule_reports_its_field_in_both_languages(changes, field):
     found = errors_of(valid(**changes))
     assert field in found, found
     error = found[field]
-    assert error.message("zh") and error.message("en")
-    assert error.message("zh") != error.message("en")
+    assert error.message.zh and error.message.en
+    assert error.message.zh != error.message.en
 
 
 def test_text_at_the_limits_and_zero_for_unrecorded_measures_are_accepted():
@@ -192,13 +192,13 @@ def test_control_and_invalid_characters_are_refused_with_their_code_point(field,
     found = errors_of(valid(**{field: f"前{char}后"}))
     assert field in found
     error = found[field]
-    assert f"U+{ord(char):04X}" in error.message("zh") and "第 2 个字符" in error.message("zh")
-    assert f"U+{ord(char):04X}" in error.message("en")
+    assert f"U+{ord(char):04X}" in error.message.zh and "第 2 个字符" in error.message.zh
+    assert f"U+{ord(char):04X}" in error.message.en
 
 
 @pytest.mark.parametrize("field", ["title", "location"])
 def test_a_tab_is_refused_in_a_one_line_field(field):
-    assert "U+0009" in errors_of(valid(**{field: "前\t后"}))[field].message("zh")
+    assert "U+0009" in errors_of(valid(**{field: "前\t后"}))[field].message.zh
 
 
 def test_a_line_break_and_a_tab_are_allowed_only_in_the_description():
@@ -207,7 +207,7 @@ def test_a_line_break_and_a_tab_are_allowed_only_in_the_description():
     clean, _ = validate_activity(valid(description="一\r\n二"), FakeRegions(), TODAY)
     assert clean["description"] == "一\n二"
     for field in ("title", "location"):
-        assert "换行" in errors_of(valid(**{field: "一\n二"}))[field].message("zh")
+        assert "换行" in errors_of(valid(**{field: "一\n二"}))[field].message.zh
 
 
 @pytest.mark.parametrize(
@@ -222,7 +222,7 @@ def test_ordinary_text_of_every_script_is_kept_as_typed(text):
 @pytest.mark.parametrize("days", [1, 25, 366], ids=lambda d: f"today+{d}")
 def test_a_date_after_the_injected_today_is_refused(days):
     future = TODAY + timedelta(days=days)
-    assert "晚于今天" in errors_of(valid(occurred_on=future))["occurred_on"].message("zh")
+    assert "晚于今天" in errors_of(valid(occurred_on=future))["occurred_on"].message.zh
     assert "occurred_on" in errors_of(valid(occurred_on=future.isoformat()))
 
 
@@ -239,7 +239,7 @@ def test_a_fraction_of_a_count_and_more_than_two_decimals_of_hours_are_refused()
         data.pop(key)
     clean, errors = validate_activity(data, FakeRegions(), TODAY)
     assert errors == [] and clean["hours"] == 1.25
-    assert "整数" in errors_of({**data, "participants": 1.5})["participants"].message("zh")
-    assert "整数" in errors_of({**data, "participants": "1.5"})["participants"].message("zh")
-    assert "两位小数" in errors_of({**data, "hours": 1.234})["hours"].message("zh")
+    assert "整数" in errors_of({**data, "participants": 1.5})["participants"].message.zh
+    assert "整数" in errors_of({**data, "participants": "1.5"})["participants"].message.zh
+    assert "两位小数" in errors_of({**data, "hours": 1.234})["hours"].message.zh
     assert errors_of({**data, "hours": 1.1 + 0.2}) == {}  # float noise is not a third decimal

@@ -140,9 +140,9 @@ def test_refusals_say_why_in_both_languages(engine, places):
             check_scope(s, staff, places["elsewhere"])
         with pytest.raises(PermissionDenied) as viewer:
             check_scope(s, leader, places["community"])
-    assert "管辖范围" in outside.value.message("zh") and "scope" in outside.value.message("en")
+    assert "管辖范围" in outside.value.message.zh and "scope" in outside.value.message.en
     assert " / " in str(outside.value)
-    assert "领导" in viewer.value.zh and "Leader" in viewer.value.en
+    assert "领导" in viewer.value.message.zh and "Leader" in viewer.value.message.en
 
 
 def test_grids_belong_to_their_community_and_operators_may_write(engine, places):

@@ -11,9 +11,9 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select
 
-from data_access.activities import EARLIEST_DATE
 from data_access.db import make_engine, read_session
 from data_access.models import Activity
+from data_access.validation import EARLIEST_DATE
 from tests.activity_fixtures import copy_sqlite
 from tests.browser import Watch, require_chromium, sign_in, streamlit_server
 from tests.test_e2e_flows import TIMEOUT, choose, fill, open_page, settle

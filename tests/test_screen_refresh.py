@@ -156,7 +156,7 @@ def test_an_expiry_is_kept_in_utc_and_must_lie_ahead(engine):
     for past in (now, now - timedelta(minutes=1)):
         with pytest.raises(AccountError) as refused, write_session(engine) as s:
             add_screen_link(s, None, "过期", _city_id(engine), expires_at=past, now=now)
-        assert "有效期" in refused.value.zh
+        assert "有效期" in refused.value.message.zh
     with read_session(engine) as s:
         assert not s.scalar(select(ScreenLink.id).where(ScreenLink.label == "过期"))
 

@@ -12,13 +12,19 @@ from typing import Any
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import EARLIEST_DATE, MEASURE_BY_KEY, TYPES, FieldError
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, PILLARS
+from data_access.registry import (
+    ACTIVITY_TYPES,
+    ACTIVITY_TYPES_BY_KEY,
+    MEASURE_KEYS,
+    MEASURES_BY_KEY,
+    PILLARS,
+    PILLARS_BY_KEY,
+)
+from data_access.validation import EARLIEST_DATE, FieldError
 from ui.filters import scope_root
-from ui.i18n import current_language, pick, t, t_text
+from ui.i18n import current_language, pick, say, t, t_text
 from ui.plain import plain
 
-PILLAR_NAMES = {p.key: p for p in PILLARS}
 REGION_KEYS = ("district", "street", "community", "grid", "compound")
 TEXT_KEYS = ("title", "description", "location")
 
@@ -27,14 +33,14 @@ def type_label(key: str | None) -> str:
     """An activity type's name with its pillar (组织 · 党建联席会议)."""
     if key is None:
         return t("activity.choose")
-    at = TYPES[key]
-    pillar = PILLAR_NAMES[at.pillar]
+    at = ACTIVITY_TYPES_BY_KEY[key]
+    pillar = PILLARS_BY_KEY[at.pillar]
     return f"{pick(pillar.short_zh, pillar.short_en)} · {pick(at.name_zh, at.name_en)}"
 
 
 def measure_label(key: str) -> str:
     """A measure's name with its unit, in the active language."""
-    m = MEASURE_BY_KEY[key]
+    m = MEASURES_BY_KEY[key]
     return t_text(
         "activity.measure_label", name=pick(m.name_zh, m.name_en), unit=pick(m.unit_zh, m.unit_en)
     )
@@ -42,7 +48,7 @@ def measure_label(key: str) -> str:
 
 def _show_error(errors: dict[str, FieldError], name: str) -> None:
     if name in errors:
-        st.markdown(f":red[{plain(errors[name].message(current_language()))}]")
+        st.markdown(f":red[{plain(say(errors[name].message))}]")
 
 
 def _region_select(
@@ -174,8 +180,8 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
         st.caption(t("activity.pick_type_first"))
     else:
         st.markdown(f"**{t('activity.measures')}**")
-        for key in TYPES[type_key].measures:
-            integer = MEASURE_BY_KEY[key].integer
+        for key in ACTIVITY_TYPES_BY_KEY[type_key].measures:
+            integer = MEASURES_BY_KEY[key].integer
             state_key = f"{prefix}_m_{key}"
             st.session_state.setdefault(state_key, None)
             # Float fields shown with %g even for counts: an integer field would round 1.5 to 1
@@ -205,7 +211,7 @@ def collect(prefix: str) -> dict[str, Any]:
     """The form's values from session state (what callbacks see of the latest input)."""
     state = st.session_state
     type_key = state.get(f"{prefix}_type")
-    measures = TYPES[type_key].measures if type_key in TYPES else ()
+    measures = ACTIVITY_TYPES_BY_KEY[type_key].measures if type_key in ACTIVITY_TYPES_BY_KEY else ()
     return {
         "type_key": type_key,
         "community_id": state.get(f"{prefix}_community"),
@@ -289,7 +295,7 @@ def record_summary(url: str, record: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((t("activity.description"), record["description"]))
     if record.get("location"):
         rows.append((t("activity.location"), record["location"]))
-    for key in TYPES[record["type_key"]].measures:
+    for key in ACTIVITY_TYPES_BY_KEY[record["type_key"]].measures:
         value = record.get(key)
         rows.append((measure_label(key), "" if value is None else f"{value:g}"))
     return rows
@@ -300,7 +306,7 @@ def display_value(url: str, name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if name == "type_key":
-        return type_label(value) if value in TYPES else str(value)
+        return type_label(value) if value in ACTIVITY_TYPES_BY_KEY else str(value)
     if name in ("community_id", "grid_id", "street_id", "district_id"):
         region = cached.region_by_id(url, int(value))
         return pick(region["name_zh"], region["name_en"]) if region else str(value)
@@ -313,7 +319,7 @@ def display_value(url: str, name: str, value: Any) -> str:
 
 def field_title(name: str) -> str:
     """A record field's label in the active language."""
-    if name in MEASURE_BY_KEY:
+    if name in MEASURES_BY_KEY:
         return measure_label(name)
     key = {
         "type_key": "activity.type",

@@ -8,9 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import run_read, run_write
-from data_access.auth import PermissionDenied
-from data_access.db import StoreError
+from data_access.db import StoreError, run_read
 from data_access.importing import (
     MAX_UPLOAD_BYTES,
     ImportCheck,
@@ -22,8 +20,9 @@ from data_access.importing import (
     template_xlsx,
 )
 from ui.auth import actor_id
-from ui.i18n import current_language, t
+from ui.i18n import say, t
 from ui.plain import plain
+from ui.writes import SIGNED_IN, write
 
 
 def templates(url: str) -> None:
@@ -67,10 +66,10 @@ def upload_and_check(url: str) -> tuple[ImportCheck, str, str] | None:
                 table = read_sheet(upload.name, data)
                 check = run_read(cached.get_engine(url), check_sheet, table, actor=actor_id())
         except ImportRefused as exc:
-            st.error(t("import.refused", message=exc.message(current_language())))
+            st.error(t("import.refused", message=say(exc.message)))
             return None
         except StoreError as exc:
-            st.error(t("store.error", message=exc.message(current_language())))
+            st.error(t("store.error", message=say(exc.message)))
             return None
         st.session_state["import_checked"] = (token, check)
         st.session_state.pop("import_result", None)
@@ -81,13 +80,12 @@ def upload_and_check(url: str) -> tuple[ImportCheck, str, str] | None:
 
 def show_check(check: ImportCheck) -> None:
     """The check's outcome: counts, ignored columns, the errors by row and column."""
-    lang = current_language()
     ok = check.data_rows - check.bad_rows
     st.markdown(t("import.summary", rows=f"{check.data_rows:,}", ok=f"{ok:,}", bad=check.bad_rows))
     if check.ignored_columns:
         st.caption(t("import.ignored", cols=plain("、".join(check.ignored_columns))))
     for note in check.notes:
-        st.caption(note[0] if lang == "zh" else note[1])
+        st.caption(plain(say(note)))
     if check.errors:
         st.error(t("import.errors"))
         frame = pd.DataFrame(
@@ -95,7 +93,7 @@ def show_check(check: ImportCheck) -> None:
                 {
                     t("import.col.row"): e.row,
                     t("import.col.column"): e.column,
-                    t("import.col.message"): e.message_zh if lang == "zh" else e.message_en,
+                    t("import.col.message"): say(e.message),
                 }
                 for e in check.errors[:5000]
             ]
@@ -105,25 +103,11 @@ def show_check(check: ImportCheck) -> None:
 
 def do_import(url: str, check: ImportCheck, token: str, filename: str) -> None:
     """Import every row in one transaction (callback of the import button)."""
-    try:
-        saved = run_write(
-            cached.get_engine(url),
-            import_activities,
-            check,
-            token,
-            actor=actor_id(),
-            filename=filename,
-        )
-    except StoreError as exc:
-        st.session_state["import_result"] = (
-            "error",
-            t("activity.store_error", message=exc.message(current_language())),
-        )
+    written = write(url, import_activities, check, token, actor=SIGNED_IN, filename=filename)
+    if not written.ok:
+        st.session_state["import_result"] = ("error", written.error)
         return
-    except PermissionDenied as exc:
-        st.session_state["import_result"] = ("error", exc.message(current_language()))
-        return
-    cached.clear_readers()
+    saved = written.value
     if saved:
         st.session_state["import_result"] = ("success", t("import.done", n=f"{saved:,}"))
     else:

@@ -9,23 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import (
-    FIELDS,
-    ActivityFilter,
-    delete_activity,
-    export_activities,
-    get_activity,
-    list_history,
-    parse_date,
-    restore_activity,
-    run_read,
-    run_write,
-    update_activity,
-)
-from data_access.auth import PermissionDenied, can_write
-from data_access.db import StoreError
+from data_access.activities import delete_activity, restore_activity, update_activity
+from data_access.activity_log import ActivityFilter, export_activities, get_activity, list_history
+from data_access.auth import can_write
+from data_access.db import StoreError, run_read
 from data_access.periods import Period
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, PILLARS
+from data_access.registry import ACTIVITY_TYPES, ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, PILLARS
+from data_access.validation import FIELDS, parse_date
 from ui.activity_form import (
     activity_fields,
     collect,
@@ -38,8 +28,11 @@ from ui.activity_form import (
     type_label,
 )
 from ui.auth import actor_id, signed_in
+from ui.bootstrap import store_callback
 from ui.exports import to_csv, to_xlsx
-from ui.i18n import current_language, pick, t
+from ui.format import local_time
+from ui.i18n import current_language, pick, say, t
+from ui.writes import SIGNED_IN, write
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
@@ -106,10 +99,8 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    frame["type_key"] = [
-        pick(a.name_zh, a.name_en)
-        for a in (next(x for x in ACTIVITY_TYPES if x.key == k) for k in frame["type_key"])
-    ]
+    types = (ACTIVITY_TYPES_BY_KEY[k] for k in frame["type_key"])
+    frame["type_key"] = [pick(a.name_zh, a.name_en) for a in types]
     frame["source"] = [
         t(f"activity.source.{s}") if s in ("form", "import", "demo") else s for s in frame["source"]
     ]
@@ -144,7 +135,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     try:
         rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
     except StoreError as exc:
-        st.error(t("store.error", message=exc.message(current_language())))
+        st.error(t("store.error", message=say(exc.message)))
         return None
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
@@ -244,22 +235,15 @@ def _open(url: str, activity_id: int) -> dict[str, Any] | None:
 
 def _write(url: str, fn, *args: Any, **kwargs: Any):
     """Run a write as the signed-in account; a refusal or a store failure becomes a message."""
-    try:
-        result = run_write(cached.get_engine(url), fn, *args, actor=actor_id(), **kwargs)
-    except StoreError as exc:
-        st.session_state["edit_message"] = (
-            "error",
-            t("activity.store_error", message=exc.message(current_language())),
-        )
-        return None
-    except PermissionDenied as exc:
-        st.session_state["edit_message"] = ("error", exc.message(current_language()))
-        return None
-    if result.ok:
-        cached.clear_readers()
-    return result
+    written = write(url, fn, *args, actor=SIGNED_IN, **kwargs)
+    if not written.ok:
+        st.session_state["edit_message"] = ("error", written.error)
+    return written.value
 
 
+# Callbacks run outside the page's guard: a store failure in their reads is kept and shown by
+# the next guarded call (ui.bootstrap.store_callback), a failed write by `write` itself.
+@store_callback
 def _save(url: str, version: int, confirm: bool = False) -> None:
     state = st.session_state
     result = _write(
@@ -289,11 +273,13 @@ def _save(url: str, version: int, confirm: bool = False) -> None:
         state["edit_message"] = ("error", t("log.not_found"))
 
 
+@store_callback
 def _take_theirs(url: str) -> None:
     other = st.session_state.pop("edit_conflict")
     _open(url, other["id"])
 
 
+@store_callback
 def _delete(url: str, restore: bool = False) -> None:
     state = st.session_state
     fn = restore_activity if restore else delete_activity
@@ -436,7 +422,7 @@ def history(url: str, activity_id: int) -> None:
         )
         line = t(
             "log.history.entry",
-            at=entry["at"].strftime("%Y-%m-%d %H:%M"),
+            at=local_time(entry["at"]),  # audit times are UTC
             action=t(f"log.action.{entry['action']}"),
             who=who,
         )

@@ -15,7 +15,6 @@ import streamlit as st
 
 from data_access import cached
 from data_access.accounts import (
-    AccountError,
     ScopeRegion,
     add_account,
     add_screen_link,
@@ -33,20 +32,19 @@ from data_access.auth import (
     ROLES,
     SCREEN_PAGES,
     AccountInfo,
-    PermissionDenied,
     ScreenLinkInfo,
     list_accounts,
     list_screen_links,
     list_sign_in_locks,
     utcnow,
 )
-from data_access.db import read_session, write_session
+from data_access.db import read_session
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import get_settings
-from ui.bootstrap import store_callback
 from ui.format import local_time, local_zone
-from ui.i18n import current_language, pick, t
+from ui.i18n import pick, t
 from ui.plain import plain
+from ui.writes import SIGNED_IN, write
 
 NOTICE_KEY = "_admin_notice"  # (kind, text) shown once after a change
 SECRET_KEY = "_admin_secret"  # a generated password or link, shown once and then forgotten
@@ -58,23 +56,16 @@ def _scope_regions(url: str) -> list[ScopeRegion]:
         return list_scope_regions(session)
 
 
-@store_callback  # a store failure: shown by the next run, like a refusal returns None
 def _write(url: str, change: Callable, *args, clear_data: bool = False):
-    """Run one change as the signed-in admin; on refusal keep a message and return None."""
-    actor = st.session_state["_auth_account"]
-    try:
-        with write_session(cached.get_engine(url)) as session:
-            result = change(session, actor.id, *args)
-    except (AccountError, PermissionDenied) as exc:
-        st.session_state[NOTICE_KEY] = ("error", exc.message(current_language()))
+    """Run one change as the signed-in admin; on a refusal or a store failure keep a message
+    and return None."""
+    # Targets and weights feed every score: they forget every cached result at once.
+    written = write(url, change, SIGNED_IN, *args, everything=clear_data)
+    if not written.ok:
+        st.session_state[NOTICE_KEY] = ("error", written.error)
         return None
-    if clear_data:
-        # Targets and weights feed every score: forget all cached results at once.
-        st.cache_data.clear()
-    else:
-        cached.clear_readers()
     st.session_state[NOTICE_KEY] = ("success", t("admin.saved"))
-    return result if result is not None else True
+    return written.value if written.value is not None else True
 
 
 # Labels are made now, in this run's language, not whenever a widget asks (as filters.py does).

@@ -34,7 +34,7 @@ from data_access.auth import (
 from data_access.db import read_session, store_error, write_session
 from seed_data.loader import get_seed_meta
 from ui.bootstrap import forget_failed_store, store_callback
-from ui.i18n import current_language, pick, t
+from ui.i18n import pick, say, t
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def ensure_accounts(url: str) -> None:
     try:
         _ensure_accounts_once(url)
     except AccountError as exc:
-        st.error(t("auth.admin_password_bad", message=exc.message(current_language())))
+        st.error(t("auth.admin_password_bad", message=say(exc.message)))
         st.stop()
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
 from seed_data.loader import seed_demo
-from ui.i18n import current_language, t
+from ui.i18n import say, t
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,11 @@ def guarded(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     store was merely busy, the next run opens it afresh, so the app recovers by itself."""
     failed = st.session_state.pop(FAILURE_KEY, None)
     if failed is not None:
-        _stop_with(StoreError(*failed[:2], kind=failed[2]), forget=False)
+        _stop_with(failed)
     try:
         return fn(*args, **kwargs)
     except STORE_FAILURES as exc:
-        _stop_with(store_error(exc, _store_url()), forget=True)
+        _stop_with(note_failure(exc))
     raise AssertionError("unreachable: _stop_with stops the run")
 
 
@@ -46,13 +46,19 @@ def store_callback(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except STORE_FAILURES as exc:
-            error = store_error(exc, _store_url())
-            _log(error)
-            forget_failed_store(error)
-            st.session_state[FAILURE_KEY] = (error.zh, error.en, error.kind)
+            st.session_state[FAILURE_KEY] = note_failure(exc)
             return None
 
     return callback
+
+
+def note_failure(exc: BaseException) -> StoreError:
+    """The one-line StoreError for a failure of the store, logged; unless the store was merely
+    busy, the next run opens it afresh."""
+    error = store_error(exc, _store_url())
+    log.warning("store failure (%s): %s", error.kind, error)
+    forget_failed_store(error)
+    return error
 
 
 def _store_url() -> str | None:
@@ -65,10 +71,6 @@ def _store_url() -> str | None:
         return None
 
 
-def _log(error: StoreError) -> None:
-    log.warning("store failure (%s): %s", error.kind, error)
-
-
 def forget_failed_store(error: StoreError) -> None:
     """After a store failure: open the store afresh at the next run (not when merely busy)."""
     # A busy store is working: opening it afresh would only add connections.
@@ -77,11 +79,8 @@ def forget_failed_store(error: StoreError) -> None:
         cached.forget_store(url)
 
 
-def _stop_with(error: StoreError, forget: bool) -> None:
-    if forget:
-        _log(error)
-        forget_failed_store(error)
-    st.error(t("store.error", message=error.message(current_language())))
+def _stop_with(error: StoreError) -> None:
+    st.error(t("store.error", message=say(error.message)))
     st.button(t("store.retry"), key=RETRY_KEY, icon=":material/refresh:")
     st.stop()
 

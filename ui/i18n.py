@@ -6,6 +6,7 @@ import threading
 
 import streamlit as st
 
+from data_access.messages import Message
 from ui.plain import Plain, plain
 
 LANGUAGES = ("zh", "en")
@@ -131,3 +132,9 @@ def t_text(key: str, **kwargs: object) -> str:
 def pick(zh: str, en: str) -> str:
     """Choose between a Chinese and an English value (for names held in data)."""
     return zh if current_language() == "zh" else en
+
+
+def say(message: Message) -> str:
+    """What data_access says (an error's `message`, a field's problem, an import note) in the
+    active language, as it is (t() or plain() escapes it for Markdown)."""
+    return message.in_(current_language())

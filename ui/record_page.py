@@ -7,9 +7,9 @@ from uuid import uuid4
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import add_activity, get_activity, run_read, run_write
-from data_access.auth import PermissionDenied
-from data_access.db import StoreError
+from data_access.activities import add_activity
+from data_access.activity_log import get_activity
+from data_access.db import run_read
 from ui.activity_form import (
     activity_fields,
     clear_entry,
@@ -20,8 +20,9 @@ from ui.activity_form import (
     show_summary,
 )
 from ui.auth import actor_id
-from ui.i18n import current_language, t
+from ui.i18n import t
 from ui.plain import plain
+from ui.writes import SIGNED_IN, write
 
 P = "rec"
 KEPT = ("type", "district", "street", "community", "grid", "compound", "date")
@@ -41,28 +42,19 @@ def save(url: str, confirm: bool = False) -> None:
     """Save the form (callback of the Save button): exactly once per form token."""
     state = st.session_state
     data = collect(P)
-    try:
-        result = run_write(
-            cached.get_engine(url),
-            add_activity,
-            data,
-            state["rec_token"],
-            actor=actor_id(),
-            confirm_duplicate=confirm,
-        )
-    except StoreError as exc:
-        state["rec_store_error"] = exc.message(current_language())
+    written = write(
+        url, add_activity, data, state["rec_token"], actor=SIGNED_IN, confirm_duplicate=confirm
+    )
+    if not written.ok:
+        state["rec_store_error"] = written.error
         return
-    except PermissionDenied as exc:
-        state["rec_store_error"] = exc.message(current_language())
-        return
+    result = written.value
     state.pop("rec_store_error", None)
     state["rec_errors"] = result.errors
     state["rec_duplicate"] = result.other if result.status == "duplicate" else None
     if result.ok:
         state["rec_saved"] = result.activity_id
         state["rec_kept"] = keep_values(P, KEPT)
-        cached.clear_readers()
 
 
 def page(url: str) -> None:
@@ -85,7 +77,7 @@ def page(url: str) -> None:
     if errors:
         st.error(t("activity.has_errors", n=len(errors)))
     if state.get("rec_store_error"):
-        st.error(t("activity.store_error", message=plain(state["rec_store_error"])))
+        st.error(state["rec_store_error"])
     activity_fields(url, P, errors)
     duplicate = state.get("rec_duplicate")
     if duplicate:

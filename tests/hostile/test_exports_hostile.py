@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from data_access.activities import ActivityFilter, add_activity, export_activities
+from data_access.activities import add_activity
+from data_access.activity_log import ActivityFilter, export_activities
 from data_access.db import write_session
 from data_access.models import Activity
 from data_access.store import open_store
@@ -218,7 +219,7 @@ def test_any_text_is_refused_with_a_message_or_saved_and_exported(engine, text, 
             session.rollback()  # nothing of the property's examples stays in the store
     if result.status == "invalid":
         assert [e.field for e in result.errors] == [field]
-        assert result.errors[0].message("zh") and result.errors[0].message("en")
+        assert result.errors[0].message.zh and result.errors[0].message.en
         typed = data[field].strip().replace("\r\n", "\n")
         assert check_text(typed, field == "description") is not None
         return

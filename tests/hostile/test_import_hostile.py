@@ -90,7 +90,7 @@ def save(engine, result, token: str | None = None) -> int:
 def refusal(name: str, data: bytes) -> ImportRefused:
     with pytest.raises(ImportRefused) as refused:
         read_sheet(name, data)
-    assert refused.value.message("zh") and refused.value.message("en")
+    assert refused.value.message.zh and refused.value.message.en
     return refused.value
 
 
@@ -125,7 +125,7 @@ def test_a_sheet_claiming_every_cell_is_read_as_the_rows_it_has(engine, communit
     assert result.ok and len(result.rows) == 3, result.errors
     # The rows past the data are blank in the columns read: the read stops and says so.
     assert sheet.stopped_at == 5
-    assert any(f"{EMPTY_RUN:,}" in zh for zh, _ in result.notes)
+    assert any(f"{EMPTY_RUN:,}" in note.zh for note in result.notes)
     assert save(engine, result) == 3
 
 
@@ -133,8 +133,8 @@ def test_a_zip_bomb_is_refused_for_what_it_is():
     data = zip_bomb(MAX_XLSX_UNPACKED + (1 << 20))
     assert len(data) < 1 << 20
     refused = refusal("bomb.xlsx", data)
-    assert "解压后超过" in refused.message("zh") and "unpacks to more than" in refused.message("en")
-    assert "100,000" not in refused.message("zh")
+    assert "解压后超过" in refused.message.zh and "unpacks to more than" in refused.message.en
+    assert "100,000" not in refused.message.zh
 
 
 def test_a_sheet_needing_more_memory_than_allowed_is_refused(monkeypatch):
@@ -148,7 +148,7 @@ def test_a_sheet_needing_more_memory_than_allowed_is_refused(monkeypatch):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert "内存" in refused.message("zh") and "memory" in refused.message("en")
+    assert "内存" in refused.message.zh and "memory" in refused.message.en
     assert peak < PARENT_BOUND
 
 
@@ -156,7 +156,7 @@ def test_a_read_past_its_time_is_stopped(monkeypatch):
     # Starting Python and openpyxl alone takes longer than this budget.
     monkeypatch.setattr(sheet_reader, "READ_SECONDS", 0.01)
     refused = refusal("slow.xlsx", raw_xlsx([["标题"], ["一"]]))
-    assert "用时过长" in refused.message("zh") and "too long" in refused.message("en")
+    assert "用时过长" in refused.message.zh and "too long" in refused.message.en
 
 
 @pytest.mark.parametrize(
@@ -180,8 +180,8 @@ def test_a_read_past_its_time_is_stopped(monkeypatch):
 )
 def test_each_refusal_names_its_real_reason(name, data, zh, en):
     refused = refusal(name, data)
-    assert zh in refused.message("zh") and en in refused.message("en")
-    assert "不是表格" not in refused.message("zh")
+    assert zh in refused.message.zh and en in refused.message.en
+    assert "不是表格" not in refused.message.zh
 
 
 def test_a_zip_that_is_not_a_workbook_is_named():
@@ -191,7 +191,7 @@ def test_a_zip_that_is_not_a_workbook_is_named():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
     refused = refusal("letter.xlsx", buffer.getvalue())
-    assert "没有 Excel 工作簿" in refused.message("zh")
+    assert "没有 Excel 工作簿" in refused.message.zh
 
 
 UTF16 = {
@@ -237,7 +237,7 @@ def test_numbers_of_400_digits_are_cell_errors_not_a_crash(engine, community):
 
 def test_a_number_too_long_to_read_is_refused_with_its_row():
     refused = refusal("huge.xlsx", raw_xlsx([["标题"], ["一"], [Raw("9" * 5000)]]))
-    assert "第 3 行" in refused.message("zh") and "Row 3" in refused.message("en")
+    assert "第 3 行" in refused.message.zh and "Row 3" in refused.message.en
 
 
 def test_formulas_are_never_evaluated_and_text_stays_text(engine, community):
@@ -307,7 +307,7 @@ def test_every_payload_in_every_column_is_checked_and_stored_as_typed(engine, co
     result = check(engine, read_sheet(*_as_file(rows, kind)))
     assert result.data_rows == len(typed) and not result.ok  # some payloads must be refused
     assert counts(engine) == before
-    assert all(e.message_zh and e.message_en for e in result.errors)
+    assert all(e.message.zh and e.message.en for e in result.errors)
     # The rows that passed import alone, all of them, with their text as checked.
     good = set(result.row_numbers) - {e.row for e in result.errors}
     kept = [rows[0]] + [row for n, row in enumerate(rows[1:], start=2) if n in good]
@@ -395,7 +395,7 @@ def test_random_sheets_are_checked_or_refused_and_never_half_written(engine, com
     try:
         sheet = read_sheet(name, blob)
     except ImportRefused as refused:
-        assert refused.message("zh") and refused.message("en")
+        assert refused.message.zh and refused.message.en
         assert counts(engine) == before
         return
     result = check(engine, sheet)

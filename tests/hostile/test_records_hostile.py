@@ -11,14 +11,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from data_access.activities import (
-    ActivityFilter,
     add_activity,
     delete_activity,
+    update_activity,
+)
+from data_access.activity_log import (
+    ActivityFilter,
     export_activities,
     get_activity,
     list_activities,
     list_history,
-    update_activity,
 )
 from data_access.auth import PermissionDenied, get_account_by_username
 from data_access.db import read_session, write_session
@@ -105,8 +107,8 @@ def test_bad_characters_are_refused_by_every_text_field_and_nothing_is_written(
     assert result.status == "invalid"
     messages = {e.field: e for e in result.errors}
     assert field in messages
-    assert f"U+{ord(char):04X}" in messages[field].message("zh")
-    assert messages[field].message("zh") != messages[field].message("en")
+    assert f"U+{ord(char):04X}" in messages[field].message.zh
+    assert messages[field].message.zh != messages[field].message.en
     assert _count(engine) == before
 
 
@@ -115,7 +117,7 @@ def test_a_line_break_is_refused_in_title_and_location_but_kept_in_the_descripti
     for field in ("title", "location"):
         result = _add(engine, _data(community) | {field: "第一行\n===\n第二行"})
         assert result.status == "invalid" and result.errors[0].field == field
-        assert "换行" in result.errors[0].message("zh")
+        assert "换行" in result.errors[0].message.zh
     text = "第一行\r\n===\n第二行"
     saved = _add(engine, _data(community, description=text))
     assert saved.status == "saved"
@@ -166,7 +168,7 @@ def test_a_fraction_of_a_person_is_refused_not_rounded(engine, places):
     result = _add(engine, _data(places["own"]["community_id"], participants=1.5))
     assert result.status == "invalid"
     assert result.errors[0].field == "participants"
-    assert "整数" in result.errors[0].message("zh")
+    assert "整数" in result.errors[0].message.zh
 
 
 def test_odd_dates_are_refused_whatever_today_is(engine, places, today):

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from bench.activity_inserts import community_ids, sample_activity
-from data_access.activities import add_activity, run_write
+from data_access.activities import add_activity
 from data_access.db import (
     StoreError,
     _WriterQueue,
@@ -39,9 +39,10 @@ from data_access.db import (
     make_engine,
     read_session,
     redact,
+    run_write,
     store_error,
 )
-from data_access.models import Activity, Region
+from data_access.models import Activity, PillarRow, Region
 from data_access.settings import STORE_SETTINGS
 from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, app_as
@@ -293,11 +294,11 @@ def test_no_credential_in_any_store_message_or_log_line(case, caplog):
             finally:
                 engine.dispose()
         except StoreError as exc:
-            messages += [str(exc), exc.message("zh"), exc.message("en")]
+            messages += [str(exc), exc.message.zh, exc.message.en]
         # A driver error whose text carries the URL (as some do) is scrubbed the same way.
         driver = OperationalError("SELECT 1", {}, Exception(f"could not use {url}; pw {secret}"))
         mapped = store_error(driver, url)
-        messages += [str(mapped), mapped.message("zh"), mapped.message("en")]
+        messages += [str(mapped), mapped.message.zh, mapped.message.en]
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for text in [*messages, logged]:
         assert secret not in text, text
@@ -380,7 +381,7 @@ def test_no_free_connection_is_a_clear_busy_message(write_db_url, small_pool):
         engine.dispose()
     error = caught.value
     assert error.kind == "busy"
-    assert BUSY["zh"] in error.message("zh") and BUSY["en"] in error.message("en")
+    assert BUSY["zh"] in error.message.zh and BUSY["en"] in error.message.en
     assert "QueuePool" not in str(error) and "\n" not in str(error)
 
 
@@ -397,7 +398,7 @@ def test_a_held_sqlite_write_lock_is_a_clear_busy_message(write_sqlite_url, smal
         blocker.close()
         engine.dispose()
     assert caught.value.kind == "busy"
-    assert BUSY["zh"] in caught.value.message("zh")
+    assert BUSY["zh"] in caught.value.message.zh
     assert "database is locked" not in str(caught.value)
 
 
@@ -436,6 +437,50 @@ def test_a_save_on_a_busy_store_says_so_in_one_line_and_keeps_the_form(
     next(b for b in at.button if b.label == save).click().run()  # the lock is free again
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert _saved(sqlite_copy, title) == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_admin_change_on_a_busy_store_says_so_in_one_line_and_keeps_the_page(
+    sqlite_copy, monkeypatch, lang
+):
+    """Admin changes go the one write path: a held lock is one line in the page (which stays,
+    with what was typed), nothing is written, and the same click works once the lock is free."""
+    monkeypatch.setenv("HAPPY_DB_LOCK_TIMEOUT", "0.2")
+    i = 0 if lang == "zh" else 1
+    at = app_as(sqlite_copy, "admin", lang, "app_pages/admin.py")
+    before = _pillar_weight(sqlite_copy, "safety")
+    at.selectbox(key="admin_pillar").set_value("safety").run()
+    at.number_input(key="admin_pillar_weight").set_value(before + 1)
+    save = next(b for b in at.button if b.label == STRINGS["admin.save_pillar"][i])
+    blocker = sqlite3.connect(make_url(sqlite_copy).database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock longer than we wait
+    try:
+        save.click().run()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t.value for t in at.title] == [STRINGS["admin.title"][i]]  # the page is still there
+    shown_errors = [e.value for e in at.error]
+    assert len(shown_errors) == 1, shown_errors
+    assert (
+        BUSY[lang] in shown_errors[0]
+        and BUSY["en" if lang == "zh" else "zh"] not in shown_errors[0]
+    )
+    assert "locked" not in shown_errors[0] and "\n" not in shown_errors[0]
+    assert at.number_input(key="admin_pillar_weight").value == before + 1
+    assert _pillar_weight(sqlite_copy, "safety") == before
+    next(b for b in at.button if b.label == STRINGS["admin.save_pillar"][i]).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _pillar_weight(sqlite_copy, "safety") == before + 1
+
+
+def _pillar_weight(url: str, key: str) -> float:
+    engine = make_engine(url)
+    with read_session(engine) as session:
+        weight = session.scalar(select(PillarRow.weight).where(PillarRow.key == key))
+    engine.dispose()
+    return weight
 
 
 def _saved(url: str, title: str) -> int:

@@ -1,0 +1,77 @@
+"""The region facts that checking an activity needs (which community a grid or compound lies
+in), read from the session on demand or all at once for an import of many rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_access.models import Compound, CompoundGrid, Region
+
+
+class RegionFacts:
+    """Region facts validation needs, read from the session on demand (or all at once)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._communities: dict[int, tuple[int, int] | None] = {}
+        self._grids: dict[int, int | None] = {}
+        self._compounds: dict[int, int | None] = {}
+        self._compound_grids: dict[int, set[int]] = {}
+        self._loaded = False
+
+    def preload(self) -> RegionFacts:
+        """Read every community, grid and compound at once (for imports of many rows)."""
+        rows = self.session.execute(
+            select(Region.id, Region.level, Region.street_id, Region.district_id, Region.parent_id)
+        )
+        for rid, level, street_id, district_id, parent_id in rows:
+            if level == "community":
+                self._communities[rid] = (street_id, district_id)
+            elif level == "grid":
+                self._grids[rid] = parent_id
+        for cid, community_id in self.session.execute(select(Compound.id, Compound.community_id)):
+            self._compounds[cid] = community_id
+        for cid, gid in self.session.execute(
+            select(CompoundGrid.compound_id, CompoundGrid.grid_id)
+        ):
+            self._compound_grids.setdefault(cid, set()).add(gid)
+        self._loaded = True
+        return self
+
+    def community(self, region_id: int) -> tuple[int, int] | None:
+        """(street_id, district_id) of a community, or None if the id is not a community."""
+        if region_id not in self._communities and not self._loaded:
+            row = self.session.execute(
+                select(Region.street_id, Region.district_id).where(
+                    Region.id == region_id, Region.level == "community"
+                )
+            ).first()
+            self._communities[region_id] = (row[0], row[1]) if row else None
+        return self._communities.get(region_id)
+
+    def grid_community(self, grid_id: int) -> int | None:
+        """The community a grid belongs to, or None if the id is not a grid."""
+        if grid_id not in self._grids and not self._loaded:
+            self._grids[grid_id] = self.session.scalar(
+                select(Region.parent_id).where(Region.id == grid_id, Region.level == "grid")
+            )
+        return self._grids.get(grid_id)
+
+    def compound_community(self, compound_id: int) -> int | None:
+        """The community a compound belongs to, or None if there is no such compound."""
+        if compound_id not in self._compounds and not self._loaded:
+            self._compounds[compound_id] = self.session.scalar(
+                select(Compound.community_id).where(Compound.id == compound_id)
+            )
+        return self._compounds.get(compound_id)
+
+    def compound_grids(self, compound_id: int) -> set[int]:
+        """The grids a compound is divided into."""
+        if compound_id not in self._compound_grids and not self._loaded:
+            self._compound_grids[compound_id] = set(
+                self.session.scalars(
+                    select(CompoundGrid.grid_id).where(CompoundGrid.compound_id == compound_id)
+                )
+            )
+        return self._compound_grids.get(compound_id, set())
