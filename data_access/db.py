@@ -55,7 +55,7 @@ def store_setting(setting: settings.Setting[T]) -> T:
     try:
         return settings.get(setting)
     except settings.SettingError as exc:
-        raise StoreError(exc.zh, exc.en, kind="config") from None
+        raise StoreError(exc.message.zh, exc.message.en, kind="config") from None
 
 
 def default_url() -> str:

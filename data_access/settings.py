@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from data_access.messages import MessageError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_PATH = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 SECRETS_FILE = ".streamlit/secrets.toml"  # as the messages and the docs name it
@@ -30,16 +32,8 @@ SECRETS_FILE = ".streamlit/secrets.toml"  # as the messages and the docs name it
 T = TypeVar("T")
 
 
-class SettingError(Exception):
-    """A setting that cannot be used: one line in Chinese (`zh`) and English (`en`)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en = zh, en
-
-    def message(self, lang: str) -> str:
-        """The message in one language ('zh' or 'en')."""
-        return self.zh if lang == "zh" else self.en
+class SettingError(MessageError):
+    """A setting that cannot be used: one line, its `message` in Chinese and English."""
 
 
 class Invalid(ValueError):

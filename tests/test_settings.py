@@ -14,6 +14,7 @@ from data_access import settings
 from data_access.db import StoreError, resolve_url
 from data_access.settings import SETTINGS, SettingError, load
 from tests.auth_helpers import ROOT, app_as
+from tests.markdown import shown
 from tests.test_screen_refresh import DEFAULT_PERIOD, _deck, _shown
 from ui import format as fmt
 
@@ -138,9 +139,9 @@ def test_a_bad_value_is_one_line_naming_the_variable(tmp_path, env, named, expec
     setting = next(s for s in SETTINGS if s.env == named)
     with pytest.raises(SettingError) as raised:
         given.get(setting)
-    for line in (raised.value.zh, raised.value.en):
+    for line in (raised.value.message.zh, raised.value.message.en):
         assert "\n" not in line and named in line
-    assert expected in raised.value.en and "无效" in raised.value.zh
+    assert expected in raised.value.message.en and "无效" in raised.value.message.zh
     with pytest.raises(SettingError):
         given.check()
 
@@ -158,8 +159,8 @@ def test_a_secrets_file_that_is_not_toml_is_one_line(tmp_path, monkeypatch):
     path = _secrets(tmp_path, "[happy\nurl = 'x'\n")
     with pytest.raises(SettingError) as raised:
         load({}, path)
-    assert raised.value.en.startswith("cannot read .streamlit/secrets.toml: ")
-    assert "\n" not in raised.value.en
+    assert raised.value.message.en.startswith("cannot read .streamlit/secrets.toml: ")
+    assert "\n" not in raised.value.message.en
     monkeypatch.setattr("data_access.settings.SECRETS_PATH", path)
     monkeypatch.delenv("HAPPY_DB_URL", raising=False)
     with pytest.raises(StoreError, match="secrets.toml") as raised:  # the store's one line
@@ -212,5 +213,6 @@ def test_a_bad_setting_stops_the_app_with_one_line(app_env, monkeypatch, name, v
         at = app_as(None, None, lang)
         assert not at.exception
         assert len(at.error) == 1
-        assert name in at.error[0].value and words in at.error[0].value
-        assert "Traceback" not in at.error[0].value
+        line = shown(at.error[0].value)
+        assert name in line and words in line
+        assert "Traceback" not in line

@@ -14,6 +14,7 @@ from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
 from seed_data.loader import seed_demo
 from ui.i18n import say, t
+from ui.plain import plain
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def require_settings() -> None:
     try:
         settings.current().check()
     except settings.SettingError as exc:
-        st.error(exc.message(current_language()))
+        st.error(plain(say(exc.message)))
         st.stop()
 
 
