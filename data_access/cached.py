@@ -17,6 +17,7 @@ from types import MappingProxyType
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
+from data_access.areas import AreaIndex, get_child_indexes
 from data_access.db import STORE_FAILURES, read_session, store_error
 from data_access.feed import list_recent_activities
 from data_access.indicators import (
@@ -27,13 +28,7 @@ from data_access.indicators import (
 from data_access.models import Rollup
 from data_access.periods import parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
-from data_access.scoring import (
-    IndexResult,
-    RegionIndex,
-    get_child_indexes,
-    get_index,
-    get_index_trend,
-)
+from data_access.scoring import IndexResult, get_index, get_index_trend
 from data_access.store import data_version, open_store
 
 log = logging.getLogger(__name__)
@@ -137,7 +132,7 @@ def index(url: str, code: str, period: str) -> IndexResult:
 
 
 @st.cache_resource(ttl=600, show_spinner=False, max_entries=500)
-def child_indexes(url: str, code: str, period: str) -> tuple[RegionIndex, ...]:
+def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     """The index, indicator values and activity count of each child region (shared)."""
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
@@ -182,9 +177,7 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
         city = get_city(session)
         region = get_region(session, region_code) or city
         chosen = parse_period(period)
-        ranked = (
-            get_child_indexes(session, region, city, chosen) if region.level != "community" else []
-        )
+        ranked = get_child_indexes(session, region, city, chosen)
         return {
             "region": asdict(region),
             "index": get_index(session, region, city, chosen),
@@ -208,23 +201,21 @@ def district_boundaries(url: str, tolerance: float = 0.0) -> dict[str, dict]:
 def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict]:
     """For each region of a level inside a region (by code): the region as a dict under "region",
     indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
-    from data_access.geo import get_index_within, get_values_within, list_regions_within
+    from data_access.areas import get_indexes_within
 
     with read_session(get_engine(url)) as session:
         within = get_region(session, code)
         city_info = get_city(session)
         if within is None or city_info is None:
             return {}
-        chosen = parse_period(period)
-        values = get_values_within(session, within, level, chosen)
-        scores = get_index_within(session, within, level, city_info, chosen, values)
-        out: dict[str, dict] = {}
-        for r in list_regions_within(session, within, level):
-            row: dict = {"region": asdict(r), "index": scores[r.code].composite}
-            row.update({f"pillar.{p.key}": p.score for p in scores[r.code].pillars})
-            row.update({f"ind.{k}": v for k, v in values[r.code].items()})
-            out[r.code] = row
-        return out
+        areas = get_indexes_within(session, within, level, city_info, parse_period(period))
+    out: dict[str, dict] = {}
+    for area in areas:
+        row: dict = {"region": asdict(area.region), "index": area.index.composite}
+        row.update({f"pillar.{p.key}": p.score for p in area.index.pillars})
+        row.update({f"ind.{k}": v for k, v in area.values.items()})
+        out[area.region.code] = row
+    return out
 
 
 @st.cache_data(ttl=600, show_spinner=False)

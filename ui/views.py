@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
+from data_access.areas import AreaIndex
 from data_access.periods import Period, parse_period
 from data_access.regions import RegionInfo
 from data_access.registry import (
@@ -20,7 +21,7 @@ from data_access.registry import (
     Indicator,
     activity_types_of,
 )
-from data_access.scoring import IndexResult, RegionIndex
+from data_access.scoring import IndexResult
 from ui import charts
 from ui import format as fmt
 from ui.exports import download_buttons
@@ -226,7 +227,7 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     download_buttons(frame, t("views.trend"), "trend")
 
 
-def ranking_frame(kids: list[RegionIndex]) -> pd.DataFrame:
+def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
     """The child regions with their index, pillar scores and activities per 10,000 residents."""
     rows = []
     for kid in kids:
@@ -417,7 +418,7 @@ def indicator_trend_frame(
     )
 
 
-def child_values_frame(ind: Indicator, kids: list[RegionIndex]) -> pd.DataFrame:
+def child_values_frame(ind: Indicator, kids: list[AreaIndex]) -> pd.DataFrame:
     """One indicator for each child region: value, and per 10,000 residents for counts."""
     rows = []
     for kid in kids:
