@@ -31,7 +31,7 @@ from data_access.models import (
     Rollup,
     Totals,
 )
-from data_access.registry import ACTIVITY_TYPES, MEASURE_KEYS, MEASURES
+from data_access.registry import ACTIVITY_TYPES, LEVELS, MEASURE_KEYS, MEASURES
 from data_access.text import check_text
 
 TYPES = {t.key: t for t in ACTIVITY_TYPES}
@@ -851,7 +851,7 @@ def _filtered(session: Session, query, flt: ActivityFilter):
         conditions.append(Activity.occurred_on >= flt.start)
     if flt.end:
         conditions.append(Activity.occurred_on <= flt.end)
-    if flt.level in ("district", "street", "community", "grid") and flt.region_id is not None:
+    if flt.level in LEVELS[1:] and flt.region_id is not None:
         conditions.append(getattr(Activity, f"{flt.level}_id") == flt.region_id)
     if flt.type_key:
         conditions.append(Activity.type_key == flt.type_key)

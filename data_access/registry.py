@@ -11,12 +11,12 @@ import csv
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 FIGURES_CSV = Path(__file__).parent / "reference" / "figures.csv"
 
 Level = Literal["city", "district", "street", "community", "grid"]
-LEVELS: tuple[Level, ...] = ("city", "district", "street", "community", "grid")
+LEVELS: tuple[Level, ...] = get_args(Level)  # from the top down
 # The levels with figures of their own: activities and reports are summed up to a community (a
 # grid's activities are its community's), so the dashboards drill from the city to a community.
 DATA_LEVELS: tuple[Level, ...] = LEVELS[:4]

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from data_access.regions import RegionInfo
 from ui import map_layers as ml
 from ui.coords import (
     convert_geometry,
@@ -27,6 +28,10 @@ KNOWN = [
 
 
 @pytest.mark.parametrize(("wlat", "wlon", "glat", "glon"), KNOWN)
+def _region(population: int) -> RegionInfo:
+    return RegionInfo(1, "210102", "district", None, "和平区", "Heping", 41.8, 123.4, population, 0)
+
+
 def test_wgs84_to_gcj02_matches_known_points(wlat, wlon, glat, glon):
     lon, lat = wgs84_to_gcj02(wlon, wlat)
     assert lon == pytest.approx(glon, abs=1e-9)
@@ -133,9 +138,9 @@ def test_measures_cover_index_pillars_and_indicators_with_fair_units():
     assert not rate.per_10k and rate.unit == "%"
     per_head = ml.measure_info("ind.community_workers_per_10k")
     assert not per_head.per_10k  # already per 10,000 residents
-    row = {"region": {"population": 50_000}, "ind.disputes_mediated": 100.0}
+    row = {"region": _region(50_000), "ind.disputes_mediated": 100.0}
     assert ml.measure_value(flow, row) == pytest.approx(20.0)
-    assert ml.measure_value(flow, {"region": {"population": 0}, flow.key: 3}) is None
+    assert ml.measure_value(flow, {"region": _region(0), flow.key: 3}) is None
 
 
 def test_view_fits_the_box():

@@ -70,7 +70,7 @@ def _write(url: str, change: Callable, *args, clear_data: bool = False):
         return None
     if clear_data:
         # Targets and weights feed every score: forget all cached results at once.
-        st.cache_data.clear()
+        cached.forget_all()
     else:
         cached.clear_readers()
     st.session_state[NOTICE_KEY] = ("success", t("admin.saved"))
