@@ -27,11 +27,11 @@ KNOWN = [
 ]
 
 
-@pytest.mark.parametrize(("wlat", "wlon", "glat", "glon"), KNOWN)
 def _region(population: int) -> RegionInfo:
     return RegionInfo(1, "210102", "district", None, "和平区", "Heping", 41.8, 123.4, population, 0)
 
 
+@pytest.mark.parametrize(("wlat", "wlon", "glat", "glon"), KNOWN)
 def test_wgs84_to_gcj02_matches_known_points(wlat, wlon, glat, glon):
     lon, lat = wgs84_to_gcj02(wlon, wlat)
     assert lon == pytest.approx(glon, abs=1e-9)
