@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from data_access import cached
-from ui import cards, views
+from ui import views
 from ui.filters import period_filter, region_filter
 from ui.i18n import t
 
@@ -12,6 +11,4 @@ period = period_filter(url)
 region = region_filter(url)
 views.heading(url, t("app.title"), region, period)
 views.overview_index(url, region, period)
-values = cached.indicator_values(url, region.code, str(period))
-last_year = cached.indicator_values(url, region.code, str(period.year_ago()))
-cards.overview(region, period, values, last_year)
+views.overview_cards(url, region, period)

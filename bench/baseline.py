@@ -9,15 +9,9 @@ from sqlalchemy.orm import Session
 from data_access.indicators import compute_indicator_values
 from data_access.models import Activity, ReportedValue
 from data_access.periods import Period
-from data_access.regions import RegionInfo, list_children
+from data_access.regions import RegionInfo, count_communities, list_children
 from data_access.registry import MEASURE_KEYS
-from data_access.scoring import (
-    RegionShare,
-    compute_index,
-    get_community_counts,
-    get_region_share,
-    get_settings,
-)
+from data_access.scoring import compute_index, get_region_share, get_settings, share_of
 
 _MONTH = cast(
     extract("year", Activity.occurred_on) * 100 + extract("month", Activity.occurred_on), Integer
@@ -83,8 +77,8 @@ def raw_overview(session: Session, city: RegionInfo, period: Period) -> dict:
     }
     by_district = _raw_totals(session, period.start, period.end, Activity.district_id)
     district_stocks = _raw_stocks(session, [period.end], ReportedValue.district_id)
-    counts = get_community_counts(session, city)
-    total = sum(counts.values()) or 1
+    counts = count_communities(session, city, "district")
+    total = sum(counts.values())
     out["children"] = {
         d.code: compute_index(
             compute_indicator_values(
@@ -95,7 +89,7 @@ def raw_overview(session: Session, city: RegionInfo, period: Period) -> dict:
                 period.n_months,
             ),
             settings,
-            RegionShare(d.population / city.population, counts.get(d.id, 0) / total),
+            share_of(d, city, counts.get(d.id, 0), total),
             period,
             "district",
         )

@@ -96,10 +96,11 @@ def time_data(url: str) -> dict:
     """Seconds for the overview's numbers from the rollups (data functions, no Streamlit) and
     from the raw activities table (the baseline); and whether both give the same index."""
     from bench.baseline import raw_overview
+    from data_access.areas import get_child_indexes
     from data_access.db import read_session
     from data_access.periods import parse_period
     from data_access.regions import get_city
-    from data_access.scoring import get_child_indexes, get_index, get_index_trend
+    from data_access.scoring import get_index, get_index_trend
     from data_access.store import open_store
 
     engine = open_store(url)

@@ -20,7 +20,7 @@ from data_access.db import StoreError, read_session, write_session
 from data_access.indicators import get_indicator_values
 from data_access.periods import PeriodError, parse_period
 from data_access.regions import get_city, get_region
-from data_access.registry import INDICATORS
+from data_access.registry import DATA_LEVELS, INDICATORS
 from data_access.store import open_store
 
 
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ind = sub.add_parser("indicators", help="print every indicator's value for a region and period")
     ind.add_argument("--db")
-    ind.add_argument("--level", required=True, choices=["city", "district", "street", "community"])
+    ind.add_argument("--level", required=True, choices=DATA_LEVELS)
     ind.add_argument("--region", help="region code (required below city level)")
     ind.add_argument("--period", required=True, help="2025, 2025Q1 or 2025-03")
     ind.add_argument("--format", default="json", choices=["json", "csv"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from data_access.activities import snapshot
 from data_access.auth import viewer_clause
 from data_access.models import Activity, AuditLog, Region
-from data_access.registry import MEASURE_KEYS, activity_types_of
+from data_access.registry import LEVELS, MEASURE_KEYS, activity_types_of
 
 
 def get_activity(session: Session, activity_id: int, viewer: int | None) -> dict[str, Any] | None:
@@ -76,7 +76,7 @@ def _filtered(session: Session, query, flt: ActivityFilter):
         conditions.append(Activity.occurred_on >= flt.start)
     if flt.end:
         conditions.append(Activity.occurred_on <= flt.end)
-    if flt.level in ("district", "street", "community", "grid") and flt.region_id is not None:
+    if flt.level in LEVELS[1:] and flt.region_id is not None:
         conditions.append(getattr(Activity, f"{flt.level}_id") == flt.region_id)
     if flt.type_key:
         conditions.append(Activity.type_key == flt.type_key)

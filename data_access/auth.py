@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 from data_access.messages import MessageError
 from data_access.models import Account, AuthSession, Region, ScreenLink, SignInFailure
 from data_access.regions import get_region_by_id, scope_clause
+from data_access.registry import DATA_LEVELS, LEVELS
 
 Role = Literal["leader", "staff", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
-SCOPE_LEVELS = ("city", "district", "street", "community")
+SCOPE_LEVELS = DATA_LEVELS
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
 # Failures of a (username, client) pair that neither locked nor were followed by a sign-in are
@@ -305,7 +306,7 @@ def region_in_scope(session: Session, scope_region_id: int, region_id: int) -> b
         return False
     if scope.level == "city":
         return True
-    if scope.level not in ("district", "street", "community", "grid"):
+    if scope.level not in LEVELS[1:]:
         return False
     return getattr(target, f"{scope.level}_id", None) == scope.id or target.id == scope.id
 

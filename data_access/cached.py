@@ -10,13 +10,13 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import UTC, datetime
 from types import MappingProxyType
 
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
+from data_access.areas import AreaIndex, get_child_indexes
 from data_access.db import STORE_FAILURES, read_session, store_error
 from data_access.feed import list_recent_activities
 from data_access.indicators import (
@@ -27,16 +27,25 @@ from data_access.indicators import (
 from data_access.models import Rollup
 from data_access.periods import parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
-from data_access.scoring import (
-    IndexResult,
-    RegionIndex,
-    get_child_indexes,
-    get_index,
-    get_index_trend,
-)
+from data_access.registry import PARENT_LEVELS
+from data_access.scoring import IndexResult, get_index, get_index_trend
 from data_access.store import data_version, open_store
 
 log = logging.getLogger(__name__)
+
+READERS: list = []  # every cached reader, in the order defined: what clear_readers() forgets
+
+
+def reader(cache=st.cache_data, **options):
+    """Cache a reader (st.cache_data; st.cache_resource for shared frozen results) and register
+    it, so that clear_readers() forgets it with the others."""
+
+    def register(fn):
+        cached_fn = cache(show_spinner=False, **options)(fn)
+        READERS.append(cached_fn)
+        return cached_fn
+
+    return register
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,7 +67,7 @@ def seed_lock(url: str) -> threading.Lock:
     return threading.Lock()
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def has_regions(url: str) -> bool:
     """Whether the store holds any region."""
     from data_access.store import has_regions as _has_regions
@@ -66,23 +75,21 @@ def has_regions(url: str) -> bool:
     return _has_regions(get_engine(url))
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
-def city(url: str) -> dict | None:
-    """The city region as a dict."""
+@reader(ttl=3600)
+def city(url: str) -> RegionInfo | None:
+    """The city region (None in an empty store)."""
     with read_session(get_engine(url)) as session:
-        region = get_city(session)
-    return asdict(region) if region else None
+        return get_city(session)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
-def region(url: str, code: str) -> dict | None:
-    """A region by code, as a dict."""
+@reader(ttl=3600)
+def region(url: str, code: str) -> RegionInfo | None:
+    """A region by code."""
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-    return asdict(found) if found else None
+        return get_region(session, code)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def data_months(url: str) -> tuple[int, int] | None:
     """The first and last month with recorded activities (yyyymm), or None."""
     with read_session(get_engine(url)) as session:
@@ -90,7 +97,7 @@ def data_months(url: str) -> tuple[int, int] | None:
     return (low, high) if low is not None else None
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@reader(ttl=600)
 def indicator_values(url: str, region_code: str, period: str) -> dict[str, float | None]:
     """Every indicator's value for a region (by code) and period (string)."""
     with read_session(get_engine(url)) as session:
@@ -107,7 +114,7 @@ def _region_and_city(session, code: str) -> tuple[RegionInfo, RegionInfo]:
     return found, get_city(session)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def ancestors(url: str, code: str) -> list[RegionInfo]:
     """The region's ancestors from the city down to its parent."""
     with read_session(get_engine(url)) as session:
@@ -115,12 +122,12 @@ def ancestors(url: str, code: str) -> list[RegionInfo]:
         return list_ancestors(session, found) if found else []
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def children(url: str, code: str) -> list[RegionInfo]:
     """The region's direct children (none below community level: data stop there)."""
     with read_session(get_engine(url)) as session:
         found = get_region(session, code)
-        if found is None or found.level not in ("city", "district", "street"):
+        if found is None or found.level not in PARENT_LEVELS:
             return []
         return list_children(session, found.id)
 
@@ -128,7 +135,7 @@ def children(url: str, code: str) -> list[RegionInfo]:
 # The index readers return frozen results shared by every session of the process (a resource,
 # not a copy per call): pages read them several times a run, and copying them cost more than the
 # rest of a warm Overview's reads together. Callers must not modify what they get.
-@st.cache_resource(ttl=600, show_spinner=False, max_entries=2000)
+@reader(st.cache_resource, ttl=600, max_entries=2000)
 def index(url: str, code: str, period: str) -> IndexResult:
     """The happiness index of a region (by code) for a period (string)."""
     with read_session(get_engine(url)) as session:
@@ -136,15 +143,15 @@ def index(url: str, code: str, period: str) -> IndexResult:
         return get_index(session, found, city_, parse_period(period))
 
 
-@st.cache_resource(ttl=600, show_spinner=False, max_entries=500)
-def child_indexes(url: str, code: str, period: str) -> tuple[RegionIndex, ...]:
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     """The index, indicator values and activity count of each child region (shared)."""
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
 
 
-@st.cache_resource(ttl=600, show_spinner=False, max_entries=500)
+@reader(st.cache_resource, ttl=600, max_entries=500)
 def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, IndexResult]:
     """The region's index in each month (yyyymm), read-only (shared)."""
     with read_session(get_engine(url)) as session:
@@ -152,7 +159,7 @@ def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, In
         return MappingProxyType(get_index_trend(session, found, city_, list(months)))
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@reader(ttl=600)
 def monthly_values(
     url: str, code: str, months: tuple[int, ...]
 ) -> dict[int, dict[str, float | None]]:
@@ -162,7 +169,7 @@ def monthly_values(
         return get_monthly_indicator_values(session, found, list(months)) if found else {}
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@reader(ttl=600)
 def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, float]]:
     """Per activity type: the number of activities and each measure's sum."""
     with read_session(get_engine(url)) as session:
@@ -173,7 +180,7 @@ def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, flo
 SCREEN_TTL_SECONDS = 60
 
 
-@st.cache_data(ttl=SCREEN_TTL_SECONDS, show_spinner=False)
+@reader(ttl=SCREEN_TTL_SECONDS)
 def screen_snapshot(url: str, region_code: str, period: str) -> dict:
     """Everything a wall screen shows for a region and period, read in one transaction, with
     the time it was read (UTC) under "read_at": the screen shows that time, not its own."""
@@ -182,20 +189,18 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
         city = get_city(session)
         region = get_region(session, region_code) or city
         chosen = parse_period(period)
-        ranked = (
-            get_child_indexes(session, region, city, chosen) if region.level != "community" else []
-        )
+        ranked = get_child_indexes(session, region, city, chosen)
         return {
-            "region": asdict(region),
+            "region": region,
             "index": get_index(session, region, city, chosen),
             "index_last_year": get_index(session, region, city, chosen.year_ago()),
-            "ranking": [(asdict(child.region), child.index.composite) for child in ranked],
+            "ranking": [(child.region, child.index.composite) for child in ranked],
             "latest": list_recent_activities(session, region, limit=8),
             "read_at": read_at,
         }
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def district_boundaries(url: str, tolerance: float = 0.0) -> dict[str, dict]:
     """Each district's boundary geometry (GeoJSON, GCJ-02) by code, simplified to a tolerance."""
     from data_access.geo import get_district_boundaries
@@ -204,30 +209,28 @@ def district_boundaries(url: str, tolerance: float = 0.0) -> dict[str, dict]:
         return get_district_boundaries(session, tolerance)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@reader(ttl=600)
 def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict]:
-    """For each region of a level inside a region (by code): the region as a dict under "region",
+    """For each region of a level inside a region (by code): the RegionInfo under "region",
     indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
-    from data_access.geo import get_index_within, get_values_within, list_regions_within
+    from data_access.areas import get_indexes_within
 
     with read_session(get_engine(url)) as session:
         within = get_region(session, code)
         city_info = get_city(session)
         if within is None or city_info is None:
             return {}
-        chosen = parse_period(period)
-        values = get_values_within(session, within, level, chosen)
-        scores = get_index_within(session, within, level, city_info, chosen, values)
-        out: dict[str, dict] = {}
-        for r in list_regions_within(session, within, level):
-            row: dict = {"region": asdict(r), "index": scores[r.code].composite}
-            row.update({f"pillar.{p.key}": p.score for p in scores[r.code].pillars})
-            row.update({f"ind.{k}": v for k, v in values[r.code].items()})
-            out[r.code] = row
-        return out
+        areas = get_indexes_within(session, within, level, city_info, parse_period(period))
+    out: dict[str, dict] = {}
+    for area in areas:
+        row: dict = {"region": area.region, "index": area.index.composite}
+        row.update({f"pillar.{p.key}": p.score for p in area.index.pillars})
+        row.update({f"ind.{k}": v for k, v in area.values.items()})
+        out[area.region.code] = row
+    return out
 
 
-@st.cache_data(ttl=600, show_spinner=False)
+@reader(ttl=600)
 def activity_weights(url: str, code: str, period: str) -> list[tuple[float, float, int]]:
     """(lon, lat, activities) per community inside the region in the period."""
     from data_access.geo import get_activity_weights
@@ -237,22 +240,16 @@ def activity_weights(url: str, code: str, period: str) -> list[tuple[float, floa
         return get_activity_weights(session, found, parse_period(period)) if found else []
 
 
-def as_region(data: dict) -> RegionInfo:
-    """A region dict from a cached reader back as RegionInfo."""
-    return RegionInfo(**data)
-
-
-@st.cache_data(ttl=3600, show_spinner=False)
-def region_by_id(url: str, region_id: int) -> dict | None:
-    """A region by id, as a dict."""
+@reader(ttl=3600)
+def region_by_id(url: str, region_id: int) -> RegionInfo | None:
+    """A region by id."""
     from data_access.regions import get_region_by_id
 
     with read_session(get_engine(url)) as session:
-        found = get_region_by_id(session, region_id)
-    return asdict(found) if found else None
+        return get_region_by_id(session, region_id)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def children_by_id(url: str, region_id: int) -> list[dict]:
     """The direct children of a region (id, code, names), by code."""
     from data_access.regions import list_children
@@ -264,7 +261,7 @@ def children_by_id(url: str, region_id: int) -> list[dict]:
         ]
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@reader(ttl=3600)
 def compounds(url: str, community_id: int, grid_id: int | None) -> list[dict]:
     """The compounds of a community (of one of its grids, if given)."""
     from data_access.regions import list_compounds
@@ -273,7 +270,7 @@ def compounds(url: str, community_id: int, grid_id: int | None) -> list[dict]:
         return list_compounds(session, community_id, grid_id)
 
 
-@st.cache_data(ttl=600, show_spinner=False, max_entries=200)
+@reader(ttl=600, max_entries=200)
 def activity_page(
     url: str, flt: dict, page: int, page_size: int, lang: str
 ) -> tuple[list[dict], int]:
@@ -351,26 +348,12 @@ def forget_store(url: str) -> None:
 
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
-    for reader in (
-        has_regions,
-        city,
-        region,
-        data_months,
-        indicator_values,
-        ancestors,
-        children,
-        index,
-        child_indexes,
-        index_trend,
-        monthly_values,
-        activity_totals,
-        screen_snapshot,
-        district_boundaries,
-        map_measures,
-        activity_weights,
-        region_by_id,
-        children_by_id,
-        compounds,
-        activity_page,
-    ):
-        reader.clear()
+    for cached_reader in READERS:
+        cached_reader.clear()
+
+
+def forget_all() -> None:
+    """Forget every cached result of the app: the readers (shared index results too) and every
+    other st.cache_data function (after targets or weights change, which feed every score)."""
+    st.cache_data.clear()
+    clear_readers()

@@ -21,7 +21,7 @@ from data_access.auth import PermissionDenied, check_scope
 from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
 from data_access.region_facts import RegionFacts
-from data_access.registry import ACTIVITY_TYPES, MEASURES, MEASURES_BY_KEY, PILLARS
+from data_access.registry import ACTIVITY_TYPES, DATA_LEVELS, MEASURES, MEASURES_BY_KEY, PILLARS
 from data_access.sheet_reader import (  # noqa: F401 (the bounds are part of this module's API)
     EMPTY_RUN,
     MAX_ROWS,
@@ -336,7 +336,7 @@ def check_sheet(
             )
         parent: int | None = None
         community_id: int | None = None
-        for level in ("district", "street", "community"):
+        for level in DATA_LEVELS[1:]:
             value = cells.get(level)
             if value is None:
                 continue

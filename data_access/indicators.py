@@ -5,49 +5,51 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import AreaRollup, AreaStock, ReportedValue, Rollup
+from data_access.models import ReportedValue, Rollup
 from data_access.periods import Period
-from data_access.regions import RegionInfo, scope_clause
+from data_access.regions import RegionInfo, summary_source
 from data_access.registry import (
     INDICATORS,
     LEVELS,
     MEASURE_KEYS,
     ActivityCount,
     ActivitySum,
+    Level,
     MonthlyAverage,
     PerPopulation,
     Rate,
     Reported,
+    child_level,
 )
 
 TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
 
 
 def _source(table, region: RegionInfo, children: bool = False):
-    """Where to read a region's sums (or its children's): the area summaries for the city, a
-    district or a street; the community rows of `table` below. Returns the table to read, the
-    WHERE clause, and the column naming the child region (when `children`)."""
-    area = AreaRollup if table is Rollup else AreaStock
-    if children:
-        if region.level in ("city", "district"):
-            return area, area.parent_id == region.id, area.region_id
-        if region.level == "street":
-            return table, table.street_id == region.id, table.community_id
-        raise ValueError(f"no aggregate data below community level ({region.level})")
-    if region.level in ("city", "district", "street"):
-        return area, area.region_id == region.id, None
-    return table, scope_clause(table, region), None
-
-
-def _totals_select(region: RegionInfo, start: int, end: int, by: str | None = None):
-    """Totals per activity type over the months, optionally also per child region or month."""
-    source, where, child = _source(Rollup, region, children=by == "child")
-    keys = [child] if by == "child" else [source.month] if by == "month" else []
-    return (
-        select(*keys, source.type_key, *(func.sum(getattr(source, c)) for c in TOTAL_COLUMNS))
-        .where(source.month.between(start, end), where)
-        .group_by(*keys, source.type_key)
+    """The stock readers' form of regions.summary_source: (table, WHERE, column naming the
+    region), for the region itself or for its children."""
+    table, key, where = summary_source(
+        table, region, child_level(region.level) if children else region.level
     )
+    return table, where, key
+
+
+def select_totals(table, where, start: int, end: int, *keys):
+    """Per activity type (and per each of `keys`): the count and measure sums over the months,
+    from the summary rows `where` selects (None: every row)."""
+    return (
+        select(*keys, table.type_key, *(func.sum(getattr(table, c)) for c in TOTAL_COLUMNS))
+        .where(table.month.between(start, end), *([] if where is None else [where]))
+        .group_by(*keys, table.type_key)
+    )
+
+
+def group_totals(rows) -> dict:
+    """Rows of select_totals with one key, as {key: {activity type: {column: sum}}}."""
+    out: dict = {}
+    for row in rows:
+        out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
+    return out
 
 
 def _as_totals(row) -> dict[str, float]:
@@ -58,30 +60,17 @@ def get_activity_totals(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[str, dict[str, float]]:
     """Per activity type: the number of activities and each measure's sum, from the rollups."""
-    stmt = _totals_select(region, period.start, period.end)
+    table, _, where = summary_source(Rollup, region, region.level)
+    stmt = select_totals(table, where, period.start, period.end)
     return {row[0]: _as_totals(row[1:]) for row in session.execute(stmt)}
-
-
-def get_child_activity_totals(
-    session: Session, region: RegionInfo, period: Period
-) -> dict[int, dict[str, dict[str, float]]]:
-    """Per child region (by id), per activity type: the totals over the period (one query)."""
-    stmt = _totals_select(region, period.start, period.end, "child")
-    out: dict[int, dict[str, dict[str, float]]] = {}
-    for row in session.execute(stmt):
-        out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
-    return out
 
 
 def get_monthly_activity_totals(
     session: Session, region: RegionInfo, first: int, last: int
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Per month (yyyymm) from first to last, per activity type: the totals (one query)."""
-    stmt = _totals_select(region, first, last, "month")
-    out: dict[int, dict[str, dict[str, float]]] = {}
-    for row in session.execute(stmt):
-        out.setdefault(row[0], {})[row[1]] = _as_totals(row[2:])
-    return out
+    table, _, where = summary_source(Rollup, region, region.level)
+    return group_totals(session.execute(select_totals(table, where, first, last, table.month)))
 
 
 def get_stock_month(session: Session, period: Period) -> int | None:
@@ -149,7 +138,7 @@ def get_monthly_reported_stocks(
     return out
 
 
-def _counted_within(level: str, counted_at: str) -> bool:
+def _counted_within(level: Level, counted_at: Level) -> bool:
     # A stock counted at district level has a value for the city and each district, not below.
     return LEVELS.index(level) <= LEVELS.index(counted_at)
 
@@ -157,7 +146,7 @@ def _counted_within(level: str, counted_at: str) -> bool:
 def compute_indicator_values(
     totals: dict[str, dict[str, float]],
     stocks: dict[str, float] | None,
-    level: str,
+    level: Level,
     population: int,
     n_months: int,
 ) -> dict[str, float | None]:
@@ -205,24 +194,6 @@ def get_indicator_values(
         region.population,
         period.n_months,
     )
-
-
-def get_child_indicator_values(
-    session: Session, region: RegionInfo, children: list[RegionInfo], period: Period
-) -> dict[int, dict[str, float | None]]:
-    """Every indicator's value for each child region (by id), in two grouped queries."""
-    totals = get_child_activity_totals(session, region, period)
-    stocks = get_child_reported_stocks(session, region, period)
-    return {
-        child.id: compute_indicator_values(
-            totals.get(child.id, {}),
-            None if stocks is None else stocks.get(child.id, {}),
-            child.level,
-            child.population,
-            period.n_months,
-        )
-        for child in children
-    }
 
 
 def get_monthly_indicator_values(

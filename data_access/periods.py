@@ -73,6 +73,34 @@ def parse_period(text: str) -> Period:
     return Period(year, 1, 12)
 
 
-def month_of(yyyymm: int) -> tuple[int, int]:
-    """Split yyyymm into (year, month)."""
-    return divmod(yyyymm, 100)
+def month_period(yyyymm: int) -> Period:
+    """The one-month period of a month given as yyyymm."""
+    return Period(yyyymm // 100, yyyymm % 100, 1)
+
+
+def month_label(yyyymm: int) -> str:
+    """A month as charts label it: 2025-03."""
+    return str(month_period(yyyymm))
+
+
+def period_options(first: int, last: int) -> list[str]:
+    """The years, quarters and months with a month between first and last (yyyymm), newest
+    first: years, then quarters, then months."""
+    years = range(last // 100, first // 100 - 1, -1)
+    options = [str(year) for year in years]
+    for year in years:
+        options.extend(
+            f"{year}Q{q}" for q in range(4, 0, -1) if first <= year * 100 + 3 * q <= last + 2
+        )
+    for year in years:
+        options.extend(
+            f"{year}-{m:02d}" for m in range(12, 0, -1) if first <= year * 100 + m <= last
+        )
+    return options
+
+
+def trend_months(period: Period, first: int, last: int) -> tuple[int, ...]:
+    """The up to 12 months (yyyymm) ending with the period's last, between first and last."""
+    end = month_period(period.end)
+    wanted = (end.shift(-i).start for i in range(11, -1, -1))
+    return tuple(month for month in wanted if first <= month <= last)

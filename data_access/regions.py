@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Compound, CompoundGrid, Region
-from data_access.registry import LEVELS
+from data_access.models import AreaRollup, AreaStock, Compound, CompoundGrid, Region, Rollup
+from data_access.registry import DATA_LEVELS, LEVELS, Level, child_level
 
 
 @dataclass(frozen=True)
 class RegionInfo:
     id: int
     code: str
-    level: str
+    level: Level
     parent_id: int | None
     name_zh: str
     name_en: str
@@ -88,8 +88,6 @@ def list_ancestors(session: Session, region: RegionInfo) -> list[RegionInfo]:
 
 def count_by_level(session: Session) -> dict[str, int]:
     """How many regions there are at each level."""
-    from sqlalchemy import func
-
     rows = session.execute(select(Region.level, func.count()).group_by(Region.level))
     counts = dict(rows.all())
     return {level: counts.get(level, 0) for level in LEVELS}
@@ -100,9 +98,45 @@ def scope_clause(table, region: RegionInfo) -> ColumnElement[bool] | None:
     region's subtree (None for the city: no limit)."""
     if region.level == "city":
         return None
-    if region.level not in ("district", "street", "community"):
+    if region.level not in DATA_LEVELS:
         raise ValueError(f"no aggregate data below community level ({region.level})")
     return getattr(table, f"{region.level}_id") == region.id
+
+
+def check_level(region: RegionInfo, level: Level) -> None:
+    """Refuse a level that is not below the region or has no figures of its own (ValueError)."""
+    if level not in DATA_LEVELS or LEVELS.index(level) <= LEVELS.index(region.level):
+        raise ValueError(f"no {level} level inside a {region.level}")
+
+
+def summary_source(table, region: RegionInfo, level: Level):
+    """Where the sums of each region of a level inside a region are (the region's own at its own
+    level): the area summaries (one row per city, district or street, month and key) above
+    community level, else the community rows of `table` (Rollup or ReportedValue). Returns the
+    table to read, the column naming the region, and the WHERE clause (None: no limit)."""
+    if level == "community":
+        return table, table.community_id, scope_clause(table, region)
+    if level not in DATA_LEVELS:
+        raise ValueError(f"no aggregate data below community level ({level})")
+    area = AreaRollup if table is Rollup else AreaStock
+    if level == region.level:
+        return area, area.region_id, area.region_id == region.id
+    if level == child_level(region.level):
+        return area, area.region_id, area.parent_id == region.id
+    # The only deeper area level: every street of the city.
+    return area, area.region_id, area.level == level
+
+
+def count_communities(session: Session, region: RegionInfo, level: Level) -> dict[int, int]:
+    """How many communities each region of a level inside a region (the region itself at its
+    own level) has, by id."""
+    if level == "city":
+        total = select(func.count()).where(Region.level == "community")
+        return {region.id: session.scalar(total) or 0}
+    by = getattr(Region, f"{level}_id")
+    stmt = select(by, func.count()).where(Region.level == "community").group_by(by)
+    clause = scope_clause(Region, region)
+    return dict(session.execute(stmt if clause is None else stmt.where(clause)).all())
 
 
 def list_compounds(session: Session, community_id: int, grid_id: int | None = None) -> list[dict]:

@@ -11,10 +11,24 @@ import csv
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Literal, get_args
 
 FIGURES_CSV = Path(__file__).parent / "reference" / "figures.csv"
 
-LEVELS = ("city", "district", "street", "community", "grid")
+Level = Literal["city", "district", "street", "community", "grid"]
+LEVELS: tuple[Level, ...] = get_args(Level)  # from the top down
+# The levels with figures of their own: activities and reports are summed up to a community (a
+# grid's activities are its community's), so the dashboards drill from the city to a community.
+DATA_LEVELS: tuple[Level, ...] = LEVELS[:4]
+PARENT_LEVELS: tuple[Level, ...] = DATA_LEVELS[:-1]  # the levels whose children have figures
+
+
+def child_level(level: Level) -> Level:
+    """The level just below (a city's children are districts, …); ValueError below a grid."""
+    position = LEVELS.index(level) + 1
+    if position == len(LEVELS):
+        raise ValueError(f"no level below {level}")
+    return LEVELS[position]
 
 
 @dataclass(frozen=True)
@@ -613,14 +627,6 @@ def indicators_of(pillar: str) -> tuple[Indicator, ...]:
 def activity_types_of(pillar: str) -> tuple[ActivityType, ...]:
     """The activity types of one pillar, in declaration order."""
     return tuple(a for a in ACTIVITY_TYPES if a.pillar == pillar)
-
-
-def baseline_figures() -> dict[str, Figure]:
-    """Baseline rows of the figures table, keyed by the indicator whose earlier value they are."""
-    figures = load_figures()
-    return {
-        key.removesuffix("_before"): fig for key, fig in figures.items() if fig.kind == "baseline"
-    }
 
 
 def policy_figures() -> tuple[Figure, ...]:

@@ -18,19 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.indicators import (
-    get_child_activity_totals,
-    get_child_indicator_values,
-    get_indicator_values,
-    get_monthly_indicator_values,
-)
-from data_access.models import IndicatorRow, PillarRow, Region
-from data_access.periods import Period
-from data_access.regions import RegionInfo, list_children, scope_clause
-from data_access.registry import INDICATORS, LEVELS, PILLARS, Indicator, Reported
+from data_access.indicators import get_indicator_values, get_monthly_indicator_values
+from data_access.models import IndicatorRow, PillarRow
+from data_access.periods import Period, month_period
+from data_access.regions import RegionInfo, count_communities
+from data_access.registry import INDICATORS, PILLARS, Indicator, Level, Reported
 
 EXTENSIVE_FLOW_KINDS = ("flow",)
 
@@ -102,17 +97,22 @@ def get_settings(session: Session) -> Settings:
     return Settings(targets, weights, pillar_weights)
 
 
+def share_of(
+    region: RegionInfo, city: RegionInfo, communities: int, all_communities: int
+) -> RegionShare:
+    """A region's share of the city from its population and number of communities."""
+    return RegionShare(
+        region.population / city.population if city.population else 0.0,
+        communities / (all_communities or 1),
+    )
+
+
 def get_region_share(session: Session, region: RegionInfo, city: RegionInfo) -> RegionShare:
     """The region's share of the city's population and of its communities."""
     if region.level == "city":
         return RegionShare(1.0, 1.0)
-    count = select(func.count()).select_from(Region).where(Region.level == "community")
-    total = session.scalar(count) or 1
-    clause = scope_clause(Region, region)
-    mine = session.scalar(count.where(clause)) if clause is not None else total
-    return RegionShare(
-        region.population / city.population if city.population else 0.0, mine / total
-    )
+    mine = count_communities(session, region, region.level).get(region.id, 0)
+    return share_of(region, city, mine, count_communities(session, city, "city")[city.id])
 
 
 def scaled_target(
@@ -156,7 +156,7 @@ def compute_index(
     settings: Settings,
     share: RegionShare,
     period: Period,
-    region_level: str,
+    region_level: Level,
 ) -> IndexResult:
     """The index from indicator values (pure: no database)."""
     pillars = []
@@ -208,59 +208,6 @@ def get_index(
     )
 
 
-@dataclass(frozen=True)
-class RegionIndex:
-    """A child region's index, indicator values and number of activities for a period."""
-
-    region: RegionInfo
-    index: IndexResult
-    values: dict[str, float | None]
-    activities: int
-
-
-def get_community_counts(session: Session, region: RegionInfo) -> dict[int, int]:
-    """How many communities each child region of `region` has (by child id)."""
-    child_level = LEVELS[LEVELS.index(region.level) + 1]
-    by = getattr(Region, f"{child_level}_id")
-    stmt = select(by, func.count()).where(Region.level == "community").group_by(by)
-    clause = scope_clause(Region, region)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    return dict(session.execute(stmt).all())
-
-
-def get_child_indexes(
-    session: Session, region: RegionInfo, city: RegionInfo, period: Period
-) -> list[RegionIndex]:
-    """The index of every child region (districts of the city, streets of a district, …), from
-    grouped queries; empty for a community (rollups stop at community level)."""
-    if region.level not in ("city", "district", "street"):
-        return []
-    children = list_children(session, region.id)
-    values = get_child_indicator_values(session, region, children, period)
-    totals = get_child_activity_totals(session, region, period)
-    counts = get_community_counts(session, region)
-    total_communities = session.scalar(
-        select(func.count()).select_from(Region).where(Region.level == "community")
-    )
-    settings = get_settings(session)
-    out = []
-    for child in children:
-        share = RegionShare(
-            child.population / city.population if city.population else 0.0,
-            counts.get(child.id, 0) / (total_communities or 1),
-        )
-        out.append(
-            RegionIndex(
-                child,
-                compute_index(values[child.id], settings, share, period, child.level),
-                values[child.id],
-                int(sum(t["n"] for t in totals.get(child.id, {}).values())),
-            )
-        )
-    return out
-
-
 def get_index_trend(
     session: Session, region: RegionInfo, city: RegionInfo, months: list[int]
 ) -> dict[int, IndexResult]:
@@ -269,8 +216,6 @@ def get_index_trend(
     settings = get_settings(session)
     share = get_region_share(session, region, city)
     return {
-        month: compute_index(
-            values[month], settings, share, Period(month // 100, month % 100, 1), region.level
-        )
+        month: compute_index(values[month], settings, share, month_period(month), region.level)
         for month in months
     }

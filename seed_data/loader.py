@@ -22,7 +22,7 @@ from data_access.models import (
     Rollup,
 )
 from data_access.once import one_at_a_time
-from data_access.registry import MEASURE_KEYS
+from data_access.registry import DATA_LEVELS, MEASURE_KEYS
 from data_access.rollups import rebuild_rollups
 from seed_data.generator import (
     DEFAULT_ACTIVITIES,
@@ -55,7 +55,7 @@ def _ancestors(regions: list[dict]) -> dict[int, dict[str, int | None]]:
             r["parent_id"], {"district_id": None, "street_id": None, "community_id": None}
         )
         own = dict(parent)
-        if r["level"] in ("district", "street", "community"):
+        if r["level"] in DATA_LEVELS[1:]:
             own[f"{r['level']}_id"] = r["id"]
         out[r["id"]] = own
         assert r["parent_id"] is None or r["parent_id"] in by_id

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from data_access.areas import get_child_indexes
 from data_access.db import read_session
 from data_access.periods import parse_period
 from data_access.regions import get_city, get_region, list_children
@@ -14,7 +15,6 @@ from data_access.scoring import (
     RegionShare,
     compute_index,
     default_settings,
-    get_child_indexes,
     get_index,
     get_index_trend,
     scaled_target,

@@ -9,7 +9,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import geo
+from data_access import areas, geo
 from data_access.db import read_session
 from data_access.indicators import get_activity_totals, get_indicator_values
 from data_access.periods import parse_period
@@ -51,14 +51,14 @@ def test_batch_values_and_index_equal_the_one_region_functions(db_url):
             (district, "street"),
             (district, "community"),
         ):
-            values = geo.get_values_within(session, within, level, PERIOD)
-            index = geo.get_index_within(session, within, level, city, PERIOD, values)
-            regions = geo.list_regions_within(session, within, level)
-            assert set(values) == {r.code for r in regions} and regions
-            for region in regions[:4]:
-                assert values[region.code] == get_indicator_values(session, region, PERIOD)
+            found = areas.get_indexes_within(session, within, level, city, PERIOD)
+            regions = areas.list_regions_within(session, within, level)
+            assert [a.region for a in found] == regions and regions
+            for area in found[:4]:
+                region = area.region
+                assert area.values == get_indicator_values(session, region, PERIOD)
                 expected = get_index(session, region, city, PERIOD)
-                assert index[region.code].composite == pytest.approx(expected.composite)
+                assert area.index.composite == pytest.approx(expected.composite)
     engine.dispose()
 
 
@@ -82,7 +82,7 @@ def test_a_level_above_the_region_is_refused(sqlite_url):
     with read_session(engine) as session:
         district = list_children(session, get_city(session).id)[0]
         with pytest.raises(ValueError):
-            geo.list_regions_within(session, district, "district")
+            areas.list_regions_within(session, district, "district")
     engine.dispose()
 
 

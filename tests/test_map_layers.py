@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from data_access.regions import RegionInfo
 from ui import map_layers as ml
 from ui.coords import (
     convert_geometry,
@@ -24,6 +25,10 @@ KNOWN = [
     (22.543847, 113.912316, 22.540796131694766, 113.9171764808363),  # Shenzhen
     (39.911954, 116.377817, 39.91334545536069, 116.38404722455657),  # Beijing
 ]
+
+
+def _region(population: int) -> RegionInfo:
+    return RegionInfo(1, "210102", "district", None, "和平区", "Heping", 41.8, 123.4, population, 0)
 
 
 @pytest.mark.parametrize(("wlat", "wlon", "glat", "glon"), KNOWN)
@@ -133,9 +138,9 @@ def test_measures_cover_index_pillars_and_indicators_with_fair_units():
     assert not rate.per_10k and rate.unit == "%"
     per_head = ml.measure_info("ind.community_workers_per_10k")
     assert not per_head.per_10k  # already per 10,000 residents
-    row = {"region": {"population": 50_000}, "ind.disputes_mediated": 100.0}
+    row = {"region": _region(50_000), "ind.disputes_mediated": 100.0}
     assert ml.measure_value(flow, row) == pytest.approx(20.0)
-    assert ml.measure_value(flow, {"region": {"population": 0}, flow.key: 3}) is None
+    assert ml.measure_value(flow, {"region": _region(0), flow.key: 3}) is None
 
 
 def test_view_fits_the_box():

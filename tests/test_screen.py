@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from data_access import cached
+from data_access.regions import RegionInfo
 from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
 from tests.auth_helpers import app_as
@@ -48,7 +49,7 @@ def test_pillars_expand_to_one_slide_each():
 
 def _snapshot(name: str, title: str) -> dict:
     empty = IndexResult(50.0, tuple(PillarScore(p.key, 50.0, 1.0, ()) for p in PILLARS))
-    region = {"name_zh": name, "name_en": name, "level": "city", "code": "210100"}
+    region = RegionInfo(1, "210100", "city", None, name, name, 41.8, 123.4, 0, 0)
     activity = {
         "occurred_on": "2025-12-01",
         "community_zh": name,

@@ -37,7 +37,7 @@ from data_access.auth import (
 )
 from data_access.db import read_session, write_session
 from data_access.models import ScreenLink
-from data_access.regions import get_city
+from data_access.regions import RegionInfo, get_city
 from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
 from data_access.store import open_store
@@ -261,7 +261,7 @@ def _shown_time(text: str) -> str:
 def snapshot(read_at: datetime) -> dict:
     """A small snapshot read at `read_at`."""
     middling = IndexResult(50.0, tuple(PillarScore(p.key, 50.0, 1.0, ()) for p in PILLARS))
-    region = {"name_zh": "沈阳市", "name_en": "Shenyang", "level": "city", "code": "210100"}
+    region = RegionInfo(1, "210100", "city", None, "沈阳市", "Shenyang", 41.8, 123.4, 0, 0)
     return {
         "region": region,
         "index": middling,

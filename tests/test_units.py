@@ -8,10 +8,18 @@ import streamlit as st
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from data_access.periods import Period, PeriodError, parse_period
+from data_access.periods import (
+    Period,
+    PeriodError,
+    month_label,
+    parse_period,
+    period_options,
+    trend_months,
+)
 from data_access.registry import (
     ACTIVITY_TYPES_BY_KEY,
     INDICATORS,
+    LEVELS,
     MEASURE_KEYS,
     PILLAR_KEYS,
     ActivityCount,
@@ -19,6 +27,7 @@ from data_access.registry import (
     MonthlyAverage,
     PerPopulation,
     Rate,
+    child_level,
     load_figures,
 )
 from seed_data.generator import allocate, partition, take_away
@@ -52,6 +61,33 @@ def test_previous_and_year_ago():
     assert str(parse_period("2025-01").previous()) == "2024-12"
     assert str(parse_period("2025").previous()) == "2024"
     assert parse_period("2025-03").year_ago() == Period(2024, 3, 1)
+
+
+def test_period_options_newest_first_within_the_recorded_months():
+    assert period_options(202411, 202502) == [
+        "2025",
+        "2024",
+        "2025Q1",
+        "2024Q4",
+        "2025-02",
+        "2025-01",
+        "2024-12",
+        "2024-11",
+    ]
+
+
+def test_trend_months_are_the_twelve_up_to_the_period_end_that_have_data():
+    assert trend_months(parse_period("2025Q1"), 202401, 202512) == tuple(
+        [*range(202404, 202413), 202501, 202502, 202503]
+    )
+    assert trend_months(parse_period("2025"), 202503, 202506) == (202503, 202504, 202505, 202506)
+    assert month_label(202503) == "2025-03"
+
+
+def test_child_level_walks_the_levels_down():
+    assert [child_level(level) for level in LEVELS[:-1]] == list(LEVELS[1:])
+    with pytest.raises(ValueError):
+        child_level("grid")
 
 
 @given(hs.integers(0, 10**7), hs.lists(hs.floats(0.01, 1000), min_size=1, max_size=50))

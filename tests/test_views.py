@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access.areas import get_child_indexes
 from data_access.db import read_session
 from data_access.periods import parse_period
 from data_access.regions import get_city, get_region, list_children
 from data_access.registry import indicators_of
-from data_access.scoring import get_child_indexes, get_index
+from data_access.scoring import get_index
 from data_access.store import open_store
 from tests.auth_helpers import app_as
 from ui.exports import to_csv, to_xlsx

@@ -15,6 +15,7 @@ from data_access import cached
 from data_access.registry import (
     ACTIVITY_TYPES,
     ACTIVITY_TYPES_BY_KEY,
+    DATA_LEVELS,
     MEASURE_KEYS,
     MEASURES_BY_KEY,
     PILLARS,
@@ -80,7 +81,7 @@ def _fix_to_scope(url: str, prefix: str) -> set[str]:
     chain = [*cached.ancestors(url, root.code), root]
     fixed = set()
     for region in chain:
-        if region.level in ("district", "street", "community"):
+        if region.level in DATA_LEVELS[1:]:
             st.session_state[f"{prefix}_{region.level}"] = region.id
             fixed.add(region.level)
     return fixed
@@ -100,8 +101,8 @@ def region_cascade(
     fixed = _fix_to_scope(url, prefix)
     chosen: dict[str, int | None] = {}
     cols = container.columns(3) if container is not None else [nullcontext()] * 3
-    parent: int | None = city["id"]
-    for col, level in zip(cols, ("district", "street", "community"), strict=True):
+    parent: int | None = city.id
+    for col, level in zip(cols, DATA_LEVELS[1:], strict=True):
         with col:
             chosen[level] = parent = _region_select(
                 t(f"activity.{level}"),
@@ -287,7 +288,7 @@ def record_summary(url: str, record: dict[str, Any]) -> list[tuple[str, str]]:
         place.append(cached.region_by_id(url, record["grid_id"]))
     rows = [
         (t("activity.type"), type_label(record["type_key"])),
-        (t("activity.community"), " / ".join(pick(p["name_zh"], p["name_en"]) for p in place if p)),
+        (t("activity.community"), " / ".join(pick(p.name_zh, p.name_en) for p in place if p)),
         (t("activity.date"), str(record["occurred_on"])),
         (t("activity.title"), record["title"]),
     ]
@@ -309,7 +310,7 @@ def display_value(url: str, name: str, value: Any) -> str:
         return type_label(value) if value in ACTIVITY_TYPES_BY_KEY else str(value)
     if name in ("community_id", "grid_id", "street_id", "district_id"):
         region = cached.region_by_id(url, int(value))
-        return pick(region["name_zh"], region["name_en"]) if region else str(value)
+        return pick(region.name_zh, region.name_en) if region else str(value)
     if name == "compound_id":
         return f"#{value}"
     if isinstance(value, float):

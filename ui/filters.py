@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, periods
 from data_access.periods import Period, PeriodError, parse_period
 from data_access.regions import RegionInfo
+from data_access.registry import DATA_LEVELS
 from ui.auth import SCOPE_KEY
 from ui.format import period_label
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t, use_language
@@ -93,21 +94,7 @@ def language_switch() -> str:
 def period_options(url: str) -> list[str]:
     """The selectable periods: the years, quarters and months that have data, newest first."""
     months = cached.data_months(url)
-    if months is None:
-        return [DEFAULT_PERIOD]
-    first, last = months
-    options: list[str] = []
-    for year in range(last // 100, first // 100 - 1, -1):
-        options.append(str(year))
-    for year in range(last // 100, first // 100 - 1, -1):
-        options.extend(
-            f"{year}Q{q}" for q in range(4, 0, -1) if first <= year * 100 + 3 * q <= last + 2
-        )
-    for year in range(last // 100, first // 100 - 1, -1):
-        options.extend(
-            f"{year}-{m:02d}" for m in range(12, 0, -1) if first <= year * 100 + m <= last
-        )
-    return options
+    return [DEFAULT_PERIOD] if months is None else periods.period_options(*months)
 
 
 def period_filter(url: str) -> Period:
@@ -126,15 +113,12 @@ def period_filter(url: str) -> Period:
     )
 
 
-DRILL_LEVELS = ("city", "district", "street", "community")
-
-
 def scope_root(url: str) -> RegionInfo:
     """The top region this viewer may see: the account's or the screen link's scope (the city when
     no one is signed in, as in tests of single pages)."""
     code = st.session_state.get(SCOPE_KEY)
     found = cached.region(url, code) if code else None
-    return cached.as_region(found) if found else cached.as_region(cached.city(url))
+    return found or cached.city(url)
 
 
 def in_scope(url: str, code: str, root: RegionInfo) -> bool:
@@ -151,13 +135,13 @@ def region_filter(url: str) -> RegionInfo:
         st.session_state["region"] = root.code
         if code is not None and code != root.code:
             found = cached.region(url, code)
-            if found and found["level"] in DRILL_LEVELS and in_scope(url, code, root):
+            if found and found.level in DATA_LEVELS and in_scope(url, code, root):
                 st.session_state["region"] = code
             else:
                 st.toast(t("filter.bad_value", name=t("views.region"), value=code[:40]), icon="⚠️")
     code = st.session_state["region"]
     found = cached.region(url, code) if in_scope(url, code, root) else None
-    region = cached.as_region(found) if found else root
+    region = found or root
     st.session_state["region"] = region.code
     st.query_params["region"] = region.code
     kids = cached.children(url, region.code)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from data_access.registry import INDICATORS, PILLARS, Indicator
+from data_access.registry import INDICATORS, INDICATORS_BY_KEY, PILLARS, Indicator
 from ui import format as fmt
 from ui.coords import convert_geometry, converter
 from ui.i18n import current_language, pick, t, t_text
@@ -37,7 +37,6 @@ DENSITY_COLORS = [
     [166, 54, 3],
 ]
 SCORE_KINDS = ("index", "pillar")
-_INDICATORS = {i.key: i for i in INDICATORS}
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def measure_info(key: str) -> MeasureInfo:
         pillar = next(p for p in PILLARS if p.key == key.removeprefix("pillar."))
         label = t_text("map.measure.pillar", pillar=pick(pillar.name_zh, pillar.name_en))
         return MeasureInfo(key, label, t("map.score.unit"), True, False, None)
-    ind = _INDICATORS[key.removeprefix("ind.")]
+    ind = INDICATORS_BY_KEY[key.removeprefix("ind.")]
     per = _per_10k(ind)
     unit = pick(ind.unit_zh, ind.unit_en)
     if per:
@@ -95,7 +94,7 @@ def measure_value(info: MeasureInfo, row: dict) -> float | None:
     if value is None:
         return None
     if info.per_10k:
-        population = row["region"]["population"]
+        population = row["region"].population
         return value * 10_000 / population if population else None
     return float(value)
 

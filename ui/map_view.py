@@ -5,14 +5,14 @@ legend, breadcrumb and side panel."""
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from functools import partial
 
 import streamlit as st
 
 from data_access import cached, settings
 from data_access.periods import Period
-from data_access.registry import INDICATORS, PILLARS
+from data_access.regions import RegionInfo
+from data_access.registry import DATA_LEVELS, INDICATORS_BY_KEY, PILLARS, child_level
 from data_access.scoring import IndicatorScore
 from ui import format as fmt
 from ui import map_layers as ml
@@ -24,7 +24,6 @@ from ui.plain import plain
 log = logging.getLogger(__name__)
 
 REGION_PARAM = "map_region"
-CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 LAYER_ID = {"street": "streets", "community": "communities"}
 # Circle radius in metres by (focus level, shown level): about a tenth of a typical spacing.
 BASE_RADIUS = {
@@ -33,7 +32,6 @@ BASE_RADIUS = {
     ("street", "community"): 110.0,
 }
 HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
-_INDICATORS = {i.key: i for i in INDICATORS}
 # Boundary simplification (degrees) per drill level: about a pixel at that level's zoom. Fewer
 # vertices make the deck smaller and picking (clicks) fast enough on software-rendered WebGL.
 SIMPLIFY = {"city": 0.002, "district": 0.0008, "street": 0.0004, "community": 0.0004}
@@ -55,23 +53,19 @@ def drill_to(code: str) -> None:
     st.session_state[REGION_PARAM] = code
 
 
-def region_state(url: str) -> dict:
-    """The map's region (dict) from session state or, on first run, the URL; a bad code, or one
+def region_state(url: str) -> RegionInfo:
+    """The map's region from session state or, on first run, the URL; a bad code, or one
     outside the viewer's scope, falls back to the top of the scope with a notice."""
     root = scope_root(url)
     if REGION_PARAM not in st.session_state:
         st.session_state[REGION_PARAM] = st.query_params.get(REGION_PARAM, root.code)
     code = st.session_state[REGION_PARAM]
     found = cached.region(url, code) if isinstance(code, str) and len(code) <= 20 else None
-    if (
-        found is None
-        or found["level"] not in ("city", *CHILD_LEVEL.values())
-        or not in_scope(url, found["code"], root)
-    ):
+    if found is None or found.level not in DATA_LEVELS or not in_scope(url, found.code, root):
         st.toast(t("map.bad_region", value=str(code)[:40]), icon="⚠️")
         found = cached.region(url, root.code)
-    st.session_state[REGION_PARAM] = found["code"]
-    st.query_params[REGION_PARAM] = found["code"]
+    st.session_state[REGION_PARAM] = found.code
+    st.query_params[REGION_PARAM] = found.code
     return found
 
 
@@ -114,33 +108,33 @@ def show_select(container) -> str:
     )
 
 
-def breadcrumb(url: str, region: dict) -> None:
+def breadcrumb(url: str, region: RegionInfo) -> None:
     """The path from the top of the viewer's scope to the region; each step is a button back up."""
     lang = current_language()
     root = scope_root(url)
-    above = [a for a in _ancestors(url, region["code"]) if in_scope(url, a["code"], root)]
+    above = [a for a in cached.ancestors(url, region.code) if in_scope(url, a.code, root)]
     chain = [*above, region]
     columns = st.columns(len(chain) + 2, vertical_alignment="center")
     columns[0].caption(t("map.breadcrumb"))
     for col, item in zip(columns[1:], chain, strict=False):
-        name = item["name_zh"] if lang == "zh" else item["name_en"]
+        name = item.name(lang)
         col.button(
             plain(name),
-            key=f"map_crumb_{item['code']}",
+            key=f"map_crumb_{item.code}",
             on_click=drill_to,
-            args=(item["code"],),
-            disabled=item["code"] == region["code"],
+            args=(item.code,),
+            disabled=item.code == region.code,
             icon=":material/chevron_right:" if item is not chain[0] else ":material/home:",
             width="stretch",
         )
 
 
-def drill_select(url: str, region: dict, rows: dict[str, dict], level: str) -> None:
+def drill_select(url: str, region: RegionInfo, rows: dict[str, dict], level: str) -> None:
     """A keyboard-friendly way down: choose a child region from a list."""
     lang = current_language()
     options = sorted(rows, key=lambda code: code)
-    names = {c: rows[c]["region"]["name_zh" if lang == "zh" else "name_en"] for c in options}
-    key = f"map_drill_{region['code']}_{level}"
+    names = {c: rows[c]["region"].name(lang) for c in options}
+    key = f"map_drill_{region.code}_{level}"
 
     def chosen() -> None:
         value = st.session_state.get(key)
@@ -167,9 +161,9 @@ def _shown(info: ml.MeasureInfo, rows: dict, before_rows: dict) -> list[ml.Shown
         out.append(
             ml.Shown(
                 code,
-                region["name_zh"] if lang == "zh" else region["name_en"],
-                region["lon"],
-                region["lat"],
+                region.name(lang),
+                region.lon,
+                region.lat,
                 ml.measure_value(info, row),
                 ml.measure_value(info, before) if before else None,
             )
@@ -184,21 +178,21 @@ def _bbox_of_points(shown: list[ml.Shown]) -> tuple[float, float, float, float]:
 
 
 def build_map(
-    url: str, region: dict, period: Period, info: ml.MeasureInfo, show: str, density: bool
+    url: str, region: RegionInfo, period: Period, info: ml.MeasureInfo, show: str, density: bool
 ) -> tuple:
     """The deck for the region, with the legend HTML, the shown rows and the shown level."""
     tile_url, crs = tile_config()
-    level = region["level"]
+    level = region.level
     boundaries = cached.district_boundaries(url, SIMPLIFY[level])
     # A community is shown among its street's communities, selected.
     focus = region
     if level == "community":
-        focus = _ancestors(url, region["code"])[-1]
-    shown_level = CHILD_LEVEL[focus["level"]]
-    if focus["level"] == "district" and show == "community":
+        focus = cached.ancestors(url, region.code)[-1]
+    shown_level = child_level(focus.level)
+    if focus.level == "district" and show == "community":
         shown_level = "community"
-    rows = cached.map_measures(url, focus["code"], shown_level, str(period))
-    before = cached.map_measures(url, focus["code"], shown_level, str(period.year_ago()))
+    rows = cached.map_measures(url, focus.code, shown_level, str(period))
+    before = cached.map_measures(url, focus.code, shown_level, str(period.year_ago()))
     shown = _shown(info, rows, before)
     breaks = ml.class_breaks([s.value for s in shown])
     district_code = None if level == "city" else _district_of(url, region)
@@ -210,37 +204,37 @@ def build_map(
     else:
         features = ml.district_features(boundaries, [], info, breaks, crs, district_code)
         pickable = False
-        if focus["level"] == "district":
+        if focus.level == "district":
             view = ml.view_for(ml.bbox_of_geometry([boundaries[district_code]]), crs)
         else:
             view = ml.view_for(_bbox_of_points(shown), crs)
-        radius = BASE_RADIUS[focus["level"], shown_level]
-        records = ml.points(shown, info, breaks, crs, radius, selected=region["code"])
+        radius = BASE_RADIUS[focus.level, shown_level]
+        records = ml.points(shown, info, breaks, crs, radius, selected=region.code)
         on_top = [ml.points_layer(LAYER_ID[shown_level], records)]
     layers = [ml.districts_layer(features, pickable)]
     if density:
-        weights = cached.activity_weights(url, focus["code"], str(period))
-        layers.append(ml.density_layer(weights, crs, HEX_RADIUS[focus["level"]]))
+        weights = cached.activity_weights(url, focus.code, str(period))
+        layers.append(ml.density_layer(weights, crs, HEX_RADIUS[focus.level]))
     layers.extend(on_top)
     deck = ml.build_deck(layers, view, info.label, tile_url)
     return deck, ml.legend_html(info, breaks, shown_level), rows, shown_level, focus
 
 
-def _district_of(url: str, region: dict) -> str:
-    if region["level"] == "district":
-        return region["code"]
-    chain = _ancestors(url, region["code"])
-    return next(a["code"] for a in chain if a["level"] == "district")
+def _district_of(url: str, region: RegionInfo) -> str:
+    if region.level == "district":
+        return region.code
+    chain = cached.ancestors(url, region.code)
+    return next(a.code for a in chain if a.level == "district")
 
 
-def side_panel(url: str, region: dict, period: Period) -> None:
+def side_panel(url: str, region: RegionInfo, period: Period) -> None:
     """The selected region's index, pillar scores and best and worst indicators."""
     lang = current_language()
     try:
-        result = cached.index(url, region["code"], str(period))
+        result = cached.index(url, region.code, str(period))
     except LookupError:
         result = None
-    st.markdown(f"#### {plain(region['name_zh' if lang == 'zh' else 'name_en'])}")
+    st.markdown(f"#### {plain(region.name(lang))}")
     if result is None:
         st.caption(t("map.panel.none"))
         return
@@ -262,7 +256,7 @@ def side_panel(url: str, region: dict, period: Period) -> None:
     scored.sort(key=lambda ind: (ind.score, ind.key))
 
     def line(ind: IndicatorScore) -> str:
-        definition = _INDICATORS[ind.key]
+        definition = INDICATORS_BY_KEY[ind.key]
         return "- " + t(
             "map.panel.indicator_row",
             name=pick(definition.name_zh, definition.name_en),
@@ -280,7 +274,7 @@ def map_page(url: str, period: Period) -> None:
     """The whole map page below the sidebar filters."""
     region = region_state(url)
     lang = current_language()
-    name = region["name_zh"] if lang == "zh" else region["name_en"]
+    name = region.name(lang)
     st.title(t("map.page"))
     st.subheader(t("map.heading", region=name, period=fmt.period_label(period)))
     st.caption(t("map.caption"))
@@ -289,13 +283,13 @@ def map_page(url: str, period: Period) -> None:
     with controls[0]:
         info = measure_select()
     show = "street"
-    if region["level"] == "district":
+    if region.level == "district":
         show = show_select(controls[1])
     density = controls[2].toggle(t("map.density"), value=True, key="map_density")
     deck, legend, rows, shown_level, focus = build_map(url, region, period, info, show, density)
     main, side = st.columns([3, 1])
     with main:
-        chart_key = f"map_chart_{region['code']}_{shown_level}"
+        chart_key = f"map_chart_{region.code}_{shown_level}"
         st.pydeck_chart(
             deck,
             on_select=partial(on_select, chart_key),
@@ -304,12 +298,8 @@ def map_page(url: str, period: Period) -> None:
             height=560,
             alt=t_text("map.alt", region=name, measure=info.label),
         )
-        if region["level"] != "community" and rows:
+        if region.level != "community" and rows:
             drill_select(url, focus, rows, shown_level)
     with side:
         st.html(legend)
         side_panel(url, region, period)
-
-
-def _ancestors(url: str, code: str) -> list[dict]:
-    return [asdict(a) for a in cached.ancestors(url, code)]

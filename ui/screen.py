@@ -11,18 +11,26 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from data_access import settings
+from data_access import cached, settings
 from data_access.periods import PeriodError, parse_period
-from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, PILLARS, PILLARS_BY_KEY
+from data_access.registry import (
+    ACTIVITY_TYPES_BY_KEY,
+    INDICATORS_BY_KEY,
+    PARENT_LEVELS,
+    PILLARS,
+    PILLARS_BY_KEY,
+    child_level,
+)
 from data_access.scoring import IndexResult
 from ui import format as fmt
+from ui.auth import screen_viewer_check
+from ui.filters import DEFAULT_PERIOD, in_scope, scope_root
 from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
 DEFAULT_INTERVAL = 15
 INTERVAL_RANGE = (5, 600)
-CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
 
 _DIGITS = re.compile(r"[0-9]{1,4}")
 
@@ -135,7 +143,7 @@ def _pillar_slide(snap: dict, pillar_key: str) -> str:
         notes = []
         if item.target is not None:
             notes.append(t_text("screen.target", value=fmt.indicator_value(ind, item.target)))
-        if fmt.article_value(ind) and snap["region"]["level"] == "city":
+        if fmt.article_value(ind) and snap["region"].level == "city":
             notes.append(t_text("screen.article", value=fmt.article_value(ind)))
         rows.append(
             f'<div class="hs-ind">'
@@ -152,11 +160,12 @@ def _pillar_slide(snap: dict, pillar_key: str) -> str:
 
 
 def _ranking_slide(snap: dict) -> str:
-    level = CHILD_LEVEL.get(snap["region"]["level"], "community")
+    region_level = snap["region"].level
+    level = child_level(region_level) if region_level in PARENT_LEVELS else "community"
     ranked = sorted(snap["ranking"], key=lambda r: -(r[1] or 0))[:16]
     rows = "".join(
         f'<div class="hs-rank"><span class="hs-rank-n">{n}</span>'
-        f'<span class="hs-rank-name">{_e(pick(r["name_zh"], r["name_en"]))}</span>'
+        f'<span class="hs-rank-name">{_e(pick(r.name_zh, r.name_en))}</span>'
         f'{_bar(score)}<span class="hs-rank-score">{_score(score)}</span></div>'
         for n, (r, score) in enumerate(ranked, start=1)
     )
@@ -198,7 +207,7 @@ def frame_html(
     slide: str, position: tuple[int, int], snap: dict, period_label: str, footer: str, stale: bool
 ) -> str:
     """The whole screen: header, the slide, and a footer with the data time and position."""
-    region = pick(snap["region"]["name_zh"], snap["region"]["name_en"])
+    region = pick(snap["region"].name_zh, snap["region"].name_en)
     marker = ' class="hs-stale"' if stale else ""
     return (
         f'<div class="hs-screen"><div class="hs-header"><span>{_e(t("screen.title"))}</span>'
@@ -346,3 +355,22 @@ def run(config: ScreenConfig, load, period_label: str, check) -> None:
                 out.write(f"{time.time():.3f},{time.perf_counter() - started:.4f}\n")
 
     deck()
+
+
+def screen_page(url: str) -> None:
+    """The wall screen page: its settings from the URL (a bad one noticed and replaced), its
+    region within the viewer's scope, and the rotating slides."""
+    config, notices = parse_config(st.query_params.to_dict(), DEFAULT_PERIOD)
+    root = scope_root(url)
+    region_code = config.region_code or root.code
+    if cached.region(url, region_code) is None or not in_scope(url, region_code, root):
+        notices.append(bad_param("region", region_code))
+        region_code = root.code
+    for notice in notices:
+        st.toast(notice, icon="⚠️")
+    run(
+        config,
+        lambda: cached.screen_snapshot(url, region_code, config.period),
+        fmt.period_label(parse_period(config.period)),
+        screen_viewer_check(url),
+    )

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
-from data_access.periods import Period, parse_period
+from data_access import cached, periods
+from data_access.areas import AreaIndex
+from data_access.periods import Period, month_label, parse_period
 from data_access.regions import RegionInfo
 from data_access.registry import (
     INDICATORS_BY_KEY,
@@ -20,8 +21,8 @@ from data_access.registry import (
     Indicator,
     activity_types_of,
 )
-from data_access.scoring import IndexResult, RegionIndex
-from ui import charts
+from data_access.scoring import IndexResult
+from ui import cards, charts
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.filters import (
@@ -60,11 +61,7 @@ def has_data(url: str, period: Period) -> bool:
 def trend_months(url: str, period: Period) -> tuple[int, ...]:
     """The up to 12 months ending with the period's last, within the recorded months."""
     months = cached.data_months(url)
-    end = Period(period.end // 100, period.end % 100, 1)
-    wanted = [end.shift(-i) for i in range(11, -1, -1)]
-    if months is None:
-        return ()
-    return tuple(p.start for p in wanted if months[0] <= p.start <= months[1])
+    return () if months is None else periods.trend_months(period, *months)
 
 
 def breadcrumb(url: str, region: RegionInfo) -> None:
@@ -192,19 +189,15 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
-def _month_label(month: int) -> str:
-    return f"{month // 100}-{month % 100:02d}"
-
-
 def index_trend_frame(trend: dict[int, IndexResult]) -> pd.DataFrame:
     """The composite and each pillar's score by month, long form."""
     rows = []
     for month, result in sorted(trend.items()):
-        rows.append((_month_label(month), t("views.composite"), _score(result.composite)))
+        rows.append((month_label(month), t("views.composite"), _score(result.composite)))
         for p in result.pillars:
             pillar = PILLARS_BY_KEY[p.key]
             rows.append(
-                (_month_label(month), pick(pillar.short_zh, pillar.short_en), _score(p.score))
+                (month_label(month), pick(pillar.short_zh, pillar.short_en), _score(p.score))
             )
     return pd.DataFrame(rows, columns=[t("views.month"), t("views.series"), t("views.score")])
 
@@ -226,7 +219,7 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     download_buttons(frame, t("views.trend"), "trend")
 
 
-def ranking_frame(kids: list[RegionIndex]) -> pd.DataFrame:
+def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
     """The child regions with their index, pillar scores and activities per 10,000 residents."""
     rows = []
     for kid in kids:
@@ -324,6 +317,13 @@ def overview_index(url: str, region: RegionInfo, period: Period) -> None:
     completeness(url, region, period)
 
 
+def overview_cards(url: str, region: RegionInfo, period: Period) -> None:
+    """The Overview's headline indicator cards of the five pillars, against a year earlier."""
+    values = cached.indicator_values(url, region.code, str(period))
+    last_year = cached.indicator_values(url, region.code, str(period.year_ago()))
+    cards.overview(region, period, values, last_year)
+
+
 # Pillar pages
 
 
@@ -410,14 +410,14 @@ def indicator_trend_frame(
     """One indicator's value by month."""
     return pd.DataFrame(
         [
-            (_month_label(m), pick(ind.name_zh, ind.name_en), monthly[m].get(ind.key))
+            (month_label(m), pick(ind.name_zh, ind.name_en), monthly[m].get(ind.key))
             for m in sorted(monthly)
         ],
         columns=[t("views.month"), t("views.indicator"), _u(t("views.value"), _unit(ind))],
     )
 
 
-def child_values_frame(ind: Indicator, kids: list[RegionIndex]) -> pd.DataFrame:
+def child_values_frame(ind: Indicator, kids: list[AreaIndex]) -> pd.DataFrame:
     """One indicator for each child region: value, and per 10,000 residents for counts."""
     rows = []
     for kid in kids:
