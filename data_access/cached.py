@@ -6,9 +6,9 @@ Readers take plain arguments (URL, codes, period strings) and return plain data,
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -36,12 +36,29 @@ log = logging.getLogger(__name__)
 READERS: list = []  # every cached reader, in the order defined: what clear_readers() forgets
 
 
+class _Reads:
+    """Whether a read was under way while the cached reads were forgotten: its result, read
+    before the write, is stored just after the clear, so it must be forgotten once more."""
+
+    generation = 0  # how many times the cached reads were forgotten in this process
+    straddled = False
+
+
 def reader(cache=st.cache_data, **options):
     """Cache a reader (st.cache_data; st.cache_resource for shared frozen results) and register
     it, so that clear_readers() forgets it with the others."""
 
     def register(fn):
-        cached_fn = cache(show_spinner=False, **options)(fn)
+        @functools.wraps(fn)
+        def watched(*args, **kwargs):
+            began = _Reads.generation
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if _Reads.generation != began:
+                    _Reads.straddled = True
+
+        cached_fn = cache(show_spinner=False, **options)(watched)
         READERS.append(cached_fn)
         return cached_fn
 
@@ -282,22 +299,18 @@ def activity_page(
 
 
 @st.cache_resource(show_spinner=False)
-def _versions_seen() -> dict[str, tuple[int, float | None]]:
-    """By URL: the store's data version as this process last saw it, and when to forget the
-    cached reads once more after a change (or None)."""
+def _versions_seen() -> dict[str, int]:
+    """By URL: the store's data version as this process last saw it."""
     return {}
-
-
-# A read that began before another process's write may store its result just after this
-# process forgot its cached reads: forgetting them once more a little later bounds that window.
-SETTLE_SECONDS = 5.0
 
 
 def follow_store(url: str) -> None:
     """Forget every cached read if the store changed since this process last looked: a write by
     another server process (a replica behind the load balancer, the command line) clears
-    nothing here by itself. Called once per script run; if the store cannot be reached the
-    cached reads stay, and the pages say so when they need the store."""
+    nothing here by itself. Forget them once more if a read was under way during the last
+    clear (it read the store before the write and stored its result after the clear). Called
+    once per script run; if the store cannot be reached the cached reads stay, and the pages
+    say so when they need the store."""
     try:
         with read_session(get_engine(url)) as session:
             version = data_version(session)
@@ -305,23 +318,16 @@ def follow_store(url: str) -> None:
         log.warning("store version not read: %s", store_error(exc, url))
         return
     seen = _versions_seen()
-    now = time.monotonic()
-    last, again_at = seen.get(url, (version, None))
-    if last != version:
+    if seen.get(url, version) != version or _Reads.straddled:
         clear_readers()
-        seen[url] = (version, now + SETTLE_SECONDS)
-    elif again_at is not None and now >= again_at:
-        clear_readers()
-        seen[url] = (version, None)
-    else:
-        seen[url] = (version, again_at)
+    seen[url] = version
 
 
 def clear_after_write(url: str) -> None:
     """Forget every cached read after a write made by this process, and take the store's data
-    version as seen, so that follow_store does not forget them again (and once more a little
-    later) for this process's own write. The version is read before the clear: every write it
-    counts had committed before the reads were forgotten."""
+    version as seen, so that follow_store does not forget them again for this process's own
+    write. The version is read before the clear: every write it counts had committed before
+    the reads were forgotten."""
     try:
         with read_session(get_engine(url)) as session:
             version = data_version(session)
@@ -330,9 +336,7 @@ def clear_after_write(url: str) -> None:
         version = None
     clear_readers()
     if version is not None:
-        seen = _versions_seen()
-        # A later forgetting still due for another process's write stays due.
-        seen[url] = (version, seen.get(url, (version, None))[1])
+        _versions_seen()[url] = version
 
 
 def forget_store(url: str) -> None:
@@ -348,6 +352,8 @@ def forget_store(url: str) -> None:
 
 def clear_readers() -> None:
     """Forget every cached read (after a write)."""
+    _Reads.straddled = False
+    _Reads.generation += 1
     for cached_reader in READERS:
         cached_reader.clear()
 

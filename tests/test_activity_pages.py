@@ -435,19 +435,17 @@ def test_a_fraction_of_a_person_is_refused_not_rounded(record_env, place):
 
 
 def test_one_save_forgets_the_cached_reads_once(record_env, place, monkeypatch):
-    """The save's own clear is the only one: the next runs' store-version check (and its later
-    second look) know this process has forgotten its reads for this write already."""
+    """The save's own clear is the only one: the next runs' store-version check knows this
+    process has forgotten its reads for this write already."""
     at = _app()
     _fill(at, place, f"一次 {uuid4().hex[:8]}", participants=2, cases_resolved=1)
-    monkeypatch.setattr(cached, "SETTLE_SECONDS", 0.0)  # the second look is due at once
-    cached._versions_seen().pop(record_env, None)  # no second look left over from other tests
     cached.follow_store(record_env)
     cleared = []
     monkeypatch.setattr(cached, "clear_readers", lambda: cleared.append(1))
     at.button[0].click().run()
     assert not at.exception and at.session_state["rec_saved"]
     at.run()  # the store-version check of the next run
-    at.run()  # and of the one after (its second look)
+    at.run()  # and of the one after
     assert cleared == [1]
 
 

@@ -92,3 +92,38 @@ def test_forget_all_clears_other_cached_data_too():
     elsewhere()
     cached.forget_all()
     assert elsewhere() == 2
+
+
+def test_a_read_under_way_during_a_clear_is_forgotten_at_the_next_run(sqlite_url):
+    """A read that began before a write and ended after the write's clear stores the old value
+    after the clear: the next run forgets the cached reads once more, and only then."""
+    import threading
+
+    from data_access import cached
+
+    values = iter(["before the write", "after the write"])
+    started, release = threading.Event(), threading.Event()
+
+    @cached.reader()
+    def slow_reader(key: str) -> str:
+        started.set()
+        release.wait(10)
+        return next(values)
+
+    try:
+        cached.follow_store(sqlite_url)
+        out: list[str] = []
+        thread = threading.Thread(target=lambda: out.append(slow_reader("k")))
+        thread.start()
+        assert started.wait(10)
+        cached.clear_readers()  # a write's clear while the read is under way
+        release.set()
+        thread.join(10)
+        assert out == ["before the write"]
+        assert slow_reader("k") == "before the write"  # stored after the clear: stale
+        cached.follow_store(sqlite_url)  # the next run
+        assert slow_reader("k") == "after the write"
+        cached.follow_store(sqlite_url)  # and the one after: nothing more to forget
+        assert slow_reader("k") == "after the write"
+    finally:
+        cached.READERS.remove(slow_reader)
