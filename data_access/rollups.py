@@ -190,3 +190,8 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
                 RollupDifference(*key, names[2 + i], float(a[2 + i] or 0), float(b[2 + i] or 0))
             )
     return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))
+
+
+def rebuild_area_stocks(session) -> None:
+    """Recount every area stock from the approved values (carried forward; see stocks.py)."""
+    raise NotImplementedError
