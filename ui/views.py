@@ -21,7 +21,7 @@ from data_access.registry import (
     activity_types_of,
 )
 from data_access.scoring import IndexResult, RegionIndex
-from ui import charts
+from ui import charts, report_status
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.filters import (
@@ -322,6 +322,7 @@ def overview_index(url: str, region: RegionInfo, period: Period) -> None:
         index_trend(url, region, period)
     ranking(url, region, period)
     completeness(url, region, period)
+    report_status.leader_section(region, period)
 
 
 # Pillar pages
@@ -390,6 +391,7 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
         )
     st.markdown(f"#### {t('views.indicators')}")
     frame = indicator_frame(pillar_key, now, prev, year)
+    frame = report_status.with_as_of(frame, region, period, now.pillar(pillar_key).indicators)
     st.dataframe(
         frame,
         hide_index=True,
@@ -610,6 +612,7 @@ def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -
     indicator_detail(url, region, period, pillar_key)
     activity_breakdown(url, region, period, pillar_key)
     compare(url, region, period, pillar_key)
+    report_status.leader_section(region, period, pillar_key)
 
 
 def pillar_script(pillar_key: str) -> None:
