@@ -20,17 +20,17 @@ from data_access.reports import (
     reopen_report,
     return_report,
 )
+from ui import monthly_report
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
 from ui.exports import download_buttons
 from ui.format import local_time, period_label
-from ui.i18n import current_language, t, t_text
+from ui.i18n import current_language, pick, t, t_text
 from ui.monthly_report import (
     STATUSES,
     format_value,
     indicator_label,
     month_chooser,
-    now,
     status_label,
 )
 
@@ -54,7 +54,12 @@ def approve(url: str, month: int, region_ids: list[int]) -> None:
     """Approve these submitted reports (callback of "approve" and "approve all")."""
     try:
         done = run_write(
-            cached.get_engine(url), approve_reports, actor_id(), month, region_ids, now()
+            cached.get_engine(url),
+            approve_reports,
+            actor_id(),
+            month,
+            region_ids,
+            monthly_report.now(),
         )
     except (ReportError, PermissionDenied, StoreError) as exc:
         _refused(exc)
@@ -71,7 +76,13 @@ def send_back(url: str, month: int, region_id: int, name: str) -> None:
         return
     try:
         run_write(
-            cached.get_engine(url), return_report, actor_id(), region_id, month, comment, now()
+            cached.get_engine(url),
+            return_report,
+            actor_id(),
+            region_id,
+            month,
+            comment,
+            monthly_report.now(),
         )
     except (ReportError, PermissionDenied, StoreError) as exc:
         _refused(exc)
@@ -89,7 +100,13 @@ def reopen(url: str, month: int, region_id: int, name: str) -> None:
         return
     try:
         run_write(
-            cached.get_engine(url), reopen_report, actor_id(), region_id, month, reason, now()
+            cached.get_engine(url),
+            reopen_report,
+            actor_id(),
+            region_id,
+            month,
+            reason,
+            monthly_report.now(),
         )
     except (ReportError, PermissionDenied, StoreError) as exc:
         _refused(exc)
@@ -226,12 +243,42 @@ def _detail(url: str, row: ReviewRow, month: int, is_admin: bool) -> None:
         st.caption(t("report.review.not_submitted"))
 
 
+def _parent(url: str, account) -> int | None:
+    """For reviewers above the street (a district's staff, administrators): which district or
+    street's reports to show (None: the account's own queue)."""
+    if account is None or account.scope_level not in ("city", "district"):
+        return None
+    cols = st.columns(2)
+    parent = account.scope_region_id
+    chosen = None
+    levels = ("district", "street") if account.scope_level == "city" else ("street",)
+    for col, level in zip(cols, levels, strict=False):
+        options = cached.children_by_id(url, parent)
+        names = {o["id"]: pick(o["name_zh"], o["name_en"]) for o in options}
+        key = f"{P}_{level}"
+        if st.session_state.get(key) not in names:
+            st.session_state[key] = None
+        picked = col.selectbox(
+            t(f"activity.{level}"),
+            list(names),
+            key=key,
+            index=None,
+            format_func=names.__getitem__,
+            placeholder=t_text("report.review.all"),
+        )
+        if picked is None:
+            break
+        chosen = parent = picked
+    return chosen
+
+
 def page(url: str) -> None:
-    """The review page: month, counts, the queue (select a row to review it), approve all."""
+    """The review page: month, counts, the queue, approve all; pick a report to review it."""
     st.title(t("report.page.review"))
     account = signed_in()
     month = month_chooser()
-    rows = run_read(cached.get_engine(url), list_review_queue, actor_id(), month)
+    parent = _parent(url, account)
+    rows = run_read(cached.get_engine(url), list_review_queue, actor_id(), month, parent)
     message = st.session_state.pop(MESSAGE, None)
     if message:
         getattr(st, message[0])(message[1])
@@ -254,16 +301,20 @@ def page(url: str) -> None:
         st.caption(t("report.review.none_submitted"))
     frame = queue_frame(rows)
     cols = frame.columns
-    event = st.dataframe(
-        _highlight_changes(frame, cols[2], cols[3]),
-        hide_index=True,
-        width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"{P}_table_{month}",
-    )
-    st.caption(t("report.review.select_hint"))
+    st.dataframe(_highlight_changes(frame, cols[2], cols[3]), hide_index=True, width="stretch")
     download_buttons(frame, t_text("report.review.export"), "report_review")
-    picked = event.selection.rows if event else []
-    if picked:
-        _detail(url, rows[picked[0]], month, account is not None and account.role == "admin")
+    lang = current_language()
+    by_id = {r.region_id: r for r in rows}
+    labels = {i: f"{r.name(lang)} · {status_label(r.status)}" for i, r in by_id.items()}
+    if st.session_state.get(f"{P}_pick") not in by_id:
+        st.session_state[f"{P}_pick"] = None
+    picked = st.selectbox(
+        t("report.review.pick"),
+        list(by_id),
+        key=f"{P}_pick",
+        index=None,
+        format_func=labels.__getitem__,
+        placeholder=t_text("report.review.pick_placeholder"),
+    )
+    if picked is not None:
+        _detail(url, by_id[picked], month, account is not None and account.role == "admin")

@@ -144,8 +144,13 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
     cols = st.columns(len(counts))
     for col, done in zip(cols, counts, strict=True):
         col.metric(
-            t_text(f"report.levels.{done.level}"),
             t_text(
+                "report.completeness.metric_label",
+                level=t_text(f"report.levels.{done.level}"),
+                month=month_text(month),
+            ),
+            f"{fmt.number(done.approved)} / {fmt.number(done.total)}",
+            help=t_text(
                 "report.completeness.metric",
                 approved=fmt.number(done.approved),
                 total=fmt.number(done.total),

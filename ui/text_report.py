@@ -79,9 +79,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.pillar_count": ("{pillar}（{n} 项）", "{pillar} ({n})"),
     # Review queue
     "report.review.intro": (
-        "下级单位本月报表的状态。选中一行查看与上月相比的变化，可逐份通过或退回，也可一次通过全部已提交的报表。",
-        "The status of this month's reports below you. Select a row to see its changes against "
-        "last month; approve or return one, or approve every submitted report at once.",
+        "下级单位本月报表的状态（黄色为较上月有变化的）。在下方选择单位查看变化并通过或退回，"
+        "也可一次通过全部已提交的报表。",
+        "The status of this month's reports below you (yellow: changed against last month). "
+        "Choose a region below to see its changes and approve or return it, or approve every "
+        "submitted report at once.",
     ),
     "report.review.parent": ("审核范围", "Reviewing for"),
     "report.review.level": ("{level}的报表", "Reports of {level}"),
@@ -99,10 +101,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.review.col.warnings": ("需核对", "To check"),
     "report.review.col.submitted_at": ("提交时间", "Submitted"),
     "report.review.col.comment": ("退回意见", "Return comment"),
-    "report.review.select_hint": (
-        "点选表格左侧的一行即可查看该报表并审核。",
-        "Select a row (left edge of the table) to open that report and review it.",
-    ),
+    "report.review.pick": ("审核哪个单位的报表", "Review the report of"),
+    "report.review.pick_placeholder": ("选择单位", "Choose a region"),
+    "report.review.all": ("全部", "All"),
     "report.review.approve_all": (
         "全部通过（{n} 份已提交）",
         "Approve all submitted ({n})",
@@ -186,6 +187,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.completeness.metric": (
         "{approved} / {total} 个{level}已通过（{month}）",
         "{approved} / {total} {level} approved ({month})",
+    ),
+    "report.completeness.metric_label": (
+        "已通过的{level}月报（{month}）",
+        "Reports of {level} approved ({month})",
     ),
     "report.completeness.late": (
         "尚未通过的{level}（{n} 个）",
