@@ -29,6 +29,22 @@ from tests.report_fixtures import STREET_USER, demo_place
 
 FORM = "app_pages/report.py"
 REVIEW = "app_pages/report_review.py"
+IMPORT = "app_pages/report_import.py"
+
+
+def test_the_menu_lists_the_report_pages_by_role(report_env):
+    # Community staff fill in their report; the street's staff also review and import;
+    # leaders none of them (their URLs show the notice: tests/test_navigation.py).
+    staff = _app("staff", FORM)
+    with pytest.raises(ValueError):
+        staff.switch_page(REVIEW)
+    with pytest.raises(ValueError):
+        staff.switch_page(IMPORT)
+    street = _app(STREET_USER, REVIEW)
+    street.switch_page(IMPORT).run()
+    assert not street.exception
+    street.switch_page(FORM).run()
+    assert not street.exception
 
 
 def at_month(monkeypatch: pytest.MonkeyPatch, month: int) -> None:
