@@ -109,6 +109,9 @@ def _state_key(key: str) -> str:
 def _load(form: ReportForm) -> None:
     """Put the form's values (this month's saved ones, else last month's) into the widgets."""
     state = st.session_state
+    if (state.get(f"{P}_loaded") or (None, None))[:2] != (form.region.id, form.month):
+        for key in ("errors", "warnings", "message", "last"):
+            state.pop(f"{P}_{key}", None)  # another month's messages
     for row in form.rows:
         state[_state_key(row.indicator_key)] = None if row.value is None else float(row.value)
     state[f"{P}_loaded"] = (form.region.id, form.month, form.version)

@@ -27,9 +27,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.submit": ("提交审核", "Submit for review"),
     "report.draft_saved": ("草稿已保存（版本 {version}）。", "Draft saved (version {version})."),
     "report.submitted_done": (
-        "已提交审核（版本 {version}）。审核通过前仍可修改后重新提交。",
-        "Submitted for review (version {version}). You may still change and resubmit it until "
-        "it is approved.",
+        "已提交审核（版本 {version}）。",
+        "Submitted for review (version {version}).",
     ),
     "report.has_errors": (
         "有 {n} 处需要修改，见下方红字。未保存任何内容，已填写的内容都保留着。",
@@ -64,9 +63,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "reopen it.",
     ),
     "report.submitted_waiting": (
-        "本月报表已提交，等待上级审核。审核前仍可修改后重新提交。",
-        "This month's report is submitted and awaits review. You may change and resubmit it "
-        "until it is reviewed.",
+        "本月报表已提交，等待上级审核，审核前不能修改；如需修改，请请审核人退回。",
+        "This month's report is submitted and awaits review; it cannot be changed meanwhile. "
+        "To change it, ask the reviewer to return it.",
     ),
     "report.nothing_to_report": (
         "{region} 没有需要按月填报的指标。",
