@@ -63,7 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "reopen it.",
     ),
     "report.submitted_waiting": (
-        "本月报表已提交，等待上级审核，审核前不能修改；如需修改，请请审核人退回。",
+        "本月报表已提交，等待上级审核，审核前不能修改；如需修改，请联系审核人退回。",
         "This month's report is submitted and awaits review; it cannot be changed meanwhile. "
         "To change it, ask the reviewer to return it.",
     ),
