@@ -9,17 +9,13 @@ import json
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from data_access.indicators import (
-    TOTAL_COLUMNS,
-    compute_indicator_values,
-    get_stock_month,
-    stock_month_in_reach,
-)
-from data_access.models import AreaRollup, AreaStock, Region, ReportedValue, Rollup
+from data_access.indicators import TOTAL_COLUMNS, compute_indicator_values
+from data_access.models import AreaRollup, Region, Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, scope_clause, select_region_info
 from data_access.registry import LEVELS
 from data_access.scoring import IndexResult, RegionShare, compute_index, get_settings
+from data_access.stocks import get_stocks_within, values_of
 
 MAP_LEVELS = ("district", "street", "community")
 
@@ -70,7 +66,7 @@ def _source(table, region: RegionInfo, level: str):
     _check_level(region, level)
     if level == "community":
         return table, table.community_id, scope_clause(table, region)
-    area = AreaRollup if table is Rollup else AreaStock
+    area = AreaRollup
     # A district or street level below a region: every such area of the city, or the streets
     # whose parent is the given district.
     where = area.level == level
@@ -97,36 +93,17 @@ def get_totals_within(
     return out
 
 
-def get_stocks_within(
-    session: Session, region: RegionInfo, level: str, period: Period
-) -> dict[int, dict[str, float]] | None:
-    """Per region of the level: reported stocks as of the period's end (None: none reported)."""
-    _check_level(region, level)
-    month = get_stock_month(session, period)
-    if not stock_month_in_reach(month, period.start):
-        return None
-    table, key, where = _source(ReportedValue, region, level)
-    stmt = (
-        select(key, table.indicator_key, func.sum(table.value))
-        .where(table.month == month, where, key.is_not(None))
-        .group_by(key, table.indicator_key)
-    )
-    out: dict[int, dict[str, float]] = {}
-    for region_id, indicator, value in session.execute(stmt):
-        out.setdefault(region_id, {})[indicator] = float(value)
-    return out
-
-
 def get_values_within(
     session: Session, region: RegionInfo, level: str, period: Period
 ) -> dict[str, dict[str, float | None]]:
     """Every indicator's value for each region of the level inside the region, by code."""
+    _check_level(region, level)
     totals = get_totals_within(session, region, level, period)
     stocks = get_stocks_within(session, region, level, period)
     return {
         r.code: compute_indicator_values(
             totals.get(r.id, {}),
-            None if stocks is None else stocks.get(r.id, {}),
+            values_of(stocks.get(r.id, {})),
             r.level,
             r.population,
             period.n_months,

@@ -236,6 +236,7 @@ class ReportedValue(Base):
         Index("ix_reported_values_district_month", "district_id", "month"),
         Index("ix_reported_values_street_month", "street_id", "month"),
         Index("ix_reported_values_community_month", "community_id", "month"),
+        Index("ix_reported_values_indicator_until", "indicator_key", "until_month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,10 +247,11 @@ class ReportedValue(Base):
     community_id: Mapped[int | None] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)  # yyyymm
     value: Mapped[float] = mapped_column(Float)
-    # The month of this region's next approved value of the indicator (exclusive end of the span
-    # this value stands for), None while it is the latest: a period's standing value is the row
-    # with month <= its end < until_month, found without grouping over the history.
-    until_month: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The month of this region's next approved value of the indicator: the value stands from
+    # `month` up to (not including) `until_month`, 999999 (stocks.OPEN) while it is the latest.
+    # A month's standing values are the rows with month <= it < until_month, found without
+    # grouping over the history.
+    until_month: Mapped[int] = mapped_column(Integer)
 
 
 class MonthlyReport(Base):

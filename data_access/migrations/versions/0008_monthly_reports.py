@@ -70,7 +70,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("reported_values", schema=None) as batch_op:
         batch_op.add_column(sa.Column("until_month", sa.Integer(), nullable=True))
-        batch_op.create_index("ix_reported_values_until_month", ["until_month"], unique=False)
     with op.batch_alter_table("area_stocks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("as_of", sa.Integer(), nullable=True))
 
@@ -97,12 +96,17 @@ def upgrade() -> None:
     )
     bind.execute(
         sa.text(
-            "UPDATE reported_values SET until_month = (SELECT MIN(n.month) FROM reported_values n "
-            "WHERE n.region_id = reported_values.region_id "
+            "UPDATE reported_values SET until_month = COALESCE((SELECT MIN(n.month) "
+            "FROM reported_values n WHERE n.region_id = reported_values.region_id "
             "AND n.indicator_key = reported_values.indicator_key "
-            "AND n.month > reported_values.month)"
+            "AND n.month > reported_values.month), 999999)"
         )
     )
+    with op.batch_alter_table("reported_values", schema=None) as batch_op:
+        batch_op.alter_column("until_month", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_index(
+            "ix_reported_values_indicator_until", ["indicator_key", "until_month"], unique=False
+        )
     from data_access.rollups import rebuild_area_stocks
 
     rebuild_area_stocks(bind)
@@ -112,7 +116,7 @@ def downgrade() -> None:
     with op.batch_alter_table("area_stocks", schema=None) as batch_op:
         batch_op.drop_column("as_of")
     with op.batch_alter_table("reported_values", schema=None) as batch_op:
-        batch_op.drop_index("ix_reported_values_until_month")
+        batch_op.drop_index("ix_reported_values_indicator_until")
         batch_op.drop_column("until_month")
     op.drop_table("monthly_report_values")
     op.drop_index("ix_monthly_reports_month_status", table_name="monthly_reports")
