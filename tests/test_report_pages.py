@@ -126,7 +126,7 @@ def test_the_form_is_prefilled_with_last_months_values_and_saves_a_draft_once(
     captions = _captions(at)
     if lang == "zh":
         assert "上月" in captions and f"{grids.previous:g}" in captions
-        assert at.number_input(key="rep_grids").label == "网格（个）"
+        assert at.number_input(key="rep_grids").label == "城乡基础网格（个）"
     else:
         assert "last month" in captions.lower()
     assert len(at.number_input) == len(form.rows)
