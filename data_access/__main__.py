@@ -113,12 +113,13 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from data_access.rollups import compare_area_rollups, compare_rollups
+    from data_access.rollups import compare_area_rollups, compare_area_stocks, compare_rollups
 
     engine = open_store(args.db)
     with read_session(engine) as session:
         diffs = compare_rollups(session)
         area_diffs = compare_area_rollups(session)
+        stock_diffs = compare_area_stocks(session)
     for d in diffs[:50]:
         print(
             f"community={d.community_id} month={d.month} type={d.type_key} {d.column}: "
@@ -126,11 +127,18 @@ def _check(args: argparse.Namespace) -> int:
         )
     for region_id, month, type_key in area_diffs[:50]:
         print(f"area region={region_id} month={month} type={type_key}: differs from a recount")
-    if diffs or area_diffs:
-        total = len(diffs) + len(area_diffs)
+    for d in stock_diffs[:50]:
+        print(
+            f"area region={d.region_id} month={d.month} indicator={d.indicator_key}: "
+            f"stored {d.stored}, recounted {d.recounted} (total, as-of month)"
+        )
+    if diffs or area_diffs or stock_diffs:
+        total = len(diffs) + len(area_diffs) + len(stock_diffs)
         print(f"汇总表与活动记录不一致：{total} 处 / {total} rollup differences")
         return 1
-    print("汇总表与活动记录一致 / rollups match the activities")
+    print(
+        "汇总表与活动记录、已通过的月报一致 / summaries match the activities and approved reports"
+    )
     return 0
 
 

@@ -237,6 +237,7 @@ class ReportedValue(Base):
         Index("ix_reported_values_street_month", "street_id", "month"),
         Index("ix_reported_values_community_month", "community_id", "month"),
         Index("ix_reported_values_indicator_until", "indicator_key", "until_month"),
+        Index("ix_reported_values_region_month", "region_id", "month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

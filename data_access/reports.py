@@ -441,6 +441,9 @@ def validate_report_values(
     clean: dict[str, float | None] = {}
     for ind in indicators:
         raw = values.get(ind.key)
+        if type(raw) in (int, float) and 0 <= raw <= MAX_VALUE and raw == int(raw):
+            clean[ind.key] = float(raw)  # the common case, decided at once
+            continue
         number = None if _blank(raw) else _as_number(raw)
         if _blank(raw):
             clean[ind.key] = None
@@ -822,62 +825,68 @@ def publish_values(
     """Publish approved reports' values, (region id, month, values) each, into reported_values
     (each value standing until its region's next value of the indicator) and bring the area
     stocks up to date, in the caller's transaction."""
+    if not reports:
+        return
     rv = ReportedValue
-    by_month: dict[int, list[tuple[int, Mapping[str, float | None]]]] = {}
+    timeline: dict[tuple[int, str], dict[int, float]] = {}
     for region_id, month, values in reports:
-        by_month.setdefault(month, []).append((region_id, values))
-    regions = {r.id: r for r in _regions(session, sorted({r for r, _m, _v in reports}))}
-    keys_touched: set[str] = set()
-    for month, group in sorted(by_month.items()):
-        pairs = {(rid, k) for rid, vals in group for k, v in vals.items() if v is not None}
-        ids = sorted({rid for rid, _k in pairs})
-        keys = sorted({k for _r, k in pairs})
-        keys_touched.update(keys)
-        until: dict[tuple[int, str], int] = {}
-        stale: list[int] = []
-        for start in range(0, len(ids), 5_000):
-            chunk = ids[start : start + 5_000]
-            rows = session.execute(
-                select(rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month).where(
-                    rv.region_id.in_(chunk), rv.indicator_key.in_(keys), rv.until_month > month
+        for key, value in values.items():
+            if value is not None:
+                timeline.setdefault((region_id, key), {})[month] = float(value)
+    first = min(m for _r, m, _v in reports)
+    ids = sorted({rid for rid, _k in timeline})
+    keys = sorted({k for _r, k in timeline})
+    # The values already published that stand at or after the first new month: their spans
+    # may end earlier now.
+    existing: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
+    for start in range(0, len(ids), 5_000):
+        stmt = select(rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month).where(
+            rv.region_id.in_(ids[start : start + 5_000]),
+            rv.indicator_key.in_(keys),
+            rv.until_month > first,
+        )
+        for row_id, rid, key, month, until in session.execute(stmt):
+            if (rid, key) in timeline:
+                existing.setdefault((rid, key), []).append((month, row_id, until))
+    new_rows = []
+    new_until: dict[int, list[int]] = {}
+    regions = {r.id: r for r in _regions(session, ids)}
+    for (rid, key), months in timeline.items():
+        old = existing.get((rid, key), [])
+        if any(m in months for m, _id, _u in old):
+            raise ReportError(
+                "该月已有通过的数值", "This month already has approved values", "status"
+            )
+        events = sorted([*months, *(m for m, _id, _u in old)])
+        nxt = {m: (events[i + 1] if i + 1 < len(events) else OPEN) for i, m in enumerate(events)}
+        # The last old value before the new ones ends its span at the next event; it stood
+        # until its own stored `until` (a later old value, or open) before.
+        for m, row_id, until in old:
+            if nxt[m] != until:
+                new_until.setdefault(nxt[m], []).append(row_id)
+        region = regions[rid]
+        for m, value in months.items():
+            new_rows.append(
+                (
+                    key,
+                    rid,
+                    m,
+                    value,
+                    nxt[m],
+                    region.district_id,
+                    region.street_id,
+                    region.community_id,
                 )
             )
-            for row_id, rid, key, m, u in rows:
-                if (rid, key) not in pairs:
-                    continue
-                if m == month:
-                    raise ReportError(
-                        "该月已有通过的数值", "This month already has approved values", "status"
-                    )
-                nxt = u if m < month else m
-                until[(rid, key)] = min(until.get((rid, key), OPEN), nxt)
-                if m < month:
-                    stale.append(row_id)
-        for start in range(0, len(stale), 5_000):
+    for until, row_ids in new_until.items():
+        for start in range(0, len(row_ids), 5_000):
             session.execute(
-                update(rv).where(rv.id.in_(stale[start : start + 5_000])).values(until_month=month)
+                update(rv)
+                .where(rv.id.in_(row_ids[start : start + 5_000]))
+                .values(until_month=until)
             )
-        rows = []
-        for rid, vals in group:
-            region = regions[rid]
-            for key, value in vals.items():
-                if value is None:
-                    continue
-                rows.append(
-                    (
-                        key,
-                        rid,
-                        month,
-                        float(value),
-                        until.get((rid, key), OPEN),
-                        region.district_id,
-                        region.street_id,
-                        region.community_id,
-                    )
-                )
-        bulk_insert(session, rv.__table__, PUBLISHED_COLUMNS, rows)
-    if reports:
-        refresh_area_stocks(session, keys_touched, min(by_month))
+    bulk_insert(session, rv.__table__, PUBLISHED_COLUMNS, new_rows)
+    refresh_area_stocks(session, keys, first)
 
 
 PUBLISHED_COLUMNS = (

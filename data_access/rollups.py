@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from data_access.bulk import bulk_insert
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.registry import MEASURE_KEYS
@@ -171,7 +172,16 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
 # approved values inside (each reporting region's latest value in or before the month) and the
 # oldest month among them. A row exists for each month in which some value inside starts; a
 # reader takes an area's latest row up to the month it wants (nothing changed in between).
-AreaStockKey = tuple[int, str, int]  # (area region id, indicator, month)
+AreaStockKey = tuple[int, str, int]
+_AREA_STOCK_COLUMNS = (
+    "region_id",
+    "month",
+    "indicator_key",
+    "level",
+    "parent_id",
+    "value",
+    "as_of",
+)  # (area region id, indicator, month)
 
 
 def _recount_area_stocks(
@@ -233,20 +243,11 @@ def refresh_area_stocks(
         )
         if rid in areas
     }
-    rows = [
-        {
-            "region_id": area,
-            "month": month,
-            "indicator_key": key,
-            "level": place[area][0],
-            "parent_id": place[area][1],
-            "value": value,
-            "as_of": as_of,
-        }
+    rows = (
+        (area, month, key, *place[area], value, as_of)
         for (area, key, month), (value, as_of) in recount.items()
-    ]
-    for start in range(0, len(rows), 20_000):
-        session.execute(insert(AreaStock), rows[start : start + 20_000])
+    )
+    bulk_insert(session, AreaStock.__table__, _AREA_STOCK_COLUMNS, rows)
 
 
 def rebuild_area_stocks(session: Session) -> None:

@@ -107,15 +107,23 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reported_values_indicator_until", ["indicator_key", "until_month"], unique=False
         )
+        batch_op.create_index(
+            "ix_reported_values_region_month", ["region_id", "month"], unique=False
+        )
+    from sqlalchemy.orm import Session
+
     from data_access.rollups import rebuild_area_stocks
 
-    rebuild_area_stocks(bind)
+    with Session(bind=bind) as session:  # joins the migration's transaction
+        rebuild_area_stocks(session)
+        session.flush()
 
 
 def downgrade() -> None:
     with op.batch_alter_table("area_stocks", schema=None) as batch_op:
         batch_op.drop_column("as_of")
     with op.batch_alter_table("reported_values", schema=None) as batch_op:
+        batch_op.drop_index("ix_reported_values_region_month")
         batch_op.drop_index("ix_reported_values_indicator_until")
         batch_op.drop_column("until_month")
     op.drop_table("monthly_report_values")
