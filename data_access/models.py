@@ -232,12 +232,10 @@ class ReportedValue(Base):
     __tablename__ = "reported_values"
     __table_args__ = (
         UniqueConstraint("indicator_key", "region_id", "month"),
-        Index("ix_reported_values_month_indicator", "month", "indicator_key"),
         Index("ix_reported_values_district_month", "district_id", "month"),
         Index("ix_reported_values_street_month", "street_id", "month"),
         Index("ix_reported_values_community_month", "community_id", "month"),
         Index("ix_reported_values_indicator_until", "indicator_key", "until_month"),
-        Index("ix_reported_values_region_month", "region_id", "month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, true, update
@@ -77,6 +78,7 @@ class ReportInvalid(ReportError):
         self.errors = errors
 
 
+@cache
 def reportable_indicators(level: str) -> tuple[Indicator, ...]:
     """The indicators reported monthly by regions of this level, in registry order."""
     return tuple(
@@ -168,8 +170,8 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
-class LateRegion:
-    """A reporting region whose report for the month is not approved yet."""
+class RegionStatus:
+    """A reporting region's report status for a month, with its parent (a community's street)."""
 
     region_id: int
     code: str
@@ -179,6 +181,15 @@ class LateRegion:
     parent_name_zh: str | None
     parent_name_en: str | None
     status: str
+    submitted_at: datetime | None = None  # UTC
+    reviewed_at: datetime | None = None  # UTC
+
+    def name(self, lang: str) -> str:
+        """The region's name in the language."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+LateRegion = RegionStatus  # a region whose report is not approved yet
 
 
 @dataclass(frozen=True)
@@ -321,16 +332,21 @@ def _report_values(session: Session, report_ids: list[int]) -> dict[int, dict[st
     return out
 
 
-def _previous(
-    session: Session, region_ids: list[int], month: int
+def previous_values(
+    session: Session, regions: list[Region], month: int
 ) -> dict[tuple[int, str], tuple[float, int]]:
     """Per (region, indicator): the latest approved value before the month, with its month."""
     rv = ReportedValue
+    region_ids = [r.id for r in regions]
+    keys = sorted({i.key for r in regions for i in reportable_indicators(r.level)})
     out = {}
     for start in range(0, len(region_ids), 5_000):
         chunk = region_ids[start : start + 5_000]
         stmt = select(rv.region_id, rv.indicator_key, rv.value, rv.month).where(
-            rv.region_id.in_(chunk), rv.month < month, rv.until_month >= month
+            rv.indicator_key.in_(keys),
+            rv.region_id.in_(chunk),
+            rv.month < month,
+            rv.until_month >= month,
         )
         for region_id, key, value, m in session.execute(stmt):
             out[(region_id, key)] = (float(value), m)
@@ -387,7 +403,7 @@ def get_report_form(
     _check_viewer(session, actor_id, region.id)
     report = _get(session, region.id, month)
     saved = _report_values(session, [report.id])[report.id] if report else {}
-    previous = _previous(session, [region.id], month)
+    previous = previous_values(session, [region], month)
     rows = []
     for ind in reportable_indicators(region.level):
         prev = previous.get((region.id, ind.key))
@@ -581,7 +597,7 @@ def save_report(
         _snapshot(report, clean),
         now,
     )
-    previous = {k: v for (_r, k), v in _previous(session, [region.id], month).items()}
+    previous = {k: v for (_r, k), v in previous_values(session, [region], month).items()}
     return SaveReportResult(
         report.id,
         report.status,
@@ -641,7 +657,7 @@ def list_review_queue(
         )
     }
     values = _report_values(session, [r.id for r in reports.values()])
-    previous = _previous(session, ids, month)
+    previous = previous_values(session, regions, month)
     out = []
     for region in regions:
         report = reports.get(region.id)
@@ -850,7 +866,7 @@ def publish_values(
                 existing.setdefault((rid, key), []).append((month, row_id, until))
     new_rows = []
     new_until: dict[int, list[int]] = {}
-    regions = {r.id: r for r in _regions(session, ids)}
+    places = {r.id: (r.district_id, r.street_id, r.community_id) for r in _regions(session, ids)}
     for (rid, key), months in timeline.items():
         old = existing.get((rid, key), [])
         if any(m in months for m, _id, _u in old):
@@ -864,20 +880,9 @@ def publish_values(
         for m, row_id, until in old:
             if nxt[m] != until:
                 new_until.setdefault(nxt[m], []).append(row_id)
-        region = regions[rid]
+        above = places[rid]
         for m, value in months.items():
-            new_rows.append(
-                (
-                    key,
-                    rid,
-                    m,
-                    value,
-                    nxt[m],
-                    region.district_id,
-                    region.street_id,
-                    region.community_id,
-                )
-            )
+            new_rows.append((key, rid, m, value, nxt[m], *above))
     for until, row_ids in new_until.items():
         for start in range(0, len(row_ids), 5_000):
             session.execute(
@@ -926,12 +931,13 @@ def withdraw_values(session: Session, region_id: int, month: int) -> None:
         refresh_area_stocks(session, {r[1] for r in rows}, month)
 
 
-def get_completeness(
+def list_report_statuses(
     session: Session, region: RegionInfo, month: int, level: str = "community"
-) -> Completeness:
-    """Counts per status of the month's reports of the regions of `level` inside the region,
-    and the late ones (not approved) with their parent, by parent code then code."""
+) -> list[RegionStatus]:
+    """Every reporting region of `level` inside the region with its report's status for the
+    month (not_started when none), by parent code then code."""
     parent = aliased(Region)
+    mr = MonthlyReport
     stmt = (
         select(
             Region.id,
@@ -941,28 +947,31 @@ def get_completeness(
             parent.code,
             parent.name_zh,
             parent.name_en,
-            MonthlyReport.status,
+            func.coalesce(mr.status, "not_started"),
+            mr.submitted_at,
+            mr.reviewed_at,
         )
         .outerjoin(parent, parent.id == Region.parent_id)
-        .outerjoin(
-            MonthlyReport,
-            and_(MonthlyReport.region_id == Region.id, MonthlyReport.month == month),
-        )
+        .outerjoin(mr, and_(mr.region_id == Region.id, mr.month == month))
         .where(Region.level == level)
     )
     if region.level != "city":
         stmt = stmt.where(scope_clause(Region, region))
+    rows = [RegionStatus(*row) for row in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (r.parent_code or "", r.code))
+
+
+def get_completeness(
+    session: Session, region: RegionInfo, month: int, level: str = "community"
+) -> Completeness:
+    """Counts per status of the month's reports of the regions of `level` inside the region,
+    and the late ones (not approved) with their parent, by parent code then code."""
+    statuses = list_report_statuses(session, region, month, level)
     counts = dict.fromkeys(STATUSES, 0)
-    late = []
-    total = 0
-    for rid, code, zh, en, p_code, p_zh, p_en, status in session.execute(stmt):
-        status = status or "not_started"
-        total += 1
-        counts[status] += 1
-        if status != "approved":
-            late.append(LateRegion(rid, code, zh, en, p_code, p_zh, p_en, status))
-    late.sort(key=lambda r: (r.parent_code or "", r.code))
-    return Completeness(month, level, total, counts, tuple(late))
+    for r in statuses:
+        counts[r.status] += 1
+    late = tuple(r for r in statuses if r.status != "approved")
+    return Completeness(month, level, len(statuses), counts, late)
 
 
 def add_approved_reports(

@@ -107,9 +107,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reported_values_indicator_until", ["indicator_key", "until_month"], unique=False
         )
-        batch_op.create_index(
-            "ix_reported_values_region_month", ["region_id", "month"], unique=False
-        )
+        # Readers no longer look a month up across the city (stocks.py reads spans).
+        batch_op.drop_index("ix_reported_values_month_indicator")
     from sqlalchemy.orm import Session
 
     from data_access.rollups import rebuild_area_stocks
@@ -123,7 +122,9 @@ def downgrade() -> None:
     with op.batch_alter_table("area_stocks", schema=None) as batch_op:
         batch_op.drop_column("as_of")
     with op.batch_alter_table("reported_values", schema=None) as batch_op:
-        batch_op.drop_index("ix_reported_values_region_month")
+        batch_op.create_index(
+            "ix_reported_values_month_indicator", ["month", "indicator_key"], unique=False
+        )
         batch_op.drop_index("ix_reported_values_indicator_until")
         batch_op.drop_column("until_month")
     op.drop_table("monthly_report_values")
