@@ -19,7 +19,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Save a draft at any time and submit when done.",
     ),
     "report.field_label": ("{name}（{unit}）", "{name} ({unit})"),
-    "report.field_label_plain": ("{name}", "{name}"),
     "report.from_last_month": ("上月 {month} 的数值：{value}", "Last month ({month}): {value}"),
     "report.no_last_month": ("上月没有数值，请填写。", "No value last month: please fill it in."),
     "report.prefilled_badge": ("上月", "last month"),
@@ -56,7 +55,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "上级退回了本月报表，意见：{comment}",
         "The report was returned: {comment}",
     ),
-    "report.returned_by": ("退回人：{who}，时间：{at}", "Returned by {who} at {at}"),
     "report.approved_locked": (
         "本月报表已通过审核，已锁定。如需修改，请联系管理员重新打开。",
         "This month's report is approved and locked. To change it, ask an administrator to "
@@ -84,8 +82,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Choose a region below to see its changes and approve or return it, or approve every "
         "submitted report at once.",
     ),
-    "report.review.parent": ("审核范围", "Reviewing for"),
-    "report.review.level": ("{level}的报表", "Reports of {level}"),
     "report.review.counts": (
         "共 {total} 份：未填报 {not_started}，草稿 {draft}，已提交 {submitted}，已退回 {returned}，"
         "已通过 {approved}",
@@ -94,10 +90,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "report.review.col.region": ("单位", "Region"),
     "report.review.col.code": ("代码", "Code"),
-    "report.review.col.parent": ("上级", "Parent"),
     "report.review.col.status": ("状态", "Status"),
     "report.review.col.changes": ("较上月变化项", "Changed vs last month"),
-    "report.review.col.warnings": ("需核对", "To check"),
     "report.review.col.submitted_at": ("提交时间", "Submitted"),
     "report.review.col.comment": ("退回意见", "Return comment"),
     "report.review.pick": ("审核哪个单位的报表", "Review the report of"),
@@ -124,10 +118,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.review.returned_one": (
         "已退回 {region} 的报表。",
         "The report of {region} was returned.",
-    ),
-    "report.review.approved_one": (
-        "已通过 {region} 的报表。",
-        "The report of {region} was approved.",
     ),
     "report.review.not_submitted": (
         "这份报表还没有提交，不能审核。",
@@ -157,8 +147,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "month's values), change it and upload it. Every row is checked first; if any row has "
         "an error, nothing is imported.",
     ),
-    "report.import.template_xlsx": ("下载 Excel 模板", "Excel template"),
-    "report.import.template_csv": ("下载 CSV 模板", "CSV template"),
+    "report.import.template_xlsx": ("下载本月模板（Excel）", "This month's template (Excel)"),
     "report.import.file_name": ("月报模板-{region}-{month}", "report-template-{region}-{month}"),
     "report.import.upload": (
         "上传填好的表格（Excel 或 CSV，UTF-8 或 GBK）",
@@ -173,14 +162,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请改正以下错误后重新上传（一行也未导入）：",
         "Correct these errors and upload again (nothing was imported):",
     ),
-    "report.import.go": ("导入这 {n} 行", "Import these {n} rows"),
+    "report.import.go_file": ("检查并导入", "Check and import"),
     "report.import.done": ("已导入 {n} 个单位的月报。", "Reports of {n} regions imported."),
-    "report.import.already": ("这个文件已经导入过了。", "This file has already been imported."),
     "report.import.refused": ("无法导入：{message}", "Cannot import: {message}"),
-    "report.import.not_for_you": (
-        "批量导入月报供街道和区县工作人员使用。",
-        "Importing monthly reports is for street and district staff.",
-    ),
     # Leaders' pages
     "report.completeness.title": ("月报完成情况", "Monthly reports"),
     "report.completeness.metric": (
@@ -203,7 +187,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report.completeness.col.code": ("代码", "Code"),
     "report.completeness.col.street": ("所属街道", "Street"),
     "report.completeness.col.status": ("状态", "Status"),
-    "report.completeness.col.month": ("最近通过的月份", "Last approved month"),
     "report.completeness.export": ("月报未完成", "reports-late"),
     "report.as_of": ("截至 {month}", "as of {month}"),
     "report.as_of_older": (
