@@ -5,10 +5,13 @@ month of its own (the report pages' clock is set per test), so that they do not 
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +19,7 @@ from data_access.db import read_session, write_session
 from data_access.models import AuditLog, MonthlyReport, MonthlyReportValue
 from data_access.periods import Period
 from data_access.regions import get_region
+from data_access.report_sheets import template_xlsx
 from data_access.reports import (
     get_completeness,
     get_report_form,
@@ -335,3 +339,70 @@ def test_a_pillar_page_marks_each_standing_figure_with_its_month(report_env):
     assert "截至" in table.columns
     marked = [v for v in table["截至"] if v]
     assert marked and all(v.startswith("截至 2025-12") or v == "未填报" for v in marked)
+
+
+def _template_sheet(url: str, street_code: str, month: int, change) -> bytes:
+    """The street's template for the month, changed by `change(rows)` (header first), as CSV."""
+    engine = open_store(url)
+    with read_session(engine) as session:
+        data = template_xlsx(session, get_region(session, street_code), month)
+    engine.dispose()
+    book = load_workbook(io.BytesIO(data))
+    rows = [list(r) for r in book["月报"].iter_rows(values_only=True)]
+    change(rows)
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("gbk")
+
+
+def _reports(url: str, region_ids, month: int) -> dict[int, str]:
+    return {r: (_report(url, r, month)[0] or MonthlyReport(status="-")).status for r in region_ids}
+
+
+def test_a_street_imports_its_communities_reports_from_the_template(report_env, monkeypatch):
+    month = 202610
+    at_month(monkeypatch, month)
+    place = demo_place(report_env)
+    communities = [place.community_id, *place.siblings]
+
+    def fill_blanks(rows):
+        for row in rows[1:]:
+            row[3:] = [0 if v is None else v for v in row[3:]]
+        rows[1][rows[0].index("城乡基础网格（个）")] += 1
+
+    sheet = _template_sheet(report_env, place.street_code, month, fill_blanks)
+    at = _app(STREET_USER, IMPORT)
+    assert at.get("download_button")
+    at.file_uploader[0].set_value(("月报.csv", sheet, "text/csv")).run()
+    at.checkbox(key="rimp_submit").check().run()
+    at.button(key="rimp_go").click().run()
+    assert not at.exception
+    assert str(len(communities)) in at.success[0].value
+    assert set(_reports(report_env, communities, month).values()) == {"submitted"}
+    versions = [_report(report_env, r, month)[0].version for r in communities]
+    # Clicking again (or rerunning) imports nothing more.
+    at.run()
+    assert [_report(report_env, r, month)[0].version for r in communities] == versions
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_one_bad_row_refuses_the_whole_import_with_its_row_and_column(
+    report_env, monkeypatch, lang
+):
+    month = 202611 if lang == "zh" else 202612
+    at_month(monkeypatch, month)
+    place = demo_place(report_env)
+    communities = [place.community_id, *place.siblings]
+
+    def one_negative(rows):
+        rows[-1][rows[0].index("城乡基础网格（个）")] = -4
+
+    sheet = _template_sheet(report_env, place.street_code, month, one_negative)
+    at = _app(STREET_USER, IMPORT, lang)
+    at.file_uploader[0].set_value(("月报.csv", sheet, "text/csv")).run()
+    at.button(key="rimp_go").click().run()
+    assert not at.exception
+    errors = at.dataframe[0].value
+    assert list(errors.iloc[0][:2]) == [len(communities) + 1, "城乡基础网格（个）"]
+    assert ("一行也未导入" if lang == "zh" else "nothing was imported") in at.error[0].value
+    assert set(_reports(report_env, communities, month).values()) == {"-"}
