@@ -609,10 +609,10 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
 def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
     """A pillar page: score, indicators, one indicator in detail, activity types, comparison."""
     indicator_table(url, region, period, pillar_key)
+    report_status.leader_section(region, period, pillar_key)
     indicator_detail(url, region, period, pillar_key)
     activity_breakdown(url, region, period, pillar_key)
     compare(url, region, period, pillar_key)
-    report_status.leader_section(region, period, pillar_key)
 
 
 def pillar_script(pillar_key: str) -> None:
