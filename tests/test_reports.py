@@ -4,6 +4,7 @@ transaction that is rolled back, so the shared demo store stays as seeded."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from data_access.accounts import add_account
@@ -20,6 +21,7 @@ from data_access.indicators import get_indicator_values
 from data_access.models import AreaStock, AuditLog, MonthlyReport, Region
 from data_access.periods import parse_period
 from data_access.regions import get_city, get_region_by_id, list_children
+from data_access.report_sheets import import_report_sheet, template_xlsx
 from data_access.reports import (
     ReportError,
     ReportInvalid,
@@ -352,3 +354,67 @@ def test_check_command_exits_1_on_a_tampered_area_stock(sqlite_url, tmp_path):
     engine.dispose()
     result = check()
     assert result.returncode == 1 and "grids" in result.stdout
+
+
+def _sheet_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    return [list(r) for r in book["月报"].iter_rows(values_only=True)]
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for r in rows:
+        book.active.append(r)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_import_of_the_whole_city_is_all_or_nothing(session):
+    city = get_city(session)
+    rows = _sheet_rows(template_xlsx(session, city, JAN))
+    assert len(rows) == 1 + 1158 and rows[0][0] == "单位代码"
+    bad = [list(r) for r in rows]
+    bad[700][5] = -3
+    refused = import_report_sheet(session, None, "m.xlsx", _xlsx(bad), JAN, submit=True, now=NOW)
+    assert not refused.ok and refused.saved == 0
+    assert [(e.row, e.column) for e in refused.errors] == [(701, rows[0][5])]
+    assert refused.errors[0].message_en == "Cannot be negative."
+    assert session.scalar(select(func.count()).where(MonthlyReport.month == JAN)) == 0
+    done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), JAN, submit=True, now=NOW)
+    assert done.ok and done.saved == 1158 and done.data_rows == 1158
+    counts = get_completeness(session, city, JAN).counts
+    assert counts["submitted"] == 1158
+    assert len(approve_reports(session, None, JAN, now=NOW)) == 1158
+    assert get_completeness(session, city, JAN).approved == 1158
+    assert compare_area_stocks(session) == []
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_import_reads_csv_in_every_encoding(session, place, encoding):
+    rows = _sheet_rows(template_xlsx(session, place.street, JAN))
+    rows[1][4] = 12345
+    text = "\n".join(",".join("" if c is None else str(c) for c in r) for r in rows)
+    data = text.encode(encoding)
+    done = import_report_sheet(session, place.reviewer, "m.csv", data, JAN, now=NOW)
+    assert done.ok and done.saved == len(rows) - 1
+    form = get_report_form(
+        session,
+        place.reviewer,
+        session.scalar(select(Region.id).where(Region.code == str(rows[1][0]))),
+        JAN,
+    )
+    assert form.status == "draft" and form.rows[1].value == 12345
+    assert [w.column for w in done.warnings][:1] == [rows[0][4]]  # a big jump warns
+
+
+def test_import_refuses_rows_outside_the_scope(session, place):
+    rows = _sheet_rows(template_xlsx(session, place.district, JAN))
+    result = import_report_sheet(session, place.reviewer, "m.xlsx", _xlsx(rows), JAN, now=NOW)
+    outside = {e.row for e in result.errors}
+    assert result.saved == 0 and outside
+    assert all(e.message_en == "This community is outside your scope" for e in result.errors)
