@@ -418,3 +418,86 @@ def test_import_refuses_rows_outside_the_scope(session, place):
     outside = {e.row for e in result.errors}
     assert result.saved == 0 and outside
     assert all(e.message_en == "This community is outside your scope" for e in result.errors)
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_server").create_database(f"old_{tmp_path.name[-20:]}")
+
+
+def test_migration_publishes_existing_values_as_approved_reports(empty_url):
+    """A store at 0007 holding reported values: after 0008 each (region, month) is an approved
+    report, each value stands until its region's next one, and area_stocks carry forward."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from data_access.catalog import add_registry_rows
+    from data_access.db import make_engine
+    from data_access.migrate import _config, upgrade
+    from data_access.models import ReportedValue
+
+    engine = make_engine(empty_url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    with engine.begin() as conn:
+        add_registry_rows(Session(bind=conn))
+        regions = [
+            (1, "C", "city", None, None, None, None),
+            (2, "D", "district", 1, 2, None, None),
+            (3, "S", "street", 2, 2, 3, None),
+            (4, "A", "community", 3, 2, 3, 4),
+            (5, "B", "community", 3, 2, 3, 5),
+        ]
+        for rid, code, level, parent, d, s, c in regions:
+            conn.execute(
+                text(
+                    "INSERT INTO regions (id, code, level, parent_id, district_id, street_id, "
+                    "community_id, name_zh, name_en, lat, lon, population, households) VALUES "
+                    "(:id, :code, :level, :parent, :d, :s, :c, :code, :code, 0, 0, 0, 0)"
+                ),
+                {"id": rid, "code": code, "level": level, "parent": parent, "d": d, "s": s, "c": c},
+            )
+        for rid, month, value in ((4, 202501, 10), (4, 202503, 12), (5, 202502, 7)):
+            conn.execute(
+                text(
+                    "INSERT INTO reported_values (indicator_key, region_id, district_id, "
+                    "street_id, community_id, month, value) VALUES "
+                    "('grids', :r, 2, 3, :r, :m, :v)"
+                ),
+                {"r": rid, "m": month, "v": value},
+            )
+    upgrade(engine)
+    with Session(engine) as session:
+        reports = session.execute(
+            select(MonthlyReport.region_id, MonthlyReport.month, MonthlyReport.status).order_by(
+                MonthlyReport.region_id, MonthlyReport.month
+            )
+        ).all()
+        assert reports == [
+            (4, 202501, "approved"),
+            (4, 202503, "approved"),
+            (5, 202502, "approved"),
+        ]
+        spans = session.execute(
+            select(
+                ReportedValue.region_id, ReportedValue.month, ReportedValue.until_month
+            ).order_by(ReportedValue.region_id, ReportedValue.month)
+        ).all()
+        assert spans == [(4, 202501, 202503), (4, 202503, 999_999), (5, 202502, 999_999)]
+        city = get_city(session)
+        got = {
+            p: get_reported_stocks(session, city, parse_period(p))["grids"]
+            for p in ("2025-01", "2025-02", "2025-03", "2025")
+        }
+        assert [(s.value, s.as_of) for s in got.values()] == [
+            (10, 202501),
+            (17, 202501),
+            (19, 202502),
+            (19, 202502),
+        ]
+        assert compare_area_stocks(session) == []
+    engine.dispose()
