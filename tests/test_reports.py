@@ -4,6 +4,7 @@ transaction that is rolled back, so the shared demo store stays as seeded."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from data_access.accounts import add_account
@@ -20,6 +21,7 @@ from data_access.indicators import get_indicator_values
 from data_access.models import AreaStock, AuditLog, MonthlyReport, Region
 from data_access.periods import parse_period
 from data_access.regions import get_city, get_region_by_id, list_children
+from data_access.report_sheets import import_report_sheet, template_xlsx
 from data_access.reports import (
     ReportError,
     ReportInvalid,
@@ -352,3 +354,150 @@ def test_check_command_exits_1_on_a_tampered_area_stock(sqlite_url, tmp_path):
     engine.dispose()
     result = check()
     assert result.returncode == 1 and "grids" in result.stdout
+
+
+def _sheet_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    return [list(r) for r in book["月报"].iter_rows(values_only=True)]
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for r in rows:
+        book.active.append(r)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_import_of_the_whole_city_is_all_or_nothing(session):
+    city = get_city(session)
+    rows = _sheet_rows(template_xlsx(session, city, JAN))
+    assert len(rows) == 1 + 1158 and rows[0][0] == "单位代码"
+    bad = [list(r) for r in rows]
+    bad[700][5] = -3
+    refused = import_report_sheet(session, None, "m.xlsx", _xlsx(bad), JAN, submit=True, now=NOW)
+    assert not refused.ok and refused.saved == 0
+    assert [(e.row, e.column) for e in refused.errors] == [(701, rows[0][5])]
+    assert refused.errors[0].message_en == "Cannot be negative."
+    assert session.scalar(select(func.count()).where(MonthlyReport.month == JAN)) == 0
+    done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), JAN, submit=True, now=NOW)
+    assert done.ok and done.saved == 1158 and done.data_rows == 1158
+    counts = get_completeness(session, city, JAN).counts
+    assert counts["submitted"] == 1158
+    assert len(approve_reports(session, None, JAN, now=NOW)) == 1158
+    assert get_completeness(session, city, JAN).approved == 1158
+    assert compare_area_stocks(session) == []
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
+def test_import_reads_csv_in_every_encoding(session, place, encoding):
+    rows = _sheet_rows(template_xlsx(session, place.street, JAN))
+    rows[1][4] = 12345
+    text = "\n".join(",".join("" if c is None else str(c) for c in r) for r in rows)
+    data = text.encode(encoding)
+    done = import_report_sheet(session, place.reviewer, "m.csv", data, JAN, now=NOW)
+    assert done.ok and done.saved == len(rows) - 1
+    form = get_report_form(
+        session,
+        place.reviewer,
+        session.scalar(select(Region.id).where(Region.code == str(rows[1][0]))),
+        JAN,
+    )
+    assert form.status == "draft" and form.rows[1].value == 12345
+    assert [w.column for w in done.warnings][:1] == [rows[0][4]]  # a big jump warns
+
+
+def test_import_refuses_rows_outside_the_scope(session, place):
+    rows = _sheet_rows(template_xlsx(session, place.district, JAN))
+    result = import_report_sheet(session, place.reviewer, "m.xlsx", _xlsx(rows), JAN, now=NOW)
+    outside = {e.row for e in result.errors}
+    assert result.saved == 0 and outside
+    assert all(e.message_en == "This community is outside your scope" for e in result.errors)
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_server").create_database(f"old_{tmp_path.name[-20:]}")
+
+
+def test_migration_publishes_existing_values_as_approved_reports(empty_url):
+    """A store at 0007 holding reported values: after 0008 each (region, month) is an approved
+    report, each value stands until its region's next one, and area_stocks carry forward."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from data_access.catalog import add_registry_rows
+    from data_access.db import make_engine
+    from data_access.migrate import _config, upgrade
+    from data_access.models import ReportedValue
+
+    engine = make_engine(empty_url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    with engine.begin() as conn:
+        add_registry_rows(Session(bind=conn))
+        regions = [
+            (1, "C", "city", None, None, None, None),
+            (2, "D", "district", 1, 2, None, None),
+            (3, "S", "street", 2, 2, 3, None),
+            (4, "A", "community", 3, 2, 3, 4),
+            (5, "B", "community", 3, 2, 3, 5),
+        ]
+        for rid, code, level, parent, d, s, c in regions:
+            conn.execute(
+                text(
+                    "INSERT INTO regions (id, code, level, parent_id, district_id, street_id, "
+                    "community_id, name_zh, name_en, lat, lon, population, households) VALUES "
+                    "(:id, :code, :level, :parent, :d, :s, :c, :code, :code, 0, 0, 0, 0)"
+                ),
+                {"id": rid, "code": code, "level": level, "parent": parent, "d": d, "s": s, "c": c},
+            )
+        for rid, month, value in ((4, 202501, 10), (4, 202503, 12), (5, 202502, 7)):
+            conn.execute(
+                text(
+                    "INSERT INTO reported_values (indicator_key, region_id, district_id, "
+                    "street_id, community_id, month, value) VALUES "
+                    "('grids', :r, 2, 3, :r, :m, :v)"
+                ),
+                {"r": rid, "m": month, "v": value},
+            )
+    upgrade(engine)
+    with Session(engine) as session:
+        reports = session.execute(
+            select(MonthlyReport.region_id, MonthlyReport.month, MonthlyReport.status).order_by(
+                MonthlyReport.region_id, MonthlyReport.month
+            )
+        ).all()
+        assert reports == [
+            (4, 202501, "approved"),
+            (4, 202503, "approved"),
+            (5, 202502, "approved"),
+        ]
+        spans = session.execute(
+            select(
+                ReportedValue.region_id, ReportedValue.month, ReportedValue.until_month
+            ).order_by(ReportedValue.region_id, ReportedValue.month)
+        ).all()
+        assert spans == [(4, 202501, 202503), (4, 202503, 999_999), (5, 202502, 999_999)]
+        city = get_city(session)
+        got = {
+            p: get_reported_stocks(session, city, parse_period(p))["grids"]
+            for p in ("2025-01", "2025-02", "2025-03", "2025")
+        }
+        assert [(s.value, s.as_of) for s in got.values()] == [
+            (10, 202501),
+            (17, 202501),
+            (19, 202502),
+            (19, 202502),
+        ]
+        assert compare_area_stocks(session) == []
+    engine.dispose()
