@@ -12,6 +12,7 @@ from ui import auth
 from ui.bootstrap import ensure_store, guarded
 from ui.filters import language_switch
 from ui.i18n import pick, t
+from ui.monthly_report import report_pages
 
 PILLAR_ICONS = {
     "organization": ":material/flag:",
@@ -57,6 +58,15 @@ PAGES: dict[str, PageSpec] = {
     ),
     "activity-log": PageSpec(
         "app_pages/activity_log.py", partial(t, "activity.page.log"), ":material/table_rows:"
+    ),
+    "report": PageSpec(
+        "app_pages/report.py", partial(t, "report.page.form"), ":material/assignment:"
+    ),
+    "report-review": PageSpec(
+        "app_pages/report_review.py", partial(t, "report.page.review"), ":material/fact_check:"
+    ),
+    "report-import": PageSpec(
+        "app_pages/report_import.py", partial(t, "report.page.import"), ":material/upload:"
     ),
     "admin": PageSpec(
         "app_pages/admin.py", partial(t, "auth.page.admin"), ":material/admin_panel_settings:"
@@ -121,6 +131,8 @@ auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
 menu = {t("nav.views"): ["overview", *(p.key for p in PILLARS), "map", "screen"]}
 menu[t("activity.nav")] = [*(["record", "import"] if can_write(account) else []), "activity-log"]
+if report_pages(account):
+    menu[t("report.nav")] = report_pages(account)
 if account.role == "admin":
     menu[t("auth.nav.admin")] = ["admin"]
 # A page outside this account's menu (a leader at /record) shows a notice with a way back.

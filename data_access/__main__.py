@@ -1,4 +1,4 @@
-"""Operators' command line: `python -m data_access migrate|indicators|users ...`."""
+"""Operators' command line: `python -m data_access migrate|indicators|users|check|report ...`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from data_access.indicators import get_indicator_values
 from data_access.periods import PeriodError, parse_period
 from data_access.regions import get_city, get_region
 from data_access.registry import DATA_LEVELS, INDICATORS
+from data_access.reports import ReportError
+from data_access.sheet_reader import ImportRefused
 from data_access.store import open_store
 
 
@@ -65,7 +67,102 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="recount the monthly rollups from the activities and report differences"
     )
     check.add_argument("--db")
+    report = sub.add_parser("report", help="monthly reports (月报): template, import, status")
+    report_sub = report.add_subparsers(dest="action", required=True)
+    template = report_sub.add_parser("template", help="write the Excel template of a month")
+    template.add_argument("--region", required=True, help="region code (its communities)")
+    template.add_argument("--out", required=True, help="the .xlsx file to write")
+    imp = report_sub.add_parser("import", help="import a filled report sheet, all rows or none")
+    imp.add_argument("file", help=".xlsx, .csv (UTF-8, GBK, with or without BOM) or .txt")
+    imp.add_argument("--submit", action="store_true", help="submit the reports for review")
+    status = report_sub.add_parser("status", help="completeness and each region's status")
+    status.add_argument("--region", required=True, help="region code")
+    status.add_argument("--format", default="json", choices=["json", "csv"])
+    for one in report_sub.choices.values():
+        one.add_argument("--month", required=True, help="2025-11")
+        one.add_argument("--db")
+        if one is not imp:
+            one.add_argument(
+                "--level",
+                default="community",
+                choices=["community", "street", "district", "city"],
+                help="the reporting level (default: community)",
+            )
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    from data_access.report_sheets import import_report_sheet, template_xlsx
+    from data_access.reports import get_completeness, list_report_statuses, parse_month
+
+    month = parse_month(args.month)
+    engine = open_store(args.db)
+    if args.action == "import":
+        try:
+            with open(args.file, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise StoreError(
+                f"无法读取文件 {args.file} / cannot read the file: {exc.strerror}"
+            ) from None
+        with write_session(engine) as session:
+            result = import_report_sheet(session, None, args.file, data, month, submit=args.submit)
+        for e in result.errors[:200]:
+            print(
+                f"第 {e.row} 行 [{e.column}]：{e.message_zh} / row {e.row} [{e.column}]: "
+                f"{e.message_en}"
+            )
+        if result.errors:
+            n = len(result.errors)
+            print(f"有 {n} 处错误，未导入任何数据 / {n} errors: nothing imported", file=sys.stderr)
+            return 1
+        for w in result.warnings[:200]:
+            print(
+                f"提醒 第 {w.row} 行 [{w.column}]：{w.message_zh} / warning row {w.row}: "
+                f"{w.message_en}"
+            )
+        state = "已提交审核" if args.submit else "已存为草稿"
+        print(f"已导入 {result.saved} 份月报，{state} / imported {result.saved} reports")
+        return 0
+    with read_session(engine) as session:
+        region = get_region(session, args.region)
+        if region is None:
+            raise StoreError(f"找不到地区 {args.region} / no such region")
+        if args.action == "template":
+            data = template_xlsx(session, region, month, args.level)
+        else:
+            done = get_completeness(session, region, month, args.level)
+            rows = list_report_statuses(session, region, month, args.level)
+    if args.action == "template":
+        try:
+            with open(args.out, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            raise StoreError(
+                f"无法写入 {args.out} / cannot write the file: {exc.strerror}"
+            ) from None
+        print(f"模板已写入 {args.out} / template written")
+        return 0
+    if args.format == "json":
+        payload = {
+            "region": region.code,
+            "month": args.month,
+            "level": args.level,
+            "total": done.total,
+            "counts": done.counts,
+            "regions": [
+                {"code": r.code, "name": r.name_zh, "parent": r.parent_code, "status": r.status}
+                for r in rows
+            ],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["code", "name_zh", "parent_code", "parent_name_zh", "status"])
+        for r in rows:
+            writer.writerow([r.code, r.name_zh, r.parent_code, r.parent_name_zh, r.status])
+    return 0
 
 
 def _users(args: argparse.Namespace) -> int:
@@ -113,12 +210,13 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from data_access.rollups import compare_area_rollups, compare_rollups
+    from data_access.rollups import compare_area_rollups, compare_area_stocks, compare_rollups
 
     engine = open_store(args.db)
     with read_session(engine) as session:
         diffs = compare_rollups(session)
         area_diffs = compare_area_rollups(session)
+        stock_diffs = compare_area_stocks(session)
     for d in diffs[:50]:
         print(
             f"community={d.community_id} month={d.month} type={d.type_key} {d.column}: "
@@ -126,11 +224,18 @@ def _check(args: argparse.Namespace) -> int:
         )
     for region_id, month, type_key in area_diffs[:50]:
         print(f"area region={region_id} month={month} type={type_key}: differs from a recount")
-    if diffs or area_diffs:
-        total = len(diffs) + len(area_diffs)
+    for d in stock_diffs[:50]:
+        print(
+            f"area region={d.region_id} month={d.month} indicator={d.indicator_key}: "
+            f"stored {d.stored}, recounted {d.recounted} (total, as-of month)"
+        )
+    if diffs or area_diffs or stock_diffs:
+        total = len(diffs) + len(area_diffs) + len(stock_diffs)
         print(f"汇总表与活动记录不一致：{total} 处 / {total} rollup differences")
         return 1
-    print("汇总表与活动记录一致 / rollups match the activities")
+    print(
+        "汇总表与活动记录、已通过的月报一致 / summaries match the activities and approved reports"
+    )
     return 0
 
 
@@ -184,9 +289,14 @@ def main(argv: list[str] | None = None) -> int:
             return _users(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "report":
+            return _report(args)
         return _indicators(args)
     except (StoreError, PeriodError, AccountError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    except (ReportError, ImportRefused) as exc:
+        print(f"错误 / error: {exc.message('zh')} / {exc.message('en')}", file=sys.stderr)
         return 2
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from data_access.geo import get_stocks_within
 from data_access.indicators import compute_indicator_values, group_totals, select_totals
 from data_access.models import Region, Rollup
 from data_access.periods import Period
@@ -24,6 +23,7 @@ from data_access.regions import (
 )
 from data_access.registry import PARENT_LEVELS, Level, child_level
 from data_access.scoring import IndexResult, compute_index, get_settings, share_of
+from data_access.stocks import get_stocks_within, values_of
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def get_indexes_within(
     for r in regions:
         values = compute_indicator_values(
             totals.get(r.id, {}),
-            None if stocks is None else stocks.get(r.id, {}),
+            values_of(stocks.get(r.id)),
             r.level,
             r.population,
             period.n_months,

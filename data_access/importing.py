@@ -122,10 +122,10 @@ READ_COLUMNS = len(COLUMNS) + 16
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_sheet(filename: str, data: bytes) -> Sheet:
+def read_sheet(filename: str, data: bytes, columns: int = READ_COLUMNS) -> Sheet:
     """The sheet's rows (header first) from CSV or tab-separated text (UTF-8, GBK or UTF-16,
     with or without BOM) or .xlsx, read in a child process bounded in rows, columns, memory
-    and time (data_access.sheet_reader)."""
+    and time (data_access.sheet_reader); at most `columns` columns are read."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportRefused(
             f"文件超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB，请拆分后再导入。",
@@ -148,9 +148,9 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) or name.endswith((".xlsx", ".xlsm")):
         if not zipfile.is_zipfile(io.BytesIO(data)):  # reads only the archive's last record
             raise damaged_xlsx()
-        return read_in_child("xlsx", data, READ_COLUMNS)
+        return read_in_child("xlsx", data, columns)
     if name.endswith((".csv", ".txt", ".tsv")):
-        return read_in_child("csv", data, READ_COLUMNS)
+        return read_in_child("csv", data, columns)
     raise ImportRefused(
         "只能导入 CSV、文本（.txt）或 Excel（.xlsx）表格。",
         "Only CSV, text (.txt) or Excel (.xlsx) sheets can be imported.",

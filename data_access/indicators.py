@@ -1,11 +1,12 @@
-"""Indicator values for a region and period, computed in SQL over rollups and reported values."""
+"""Indicator values for a region and period, computed in SQL over rollups and reported values
+(the standing figures' readers are in data_access/stocks.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import ReportedValue, Rollup
+from data_access.models import Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, summary_source
 from data_access.registry import (
@@ -19,19 +20,14 @@ from data_access.registry import (
     PerPopulation,
     Rate,
     Reported,
-    child_level,
+)
+from data_access.stocks import (
+    get_monthly_reported_stocks,
+    get_reported_stocks,
+    values_of,
 )
 
 TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
-
-
-def _source(table, region: RegionInfo, children: bool = False):
-    """The stock readers' form of regions.summary_source: (table, WHERE, column naming the
-    region), for the region itself or for its children."""
-    table, key, where = summary_source(
-        table, region, child_level(region.level) if children else region.level
-    )
-    return table, where, key
 
 
 def select_totals(table, where, start: int, end: int, *keys):
@@ -73,71 +69,6 @@ def get_monthly_activity_totals(
     return group_totals(session.execute(select_totals(table, where, first, last, table.month)))
 
 
-def get_stock_month(session: Session, period: Period) -> int | None:
-    """The month whose reported stocks stand for the period: its last month with any report."""
-    return session.scalar(
-        select(func.max(ReportedValue.month)).where(ReportedValue.month <= period.end)
-    )
-
-
-def stock_month_in_reach(month: int | None, period_start: int) -> bool:
-    """Whether stocks reported in `month` stand for a period starting in `period_start` (not
-    older than a year before it)."""
-    return month is not None and month >= period_start - 100
-
-
-def get_reported_stocks(
-    session: Session, region: RegionInfo, period: Period
-) -> dict[str, float] | None:
-    """Reported stock values summed over the region's subtree, as of the period's end (None when
-    nothing was reported in the year up to it)."""
-    month = get_stock_month(session, period)
-    if not stock_month_in_reach(month, period.start):
-        return None
-    source, where, _ = _source(ReportedValue, region)
-    stmt = (
-        select(source.indicator_key, func.sum(source.value))
-        .where(source.month == month, where)
-        .group_by(source.indicator_key)
-    )
-    return {key: float(value) for key, value in session.execute(stmt)}
-
-
-def get_child_reported_stocks(
-    session: Session, region: RegionInfo, period: Period
-) -> dict[int, dict[str, float]] | None:
-    """Per child region (by id): reported stocks as of the period's end (None: none reported)."""
-    month = get_stock_month(session, period)
-    if not stock_month_in_reach(month, period.start):
-        return None
-    source, where, by = _source(ReportedValue, region, children=True)
-    stmt = (
-        select(by, source.indicator_key, func.sum(source.value))
-        .where(source.month == month, where, by.is_not(None))
-        .group_by(by, source.indicator_key)
-    )
-    out: dict[int, dict[str, float]] = {}
-    for child_id, key, value in session.execute(stmt):
-        out.setdefault(child_id, {})[key] = float(value)
-    return out
-
-
-def get_monthly_reported_stocks(
-    session: Session, region: RegionInfo, first: int, last: int
-) -> dict[int, dict[str, float]]:
-    """Per month with reports from a year before `first` to `last`: the region's stocks."""
-    source, where, _ = _source(ReportedValue, region)
-    stmt = (
-        select(source.month, source.indicator_key, func.sum(source.value))
-        .where(source.month.between(first - 100, last), where)
-        .group_by(source.month, source.indicator_key)
-    )
-    out: dict[int, dict[str, float]] = {}
-    for month, key, value in session.execute(stmt):
-        out.setdefault(month, {})[key] = float(value)
-    return out
-
-
 def _counted_within(level: Level, counted_at: Level) -> bool:
     # A stock counted at district level has a value for the city and each district, not below.
     return LEVELS.index(level) <= LEVELS.index(counted_at)
@@ -169,10 +100,11 @@ def compute_indicator_values(
             num = of_type(comp.activity_type, comp.numerator)
             values[ind.key] = 100.0 * num / den if den else None
         elif isinstance(comp, Reported):
+            # A standing figure nobody inside has reported has no value (not 0).
             if stocks is None or not _counted_within(level, comp.counted_at):
                 values[ind.key] = None
             else:
-                values[ind.key] = stocks.get(ind.key, 0.0)
+                values[ind.key] = stocks.get(ind.key)
     for ind in INDICATORS:
         comp = ind.computation
         if isinstance(comp, PerPopulation):
@@ -189,7 +121,7 @@ def get_indicator_values(
     """Every registered indicator's value for the region and period (None: not available)."""
     return compute_indicator_values(
         get_activity_totals(session, region, period),
-        get_reported_stocks(session, region, period),
+        values_of(get_reported_stocks(session, region, period)),
         region.level,
         region.population,
         period.n_months,
@@ -203,14 +135,11 @@ def get_monthly_indicator_values(
     first, last = min(months), max(months)
     totals = get_monthly_activity_totals(session, region, first, last)
     stocks = get_monthly_reported_stocks(session, region, first, last)
-    reported = sorted(stocks)
     out = {}
     for month in months:
-        earlier = [m for m in reported if m <= month]
-        stock_month = earlier[-1] if earlier else None
         out[month] = compute_indicator_values(
             totals.get(month, {}),
-            stocks[stock_month] if stock_month_in_reach(stock_month, month) else None,
+            values_of(stocks.get(month, {})),
             region.level,
             region.population,
             1,

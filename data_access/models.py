@@ -232,10 +232,10 @@ class ReportedValue(Base):
     __tablename__ = "reported_values"
     __table_args__ = (
         UniqueConstraint("indicator_key", "region_id", "month"),
-        Index("ix_reported_values_month_indicator", "month", "indicator_key"),
         Index("ix_reported_values_district_month", "district_id", "month"),
         Index("ix_reported_values_street_month", "street_id", "month"),
         Index("ix_reported_values_community_month", "community_id", "month"),
+        Index("ix_reported_values_indicator_until", "indicator_key", "until_month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,6 +246,51 @@ class ReportedValue(Base):
     community_id: Mapped[int | None] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)  # yyyymm
     value: Mapped[float] = mapped_column(Float)
+    # The month of this region's next approved value of the indicator: the value stands from
+    # `month` up to (not including) `until_month`, 999999 (stocks.OPEN) while it is the latest.
+    # A month's standing values are the rows with month <= it < until_month, found without
+    # grouping over the history.
+    until_month: Mapped[int] = mapped_column(Integer)
+
+
+class MonthlyReport(Base):
+    """One region's monthly report (月报) of its standing figures: draft → submitted → approved,
+    or returned with a comment; not started is no row. Approval copies its values into
+    reported_values (the published values every reader uses); an admin's reopen removes them."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (
+        UniqueConstraint("region_id", "month"),
+        Index("ix_monthly_reports_month_status", "month", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    level: Mapped[str] = mapped_column(String(10))
+    month: Mapped[int] = mapped_column(Integer)  # yyyymm
+    status: Mapped[str] = mapped_column(String(10))  # draft, submitted, returned, approved
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    comment: Mapped[str | None] = mapped_column(Text)  # the return comment or reopen reason
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    updated_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC
+
+
+class MonthlyReportValue(Base):
+    """One indicator's value in a monthly report (None: not filled in yet)."""
+
+    __tablename__ = "monthly_report_values"
+
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("monthly_reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    indicator_key: Mapped[str] = mapped_column(ForeignKey("indicators.key"), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
 
 
 class Totals:
@@ -321,7 +366,10 @@ class AreaRollup(Totals, Base):
 
 
 class AreaStock(Base):
-    """Reported values summed per city, district or street, month and indicator."""
+    """Standing figures per city, district or street, month and indicator: the sum over the
+    reporting regions inside of each one's latest approved value in or before the month (carried
+    forward), and the oldest month among those parts. Rows run from an area's first report of
+    the indicator to its last; a later month stands at the last row."""
 
     __tablename__ = "area_stocks"
     __table_args__ = (
@@ -335,3 +383,5 @@ class AreaStock(Base):
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
+    # The oldest month (yyyymm) among the values summed: "截至" when older than the month.
+    as_of: Mapped[int | None] = mapped_column(Integer)

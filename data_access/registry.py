@@ -254,9 +254,23 @@ class Rate:
 
 @dataclass(frozen=True)
 class Reported:
-    """A stock reported monthly at one level; the period's value is its last month's."""
+    """A stock reported monthly (月报) at one level; a period's value is, per reporting region,
+    its latest approved value up to the period's end, summed. A value that moves by more than
+    `plausible_factor` (up or down) against the last approved one is saved with a warning."""
 
     counted_at: str = "community"
+    plausible_factor: float = 2.0
+
+
+# Which level reviews the monthly reports of each reporting level (data, not code: a city with
+# one review step maps "community" to "district"). "city" reviews are done by staff scoped to
+# the city, or administrators.
+REVIEWED_BY: dict[str, str] = {
+    "community": "street",
+    "street": "district",
+    "district": "city",
+    "city": "city",
+}
 
 
 @dataclass(frozen=True)

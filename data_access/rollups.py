@@ -3,11 +3,14 @@ street (area rollups and area stocks), rebuilt from the rollups and the reported
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from data_access.bulk import bulk_insert
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, AreaStock, Region, ReportedValue, Rollup
 from data_access.registry import MEASURE_KEYS
@@ -50,7 +53,6 @@ def rebuild_rollups(session: Session) -> int:
 
 
 _AREA_ROLLUP_COLUMNS = ["region_id", "month", "type_key", "level", "parent_id", "n", *MEASURE_KEYS]
-_AREA_STOCK_COLUMNS = ["region_id", "month", "indicator_key", "level", "parent_id", "value"]
 
 
 def _area_rollup_selects(months: list[int] | None):
@@ -73,44 +75,18 @@ def _area_rollup_selects(months: list[int] | None):
         yield stmt.where(Rollup.month.in_(months)) if months is not None else stmt
 
 
-def _area_stock_selects(months: list[int] | None):
-    city_id = select(Region.id).where(Region.level == "city").scalar_subquery()
-    rv = ReportedValue
-    levels = (
-        ("city", city_id, null(), (), None),
-        ("district", rv.district_id, city_id, (rv.district_id,), rv.district_id),
-        ("street", rv.street_id, rv.district_id, (rv.street_id, rv.district_id), rv.street_id),
-    )
-    for level, region_id, parent_id, keys, present in levels:
-        stmt = select(
-            region_id,
-            rv.month,
-            rv.indicator_key,
-            literal(level, String),
-            cast(parent_id, Integer),
-            func.sum(rv.value),
-        ).group_by(*keys, rv.month, rv.indicator_key)
-        if present is not None:
-            stmt = stmt.where(present.is_not(None))
-        yield stmt.where(rv.month.in_(months)) if months is not None else stmt
-
-
 def refresh_area_rollups(session: Session, months: list[int] | None = None) -> None:
-    """Recompute the area rollups and area stocks of some months (all when None) from the
-    community rollups and reported values; writers call it in the same transaction as their
-    change so that the summaries stay exact."""
-    for table, selects, columns in (
-        (AreaRollup, _area_rollup_selects(months), _AREA_ROLLUP_COLUMNS),
-        (AreaStock, _area_stock_selects(months), _AREA_STOCK_COLUMNS),
-    ):
-        wipe = delete(table)
-        session.execute(wipe.where(table.month.in_(months)) if months is not None else wipe)
-        for stmt in selects:
-            session.execute(insert(table).from_select(columns, stmt))
+    """Recompute the area rollups of some months (all when None) from the community rollups;
+    writers call it in the same transaction as their change so that the summaries stay exact.
+    (Area stocks follow the approved reports instead: refresh_area_stocks.)"""
+    wipe = delete(AreaRollup)
+    session.execute(wipe.where(AreaRollup.month.in_(months)) if months is not None else wipe)
+    for stmt in _area_rollup_selects(months):
+        session.execute(insert(AreaRollup).from_select(_AREA_ROLLUP_COLUMNS, stmt))
 
 
 def rebuild_area_rollups(session: Session) -> None:
-    """Recompute every area rollup and area stock."""
+    """Recompute every area rollup (area stocks: rebuild_area_stocks)."""
     refresh_area_rollups(session, None)
 
 
@@ -190,3 +166,126 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
                 RollupDifference(*key, names[2 + i], float(a[2 + i] or 0), float(b[2 + i] or 0))
             )
     return sorted(diffs, key=lambda d: (d.community_id, d.month, d.type_key, d.column))
+
+
+# Area stocks: per city, district and street, indicator and month, the standing total of the
+# approved values inside (each reporting region's latest value in or before the month) and the
+# oldest month among them. A row exists for each month in which some value inside starts; a
+# reader takes an area's latest row up to the month it wants (nothing changed in between).
+AreaStockKey = tuple[int, str, int]
+_AREA_STOCK_COLUMNS = (
+    "region_id",
+    "month",
+    "indicator_key",
+    "level",
+    "parent_id",
+    "value",
+    "as_of",
+)  # (area region id, indicator, month)
+
+
+def _recount_area_stocks(
+    session: Session, keys: Iterable[str] | None = None, since: int = 0
+) -> dict[AreaStockKey, tuple[float, int]]:
+    """(total, oldest month) per area row from `since` on, counted from the approved values of
+    the indicators (all when None). One pass over the values standing at or after `since`."""
+    rv = ReportedValue
+    city_id = session.scalar(select(Region.id).where(Region.level == "city"))
+    stmt = select(
+        rv.indicator_key, rv.month, rv.until_month, rv.value, rv.district_id, rv.street_id
+    ).where(rv.until_month > since)
+    if keys is not None:
+        stmt = stmt.where(rv.indicator_key.in_(sorted(set(keys))))
+    rows = session.execute(stmt).all()
+    starts: dict[tuple[int, str], set[int]] = {}
+    for key, month, _until, _value, district, street in rows:
+        if month >= since:
+            for area in (city_id, district, street):
+                if area is not None:
+                    starts.setdefault((area, key), set()).add(month)
+    months = {k: sorted(v) for k, v in starts.items()}
+    out: dict[AreaStockKey, list] = {}
+    for key, month, until, value, district, street in rows:
+        for area in (city_id, district, street):
+            if area is None:
+                continue
+            ms = months.get((area, key), ())
+            for m in ms[bisect_left(ms, max(month, since)) :]:
+                if m >= until:
+                    break
+                cell = out.get((area, key, m))
+                if cell is None:
+                    out[(area, key, m)] = [float(value), month]
+                else:
+                    cell[0] += value
+                    cell[1] = min(cell[1], month)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def refresh_area_stocks(
+    session: Session, keys: Iterable[str] | None = None, since: int = 0
+) -> None:
+    """Recount the area stocks of the indicators (all when None) from month `since` on, after
+    approved values starting in `since` were added or withdrawn (same transaction)."""
+    keys = None if keys is None else sorted(set(keys))
+    recount = _recount_area_stocks(session, keys, since)
+    wipe = delete(AreaStock).where(AreaStock.month >= since)
+    if keys is not None:
+        wipe = wipe.where(AreaStock.indicator_key.in_(keys))
+    session.execute(wipe)
+    areas = {k[0] for k in recount}
+    place = {
+        rid: (level, parent)
+        for rid, level, parent in session.execute(
+            select(Region.id, Region.level, Region.parent_id).where(
+                Region.level.in_(("city", "district", "street"))
+            )
+        )
+        if rid in areas
+    }
+    rows = (
+        (area, month, key, *place[area], value, as_of)
+        for (area, key, month), (value, as_of) in recount.items()
+    )
+    bulk_insert(session, AreaStock.__table__, _AREA_STOCK_COLUMNS, rows)
+
+
+def rebuild_area_stocks(session: Session) -> None:
+    """Recount every area stock from the approved values."""
+    refresh_area_stocks(session, None, 0)
+
+
+@dataclass(frozen=True)
+class StockDifference:
+    """One area stock row that differs from a recount of the approved values."""
+
+    region_id: int
+    month: int
+    indicator_key: str
+    stored: tuple[float, int] | None  # (total, as-of month); None: missing
+    recounted: tuple[float, int] | None
+
+
+def compare_area_stocks(session: Session) -> list[StockDifference]:
+    """Every area stock row that differs from a recount of the approved values (empty when
+    they agree)."""
+    recount = _recount_area_stocks(session)
+    stored = {
+        (r, k, m): (float(v), a)
+        for r, m, k, v, a in session.execute(
+            select(
+                AreaStock.region_id,
+                AreaStock.month,
+                AreaStock.indicator_key,
+                AreaStock.value,
+                AreaStock.as_of,
+            )
+        )
+    }
+    diffs = []
+    for key in recount.keys() | stored.keys():
+        a, b = stored.get(key), recount.get(key)
+        same = a is not None and b is not None and a[1] == b[1] and not _differing((a[0],), (b[0],))
+        if not same:
+            diffs.append(StockDifference(key[0], key[2], key[1], a, b))
+    return sorted(diffs, key=lambda d: (d.region_id, d.month, d.indicator_key))

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
+import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -15,18 +16,29 @@ from data_access.db import StoreError, write_session
 from data_access.models import (
     Activity,
     AppMeta,
+    AreaRollup,
+    AreaStock,
     Compound,
     CompoundGrid,
+    MonthlyReport,
+    MonthlyReportValue,
     Region,
     ReportedValue,
     Rollup,
 )
 from data_access.once import one_at_a_time
 from data_access.registry import DATA_LEVELS, MEASURE_KEYS
+from data_access.reports import (
+    add_approved_reports,
+    reportable_indicators,
+    return_report,
+    save_report,
+)
 from data_access.rollups import rebuild_rollups
 from seed_data.generator import (
     DEFAULT_ACTIVITIES,
     MAX_ACTIVITIES,
+    YEARS,
     ActivityBatch,
     CommunityIndex,
     generate_activities,
@@ -111,7 +123,17 @@ def get_seed_meta(session: Session) -> dict | None:
 
 
 def _clear(session: Session) -> None:
-    for model in (Rollup, ReportedValue, Activity, CompoundGrid, Compound):
+    for model in (
+        Rollup,
+        AreaRollup,
+        AreaStock,
+        ReportedValue,
+        MonthlyReportValue,
+        MonthlyReport,
+        Activity,
+        CompoundGrid,
+        Compound,
+    ):
         session.execute(delete(model))
     session.execute(delete(Region).where(Region.level == "grid"))
     for level in ("community", "street", "district", "city"):
@@ -179,12 +201,9 @@ def _seed_demo(
             _write_activities(session, batch, idx)
             done += len(batch)
             progress(0.05 + 0.7 * done / total, f"activities {done:,}/{total:,}")
-        progress(0.75, "reported values")
-        ancestors = _ancestors(geo.regions)
-        for _key, rows in generate_reported(geo, seed):
-            _write_reported(session, rows, ancestors)
-        progress(0.9, "rollups")
+        progress(0.75, "monthly reports")
         rebuild_rollups(session)
+        _write_reports(session, geo, seed)
         session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed)))
         progress(1.0, "done")
     return True
@@ -237,29 +256,50 @@ def _write_activities(session: Session, batch: ActivityBatch, idx: CommunityInde
     bulk_insert(session, Activity.__table__, ACTIVITY_COLUMNS, rows)
 
 
-REPORTED_COLUMNS = (
-    "indicator_key",
-    "region_id",
-    "month",
-    "value",
-    "district_id",
-    "street_id",
-    "community_id",
-)
+# The last demo month's reports that are not approved, so that the review queue and the
+# completeness panel have something to show: per status, how many communities.
+LATE_IN_LAST_MONTH = {"not_started": 4, "draft": 3, "submitted": 4, "returned": 3}
+RETURN_COMMENT = "网格员人数与上月花名册不一致，请核对后重新提交。"
 
 
-def _write_reported(session: Session, rows, ancestors: dict[int, dict[str, int | None]]) -> None:
-    def tuples():
+def _write_reports(session: Session, geo: Geography, seed: int) -> None:
+    """Every region's monthly reports of the demo months, through data_access.reports: all
+    approved, except a few communities' reports of the last month (late, draft, submitted,
+    returned). Those communities' values of the month before are set to their last month's (as
+    if nothing changed), so the article's figures stand whatever their status."""
+    values: dict[tuple[int, int], dict[str, float]] = {}
+    for _key, rows in generate_reported(geo, seed):
         for r in rows:
-            a = ancestors[r.region_id]
-            yield (
-                r.indicator_key,
-                r.region_id,
-                r.month,
-                r.value,
-                a["district_id"],
-                a["street_id"],
-                a["community_id"],
-            )
-
-    bulk_insert(session, ReportedValue.__table__, REPORTED_COLUMNS, tuples())
+            values.setdefault((r.region_id, r.month), {})[r.indicator_key] = r.value
+    months = sorted({y * 100 + m for y in YEARS for m in range(1, 13)})
+    reports = []
+    for region in geo.regions:
+        keys = [i.key for i in reportable_indicators(region["level"])]
+        if not keys:
+            continue
+        for month in months:
+            # A value not generated is a 0 the region reports (not yet covered, none left).
+            got = values.get((region["id"], month), {})
+            reports.append((region["id"], month, {k: got.get(k, 0.0) for k in keys}))
+    last, before = months[-1], months[-2]
+    communities = [r["id"] for r in geo.regions if r["level"] == "community"]
+    rng = np.random.default_rng([seed, 13])
+    chosen = rng.choice(communities, size=sum(LATE_IN_LAST_MONTH.values()), replace=False)
+    chosen = chosen.tolist()
+    late: dict[int, str] = {}
+    for status, n in LATE_IN_LAST_MONTH.items():
+        for rid in chosen[:n]:
+            late[rid] = status
+        chosen = chosen[n:]
+    by_key = {(rid, m): v for rid, m, v in reports}
+    for rid in late:  # nothing changed for them from November: see the docstring
+        by_key[(rid, before)].update(by_key[(rid, last)])
+    add_approved_reports(
+        session, None, [(rid, m, v) for rid, m, v in reports if not (m == last and rid in late)]
+    )
+    for rid, status in sorted(late.items()):
+        if status == "not_started":
+            continue
+        save_report(session, None, rid, last, by_key[(rid, last)], submit=status != "draft")
+        if status == "returned":
+            return_report(session, None, rid, last, RETURN_COMMENT)

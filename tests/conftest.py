@@ -73,3 +73,6 @@ from tests.activity_fixtures import (  # noqa: E402, F401
     write_pg_url,
     write_sqlite_url,
 )
+
+# A writable store with a street reviewer for the monthly report pages' tests (issue 13).
+from tests.report_fixtures import report_env, report_store  # noqa: E402, F401

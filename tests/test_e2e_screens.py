@@ -36,6 +36,9 @@ PAGES = {
     "activity-log": "/activity-log",
     "record": "/record",
     "import": "/import",
+    "report": "/report",
+    "report-review": "/report-review",
+    "report-import": "/report-import",
     "admin": "/admin",
 }
 SIZES = {"desktop": (1400, 900), "phone": (390, 844)}

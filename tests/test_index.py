@@ -154,9 +154,10 @@ def test_trend_months_equal_month_by_month(demo):
 def test_area_summaries_equal_the_community_rollups(demo):
     from sqlalchemy import func, select
 
-    from data_access.indicators import get_activity_totals, get_reported_stocks
+    from data_access.indicators import get_activity_totals
     from data_access.models import ReportedValue, Rollup
     from data_access.regions import scope_clause
+    from data_access.stocks import get_reported_stocks, values_of
 
     city = get_city(demo)
     district = list_children(demo, city.id)[1]
@@ -181,7 +182,10 @@ def test_area_summaries_equal_the_community_rollups(demo):
             .group_by(ReportedValue.indicator_key)
         )
         direct = dict(demo.execute(stmt.where(where) if where is not None else stmt).all())
-        assert get_reported_stocks(demo, region, p) == pytest.approx(direct)
+        stocks = get_reported_stocks(demo, region, p)
+        assert values_of(stocks) == pytest.approx(direct)
+        # Every demo region reported in June: the totals stand at June.
+        assert {s.as_of for s in stocks.values()} == {p.end}
 
 
 def test_refreshing_a_month_keeps_the_area_summaries_exact(sqlite_url):

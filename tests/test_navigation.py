@@ -18,7 +18,14 @@ NOT_ALLOWED = "app_pages/not_allowed.py"
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_page_outside_the_menu_says_so_with_a_way_back(app_env, lang):
     leader = app_as(app_env, "leader", lang)
-    for page in ("app_pages/record.py", "app_pages/activity_import.py", "app_pages/admin.py"):
+    for page in (
+        "app_pages/record.py",
+        "app_pages/activity_import.py",
+        "app_pages/admin.py",
+        "app_pages/report.py",
+        "app_pages/report_review.py",
+        "app_pages/report_import.py",
+    ):
         with pytest.raises(ValueError):  # the page itself is not registered for a leader
             leader.switch_page(page)
     leader.switch_page(NOT_ALLOWED).run()  # what the leader's /record, /import, /admin run
@@ -50,7 +57,7 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         page = context.new_page()
         watch = Watch(page)
         seen = {}
-        for path in ("overview", "record", "import", "admin"):
+        for path in ("overview", "record", "import", "admin", "report", "report-review"):
             page.goto(f"{base}/{path}")
             page.wait_for_selector("h1", timeout=90_000)
             page.wait_for_timeout(1500)  # the dialog, if any, comes after the page
@@ -63,6 +70,8 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
             "record": ("无权访问", 0),
             "import": ("无权访问", 0),
             "admin": ("无权访问", 0),
+            "report": ("无权访问", 0),
+            "report-review": ("无权访问", 0),
         }
         page.get_by_role("link", name="返回总览").click()
         page.wait_for_selector("text=幸福指数", timeout=90_000)

@@ -22,7 +22,7 @@ from data_access.registry import (
     activity_types_of,
 )
 from data_access.scoring import IndexResult
-from ui import cards, charts
+from ui import cards, charts, report_status
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.filters import (
@@ -315,6 +315,7 @@ def overview_index(url: str, region: RegionInfo, period: Period) -> None:
         index_trend(url, region, period)
     ranking(url, region, period)
     completeness(url, region, period)
+    report_status.leader_section(region, period)
 
 
 def overview_cards(url: str, region: RegionInfo, period: Period) -> None:
@@ -390,6 +391,7 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
         )
     st.markdown(f"#### {t('views.indicators')}")
     frame = indicator_frame(pillar_key, now, prev, year)
+    frame = report_status.with_as_of(frame, region, period, now.pillar(pillar_key).indicators)
     st.dataframe(
         frame,
         hide_index=True,
@@ -607,6 +609,7 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
 def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
     """A pillar page: score, indicators, one indicator in detail, activity types, comparison."""
     indicator_table(url, region, period, pillar_key)
+    report_status.leader_section(region, period, pillar_key)
     indicator_detail(url, region, period, pillar_key)
     activity_breakdown(url, region, period, pillar_key)
     compare(url, region, period, pillar_key)

@@ -1,0 +1,1070 @@
+"""The monthly report (月报): regions report their standing figures, the level above reviews.
+
+A report is one region's values of the indicators counted at its level for one month. Its life:
+no row (not started) → draft → submitted → approved, or submitted → returned (with a comment) →
+draft/submitted again. Approval publishes the values: they are copied into `reported_values`,
+which every reader uses (so dashboards only ever see approved values), and the area summaries
+(area_stocks) are brought up to date in the same transaction. An approved report is locked; an
+administrator may reopen it (with a reason), which withdraws its values again.
+
+Who may do what (checked here, whatever page or command calls):
+- write (save, submit): active staff whose scope holds the region (a community's own staff, or
+  its street or district importing for it), and admins; leaders never write;
+- review (approve, return): active staff whose scope region is at the reviewing level of
+  `registry.REVIEWED_BY` or above and holds the region (not their own report's region unless
+  they are scoped to the city), and admins;
+- reopen: admins only.
+Every write leaves an audit row (accounts.add_audit_row) with the before and after.
+
+Functions take the session first and the acting account's id (None: a trusted operator, the
+command line or the demo generator); the caller owns the transaction. Times are UTC.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from data_access.accounts import add_audit_row
+from data_access.activities import FieldError, _as_number, _blank
+from data_access.auth import (
+    PermissionDenied,
+    check_region_scope,
+    region_in_scope,
+    require_admin,
+    utcnow,
+)
+from data_access.bulk import bulk_insert
+from data_access.models import Account, MonthlyReport, MonthlyReportValue, Region, ReportedValue
+from data_access.regions import RegionInfo, scope_clause
+from data_access.registry import INDICATORS, LEVELS, REVIEWED_BY, Indicator, Reported
+from data_access.rollups import refresh_area_stocks
+from data_access.stocks import OPEN
+from data_access.text import check_text
+
+STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
+COMMENT_MAX = 500
+
+
+class ReportError(Exception):
+    """A report action that cannot be done (wrong status, edited meanwhile, unknown region or
+    month); `zh` and `en` say why, `kind` is one of: not_found, locked, status, conflict, month."""
+
+    def __init__(self, zh: str, en: str, kind: str = "status") -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en, self.kind = zh, en, kind
+
+    def message(self, lang: str) -> str:
+        """The reason in one language ('zh' or 'en')."""
+        return self.zh if lang == "zh" else self.en
+
+
+class ReportInvalid(ReportError):
+    """Values that cannot be saved: `errors` holds one FieldError per indicator (field = key)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(
+            "月报有需要更正的数值", "Some values of the report need correcting", "invalid"
+        )
+        self.errors = errors
+
+
+@cache
+def reportable_indicators(level: str) -> tuple[Indicator, ...]:
+    """The indicators reported monthly by regions of this level, in registry order."""
+    return tuple(
+        i
+        for i in INDICATORS
+        if isinstance(i.computation, Reported) and i.computation.counted_at == level
+    )
+
+
+def reviewer_level(level: str) -> str:
+    """The level whose staff review the reports of a reporting level (registry.REVIEWED_BY)."""
+    return REVIEWED_BY[level]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One indicator of a report form."""
+
+    indicator_key: str
+    pillar: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    definition_zh: str
+    definition_en: str
+    value: float | None  # the report's value, or the pre-filled previous value
+    previous: float | None  # the region's latest approved value before this month
+    previous_month: int | None  # yyyymm of `previous`
+    prefilled: bool  # value is `previous`, not (yet) saved in this report
+    integer: bool = True  # counts: whole numbers only
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """A region's report for a month as its form shows it."""
+
+    region: RegionInfo
+    month: int  # yyyymm
+    status: str  # one of STATUSES
+    version: int  # 0 when not started; pass back as expected_version
+    comment: str | None  # the return comment or reopen reason
+    rows: tuple[ReportRow, ...]
+    editable: bool  # draft, returned or not started (and not approved or submitted)
+    updated_at: datetime | None = None  # UTC
+    submitted_at: datetime | None = None  # UTC
+    reviewed_at: datetime | None = None  # UTC
+
+
+@dataclass(frozen=True)
+class SaveReportResult:
+    """What save_report did: the report's id, status and new version, and plausibility warnings
+    (saved all the same; FieldError with field = indicator key)."""
+
+    report_id: int
+    status: str
+    version: int
+    warnings: list[FieldError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """One value of a report against the region's last approved value before its month."""
+
+    indicator_key: str
+    value: float | None
+    previous: float | None
+    previous_month: int | None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One child region in the review queue for a month."""
+
+    region_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    status: str  # one of STATUSES
+    version: int
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    comment: str | None
+    changes: tuple[ValueChange, ...]  # only the values that differ from the previous
+
+    def name(self, lang: str) -> str:
+        """The region's name in the language."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class RegionStatus:
+    """A reporting region's report status for a month, with its parent (a community's street)."""
+
+    region_id: int
+    code: str
+    name_zh: str
+    name_en: str
+    parent_code: str | None  # its street (for communities)
+    parent_name_zh: str | None
+    parent_name_en: str | None
+    status: str
+    submitted_at: datetime | None = None  # UTC
+    reviewed_at: datetime | None = None  # UTC
+
+    def name(self, lang: str) -> str:
+        """The region's name in the language."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+LateRegion = RegionStatus  # a region whose report is not approved yet
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """How complete a month's reports are inside a region, for one reporting level."""
+
+    month: int
+    level: str
+    total: int  # reporting regions of the level inside the region
+    counts: dict[str, int]  # per status (every one of STATUSES, 0 when none)
+    late: tuple[LateRegion, ...]  # not approved, by parent code then code
+
+    @property
+    def approved(self) -> int:
+        """How many reports are approved."""
+        return self.counts.get("approved", 0)
+
+
+LEVEL_NAMES = {
+    "city": ("市", "city"),
+    "district": ("区县", "district"),
+    "street": ("街道", "street"),
+    "community": ("社区", "community"),
+}
+MAX_VALUE = 100_000_000  # no standing figure of one region comes near; stops a pasted ID
+
+
+def parse_month(text: str) -> int:
+    """'2025-11' (or 202511) as yyyymm; ReportError 'month' otherwise."""
+    raw = str(text).strip()
+    match = re.fullmatch(r"(\d{4})-?(\d{2})", raw)
+    if match and 2000 <= int(match[1]) <= 2999 and 1 <= int(match[2]) <= 12:
+        return int(match[1]) * 100 + int(match[2])
+    raise ReportError(
+        f"月份 {raw!r} 无效，请写成 2025-11", f"Invalid month {raw!r}; write it as 2025-11", "month"
+    )
+
+
+def _check_month(month: int, now: datetime) -> int:
+    if (
+        isinstance(month, bool)
+        or not isinstance(month, int)
+        or not 1 <= month % 100 <= 12
+        or month // 100 < 2020
+    ):
+        raise ReportError("月份无效", f"Invalid month {month!r}", "month")
+    if month > now.year * 100 + now.month:
+        raise ReportError(
+            "不能填报尚未开始的月份", "A month that has not started cannot be reported", "month"
+        )
+    return month
+
+
+def _region(session: Session, region_id: int) -> Region:
+    region = session.get(Region, region_id) if isinstance(region_id, int) else None
+    if region is None or not reportable_indicators(region.level):
+        raise ReportError("没有这个填报单位", "No such reporting region", "not_found")
+    return region
+
+
+def _info(region: Region) -> RegionInfo:
+    return RegionInfo(
+        region.id,
+        region.code,
+        region.level,
+        region.parent_id,
+        region.name_zh,
+        region.name_en,
+        region.lat,
+        region.lon,
+        region.population,
+        region.households,
+    )
+
+
+def _account(session: Session, actor_id: int) -> Account:
+    account = session.get(Account, actor_id)
+    if account is None or not account.is_active:
+        raise PermissionDenied("账户不存在或已停用", "This account is missing or disabled")
+    return account
+
+
+def _check_viewer(session: Session, actor_id: int | None, region_id: int) -> None:
+    """Anyone whose scope holds the region may read its reports (leaders too)."""
+    if actor_id is None:
+        return
+    account = _account(session, actor_id)
+    if account.role != "admin" and not region_in_scope(session, account.scope_region_id, region_id):
+        raise PermissionDenied("该地区不在您的管辖范围内", "This region is outside your scope")
+
+
+def may_review(session: Session, actor_id: int | None, region: Region) -> bool:
+    """Whether the actor may approve or return the region's reports."""
+    if actor_id is None:
+        return True
+    account = session.get(Account, actor_id)
+    if account is None or not account.is_active:
+        return False
+    if account.role == "admin":
+        return True
+    if account.role != "staff":
+        return False
+    scope = session.get(Region, account.scope_region_id)
+    needed = REVIEWED_BY.get(region.level)
+    if scope is None or needed is None or scope.level not in LEVELS:
+        return False
+    if LEVELS.index(scope.level) > LEVELS.index(needed):
+        return False
+    if scope.id == region.id and scope.level != "city":
+        return False  # nobody reviews their own region's report, except at the top
+    return region_in_scope(session, scope.id, region.id)
+
+
+def _check_reviewer(session: Session, actor_id: int | None, region: Region) -> None:
+    if actor_id is not None:
+        _account(session, actor_id)
+    if not may_review(session, actor_id, region):
+        reviewer_zh, reviewer_en = LEVEL_NAMES[REVIEWED_BY[region.level]]
+        raise PermissionDenied(
+            f"只有上级（{reviewer_zh}）工作人员可以审核该地区的月报",
+            f"Only {reviewer_en} staff above this region may review its reports",
+        )
+
+
+def _get(session: Session, region_id: int, month: int, lock: bool = False) -> MonthlyReport | None:
+    stmt = select(MonthlyReport).where(
+        MonthlyReport.region_id == region_id, MonthlyReport.month == month
+    )
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def _report_values(session: Session, report_ids: list[int]) -> dict[int, dict[str, float | None]]:
+    out: dict[int, dict[str, float | None]] = {rid: {} for rid in report_ids}
+    mv = MonthlyReportValue
+    for start in range(0, len(report_ids), 5_000):
+        chunk = report_ids[start : start + 5_000]
+        stmt = select(mv.report_id, mv.indicator_key, mv.value).where(mv.report_id.in_(chunk))
+        for report_id, key, value in session.execute(stmt):
+            out[report_id][key] = value
+    return out
+
+
+def previous_values(
+    session: Session, regions: list[Region], month: int
+) -> dict[tuple[int, str], tuple[float, int]]:
+    """Per (region, indicator): the latest approved value before the month, with its month."""
+    rv = ReportedValue
+    region_ids = [r.id for r in regions]
+    keys = sorted({i.key for r in regions for i in reportable_indicators(r.level)})
+    out = {}
+    for start in range(0, len(region_ids), 5_000):
+        chunk = region_ids[start : start + 5_000]
+        stmt = select(rv.region_id, rv.indicator_key, rv.value, rv.month).where(
+            rv.indicator_key.in_(keys),
+            rv.region_id.in_(chunk),
+            rv.month < month,
+            rv.until_month >= month,
+        )
+        for region_id, key, value, m in session.execute(stmt):
+            out[(region_id, key)] = (float(value), m)
+    return out
+
+
+def _snapshot(report: MonthlyReport, values: Mapping[str, float | None]) -> dict[str, Any]:
+    return {
+        "region_id": report.region_id,
+        "month": report.month,
+        "status": report.status,
+        "version": report.version,
+        "comment": report.comment,
+        "values": dict(values),
+    }
+
+
+def _audit(
+    session: Session,
+    actor_id: int | None,
+    action: str,
+    report: MonthlyReport,
+    before: dict | None,
+    values: Mapping[str, float | None],
+    now: datetime,
+) -> None:
+    add_audit_row(
+        session,
+        actor_id,
+        action,
+        "monthly_report",
+        report.id,
+        before,
+        _snapshot(report, values),
+        now,
+    )
+
+
+def _definition(ind: Indicator, level: str) -> tuple[str, str]:
+    level_zh, level_en = LEVEL_NAMES[level]
+    unit_en = f" ({ind.unit_en})" if ind.unit_en else ""
+    return (
+        f"本{level_zh}月末实有的{ind.name_zh}（{ind.unit_zh}），没有填 0",
+        f"{ind.name_en} in place in this {level_en} at the end of the month{unit_en}; 0 if none",
+    )
+
+
+def get_report_form(
+    session: Session, actor_id: int | None, region_id: int, month: int
+) -> ReportForm:
+    """The region's report for the month, pre-filled with its latest approved values where the
+    report has none (read by anyone whose scope holds the region)."""
+    region = _region(session, region_id)
+    _check_viewer(session, actor_id, region.id)
+    report = _get(session, region.id, month)
+    saved = _report_values(session, [report.id])[report.id] if report else {}
+    previous = previous_values(session, [region], month)
+    rows = []
+    for ind in reportable_indicators(region.level):
+        prev = previous.get((region.id, ind.key))
+        prefilled = ind.key not in saved
+        value = (prev[0] if prev else None) if prefilled else saved[ind.key]
+        definition_zh, definition_en = _definition(ind, region.level)
+        rows.append(
+            ReportRow(
+                indicator_key=ind.key,
+                pillar=ind.pillar,
+                name_zh=ind.name_zh,
+                name_en=ind.name_en,
+                unit_zh=ind.unit_zh,
+                unit_en=ind.unit_en,
+                definition_zh=definition_zh,
+                definition_en=definition_en,
+                value=value,
+                previous=prev[0] if prev else None,
+                previous_month=prev[1] if prev else None,
+                prefilled=prefilled and prev is not None,
+            )
+        )
+    status = report.status if report else "not_started"
+    return ReportForm(
+        region=_info(region),
+        month=month,
+        status=status,
+        version=report.version if report else 0,
+        comment=report.comment if report else None,
+        rows=tuple(rows),
+        editable=status in ("not_started", "draft", "returned"),
+        updated_at=report.updated_at if report else None,
+        submitted_at=report.submitted_at if report else None,
+        reviewed_at=report.reviewed_at if report else None,
+    )
+
+
+def validate_report_values(
+    level: str, values: Mapping[str, Any], *, submit: bool
+) -> tuple[dict[str, float | None], list[FieldError]]:
+    """Check a report's values (the form's and the import's one rule): whole numbers, not
+    negative, not absurdly large; blanks only in a draft. Returns the clean values (None for a
+    blank) and the errors (field = indicator key)."""
+    indicators = reportable_indicators(level)
+    known = {i.key for i in indicators}
+    errors = [
+        FieldError(key, "没有这个填报指标。", "There is no such reported indicator.")
+        for key in values
+        if key not in known
+    ]
+    clean: dict[str, float | None] = {}
+    for ind in indicators:
+        raw = values.get(ind.key)
+        if type(raw) in (int, float) and 0 <= raw <= MAX_VALUE and raw == int(raw):
+            clean[ind.key] = float(raw)  # the common case, decided at once
+            continue
+        number = None if _blank(raw) else _as_number(raw)
+        if _blank(raw):
+            clean[ind.key] = None
+            if submit:
+                errors.append(
+                    FieldError(ind.key, "请填写（没有就填 0）。", "Enter a number (0 if none).")
+                )
+        elif number is None or not math.isfinite(number):
+            errors.append(FieldError(ind.key, "请填写数字。", "Enter a number."))
+        elif number < 0:
+            errors.append(FieldError(ind.key, "不能是负数。", "Cannot be negative."))
+        elif not number.is_integer():
+            errors.append(FieldError(ind.key, "请填写整数。", "Enter a whole number."))
+        elif number > MAX_VALUE:
+            errors.append(
+                FieldError(
+                    ind.key,
+                    f"最多 {MAX_VALUE:,}，请核对。",
+                    f"At most {MAX_VALUE:,}; please check.",
+                )
+            )
+        else:
+            clean[ind.key] = float(int(number))
+    return clean, errors
+
+
+def plausibility_warnings(
+    level: str,
+    values: Mapping[str, float | None],
+    previous: Mapping[str, tuple[float, int]],
+) -> list[FieldError]:
+    """Values that moved by more than their indicator's factor against the last approved value
+    (saved all the same: a warning, not a refusal)."""
+    warnings = []
+    for ind in reportable_indicators(level):
+        value, prev = values.get(ind.key), previous.get(ind.key)
+        if value is None or prev is None or prev[0] <= 0:
+            continue
+        factor = ind.computation.plausible_factor
+        if value > prev[0] * factor or value < prev[0] / factor:
+            y, m = divmod(prev[1], 100)
+            warnings.append(
+                FieldError(
+                    ind.key,
+                    f"与上次（{y}-{m:02d}）的 {prev[0]:,.0f} 相差超过 {factor:g} 倍，请核对。",
+                    f"Differs from the last value ({prev[0]:,.0f}, {y}-{m:02d}) by more than "
+                    f"{factor:g} times; please check.",
+                )
+            )
+    return warnings
+
+
+def save_report(
+    session: Session,
+    actor_id: int | None,
+    region_id: int,
+    month: int,
+    values: Mapping[str, Any],
+    *,
+    submit: bool = False,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> SaveReportResult:
+    """Save the region's report for the month as a draft (blanks allowed) or submit it (every
+    value required), checking each value (whole numbers for counts, no negatives: ReportInvalid
+    with zh/en per indicator) and the version the form was read at (ReportError 'conflict');
+    values that move by more than the registry's factor come back as warnings."""
+    now = now or utcnow()
+    region = _region(session, region_id)
+    check_region_scope(session, actor_id, region.id)
+    _check_month(month, now)
+    clean, errors = validate_report_values(region.level, values, submit=submit)
+    if errors:
+        raise ReportInvalid(errors)
+    report = _get(session, region.id, month, lock=True)
+    if report is None:
+        if expected_version not in (None, 0):
+            raise _conflict()
+        report = MonthlyReport(
+            region_id=region.id,
+            level=region.level,
+            month=month,
+            status="draft",
+            version=0,
+            created_by=actor_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+        except IntegrityError:
+            raise _conflict() from None
+        before = None
+        action = "create"
+    else:
+        if report.status == "approved":
+            raise ReportError(
+                "该月报已通过审核，已锁定；如需修改请联系管理员重新打开",
+                "This report is approved and locked; an administrator can reopen it",
+                "locked",
+            )
+        if report.status == "submitted":
+            raise ReportError(
+                "该月报已提交，等待审核；如需修改请请审核人退回",
+                "This report is submitted and awaits review; ask the reviewer to return it",
+                "status",
+            )
+        if expected_version is not None and expected_version != report.version:
+            raise _conflict()
+        before = _snapshot(report, _report_values(session, [report.id])[report.id])
+        action = "update"
+    session.execute(delete(MonthlyReportValue).where(MonthlyReportValue.report_id == report.id))
+    session.execute(
+        insert(MonthlyReportValue),
+        [{"report_id": report.id, "indicator_key": k, "value": v} for k, v in clean.items()],
+    )
+    report.version += 1
+    report.updated_by, report.updated_at = actor_id, now
+    if submit:
+        report.status = "submitted"
+        report.submitted_by, report.submitted_at = actor_id, now
+        action = "submit"
+    else:
+        report.status = "draft"
+    session.flush()
+    add_audit_row(
+        session,
+        actor_id,
+        action,
+        "monthly_report",
+        report.id,
+        before,
+        _snapshot(report, clean),
+        now,
+    )
+    previous = {k: v for (_r, k), v in previous_values(session, [region], month).items()}
+    return SaveReportResult(
+        report.id,
+        report.status,
+        report.version,
+        plausibility_warnings(region.level, clean, previous),
+    )
+
+
+def _conflict() -> ReportError:
+    return ReportError(
+        "该月报已被他人修改，请重新打开后再保存（您填写的内容仍在）",
+        "Someone else changed this report meanwhile; reload it before saving (your input is kept)",
+        "conflict",
+    )
+
+
+def _reviewable_levels(parent: Region) -> list[str]:
+    return [
+        level
+        for level in LEVELS
+        if reportable_indicators(level) and REVIEWED_BY.get(level) == parent.level
+    ]
+
+
+def list_review_queue(
+    session: Session, actor_id: int | None, month: int, parent_region_id: int | None = None
+) -> list[ReviewRow]:
+    """The reports reviewed at the parent region (default: the actor's scope) for the month:
+    one row per reporting region below it whose reports its level reviews, including those not
+    started, by code; each with its changes against the last approved values."""
+    if parent_region_id is None:
+        account = _account(session, actor_id) if actor_id is not None else None
+        parent_region_id = (
+            account.scope_region_id
+            if account is not None and account.role != "admin"
+            else session.scalar(select(Region.id).where(Region.level == "city"))
+        )
+    parent = session.get(Region, parent_region_id)
+    if parent is None:
+        raise ReportError("没有这个地区", "No such region", "not_found")
+    _check_viewer(session, actor_id, parent.id)
+    levels = _reviewable_levels(parent)
+    if not levels:
+        return []
+    stmt = select(Region).where(Region.level.in_(levels))
+    clause = scope_clause(Region, _info(parent)) if parent.level != "city" else None
+    if clause is not None:
+        stmt = stmt.where(clause)
+    regions = list(session.scalars(stmt.order_by(Region.code)))
+    ids = [r.id for r in regions]
+    reports = {
+        r.region_id: r
+        for r in session.scalars(
+            select(MonthlyReport).where(
+                MonthlyReport.month == month, MonthlyReport.region_id.in_(ids)
+            )
+        )
+    }
+    values = _report_values(session, [r.id for r in reports.values()])
+    previous = previous_values(session, regions, month)
+    out = []
+    for region in regions:
+        report = reports.get(region.id)
+        changes = []
+        if report is not None:
+            for key, value in values[report.id].items():
+                prev = previous.get((region.id, key))
+                if prev is None or value != prev[0]:
+                    changes.append(
+                        ValueChange(
+                            key, value, prev[0] if prev else None, prev[1] if prev else None
+                        )
+                    )
+        out.append(
+            ReviewRow(
+                region_id=region.id,
+                code=region.code,
+                name_zh=region.name_zh,
+                name_en=region.name_en,
+                status=report.status if report else "not_started",
+                version=report.version if report else 0,
+                submitted_at=report.submitted_at if report else None,
+                reviewed_at=report.reviewed_at if report else None,
+                comment=report.comment if report else None,
+                changes=tuple(changes),
+            )
+        )
+    return out
+
+
+def approve_reports(
+    session: Session,
+    actor_id: int | None,
+    month: int,
+    region_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Approve the submitted reports of these regions for the month (None: every submitted one
+    the actor reviews); publish their values. Returns the approved regions' ids."""
+    now = now or utcnow()
+    if actor_id is not None:
+        _account(session, actor_id)
+    if region_ids is None:
+        candidates = list(
+            session.scalars(
+                select(MonthlyReport)
+                .where(MonthlyReport.month == month, MonthlyReport.status == "submitted")
+                .order_by(MonthlyReport.region_id)
+                .with_for_update()
+            )
+        )
+        regions = {r.id: r for r in _regions(session, [c.region_id for c in candidates])}
+        reports = [c for c in candidates if may_review(session, actor_id, regions[c.region_id])]
+    else:
+        reports = []
+        for region_id in region_ids:
+            region = _region(session, region_id)
+            _check_reviewer(session, actor_id, region)
+            report = _get(session, region.id, month, lock=True)
+            if report is None or report.status != "submitted":
+                raise ReportError(
+                    f"{region.name_zh} 的月报未提交，不能审核通过",
+                    f"{region.name_en}'s report is not submitted and cannot be approved",
+                    "status",
+                )
+            reports.append(report)
+    if not reports:
+        return []
+    values = _report_values(session, [r.id for r in reports])
+    publish_values(session, [(r.region_id, r.month, values[r.id]) for r in reports])
+    for report in reports:
+        before = _snapshot(report, values[report.id])
+        report.status = "approved"
+        report.version += 1
+        report.reviewed_by, report.reviewed_at = actor_id, now
+        report.comment = None
+        _audit(session, actor_id, "approve", report, before, values[report.id], now)
+    session.flush()
+    return [r.region_id for r in reports]
+
+
+def _regions(session: Session, ids: list[int]) -> list[Region]:
+    out = []
+    for start in range(0, len(ids), 5_000):
+        chunk = ids[start : start + 5_000]
+        out.extend(session.scalars(select(Region).where(Region.id.in_(chunk))))
+    return out
+
+
+def _comment(text: str, what_zh: str, what_en: str) -> str:
+    comment = (text or "").strip() if isinstance(text, str) else ""
+    if not comment:
+        raise ReportError(f"请填写{what_zh}", f"Enter the {what_en}", "invalid")
+    if len(comment) > COMMENT_MAX:
+        raise ReportError(
+            f"{what_zh}最多 {COMMENT_MAX} 个字", f"At most {COMMENT_MAX} characters", "invalid"
+        )
+    problem = check_text(comment, True)
+    if problem is not None:
+        raise ReportError(*problem, "invalid")
+    return comment
+
+
+def return_report(
+    session: Session,
+    actor_id: int | None,
+    region_id: int,
+    month: int,
+    comment: str,
+    now: datetime | None = None,
+) -> None:
+    """Send a submitted report back to its region with a comment (required)."""
+    now = now or utcnow()
+    region = _region(session, region_id)
+    _check_reviewer(session, actor_id, region)
+    comment = _comment(comment, "退回意见", "comment")
+    report = _get(session, region.id, month, lock=True)
+    if report is None or report.status != "submitted":
+        raise ReportError(
+            "只有已提交的月报可以退回", "Only a submitted report can be returned", "status"
+        )
+    values = _report_values(session, [report.id])[report.id]
+    before = _snapshot(report, values)
+    report.status, report.comment = "returned", comment
+    report.version += 1
+    report.reviewed_by, report.reviewed_at = actor_id, now
+    session.flush()
+    add_audit_row(
+        session,
+        actor_id,
+        "return",
+        "monthly_report",
+        report.id,
+        before,
+        _snapshot(report, values),
+        now,
+    )
+
+
+def reopen_report(
+    session: Session,
+    actor_id: int | None,
+    region_id: int,
+    month: int,
+    reason: str,
+    now: datetime | None = None,
+) -> None:
+    """Admins only: unlock an approved report (back to returned, with the reason) and withdraw
+    its published values."""
+    now = now or utcnow()
+    require_admin(session, actor_id)
+    region = _region(session, region_id)
+    reason = _comment(reason, "重新打开的原因", "reason")
+    report = _get(session, region.id, month, lock=True)
+    if report is None or report.status != "approved":
+        raise ReportError(
+            "只有已通过的月报可以重新打开", "Only an approved report can be reopened", "status"
+        )
+    values = _report_values(session, [report.id])[report.id]
+    before = _snapshot(report, values)
+    withdraw_values(session, region.id, month)
+    report.status, report.comment = "returned", reason
+    report.version += 1
+    report.reviewed_by, report.reviewed_at = actor_id, now
+    session.flush()
+    add_audit_row(
+        session,
+        actor_id,
+        "reopen",
+        "monthly_report",
+        report.id,
+        before,
+        _snapshot(report, values),
+        now,
+    )
+
+
+def publish_values(
+    session: Session, reports: list[tuple[int, int, Mapping[str, float | None]]]
+) -> None:
+    """Publish approved reports' values, (region id, month, values) each, into reported_values
+    (each value standing until its region's next value of the indicator) and bring the area
+    stocks up to date, in the caller's transaction."""
+    if not reports:
+        return
+    rv = ReportedValue
+    timeline: dict[tuple[int, str], dict[int, float]] = {}
+    for region_id, month, values in reports:
+        for key, value in values.items():
+            if value is not None:
+                timeline.setdefault((region_id, key), {})[month] = float(value)
+    first = min(m for _r, m, _v in reports)
+    ids = sorted({rid for rid, _k in timeline})
+    keys = sorted({k for _r, k in timeline})
+    # The values already published that stand at or after the first new month: their spans
+    # may end earlier now.
+    existing: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
+    for start in range(0, len(ids), 5_000):
+        stmt = select(rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month).where(
+            rv.region_id.in_(ids[start : start + 5_000]),
+            rv.indicator_key.in_(keys),
+            rv.until_month > first,
+        )
+        for row_id, rid, key, month, until in session.execute(stmt):
+            if (rid, key) in timeline:
+                existing.setdefault((rid, key), []).append((month, row_id, until))
+    new_rows = []
+    new_until: dict[int, list[int]] = {}
+    places = {r.id: (r.district_id, r.street_id, r.community_id) for r in _regions(session, ids)}
+    for (rid, key), months in timeline.items():
+        old = existing.get((rid, key), [])
+        if any(m in months for m, _id, _u in old):
+            raise ReportError(
+                "该月已有通过的数值", "This month already has approved values", "status"
+            )
+        events = sorted([*months, *(m for m, _id, _u in old)])
+        nxt = {m: (events[i + 1] if i + 1 < len(events) else OPEN) for i, m in enumerate(events)}
+        # The last old value before the new ones ends its span at the next event; it stood
+        # until its own stored `until` (a later old value, or open) before.
+        for m, row_id, until in old:
+            if nxt[m] != until:
+                new_until.setdefault(nxt[m], []).append(row_id)
+        above = places[rid]
+        for m, value in months.items():
+            new_rows.append((key, rid, m, value, nxt[m], *above))
+    for until, row_ids in new_until.items():
+        for start in range(0, len(row_ids), 5_000):
+            session.execute(
+                update(rv)
+                .where(rv.id.in_(row_ids[start : start + 5_000]))
+                .values(until_month=until)
+            )
+    bulk_insert(session, rv.__table__, PUBLISHED_COLUMNS, new_rows)
+    refresh_area_stocks(session, keys, first)
+
+
+PUBLISHED_COLUMNS = (
+    "indicator_key",
+    "region_id",
+    "month",
+    "value",
+    "until_month",
+    "district_id",
+    "street_id",
+    "community_id",
+)
+
+
+def withdraw_values(session: Session, region_id: int, month: int) -> None:
+    """Remove a region's published values of a month (a reopened report): the values before
+    stand again until its next ones; the area stocks follow, in the caller's transaction."""
+    rv = ReportedValue
+    rows = session.execute(
+        select(rv.id, rv.indicator_key, rv.until_month).where(
+            rv.region_id == region_id, rv.month == month
+        )
+    ).all()
+    for _id, key, until in rows:
+        session.execute(
+            update(rv)
+            .where(
+                rv.region_id == region_id,
+                rv.indicator_key == key,
+                rv.month < month,
+                rv.until_month == month,
+            )
+            .values(until_month=until)
+        )
+    session.execute(delete(rv).where(rv.id.in_([r[0] for r in rows])))
+    if rows:
+        refresh_area_stocks(session, {r[1] for r in rows}, month)
+
+
+def list_report_statuses(
+    session: Session, region: RegionInfo, month: int, level: str = "community"
+) -> list[RegionStatus]:
+    """Every reporting region of `level` inside the region with its report's status for the
+    month (not_started when none), by parent code then code."""
+    parent = aliased(Region)
+    mr = MonthlyReport
+    stmt = (
+        select(
+            Region.id,
+            Region.code,
+            Region.name_zh,
+            Region.name_en,
+            parent.code,
+            parent.name_zh,
+            parent.name_en,
+            func.coalesce(mr.status, "not_started"),
+            mr.submitted_at,
+            mr.reviewed_at,
+        )
+        .outerjoin(parent, parent.id == Region.parent_id)
+        .outerjoin(mr, and_(mr.region_id == Region.id, mr.month == month))
+        .where(Region.level == level)
+    )
+    if region.level != "city":
+        stmt = stmt.where(scope_clause(Region, region))
+    rows = [RegionStatus(*row) for row in session.execute(stmt)]
+    return sorted(rows, key=lambda r: (r.parent_code or "", r.code))
+
+
+def get_completeness(
+    session: Session, region: RegionInfo, month: int, level: str = "community"
+) -> Completeness:
+    """Counts per status of the month's reports of the regions of `level` inside the region,
+    and the late ones (not approved) with their parent, by parent code then code."""
+    statuses = list_report_statuses(session, region, month, level)
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in statuses:
+        counts[r.status] += 1
+    late = tuple(r for r in statuses if r.status != "approved")
+    return Completeness(month, level, len(statuses), counts, late)
+
+
+def add_approved_reports(
+    session: Session,
+    actor_id: int | None,
+    reports: list[tuple[int, int, Mapping[str, Any]]],
+    now: datetime | None = None,
+) -> int:
+    """The bulk path (the demo city, an operator's back-fill): write many complete reports,
+    (region id, month, values) each, as approved and publish them, with the same checks as
+    save_report and approve_reports (every value required; ReportInvalid names the region and
+    month in each error's field as "code month key") and one audit row for the batch. None of
+    the regions may have a report of its month yet. Returns the number of reports."""
+    now = now or utcnow()
+    if actor_id is not None:
+        require_admin(session, actor_id)
+    if not reports:
+        return 0
+    regions = {r.id: r for r in _regions(session, sorted({rid for rid, _m, _v in reports}))}
+    clean_reports = []
+    errors: list[FieldError] = []
+    for region_id, month, values in reports:
+        region = regions.get(region_id)
+        if region is None or not reportable_indicators(region.level):
+            raise ReportError("没有这个填报单位", "No such reporting region", "not_found")
+        _check_month(month, now)
+        clean, problems = validate_report_values(region.level, values, submit=True)
+        errors.extend(
+            FieldError(f"{region.code} {month} {e.field}", e.message_zh, e.message_en)
+            for e in problems
+        )
+        clean_reports.append((region, month, clean))
+    if errors:
+        raise ReportInvalid(errors)
+    months = sorted({m for _r, m, _c in clean_reports})
+    taken = session.scalar(
+        select(func.count())
+        .select_from(MonthlyReport)
+        .where(
+            MonthlyReport.month.in_(months),
+            MonthlyReport.region_id.in_(list(regions)) if len(regions) < 5_000 else true(),
+        )
+    )
+    if taken:
+        raise ReportError(
+            "部分单位该月已有月报", "Some regions already have a report for the month", "status"
+        )
+    bulk_insert(
+        session,
+        MonthlyReport.__table__,
+        (
+            "region_id",
+            "level",
+            "month",
+            "status",
+            "version",
+            "created_by",
+            "updated_by",
+            "submitted_by",
+            "reviewed_by",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "reviewed_at",
+        ),
+        (
+            (r.id, r.level, m, "approved", 1, *([actor_id] * 4), *([now] * 4))
+            for r, m, _c in clean_reports
+        ),
+    )
+    ids = {
+        (rid, m): report_id
+        for report_id, rid, m in session.execute(
+            select(MonthlyReport.id, MonthlyReport.region_id, MonthlyReport.month).where(
+                MonthlyReport.month.in_(months)
+            )
+        )
+    }
+    bulk_insert(
+        session,
+        MonthlyReportValue.__table__,
+        ("report_id", "indicator_key", "value"),
+        ((ids[(r.id, m)], k, v) for r, m, clean in clean_reports for k, v in clean.items()),
+    )
+    publish_values(session, [(r.id, m, clean) for r, m, clean in clean_reports])
+    add_audit_row(
+        session,
+        actor_id,
+        "bulk_approve",
+        "monthly_report",
+        None,
+        None,
+        {"reports": len(clean_reports), "first_month": months[0], "last_month": months[-1]},
+        now,
+    )
+    return len(clean_reports)

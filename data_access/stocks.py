@@ -1,0 +1,241 @@
+"""Standing figures (存量): the readers of the reported (approved) values, one family.
+
+A period's value of a standing figure for a region is, per reporting region inside it, that
+region's latest approved value in or before the period's last month (carried forward), summed.
+One region's early report never changes another's value; a region that never reported adds
+nothing, and a total with no part at all is missing (not 0). Every total carries `as_of`: the
+oldest month among its parts, which the pages show as "截至 YYYY-MM" when it is older than
+the period's end.
+
+The city, districts and streets are read from area_stocks (one row per area, month and
+indicator, kept exact by every approval, return and reopen: data_access/rollups.py);
+communities and the regions' own figures from reported_values, whose `until_month` marks where
+each value stops standing, so no reader groups over the history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from data_access.models import AreaStock, MonthlyReport, MonthlyReportValue, Region, ReportedValue
+from data_access.periods import Period
+from data_access.regions import RegionInfo, scope_clause
+
+# reported_values.until_month of a value that is still its region's latest.
+OPEN = 999_999
+AREA_LEVELS = ("city", "district", "street")
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A standing figure's total and the oldest month (yyyymm) among the values summed."""
+
+    value: float
+    as_of: int
+
+
+Stocks = dict[str, Stock]
+
+
+def values_of(stocks: Stocks | None) -> dict[str, float] | None:
+    """The totals alone, for indicators.compute_indicator_values (a missing key: no value)."""
+    return None if stocks is None else {key: s.value for key, s in stocks.items()}
+
+
+def standing_at(month: int):
+    """The WHERE clause picking the approved values standing at a month (yyyymm)."""
+    return and_(ReportedValue.month <= month, ReportedValue.until_month > month)
+
+
+def _add(out: dict, key, indicator: str, value: float, as_of: int) -> None:
+    group = out.setdefault(key, {})
+    old = group.get(indicator)
+    group[indicator] = (
+        Stock(float(value), as_of)
+        if old is None
+        else Stock(old.value + float(value), min(old.as_of, as_of))
+    )
+
+
+def _area_stocks(session: Session, where, end: int) -> dict[int, Stocks]:
+    """Per area (by id) matching `where`: its latest area_stocks row per indicator up to end."""
+    a = AreaStock
+    latest = (
+        select(a.region_id, a.indicator_key, func.max(a.month).label("month"))
+        .where(where, a.month <= end)
+        .group_by(a.region_id, a.indicator_key)
+        .subquery()
+    )
+    stmt = select(a.region_id, a.indicator_key, a.value, a.as_of).join(
+        latest,
+        and_(
+            a.region_id == latest.c.region_id,
+            a.indicator_key == latest.c.indicator_key,
+            a.month == latest.c.month,
+        ),
+    )
+    out: dict[int, Stocks] = {}
+    for region_id, key, value, as_of in session.execute(stmt):
+        out.setdefault(region_id, {})[key] = Stock(float(value), as_of)
+    return out
+
+
+def _community_stocks(session: Session, where, end: int) -> dict[int, Stocks]:
+    """Per community (by id) matching `where`: its standing approved values at end."""
+    rv = ReportedValue
+    stmt = select(rv.community_id, rv.indicator_key, rv.value, rv.month).where(
+        where, standing_at(end), rv.community_id.is_not(None)
+    )
+    out: dict[int, Stocks] = {}
+    for community_id, key, value, month in session.execute(stmt):
+        _add(out, community_id, key, value, month)
+    return out
+
+
+def _with_submitted(session: Session, region: RegionInfo, end: int, stocks: Stocks) -> Stocks:
+    """The stocks as if every region's latest submitted report up to end were approved."""
+    mr = MonthlyReport
+    stmt = (
+        select(mr.id, mr.region_id, mr.month)
+        .join(Region, Region.id == mr.region_id)
+        .where(mr.status == "submitted", mr.month <= end)
+    )
+    clause = scope_clause(Region, region) if region.level in AREA_LEVELS[1:] else None
+    if region.level == "community":
+        clause = Region.id == region.id
+    if clause is not None:
+        stmt = stmt.where(clause)
+    latest: dict[int, tuple[int, int]] = {}
+    for report_id, region_id, month in session.execute(stmt):
+        if region_id not in latest or month > latest[region_id][1]:
+            latest[region_id] = (report_id, month)
+    if not latest:
+        return stocks
+    by_report = {report_id: (rid, month) for rid, (report_id, month) in latest.items()}
+    approved = {
+        (rid, key): (float(value), month)
+        for rid, key, value, month in session.execute(
+            select(
+                ReportedValue.region_id,
+                ReportedValue.indicator_key,
+                ReportedValue.value,
+                ReportedValue.month,
+            ).where(ReportedValue.region_id.in_(list(latest)), standing_at(end))
+        )
+    }
+    out = dict(stocks)
+    mv = MonthlyReportValue
+    pending = select(mv.report_id, mv.indicator_key, mv.value).where(
+        mv.report_id.in_(list(by_report)), mv.value.is_not(None)
+    )
+    for report_id, key, value in session.execute(pending):
+        rid, month = by_report[report_id]
+        old = approved.get((rid, key))
+        if old is not None and old[1] >= month:
+            continue
+        base = out.get(key)
+        delta = float(value) - (old[0] if old else 0.0)
+        out[key] = (
+            Stock(float(value), month)
+            if base is None
+            else Stock(base.value + delta, base.as_of if old else min(base.as_of, month))
+        )
+    return out
+
+
+def get_reported_stocks(
+    session: Session, region: RegionInfo, period: Period, *, include_submitted: bool = False
+) -> Stocks:
+    """The region's standing figures at the period's end (empty: nothing reported). With
+    `include_submitted`, each region's latest submitted (not yet approved) report counts as if
+    approved (the leaders' "what if" switch)."""
+    if region.level in AREA_LEVELS:
+        stocks = _area_stocks(session, AreaStock.region_id == region.id, period.end).get(
+            region.id, {}
+        )
+    else:
+        stocks = _community_stocks(session, scope_clause(ReportedValue, region), period.end).get(
+            region.id, {}
+        )
+    if include_submitted:
+        stocks = _with_submitted(session, region, period.end, stocks)
+    return stocks
+
+
+def get_child_reported_stocks(
+    session: Session, region: RegionInfo, period: Period
+) -> dict[int, Stocks]:
+    """Per child region (by id): its standing figures at the period's end."""
+    if region.level in ("city", "district"):
+        return _area_stocks(session, AreaStock.parent_id == region.id, period.end)
+    if region.level == "street":
+        return _community_stocks(session, ReportedValue.street_id == region.id, period.end)
+    raise ValueError(f"no aggregate data below community level ({region.level})")
+
+
+def get_stocks_within(
+    session: Session, region: RegionInfo, level: str, period: Period
+) -> dict[int, Stocks]:
+    """Per region of the level inside the region (by id): standing figures at the period's end."""
+    if level == "community":
+        clause = scope_clause(ReportedValue, region)
+        return _community_stocks(
+            session, clause if clause is not None else ReportedValue.id.is_not(None), period.end
+        )
+    where = AreaStock.level == level
+    if region.level != "city":
+        where = and_(where, AreaStock.parent_id == region.id)
+    return _area_stocks(session, where, period.end)
+
+
+def _months(first: int, last: int) -> list[int]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = m + 89 if m % 100 == 12 else m + 1
+    return out
+
+
+def get_monthly_reported_stocks(
+    session: Session, region: RegionInfo, first: int, last: int
+) -> dict[int, Stocks]:
+    """Per month (yyyymm) from first to last: the region's standing figures at that month."""
+    months = _months(first, last)
+    series: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
+    if region.level in AREA_LEVELS:
+        rows = session.execute(
+            select(AreaStock.indicator_key, AreaStock.month, AreaStock.value, AreaStock.as_of)
+            .where(AreaStock.region_id == region.id, AreaStock.month <= last)
+            .order_by(AreaStock.month)
+        )
+        for key, month, value, as_of in rows:
+            series[key].append((month, OPEN, value, as_of))
+        # An area row stands until the area's next row of the indicator.
+        for key, items in series.items():
+            series[key] = [
+                (m, items[i + 1][0] if i + 1 < len(items) else OPEN, v, a)
+                for i, (m, _u, v, a) in enumerate(items)
+            ]
+    else:
+        rv = ReportedValue
+        rows = session.execute(
+            select(rv.indicator_key, rv.month, rv.until_month, rv.value).where(
+                scope_clause(rv, region),
+                rv.community_id.is_not(None),
+                rv.month <= last,
+                rv.until_month > first,
+            )
+        )
+        for key, month, until, value in rows:
+            series[key].append((month, until, value, month))
+    out: dict[int, Stocks] = {m: {} for m in months}
+    for key, items in series.items():
+        for month in months:
+            for start, until, value, as_of in items:
+                if start <= month < until:
+                    _add(out, month, key, value, as_of)
+    return out
