@@ -228,7 +228,8 @@ def parse_month(text: str) -> int:
     )
 
 
-def _check_month(month: int, now: datetime) -> int:
+def _check_month(month: int, now: datetime | None) -> int:
+    """The month (yyyymm) if it is a real one from 2020 on and (given `now`) has started."""
     if (
         isinstance(month, bool)
         or not isinstance(month, int)
@@ -236,7 +237,7 @@ def _check_month(month: int, now: datetime) -> int:
         or month // 100 < 2020
     ):
         raise ReportError("月份无效", f"Invalid month {month!r}", "month")
-    if month > now.year * 100 + now.month:
+    if now is not None and month > now.year * 100 + now.month:
         raise ReportError(
             "不能填报尚未开始的月份", "A month that has not started cannot be reported", "month"
         )
@@ -401,6 +402,7 @@ def get_report_form(
     report has none (read by anyone whose scope holds the region)."""
     region = _region(session, region_id)
     _check_viewer(session, actor_id, region.id)
+    _check_month(month, None)
     report = _get(session, region.id, month)
     saved = _report_values(session, [report.id])[report.id] if report else {}
     previous = previous_values(session, [region], month)
@@ -639,6 +641,7 @@ def list_review_queue(
     if parent is None:
         raise ReportError("没有这个地区", "No such region", "not_found")
     _check_viewer(session, actor_id, parent.id)
+    _check_month(month, None)
     levels = _reviewable_levels(parent)
     if not levels:
         return []
