@@ -846,6 +846,7 @@ def publish_values(
     stocks up to date, in the caller's transaction."""
     if not reports:
         return
+    _lock_published(session)
     rv = ReportedValue
     timeline: dict[tuple[int, str], dict[int, float]] = {}
     for region_id, month, values in reports:
@@ -898,6 +899,13 @@ def publish_values(
     refresh_area_stocks(session, keys, first)
 
 
+def _lock_published(session: Session) -> None:
+    """Take turns publishing: two approvals at once (PostgreSQL) would each recount the city's
+    area stocks without the other's values. The city's region row is the lock (released at
+    commit); SQLite writers take turns anyway."""
+    session.execute(select(Region.id).where(Region.level == "city").with_for_update())
+
+
 PUBLISHED_COLUMNS = (
     "indicator_key",
     "region_id",
@@ -913,6 +921,7 @@ PUBLISHED_COLUMNS = (
 def withdraw_values(session: Session, region_id: int, month: int) -> None:
     """Remove a region's published values of a month (a reopened report): the values before
     stand again until its next ones; the area stocks follow, in the caller's transaction."""
+    _lock_published(session)
     rv = ReportedValue
     rows = session.execute(
         select(rv.id, rv.indicator_key, rv.until_month).where(
