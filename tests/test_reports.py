@@ -515,7 +515,7 @@ def test_two_streets_approving_at_once_keep_the_area_stocks_exact(pg_url):
     from data_access.models import MonthlyReportValue, ReportedValue
     from data_access.reports import withdraw_values
 
-    month = 202604
+    month = 202603
     engine = open_store(pg_url)
     with write_session(engine) as s:
         city = get_city(s)
@@ -544,7 +544,7 @@ def test_two_streets_approving_at_once_keep_the_area_stocks_exact(pg_url):
         assert errors == []
         with Session(engine) as s:
             assert compare_area_stocks(s) == []
-            stock = get_reported_stocks(s, get_city(s), parse_period("2026-04"))["grids"]
+            stock = get_reported_stocks(s, get_city(s), parse_period("2026-03"))["grids"]
             assert stock.as_of <= 202512
     finally:
         with write_session(engine) as s:
