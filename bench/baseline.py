@@ -36,16 +36,16 @@ def _raw_totals(session: Session, start: int, end: int, *keys) -> dict:
 
 
 def _raw_stocks(session: Session, months: list[int], *keys) -> dict:
-    stmt = (
-        select(
-            ReportedValue.month, *keys, ReportedValue.indicator_key, func.sum(ReportedValue.value)
-        )
-        .where(ReportedValue.month.in_(months))
-        .group_by(ReportedValue.month, *keys, ReportedValue.indicator_key)
-    )
+    # Per month: the approved values standing then (each region's latest up to it), summed.
     out: dict = {}
-    for row in session.execute(stmt):
-        out.setdefault(tuple(row[: 1 + len(keys)]), {})[row[-2]] = float(row[-1])
+    for month in months:
+        stmt = (
+            select(*keys, ReportedValue.indicator_key, func.sum(ReportedValue.value))
+            .where(ReportedValue.month <= month, ReportedValue.until_month > month)
+            .group_by(*keys, ReportedValue.indicator_key)
+        )
+        for row in session.execute(stmt):
+            out.setdefault((month, *row[: len(keys)]), {})[row[-2]] = float(row[-1])
     return out
 
 

