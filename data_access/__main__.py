@@ -109,8 +109,8 @@ def _report(args: argparse.Namespace) -> int:
             result = import_report_sheet(session, None, args.file, data, month, submit=args.submit)
         for e in result.errors[:200]:
             print(
-                f"第 {e.row} 行 [{e.column}]：{e.message_zh} / row {e.row} [{e.column}]: "
-                f"{e.message_en}"
+                f"第 {e.row} 行 [{e.column}]：{e.message.zh} / row {e.row} [{e.column}]: "
+                f"{e.message.en}"
             )
         if result.errors:
             n = len(result.errors)
@@ -118,8 +118,8 @@ def _report(args: argparse.Namespace) -> int:
             return 1
         for w in result.warnings[:200]:
             print(
-                f"提醒 第 {w.row} 行 [{w.column}]：{w.message_zh} / warning row {w.row}: "
-                f"{w.message_en}"
+                f"提醒 第 {w.row} 行 [{w.column}]：{w.message.zh} / warning row {w.row}: "
+                f"{w.message.en}"
             )
         state = "已提交审核" if args.submit else "已存为草稿"
         print(f"已导入 {result.saved} 份月报，{state} / imported {result.saved} reports")
@@ -292,11 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return _report(args)
         return _indicators(args)
-    except (StoreError, PeriodError, AccountError) as exc:
+    except (StoreError, PeriodError, AccountError, ReportError, ImportRefused) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
-        return 2
-    except (ReportError, ImportRefused) as exc:
-        print(f"错误 / error: {exc.message('zh')} / {exc.message('en')}", file=sys.stderr)
         return 2
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -39,8 +39,10 @@ def add_audit_rows(
     now: datetime | None = None,
 ) -> None:
     """Record what one write did in the audit log, in the caller's transaction, at `now` (naive
-    UTC; by default the current time)."""
+    UTC; by default the current time; an aware time is turned into UTC)."""
     at = now or utcnow()
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
     rows = [
         {
             "at": at,

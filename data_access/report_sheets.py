@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access.activities import FieldError, _blank
 from data_access.auth import PermissionDenied, check_region_scope, utcnow
 from data_access.importing import RowError, read_sheet
+from data_access.messages import Message
 from data_access.models import MonthlyReport, Region
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import Indicator
@@ -28,6 +28,7 @@ from data_access.reports import (
     validate_report_values,
 )
 from data_access.sheet_reader import ImportRefused
+from data_access.validation import FieldError, _blank
 
 CODE_HEADER = ("单位代码", "code")
 NAME_HEADER = ("单位名称", "name")
@@ -125,8 +126,9 @@ class ReportImport:
 
 
 def _row_error(row: int, column: str, error: FieldError | tuple[str, str]) -> RowError:
-    zh, en = (error.message_zh, error.message_en) if isinstance(error, FieldError) else error
-    return RowError(row, column, zh, en)
+    if isinstance(error, FieldError):
+        return RowError(row, column, error.message)
+    return RowError(row, column, Message(*error))
 
 
 def import_report_sheet(
@@ -197,7 +199,7 @@ def import_report_sheet(
         try:
             check_region_scope(session, actor_id, region.id)
         except PermissionDenied as exc:
-            result.errors.append(_row_error(number, column, (exc.zh, exc.en)))
+            result.errors.append(_row_error(number, column, (exc.message.zh, exc.message.en)))
             continue
         cols = by_header[region.level]
         missing = [i for i in reportable_indicators(region.level) if i.key not in cols]
@@ -245,7 +247,7 @@ def import_report_sheet(
         try:
             saved = save_report(session, actor_id, region.id, month, values, submit=submit, now=now)
         except ReportError as exc:  # e.g. a month not started: the same for every row
-            raise ImportRefused(exc.zh, exc.en) from None
+            raise ImportRefused(exc.message.zh, exc.message.en) from None
         names = {i.key: indicator_header(i) for i in reportable_indicators(region.level)}
         result.warnings.extend(_row_error(number, names[w.field], w) for w in saved.warnings)
     result.saved = len(todo)

@@ -34,8 +34,7 @@ from sqlalchemy import and_, delete, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from data_access.accounts import add_audit_row
-from data_access.activities import FieldError, _as_number, _blank
+from data_access.audit import add_audit_row
 from data_access.auth import (
     PermissionDenied,
     check_region_scope,
@@ -44,28 +43,26 @@ from data_access.auth import (
     utcnow,
 )
 from data_access.bulk import bulk_insert
+from data_access.messages import MessageError
 from data_access.models import Account, MonthlyReport, MonthlyReportValue, Region, ReportedValue
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import INDICATORS, LEVELS, REVIEWED_BY, Indicator, Reported
 from data_access.rollups import refresh_area_stocks
 from data_access.stocks import OPEN
 from data_access.text import check_text
+from data_access.validation import FieldError, _as_number, _blank, field_error
 
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
 COMMENT_MAX = 500
 
 
-class ReportError(Exception):
+class ReportError(MessageError):
     """A report action that cannot be done (wrong status, edited meanwhile, unknown region or
-    month); `zh` and `en` say why, `kind` is one of: not_found, locked, status, conflict, month."""
+    month); `message` says why, `kind` is one of: not_found, locked, status, conflict, month."""
 
     def __init__(self, zh: str, en: str, kind: str = "status") -> None:
-        super().__init__(f"{zh} / {en}")
-        self.zh, self.en, self.kind = zh, en, kind
-
-    def message(self, lang: str) -> str:
-        """The reason in one language ('zh' or 'en')."""
-        return self.zh if lang == "zh" else self.en
+        super().__init__(zh, en)
+        self.kind = kind
 
 
 class ReportInvalid(ReportError):
@@ -452,7 +449,7 @@ def validate_report_values(
     indicators = reportable_indicators(level)
     known = {i.key for i in indicators}
     errors = [
-        FieldError(key, "没有这个填报指标。", "There is no such reported indicator.")
+        field_error(key, "没有这个填报指标。", "There is no such reported indicator.")
         for key in values
         if key not in known
     ]
@@ -467,17 +464,17 @@ def validate_report_values(
             clean[ind.key] = None
             if submit:
                 errors.append(
-                    FieldError(ind.key, "请填写（没有就填 0）。", "Enter a number (0 if none).")
+                    field_error(ind.key, "请填写（没有就填 0）。", "Enter a number (0 if none).")
                 )
         elif number is None or not math.isfinite(number):
-            errors.append(FieldError(ind.key, "请填写数字。", "Enter a number."))
+            errors.append(field_error(ind.key, "请填写数字。", "Enter a number."))
         elif number < 0:
-            errors.append(FieldError(ind.key, "不能是负数。", "Cannot be negative."))
+            errors.append(field_error(ind.key, "不能是负数。", "Cannot be negative."))
         elif not number.is_integer():
-            errors.append(FieldError(ind.key, "请填写整数。", "Enter a whole number."))
+            errors.append(field_error(ind.key, "请填写整数。", "Enter a whole number."))
         elif number > MAX_VALUE:
             errors.append(
-                FieldError(
+                field_error(
                     ind.key,
                     f"最多 {MAX_VALUE:,}，请核对。",
                     f"At most {MAX_VALUE:,}; please check.",
@@ -504,7 +501,7 @@ def plausibility_warnings(
         if value > prev[0] * factor or value < prev[0] / factor:
             y, m = divmod(prev[1], 100)
             warnings.append(
-                FieldError(
+                field_error(
                     ind.key,
                     f"与上次（{y}-{m:02d}）的 {prev[0]:,.0f} 相差超过 {factor:g} 倍，请核对。",
                     f"Differs from the last value ({prev[0]:,.0f}, {y}-{m:02d}) by more than "
@@ -1012,10 +1009,7 @@ def add_approved_reports(
             raise ReportError("没有这个填报单位", "No such reporting region", "not_found")
         _check_month(month, now)
         clean, problems = validate_report_values(region.level, values, submit=True)
-        errors.extend(
-            FieldError(f"{region.code} {month} {e.field}", e.message_zh, e.message_en)
-            for e in problems
-        )
+        errors.extend(FieldError(f"{region.code} {month} {e.field}", e.message) for e in problems)
         clean_reports.append((region, month, clean))
     if errors:
         raise ReportInvalid(errors)

@@ -74,7 +74,8 @@ class FieldError:
     message: Message
 
 
-def _err(name: str, zh: str, en: str) -> FieldError:
+def field_error(name: str, zh: str, en: str) -> FieldError:
+    """A field's problem, in Chinese and English."""
     return FieldError(name, Message(zh, en))
 
 
@@ -196,10 +197,12 @@ def _place(
     place_id = _as_id(data.get(name))
     owner = owner_of(place_id) if place_id is not None else None
     if owner is None:
-        errors.append(_err(name, f"没有这个{zh}。", f"There is no such {en}."))
+        errors.append(field_error(name, f"没有这个{zh}。", f"There is no such {en}."))
     elif community_id is not None and owner != community_id:
         errors.append(
-            _err(name, f"该{zh}不属于所选社区。", f"This {en} is not in the chosen community.")
+            field_error(
+                name, f"该{zh}不属于所选社区。", f"This {en} is not in the chosen community."
+            )
         )
     else:
         return place_id
@@ -217,18 +220,20 @@ def validate_activity(
     type_key = data.get("type_key")
     activity_type = ACTIVITY_TYPES_BY_KEY.get(type_key) if isinstance(type_key, str) else None
     if _blank(type_key):
-        errors.append(_err("type_key", "请选择活动类型。", "Choose an activity type."))
+        errors.append(field_error("type_key", "请选择活动类型。", "Choose an activity type."))
     elif activity_type is None:
-        errors.append(_err("type_key", "没有这种活动类型。", "There is no such activity type."))
+        errors.append(
+            field_error("type_key", "没有这种活动类型。", "There is no such activity type.")
+        )
     else:
         clean["type_key"] = activity_type.key
 
     community_id = _as_id(data.get("community_id"))
     community = regions.community(community_id) if community_id is not None else None
     if _blank(data.get("community_id")):
-        errors.append(_err("community_id", "请选择社区。", "Choose a community."))
+        errors.append(field_error("community_id", "请选择社区。", "Choose a community."))
     elif community is None:
-        errors.append(_err("community_id", "没有这个社区。", "There is no such community."))
+        errors.append(field_error("community_id", "没有这个社区。", "There is no such community."))
     else:
         clean["community_id"] = community_id
         clean["street_id"], clean["district_id"] = community
@@ -242,17 +247,17 @@ def validate_activity(
         and clean["grid_id"] not in regions.compound_grids(compound_id)
     ):
         wrong_grid = ("该小区不在所选网格内。", "This compound is not in the chosen grid.")
-        errors.append(_err("compound_id", *wrong_grid))
+        errors.append(field_error("compound_id", *wrong_grid))
         compound_id = None
     clean["compound_id"] = compound_id
 
     raw_date = data.get("occurred_on")
     occurred_on = parse_date(raw_date)
     if _blank(raw_date):
-        errors.append(_err("occurred_on", "请填写日期。", "Enter the date."))
+        errors.append(field_error("occurred_on", "请填写日期。", "Enter the date."))
     elif occurred_on is None:
         errors.append(
-            _err(
+            field_error(
                 "occurred_on",
                 "日期格式不对，请写成 2025-03-01。",
                 "The date is not valid; write it as 2025-03-01.",
@@ -260,11 +265,11 @@ def validate_activity(
         )
     elif occurred_on > today:
         errors.append(
-            _err("occurred_on", "日期不能晚于今天。", "The date cannot be in the future.")
+            field_error("occurred_on", "日期不能晚于今天。", "The date cannot be in the future.")
         )
     elif occurred_on < EARLIEST_DATE:
         errors.append(
-            _err("occurred_on", "日期不能早于2020年。", "The date cannot be before 2020.")
+            field_error("occurred_on", "日期不能早于2020年。", "The date cannot be before 2020.")
         )
     else:
         clean["occurred_on"] = occurred_on
@@ -278,24 +283,24 @@ def validate_activity(
             value = str(raw).strip()
         else:
             value = None
-            errors.append(_err(name, "内容无法识别。", "This value cannot be read."))
+            errors.append(field_error(name, "内容无法识别。", "This value cannot be read."))
             continue
         multiline = name == "description"
         if multiline and value is not None:
             value = value.replace("\r\n", "\n")  # a spreadsheet's line breaks
         problem = check_text(value, multiline) if value is not None else None
         if name == "title" and value is None:
-            errors.append(_err("title", "请填写标题。", "Enter a title."))
+            errors.append(field_error("title", "请填写标题。", "Enter a title."))
         elif value is not None and len(value) > limits[name]:
             errors.append(
-                _err(
+                field_error(
                     name,
                     f"最多 {limits[name]} 个字（现在 {len(value)} 个）。",
                     f"At most {limits[name]} characters (now {len(value)}).",
                 )
             )
         elif problem is not None:
-            errors.append(_err(name, *problem))
+            errors.append(field_error(name, *problem))
         else:
             clean[name] = value
 
@@ -307,7 +312,7 @@ def validate_activity(
             if activity_type is not None and not _blank(raw) and _as_number(raw) not in (0, None):
                 zh_name, en_name = field_label(key)
                 errors.append(
-                    _err(
+                    field_error(
                         key,
                         f"“{activity_type.name_zh}”不记录{zh_name}。",
                         f"“{activity_type.name_en}” does not record {en_name.lower()}.",
@@ -318,16 +323,16 @@ def validate_activity(
         number = _as_number(raw)
         unit_zh, unit_en = measure.unit_zh, measure.unit_en
         if _blank(raw):
-            errors.append(_err(key, "请填写（没有就填 0）。", "Enter a number (0 if none)."))
+            errors.append(field_error(key, "请填写（没有就填 0）。", "Enter a number (0 if none)."))
         elif number is None or not math.isfinite(number):
-            errors.append(_err(key, "请填写数字。", "Enter a number."))
+            errors.append(field_error(key, "请填写数字。", "Enter a number."))
         elif number < 0:
-            errors.append(_err(key, "不能是负数。", "Cannot be negative."))
+            errors.append(field_error(key, "不能是负数。", "Cannot be negative."))
         elif measure.integer and not number.is_integer():
-            errors.append(_err(key, "请填写整数。", "Enter a whole number."))
+            errors.append(field_error(key, "请填写整数。", "Enter a whole number."))
         elif number > (bound := measure_bound(activity_type.key, key)):
             errors.append(
-                _err(
+                field_error(
                     key,
                     f"一条记录最多 {bound:,.0f}{unit_zh}，请核对。",
                     f"At most {bound:,.0f} {unit_en} in one record; please check.",
@@ -335,7 +340,7 @@ def validate_activity(
             )
         elif abs(number * 100 - round(number * 100)) > 1e-6:
             # Stored to 0.01: refused rather than rounded, so that what is saved is what was typed.
-            errors.append(_err(key, "最多两位小数。", "At most two decimal places."))
+            errors.append(field_error(key, "最多两位小数。", "At most two decimal places."))
         else:
             clean[key] = int(number) if measure.integer else round(number, 2)
     for smaller, larger in NOT_MORE_THAN:
@@ -347,7 +352,7 @@ def validate_activity(
             s_zh, s_en = field_label(smaller)
             l_zh, l_en = field_label(larger)
             errors.append(
-                _err(
+                field_error(
                     smaller,
                     f"{s_zh}不能多于{l_zh}。",
                     f"{s_en} cannot exceed {l_en.lower()}.",

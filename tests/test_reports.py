@@ -166,8 +166,8 @@ def test_validation_refuses_with_messages_in_both_languages(session, place):
         save_report(session, place.staff1, place.c1.id, JAN, values, submit=True, now=NOW)
     errors = {e.field: e for e in bad.value.errors}
     assert set(errors) == {"grids", "safety_watchers", "pioneer_posts"}
-    assert errors["grids"].message("zh") == "不能是负数。"
-    assert errors["safety_watchers"].message("en") == "Enter a whole number."
+    assert errors["grids"].message.zh == "不能是负数。"
+    assert errors["safety_watchers"].message.en == "Enter a whole number."
     assert (
         session.scalar(
             select(MonthlyReport.id).where(
@@ -184,7 +184,7 @@ def test_plausibility_warning_saves_all_the_same(session, place):
     result = save_report(session, place.staff1, place.c1.id, JAN, values, now=NOW)
     assert result.status == "draft"
     assert [w.field for w in result.warnings] == ["grids"]
-    assert "2025-12" in result.warnings[0].message("zh")
+    assert "2025-12" in result.warnings[0].message.zh
 
 
 def test_return_with_comment_then_resubmit_then_approve(session, place):
@@ -383,7 +383,7 @@ def test_import_of_the_whole_city_is_all_or_nothing(session):
     refused = import_report_sheet(session, None, "m.xlsx", _xlsx(bad), JAN, submit=True, now=NOW)
     assert not refused.ok and refused.saved == 0
     assert [(e.row, e.column) for e in refused.errors] == [(701, rows[0][5])]
-    assert refused.errors[0].message_en == "Cannot be negative."
+    assert refused.errors[0].message.en == "Cannot be negative."
     assert session.scalar(select(func.count()).where(MonthlyReport.month == JAN)) == 0
     done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), JAN, submit=True, now=NOW)
     assert done.ok and done.saved == 1158 and done.data_rows == 1158
@@ -417,7 +417,7 @@ def test_import_refuses_rows_outside_the_scope(session, place):
     result = import_report_sheet(session, place.reviewer, "m.xlsx", _xlsx(rows), JAN, now=NOW)
     outside = {e.row for e in result.errors}
     assert result.saved == 0 and outside
-    assert all(e.message_en == "This community is outside your scope" for e in result.errors)
+    assert all(e.message.en == "This community is outside your scope" for e in result.errors)
 
 
 @pytest.fixture(params=["sqlite", "pg"])

@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from data_access import cached
-from data_access.activities import FieldError
-from data_access.auth import AccountInfo, PermissionDenied, can_write
-from data_access.db import StoreError, run_read, run_write
+from data_access.auth import AccountInfo, can_write
+from data_access.db import run_read
 from data_access.periods import Period
 from data_access.registry import INDICATORS_BY_KEY, PILLARS
 from data_access.reports import (
@@ -24,12 +23,14 @@ from data_access.reports import (
     get_report_form,
     save_report,
 )
+from data_access.validation import FieldError
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
 from ui.filters import synced_select
-from ui.format import LOCAL_TZ, period_label
-from ui.i18n import current_language, pick, t, t_text
+from ui.format import local_zone, period_label
+from ui.i18n import current_language, pick, say, t, t_text
 from ui.plain import plain
+from ui.writes import SIGNED_IN, write
 
 P = "rep"
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
@@ -45,7 +46,7 @@ def now() -> datetime:
 
 def current_month() -> int:
     """This month (yyyymm) in the users' time zone, by the clock."""
-    local = now().astimezone(LOCAL_TZ)
+    local = now().astimezone(local_zone())
     return local.year * 100 + local.month
 
 
@@ -138,16 +139,17 @@ def save(url: str, region_id: int, month: int, submit: bool) -> None:
     for key in ("errors", "warnings", "message", "conflict"):
         state.pop(f"{P}_{key}", None)
     try:
-        result = run_write(
-            cached.get_engine(url),
+        written = write(
+            url,
             save_report,
-            actor_id(),
+            SIGNED_IN,
             region_id,
             month,
             values,
             submit=submit,
             expected_version=loaded[2],
             now=now(),
+            raising=(ReportInvalid, ReportError),
         )
     except ReportInvalid as exc:
         state[f"{P}_errors"] = list(exc.errors)
@@ -157,12 +159,12 @@ def save(url: str, region_id: int, month: int, submit: bool) -> None:
             state[f"{P}_conflict"] = True
             state.pop(f"{P}_loaded", None)  # load what is stored now
         else:
-            state[f"{P}_message"] = ("error", t("report.refused", message=exc.message(lang())))
+            state[f"{P}_message"] = ("error", t("report.refused", message=say(exc.message)))
         return
-    except (StoreError, PermissionDenied) as exc:
-        key = "report.store_error" if isinstance(exc, StoreError) else "report.refused"
-        state[f"{P}_message"] = ("error", t(key, message=exc.message(lang())))
+    if not written.ok:
+        state[f"{P}_message"] = ("error", written.error)
         return
+    result = written.value
     state[f"{P}_warnings"] = list(result.warnings)
     done = "report.submitted_done" if submit else "report.draft_saved"
     state[f"{P}_message"] = ("success", t(done, version=result.version))
@@ -173,7 +175,7 @@ def save(url: str, region_id: int, month: int, submit: bool) -> None:
 
 def _show_field_error(errors: dict[str, FieldError], key: str) -> None:
     if key in errors:
-        st.markdown(f":red[{plain(errors[key].message(lang()))}]")
+        st.markdown(f":red[{plain(say(errors[key].message))}]")
 
 
 def _field(row: ReportRow, errors: dict[str, FieldError], warned: dict, locked: bool) -> None:
@@ -249,7 +251,7 @@ def page(url: str) -> None:
     errors = _by_field(state.get(f"{P}_errors", []))
     if errors:
         st.error(t("report.has_errors", n=len(errors)))
-    warned = {w.field: w.message(lang()) for w in state.get(f"{P}_warnings", [])}
+    warned = {w.field: say(w.message) for w in state.get(f"{P}_warnings", [])}
     if warned:
         lines = "\n".join(f"- {plain(indicator_label(k))}：{plain(m)}" for k, m in warned.items())
         st.warning(f"{t('report.warnings')}\n\n{lines}")

@@ -11,18 +11,16 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.auth import PermissionDenied
-from data_access.db import StoreError, run_read, run_write
+from data_access.db import run_read
 from data_access.importing import MAX_UPLOAD_BYTES, RowError
 from data_access.report_sheets import ReportImport, import_report_sheet, template_xlsx
-from data_access.reports import ReportError
-from data_access.sheet_reader import ImportRefused
 from ui import monthly_report
-from ui.auth import actor_id, signed_in
+from ui.auth import signed_in
 from ui.bootstrap import store_callback
-from ui.i18n import current_language, t, t_text
+from ui.i18n import say, t, t_text
 from ui.monthly_report import month_chooser, month_text
 from ui.plain import plain
+from ui.writes import SIGNED_IN, write
 
 P = "rimp"
 RESULT = f"{P}_result"  # (upload token, ReportImport) of the last import, or a refusal
@@ -69,38 +67,31 @@ def do_import(url: str, filename: str, data: bytes, token: str, month: int) -> N
     done = state.get(RESULT)
     if done is not None and done[0] == token and isinstance(done[1], ReportImport):
         return  # this upload was imported or checked already: a second click does nothing
-    lang = current_language()
-    try:
-        result = run_write(
-            cached.get_engine(url),
-            import_report_sheet,
-            actor_id(),
-            filename,
-            data,
-            month,
-            submit=bool(state.get(f"{P}_submit")),
-            now=monthly_report.now(),
-        )
-    except (ImportRefused, ReportError, PermissionDenied) as exc:
-        state[RESULT] = (token, t("report.import.refused", message=exc.message(lang)))
+    written = write(
+        url,
+        import_report_sheet,
+        SIGNED_IN,
+        filename,
+        data,
+        month,
+        submit=bool(state.get(f"{P}_submit")),
+        now=monthly_report.now(),
+    )
+    if not written.ok:
+        state[RESULT] = (token, written.error)
         return
-    except StoreError as exc:
-        state[RESULT] = (token, t("report.store_error", message=exc.message(lang)))
-        return
-    if result.saved:
-        cached.clear_readers()
+    result = written.value
     state[RESULT] = (token, result)
 
 
 def errors_frame(errors: list[RowError]) -> pd.DataFrame:
     """Row/column errors as the activity import shows them."""
-    lang = current_language()
     return pd.DataFrame(
         [
             {
                 t_text("import.col.row"): e.row,
                 t_text("import.col.column"): e.column,
-                t_text("import.col.message"): e.message_zh if lang == "zh" else e.message_en,
+                t_text("import.col.message"): say(e.message),
             }
             for e in errors[:MAX_SHOWN_ERRORS]
         ],

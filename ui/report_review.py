@@ -8,11 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
-from data_access.auth import PermissionDenied
-from data_access.db import StoreError, run_read, run_write
+from data_access.db import run_read
 from data_access.periods import Period
 from data_access.reports import (
-    ReportError,
     ReviewRow,
     approve_reports,
     get_report_form,
@@ -33,6 +31,7 @@ from ui.monthly_report import (
     month_chooser,
     status_label,
 )
+from ui.writes import SIGNED_IN, write
 
 P = "rv"
 MESSAGE = f"{P}_message"
@@ -42,30 +41,13 @@ def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE] = (kind, text)
 
 
-def _refused(exc: Exception) -> None:
-    lang = current_language()
-    if isinstance(exc, StoreError):
-        _say("error", t("report.store_error", message=exc.message(lang)))
-    else:
-        _say("error", t("report.refused", message=exc.message(lang)))
-
-
 def approve(url: str, month: int, region_ids: list[int]) -> None:
     """Approve these submitted reports (callback of "approve" and "approve all")."""
-    try:
-        done = run_write(
-            cached.get_engine(url),
-            approve_reports,
-            actor_id(),
-            month,
-            region_ids,
-            monthly_report.now(),
-        )
-    except (ReportError, PermissionDenied, StoreError) as exc:
-        _refused(exc)
+    written = write(url, approve_reports, SIGNED_IN, month, region_ids, monthly_report.now())
+    if not written.ok:
+        _say("error", written.error)
         return
-    cached.clear_readers()
-    _say("success", t("report.review.approved_n", n=len(done)))
+    _say("success", t("report.review.approved_n", n=len(written.value)))
 
 
 def send_back(url: str, month: int, region_id: int, name: str) -> None:
@@ -74,21 +56,11 @@ def send_back(url: str, month: int, region_id: int, name: str) -> None:
     if not comment:
         st.session_state[f"{P}_comment_missing"] = region_id
         return
-    try:
-        run_write(
-            cached.get_engine(url),
-            return_report,
-            actor_id(),
-            region_id,
-            month,
-            comment,
-            monthly_report.now(),
-        )
-    except (ReportError, PermissionDenied, StoreError) as exc:
-        _refused(exc)
+    written = write(url, return_report, SIGNED_IN, region_id, month, comment, monthly_report.now())
+    if not written.ok:
+        _say("error", written.error)
         return
     st.session_state[f"{P}_comment_{region_id}"] = ""
-    cached.clear_readers()
     _say("success", t("report.review.returned_one", region=name))
 
 
@@ -98,21 +70,11 @@ def reopen(url: str, month: int, region_id: int, name: str) -> None:
     if not reason:
         st.session_state[f"{P}_reason_missing"] = region_id
         return
-    try:
-        run_write(
-            cached.get_engine(url),
-            reopen_report,
-            actor_id(),
-            region_id,
-            month,
-            reason,
-            monthly_report.now(),
-        )
-    except (ReportError, PermissionDenied, StoreError) as exc:
-        _refused(exc)
+    written = write(url, reopen_report, SIGNED_IN, region_id, month, reason, monthly_report.now())
+    if not written.ok:
+        _say("error", written.error)
         return
     st.session_state[f"{P}_reason_{region_id}"] = ""
-    cached.clear_readers()
     _say("success", t("report.review.reopened", region=name))
 
 

@@ -2,7 +2,7 @@
 
 `write` runs a data_access write function in one transaction (`db.run_write`: retried while the
 store is only busy, nothing written half-way), turns what the store or the data layer refuses
-(StoreError, PermissionDenied, AccountError, ImportRefused) into one line in the user's
+(StoreError, PermissionDenied, AccountError, ImportRefused, ReportError) into one line in the user's
 language, and forgets the cached readers once. Fields a write finds wrong come back in its
 result (FieldError, shown by the fields) and are said through the same `i18n.say`.
 """
@@ -19,6 +19,7 @@ from data_access import cached
 from data_access.accounts import AccountError
 from data_access.auth import PermissionDenied
 from data_access.db import STORE_FAILURES, run_write
+from data_access.reports import ReportError
 from data_access.sheet_reader import ImportRefused
 from ui.auth import actor_id
 from ui.bootstrap import note_failure
@@ -26,7 +27,7 @@ from ui.i18n import say, t
 from ui.plain import Plain, plain
 
 # What the data layer refuses with a reason the person can act on (their scope, their input).
-REFUSALS = (PermissionDenied, AccountError, ImportRefused)
+REFUSALS = (PermissionDenied, AccountError, ImportRefused, ReportError)
 
 
 class _SignedIn:
@@ -53,18 +54,27 @@ class Written:
 
 
 def write(
-    url: str, fn: Callable[..., Any], *args: Any, everything: bool = False, **kwargs: Any
+    url: str,
+    fn: Callable[..., Any],
+    *args: Any,
+    everything: bool = False,
+    raising: tuple[type[Exception], ...] = (),
+    **kwargs: Any,
 ) -> Written:
     """Run `fn(session, *args, **kwargs)` in one write transaction as the signed-in account
     (given as SIGNED_IN where `fn` takes it). Unless the value says nothing was changed (a
     result whose `ok` is false), the cached readers are forgotten once; with `everything`,
-    every cached result of this process too (targets and weights feed every score)."""
+    every cached result of this process too (targets and weights feed every score). The
+    refusals in `raising` reach the caller as they are (a form that shows them by its fields);
+    nothing was written for them either."""
     try:
         if any(v is SIGNED_IN for v in (*args, *kwargs.values())):
             actor = actor_id()
             args = tuple(actor if a is SIGNED_IN else a for a in args)
             kwargs = {k: actor if v is SIGNED_IN else v for k, v in kwargs.items()}
         value = run_write(cached.get_engine(url), fn, *args, **kwargs)
+    except raising:
+        raise
     except REFUSALS as exc:
         return Written(error=plain(say(exc.message)))
     except STORE_FAILURES as exc:
