@@ -77,3 +77,4 @@ def add_registry_rows(session: Session) -> None:
             setattr(row, name, value)
         if model is PillarRow:
             session.flush()  # indicators refer to their pillar
+    session.flush()

@@ -166,17 +166,6 @@ def get_reported_stocks(
     return stocks
 
 
-def get_child_reported_stocks(
-    session: Session, region: RegionInfo, period: Period
-) -> dict[int, Stocks]:
-    """Per child region (by id): its standing figures at the period's end."""
-    if region.level in ("city", "district"):
-        return _area_stocks(session, AreaStock.parent_id == region.id, period.end)
-    if region.level == "street":
-        return _community_stocks(session, ReportedValue.street_id == region.id, period.end)
-    raise ValueError(f"no aggregate data below community level ({region.level})")
-
-
 def get_stocks_within(
     session: Session, region: RegionInfo, level: str, period: Period
 ) -> dict[int, Stocks]:
