@@ -121,3 +121,14 @@ def test_no_import_cycle_between_modules():
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_every_module_is_in_the_architecture_note():
+    note = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        f"{path.parent.name}/{path.name}"
+        for package in ("data_access", "ui", "seed_data")
+        for path in sorted((ROOT / package).glob("*.py"))
+        if path.name != "__init__.py" and f"`{package}/{path.name}`" not in note
+    ]
+    assert missing == []
