@@ -406,3 +406,39 @@ def test_one_bad_row_refuses_the_whole_import_with_its_row_and_column(
     assert list(errors.iloc[0][:2]) == [len(communities) + 1, "城乡基础网格（个）"]
     assert ("一行也未导入" if lang == "zh" else "nothing was imported") in at.error[0].value
     assert set(_reports(report_env, communities, month).values()) == {"-"}
+
+
+def test_the_what_if_switch_counts_a_submitted_report_as_if_approved(report_env):
+    """A leader's switch shows which standing figures would change if submitted reports were
+    counted: a community of the leader's district submits a changed value (not yet approved);
+    the switch's table says 已通过 → 计入已提交 with the change."""
+    place = demo_place(report_env)  # in the demo leader's district
+    engine = open_store(report_env)
+    with write_session(engine) as session:
+        region_id = next(r for r in place.siblings if _form_status(session, r) == "approved")
+        reopen_report(session, None, region_id, 202512, "测试：重新填报")
+        form = get_report_form(session, None, region_id, 202512)
+        row = next(row for row in form.rows if row.previous is not None)
+        values = {r.indicator_key: (r.value if r.value is not None else 0) for r in form.rows}
+        values[row.indicator_key] = row.previous + 3
+        save_report(
+            session,
+            None,
+            region_id,
+            202512,
+            values,
+            submit=True,
+            expected_version=form.version,
+            now=datetime.now(UTC),
+        )
+    engine.dispose()
+    name = row.name_zh
+    at = _app("leader", "app_pages/overview.py", period="2025")
+    assert not [d for d in at.dataframe if "计入已提交" in d.value.columns]  # off by default
+    at.toggle(key="what_if_all").set_value(True).run()
+    assert not at.exception
+    frame = next(d.value for d in at.dataframe if "计入已提交" in d.value.columns)
+    line = frame[frame["指标"] == name]
+    assert len(line) == 1
+    assert line["变化"].iloc[0] == 3
+    assert line["计入已提交"].iloc[0] - line["已通过"].iloc[0] == 3
