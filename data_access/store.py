@@ -8,14 +8,16 @@ from sqlalchemy.orm import Session
 from data_access.catalog import add_registry_rows, registry_in_step
 from data_access.db import (
     STORE_FAILURES,
+    check_connection,
     make_engine,
     read_session,
     resolve_url,
     store_error,
     write_session,
 )
-from data_access.migrate import upgrade
+from data_access.migrate import current_revision, head_revision, upgrade
 from data_access.models import AuditLog, Region
+from data_access.once import one_at_a_time
 
 
 def open_store(url: str | None = None) -> Engine:
@@ -23,18 +25,28 @@ def open_store(url: str | None = None) -> Engine:
     url = resolve_url(url)
     engine = make_engine(url)
     try:
-        upgrade(engine)
-        # Write only when the registry changed: a server starting beside another process's long
-        # write (the demo being seeded) must not wait for SQLite's write lock.
-        with read_session(engine) as session:
-            in_step = registry_in_step(session)
-        if not in_step:
-            with write_session(engine) as session:
-                add_registry_rows(session)
+        check_connection(engine)  # an unreachable store says so in its own words
+        if not _ready(engine):
+            # Servers started together: one migrates and registers the catalogue while the
+            # others wait, then find both done (and never wait for SQLite's write lock behind
+            # another process's long write, such as the demo being seeded).
+            with one_at_a_time(engine, "start"):
+                upgrade(engine)
+                if not _ready(engine):
+                    with write_session(engine) as session:
+                        add_registry_rows(session)
     except STORE_FAILURES as exc:
         engine.dispose()
         raise store_error(exc, url) from None
     return engine
+
+
+def _ready(engine: Engine) -> bool:
+    """Whether the store is at this program's schema with the registry in step (reads only)."""
+    if current_revision(engine) != head_revision():
+        return False
+    with read_session(engine) as session:
+        return registry_in_step(session)
 
 
 def has_regions(engine: Engine) -> bool:

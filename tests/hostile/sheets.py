@@ -161,7 +161,7 @@ def raw_xlsx(rows: list[list]) -> bytes:
         )
         xml = re.sub(r"<dimension [^>]*/>", "", xml)
         data = f"<sheetData>{body}</sheetData>"
-        return re.sub(r"<sheetData\s*/>|<sheetData>.*</sheetData>", data, xml, flags=re.S)
+        return re.sub(r"<sheetData\s*/>|<sheetData>.*</sheetData>", lambda _: data, xml, flags=re.S)
 
     return rewrite_sheet(xlsx([]), change)
 

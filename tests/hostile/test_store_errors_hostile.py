@@ -126,7 +126,9 @@ def _damaged(path: Path) -> Iterator[None]:
     noise = random.Random(11)
     for p, data in saved.items():
         with open(p, "r+b") as f:
-            f.write(noise.randbytes(len(data)))
+            # In blocks: the demo file is hundreds of MB, too many bits for one random number.
+            for start in range(0, len(data), 1 << 22):
+                f.write(noise.randbytes(min(1 << 22, len(data) - start)))
     try:
         yield
     finally:
