@@ -586,16 +586,7 @@ def save_report(
     else:
         report.status = "draft"
     session.flush()
-    add_audit_row(
-        session,
-        actor_id,
-        action,
-        "monthly_report",
-        report.id,
-        before,
-        _snapshot(report, clean),
-        now,
-    )
+    _audit(session, actor_id, action, report, before, clean, now)
     previous = {k: v for (_r, k), v in previous_values(session, [region], month).items()}
     return SaveReportResult(
         report.id,
@@ -785,16 +776,7 @@ def return_report(
     report.version += 1
     report.reviewed_by, report.reviewed_at = actor_id, now
     session.flush()
-    add_audit_row(
-        session,
-        actor_id,
-        "return",
-        "monthly_report",
-        report.id,
-        before,
-        _snapshot(report, values),
-        now,
-    )
+    _audit(session, actor_id, "return", report, before, values, now)
 
 
 def reopen_report(
@@ -823,16 +805,7 @@ def reopen_report(
     report.version += 1
     report.reviewed_by, report.reviewed_at = actor_id, now
     session.flush()
-    add_audit_row(
-        session,
-        actor_id,
-        "reopen",
-        "monthly_report",
-        report.id,
-        before,
-        _snapshot(report, values),
-        now,
-    )
+    _audit(session, actor_id, "reopen", report, before, values, now)
 
 
 def publish_values(
