@@ -99,6 +99,15 @@ def period_options(first: int, last: int) -> list[str]:
     return options
 
 
+def months_between(first: int, last: int) -> list[int]:
+    """Every month (yyyymm) from first to last, both included."""
+    out, month = [], first
+    while month <= last:
+        out.append(month)
+        month = month + 89 if month % 100 == 12 else month + 1
+    return out
+
+
 def trend_months(period: Period, first: int, last: int) -> tuple[int, ...]:
     """The up to 12 months (yyyymm) ending with the period's last, between first and last."""
     end = month_period(period.end)

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AreaStock, MonthlyReport, MonthlyReportValue, Region, ReportedValue
-from data_access.periods import Period
+from data_access.periods import Period, months_between
 from data_access.regions import RegionInfo, scope_clause
 
 # reported_values.until_month of a value that is still its region's latest.
@@ -181,19 +181,11 @@ def get_stocks_within(
     return _area_stocks(session, where, period.end)
 
 
-def _months(first: int, last: int) -> list[int]:
-    out, m = [], first
-    while m <= last:
-        out.append(m)
-        m = m + 89 if m % 100 == 12 else m + 1
-    return out
-
-
 def get_monthly_reported_stocks(
     session: Session, region: RegionInfo, first: int, last: int
 ) -> dict[int, Stocks]:
     """Per month (yyyymm) from first to last: the region's standing figures at that month."""
-    months = _months(first, last)
+    months = months_between(first, last)
     series: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
     if region.level in AREA_LEVELS:
         rows = session.execute(

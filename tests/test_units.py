@@ -161,3 +161,11 @@ def test_compact_numbers_follow_the_locale(lang, value, expected):
         assert fmt.compact(value) == expected
     finally:
         del st.session_state["lang"]
+
+
+def test_months_between_crosses_the_year():
+    from data_access.periods import months_between
+
+    assert months_between(202511, 202602) == [202511, 202512, 202601, 202602]
+    assert months_between(202503, 202503) == [202503]
+    assert months_between(202504, 202503) == []
