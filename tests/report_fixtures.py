@@ -88,7 +88,7 @@ def report_env(monkeypatch: pytest.MonkeyPatch, report_store: str) -> Iterator[s
     """The app on the report store, its report pages' clock at NOW; caches cleared after."""
     monkeypatch.setenv("HAPPY_DB_URL", report_store)
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr("ui.monthly_report.now", lambda: NOW)
+    monkeypatch.setattr("data_access.clock.now", lambda: NOW)
     yield report_store
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -54,7 +54,7 @@ def test_the_menu_lists_the_report_pages_by_role(report_env):
 def at_month(monkeypatch: pytest.MonkeyPatch, month: int) -> None:
     """Set the report pages' clock to the middle of the month (yyyymm)."""
     moment = datetime(month // 100, month % 100, 15, 2, 0, tzinfo=UTC)
-    monkeypatch.setattr("ui.monthly_report.now", lambda: moment)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
 
 
 def _app(user: str, page: str, lang: str = "zh", **params: str) -> AppTest:

@@ -6,11 +6,9 @@ Every widget has a key `rep_<indicator>`; the form's values are put into the wid
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
 from data_access.auth import AccountInfo, can_write
 from data_access.db import run_read
 from data_access.periods import Period
@@ -27,7 +25,7 @@ from data_access.validation import FieldError
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
 from ui.filters import synced_select
-from ui.format import local_zone, period_label
+from ui.format import period_label
 from ui.i18n import current_language, pick, say, t, t_text
 from ui.plain import plain
 from ui.writes import SIGNED_IN, write
@@ -39,15 +37,9 @@ MONTHS_BACK = 24
 REVIEW_LEVELS = ("city", "district", "street")
 
 
-def now() -> datetime:
-    """The clock of the report pages (UTC); tests replace it."""
-    return datetime.now(UTC)
-
-
 def current_month() -> int:
-    """This month (yyyymm) in the users' time zone, by the clock."""
-    local = now().astimezone(local_zone())
-    return local.year * 100 + local.month
+    """This month (yyyymm) in the users' time zone, by the product's clock."""
+    return clock.this_month()
 
 
 def month_text(month: int) -> str:
@@ -148,7 +140,7 @@ def save(url: str, region_id: int, month: int, submit: bool) -> None:
             values,
             submit=submit,
             expected_version=loaded[2],
-            now=now(),
+            now=clock.now(),
             raising=(ReportInvalid, ReportError),
         )
     except ReportInvalid as exc:

@@ -10,11 +10,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
 from data_access.db import run_read
 from data_access.importing import MAX_UPLOAD_BYTES, RowError
 from data_access.report_sheets import ReportImport, import_report_sheet, template_xlsx
-from ui import monthly_report
 from ui.auth import signed_in
 from ui.bootstrap import store_callback
 from ui.i18n import say, t, t_text
@@ -75,7 +74,7 @@ def do_import(url: str, filename: str, data: bytes, token: str, month: int) -> N
         data,
         month,
         submit=bool(state.get(f"{P}_submit")),
-        now=monthly_report.now(),
+        now=clock.now(),
     )
     if not written.ok:
         state[RESULT] = (token, written.error)

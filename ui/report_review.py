@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
 from data_access.db import run_read
 from data_access.periods import Period
 from data_access.reports import (
@@ -18,7 +18,6 @@ from data_access.reports import (
     reopen_report,
     return_report,
 )
-from ui import monthly_report
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
 from ui.exports import download_buttons
@@ -43,7 +42,7 @@ def _say(kind: str, text: str) -> None:
 
 def approve(url: str, month: int, region_ids: list[int]) -> None:
     """Approve these submitted reports (callback of "approve" and "approve all")."""
-    written = write(url, approve_reports, SIGNED_IN, month, region_ids, monthly_report.now())
+    written = write(url, approve_reports, SIGNED_IN, month, region_ids, clock.now())
     if not written.ok:
         _say("error", written.error)
         return
@@ -56,7 +55,7 @@ def send_back(url: str, month: int, region_id: int, name: str) -> None:
     if not comment:
         st.session_state[f"{P}_comment_missing"] = region_id
         return
-    written = write(url, return_report, SIGNED_IN, region_id, month, comment, monthly_report.now())
+    written = write(url, return_report, SIGNED_IN, region_id, month, comment, clock.now())
     if not written.ok:
         _say("error", written.error)
         return
@@ -70,7 +69,7 @@ def reopen(url: str, month: int, region_id: int, name: str) -> None:
     if not reason:
         st.session_state[f"{P}_reason_missing"] = region_id
         return
-    written = write(url, reopen_report, SIGNED_IN, region_id, month, reason, monthly_report.now())
+    written = write(url, reopen_report, SIGNED_IN, region_id, month, reason, clock.now())
     if not written.ok:
         _say("error", written.error)
         return
