@@ -122,3 +122,30 @@ def test_when_the_store_fails_the_last_data_stays_with_a_stale_marker(app_env, m
     at.run()
     assert "数据暂未更新" not in _html(at) and "数据时间" in _html(at)
     st.cache_data.clear()
+
+
+def test_latest_slide_is_in_date_order_newest_first():
+    snap = _snapshot("区", "t")
+    base = snap["latest"][0]
+    # Recorded order (the feed's) differs from the date order.
+    snap["latest"] = [
+        {**base, "id": 1, "title": "B-middle", "occurred_on": "2026-10-03"},
+        {**base, "id": 2, "title": "C-oldest", "occurred_on": "2025-01-20"},
+        {**base, "id": 3, "title": "A-newest", "occurred_on": "2026-11-29"},
+    ]
+    page = screen.slide_html("latest", snap)
+    assert page.index("A-newest") < page.index("B-middle") < page.index("C-oldest")
+
+
+def test_ranking_slide_says_how_many_it_leaves_out():
+    snap = _snapshot("区", "t")
+    region = snap["region"]
+    kids = [
+        RegionInfo(i, f"2101{i:02d}", "district", 1, f"区{i}", f"D{i}", 41.8, 123.4, 0, 0)
+        for i in range(18)
+    ]
+    snap["ranking"] = [(k, 50.0 + k.id) for k in kids]
+    page = screen.slide_html("ranking", {**snap, "region": region})
+    assert "前16名 / 共18个" in page and page.count('class="hs-rank"') == 16
+    snap["ranking"] = snap["ranking"][:16]
+    assert "前16名" not in screen.slide_html("ranking", snap)
