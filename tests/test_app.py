@@ -103,7 +103,8 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
     try:
         at = app_as(None, None)
         assert not at.exception and db_file.exists()
-        assert any("演示数据已就绪" in s.value for s in at.success)
+        assert any("演示数据已就绪" in toast.value for toast in at.toast)
+        assert not at.info and not at.get("progress")  # no "creating…" banner left
         # The first admin's one-time password is printed to the server log, once.
         printed = re.search(r"one-time password: (\S+)", capsys.readouterr().err)
         assert printed
@@ -112,7 +113,7 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         st.cache_data.clear()
         st.cache_resource.clear()
         again = app_as(None, None)
-        assert not again.exception and not again.success  # nothing rebuilt
+        assert not again.exception and not again.toast  # nothing rebuilt
         assert "one-time password" not in capsys.readouterr().err
         _sign_in(again, "staff", "staff-demo-2025")  # the demo accounts of README.md
         assert "多福社区" in again.subheader[0].value  # staff see their own community

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +14,7 @@ import streamlit as st
 from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
 from seed_data.loader import seed_demo
-from ui.i18n import say, t
+from ui.i18n import say, t, t_text
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
@@ -119,14 +120,39 @@ def _ensure_store() -> str:
     return url
 
 
+# The demo loader's steps (seed_data/loader.py says them in English, for its command line) as
+# the first-start page shows them; a step it may add later shows as the general label.
+_STEP = re.compile(r"(?P<name>[a-z][a-z ]*?)(?: (?P<count>[0-9,]+/[0-9,]+))?")
+_STEPS = {
+    "regions": "store.step.regions",
+    "activities": "store.step.activities",
+    "monthly reports": "store.step.reports",
+    "done": "store.step.done",
+    "demo data already present": "store.step.done",
+}
+
+
+def progress_label(step: str) -> str:
+    """A demo-loader step in the user's language: 'activities 1,000/5,000' → 正在生成：活动记录
+    1,000/5,000."""
+    match = _STEP.fullmatch(step)
+    key = _STEPS.get(match["name"], "store.step.other") if match else "store.step.other"
+    count = match["count"] if match and match["count"] else ""
+    return t("store.progress", step=t_text(key, count=count).strip())
+
+
 def _seed_with_progress(engine) -> None:
-    st.info(t("store.preparing"))
-    bar = st.progress(0.0)
+    # The banner and the bar live in one placeholder, emptied when the store is ready: the
+    # sign-in form that follows shows alone, with a toast that the demo data is ready.
+    banner = st.empty()
+    with banner.container():
+        st.info(t("store.preparing"))
+        bar = st.progress(0.0, text=progress_label("regions"))
 
     def progress(fraction: float, step: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=t("store.progress", step=step))
+        bar.progress(min(max(fraction, 0.0), 1.0), text=progress_label(step))
 
     seed_demo(engine, progress=progress)
     log.info("demo data built in the default store")
-    bar.empty()
-    st.success(t("store.ready"))
+    banner.empty()
+    st.toast(t("store.ready"), icon=":material/check_circle:")
