@@ -23,12 +23,14 @@ from data_access.registry import (
 )
 from data_access.scoring import IndexResult
 from ui import format as fmt
-from ui.auth import screen_viewer_check
+from ui.auth import screen_viewer_check, signed_in
 from ui.filters import DEFAULT_PERIOD, in_scope, scope_root
 from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
+OVERVIEW = "app_pages/overview.py"  # where the exit of a screen opened from the menu leads
+RANKING_ROWS = 16  # two columns of eight rows fit a 16:9 screen at 5 metres
 DEFAULT_INTERVAL = 15
 INTERVAL_RANGE = (5, 600)
 
@@ -162,14 +164,20 @@ def _pillar_slide(snap: dict, pillar_key: str) -> str:
 def _ranking_slide(snap: dict) -> str:
     region_level = snap["region"].level
     level = child_level(region_level) if region_level in PARENT_LEVELS else "community"
-    ranked = sorted(snap["ranking"], key=lambda r: -(r[1] or 0))[:16]
+    everyone = sorted(snap["ranking"], key=lambda r: -(r[1] or 0))
+    ranked = everyone[:RANKING_ROWS]
+    # One line per name (ellipsis, the full name on hover): a long English name on two lines
+    # pushed the last rows under the footer.
     rows = "".join(
         f'<div class="hs-rank"><span class="hs-rank-n">{n}</span>'
-        f'<span class="hs-rank-name">{_e(pick(r.name_zh, r.name_en))}</span>'
+        f'<span class="hs-rank-name" title="{_e(pick(r.name_zh, r.name_en))}">'
+        f"{_e(pick(r.name_zh, r.name_en))}</span>"
         f'{_bar(score)}<span class="hs-rank-score">{_score(score)}</span></div>'
         for n, (r, score) in enumerate(ranked, start=1)
     )
     title = t_text("screen.ranking", level=t_text(f"screen.level.{level}"))
+    if len(everyone) > len(ranked):
+        title += t_text("screen.ranking_top", n=len(ranked), total=len(everyone))
     return f'<div class="hs-section-title">{_e(title)}</div><div class="hs-ranks">{rows}</div>'
 
 
@@ -179,11 +187,15 @@ def _type_name(key: str) -> str:
 
 
 def _latest_slide(snap: dict) -> str:
+    # The latest recorded activities, in date order (newest first; recorded order breaks ties).
+    by_date = sorted(
+        snap["latest"], key=lambda a: (a["occurred_on"], a.get("created_at") or ""), reverse=True
+    )
     rows = "".join(
         f"<tr><td>{_e(a['occurred_on'])}</td>"
         f"<td>{_e(pick(a['community_zh'], a['community_en']))}</td>"
         f"<td>{_e(_type_name(a['type_key']))}</td><td>{_e(a['title'])}</td></tr>"
-        for a in snap["latest"]
+        for a in by_date
     )
     body = rows or f'<tr><td colspan="4">{_e(t("screen.no_activities"))}</td></tr>'
     return (
@@ -252,8 +264,9 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .hs-note { font-size: 2.2vh; color: #8ea3c8; }
 .hs-section-title { font-size: 5vh; font-weight: 800; margin-bottom: 3vh; }
 .hs-ranks { display: grid; grid-template-columns: repeat(2, 1fr); gap: 1.6vh 4vw; }
-.hs-rank { display: grid; grid-template-columns: 4vh 14vw 1fr 8vh; align-items: center; gap: 1vw;
+.hs-rank { display: grid; grid-template-columns: 4vh 20vw 1fr 8vh; align-items: center; gap: 1vw;
   font-size: 3.2vh; }
+.hs-rank-name { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .hs-rank-n { color: #8ea3c8; } .hs-rank-score { text-align: right; font-weight: 700; }
 .hs-latest { width: 100%; border-collapse: collapse; font-size: 3vh; }
 .hs-latest td { padding: 1.4vh 1vw; border-bottom: 0.15vh solid #1d3461; }
@@ -357,12 +370,23 @@ def run(config: ScreenConfig, load, period_label: str, check) -> None:
     deck()
 
 
+def _exit_to_dashboards() -> None:
+    """A way back for a signed-in viewer who opened the screen from the menu: a faint button
+    (and Esc) to the Overview, which keeps the region and period they had chosen."""
+    if st.button(t("screen.exit"), key="hs_exit", help=t("screen.exit_help"), shortcut="Esc"):
+        st.switch_page(OVERVIEW)
+
+
 def screen_page(url: str) -> None:
-    """The wall screen page: its settings from the URL (a bad one noticed and replaced), its
-    region within the viewer's scope, and the rotating slides."""
-    config, notices = parse_config(st.query_params.to_dict(), DEFAULT_PERIOD)
+    """The wall screen page: its settings from the URL (a bad one noticed and replaced), else,
+    opened from the menu, the region and period the dashboards show; its region within the
+    viewer's scope, and the rotating slides."""
+    from_menu = signed_in() is not None  # a screen link has no account
+    chosen = st.session_state if from_menu else {}
+    default_period = chosen.get("period") or DEFAULT_PERIOD
+    config, notices = parse_config(st.query_params.to_dict(), default_period)
     root = scope_root(url)
-    region_code = config.region_code or root.code
+    region_code = config.region_code or chosen.get("region") or root.code
     if cached.region(url, region_code) is None or not in_scope(url, region_code, root):
         notices.append(bad_param("region", region_code))
         region_code = root.code
@@ -374,3 +398,5 @@ def screen_page(url: str) -> None:
         fmt.period_label(parse_period(config.period)),
         screen_viewer_check(url),
     )
+    if from_menu:
+        _exit_to_dashboards()

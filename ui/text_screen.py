@@ -6,6 +6,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "screen.index": ("幸福指数", "Happiness index"),
     "screen.vs_last_year": ("较上年同期 {delta}", "{delta} vs last year"),
     "screen.ranking": ("{level}幸福指数排名", "{level} ranking by happiness index"),
+    "screen.ranking_top": ("（前{n}名 / 共{total}个）", " (top {n} of {total})"),
     "screen.level.district": ("区县（市）", "District"),
     "screen.level.street": ("街道（乡镇）", "Street"),
     "screen.level.community": ("社区", "Community"),
@@ -30,6 +31,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "screen.paused": ("已暂停", "Paused"),
     "screen.prev": ("上一页", "Previous"),
+    "screen.exit": ("✕ 退出大屏 (Esc)", "✕ Leave the wall screen (Esc)"),
+    "screen.exit_help": (
+        "回到看板，保留所选地区和时间段",
+        "Back to the dashboards, same region and period",
+    ),
     "screen.next": ("下一页", "Next"),
     "screen.pause": ("暂停/继续", "Pause/resume"),
     "screen.bad_param": (
