@@ -149,3 +149,37 @@ def test_ranking_slide_says_how_many_it_leaves_out():
     assert "前16名 / 共18个" in page and page.count('class="hs-rank"') == 16
     snap["ranking"] = snap["ranking"][:16]
     assert "前16名" not in screen.slide_html("ranking", snap)
+
+
+def test_from_the_menu_the_screen_keeps_the_chosen_view_and_has_a_way_back(app_env):
+    at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh", region="210102", period="2025Q3")
+    at.switch_page(PAGE)
+    at.query_params.clear()  # the menu's link carries no parameters
+    at.run()
+    assert not at.exception
+    assert "和平区 · 2025年第3季度" in _html(at)
+    (exit_button,) = [b for b in at.button if b.key == "hs_exit"]
+    assert exit_button.proto.shortcut == "escape"
+    exit_button.click().run()
+    assert not at.exception and "hs-screen" not in _html(at)
+    assert at.query_params["region"] == "210102" and at.query_params["period"] == "2025Q3"
+
+
+def test_a_screen_link_has_no_exit(app_env):
+    from sqlalchemy import select
+
+    from data_access.accounts import add_screen_link
+    from data_access.db import make_engine, write_session
+    from data_access.models import Region
+    from tests.auth_helpers import ROOT
+
+    engine = make_engine(app_env)
+    with write_session(engine) as session:
+        city = session.scalar(select(Region.id).where(Region.level == "city"))
+        token = add_screen_link(session, None, "wall", city).token
+    engine.dispose()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["screen"] = token
+    at.run()
+    assert not at.exception and "幸福指数" in _html(at)
+    assert not [b for b in at.button if b.key == "hs_exit"]
