@@ -10,6 +10,7 @@ from data_access.auth import can_write
 from data_access.registry import PILLARS
 from ui import auth
 from ui.bootstrap import ensure_store, guarded
+from ui.exports import forget_view
 from ui.filters import language_switch
 from ui.i18n import pick, t
 from ui.monthly_report import report_pages
@@ -24,6 +25,7 @@ PILLAR_ICONS = {
 
 st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
 language_switch()
+forget_view()  # a page's downloads describe the view that page says it shows
 url = st.session_state["store_url"] = ensure_store()
 guarded(auth.ensure_accounts, url)
 
@@ -127,6 +129,11 @@ if account is None:
     guarded(navigate({"": ["sign-in"]}, PAGES["sign-in"]).run)
     st.stop()
 
+if guarded(auth.must_change_password, url, account):
+    # The first admin's one-time password (printed to the server's log) is replaced first.
+    guarded(auth.change_password_page, url, account)
+    st.stop()
+auth.password_changed_notice()
 auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
 menu = {t("nav.views"): ["overview", *(p.key for p in PILLARS), "map", "screen"]}

@@ -29,6 +29,7 @@ from data_access.auth import (
     new_token,
     require_admin,
     utcnow,
+    verify_password,
 )
 from data_access.messages import MessageError
 from data_access.models import Account, IndicatorRow, PillarRow, Region, ScreenLink
@@ -261,8 +262,45 @@ def ensure_first_admin(session: Session, password: str | None) -> str | None:
     if city is None:
         return None
     generated = None if password else generate_password()
-    add_account(session, None, FIRST_ADMIN, "管理员", "admin", city, password or generated)
+    account_id = add_account(
+        session, None, FIRST_ADMIN, "管理员", "admin", city, password or generated
+    )
+    # A generated password was printed to the server's log: the admin replaces it at the first
+    # sign-in. (One the operator chose in HAPPY_ADMIN_PASSWORD is theirs; demo accounts are not
+    # asked either.)
+    session.get(Account, account_id).must_change_password = generated is not None
     return generated
+
+
+def password_change_due(session: Session, account_id: int) -> bool:
+    """Whether the account must replace its password before anything else."""
+    return bool(
+        session.scalar(select(Account.must_change_password).where(Account.id == account_id))
+    )
+
+
+def change_own_password(session: Session, account_id: int, current: str, new: str) -> None:
+    """The signed-in account replaces its own password: the current one must be right, the new
+    one long enough and different. Its other sessions end; an audit row says so (no hashes)."""
+    account = _account(session, account_id)
+    if not account.is_active or not verify_password(account.password_hash, current):
+        raise AccountError("当前密码不正确", "The current password is not right")
+    check_password(new)
+    if new == current:
+        raise AccountError("新密码不能与当前密码相同", "The new password must differ")
+    before = {"must_change_password": account.must_change_password}
+    account.password_hash = hash_password(new)
+    account.must_change_password = False
+    end_account_sessions(session, account_id)
+    add_audit_row(
+        session,
+        account_id,
+        "change_password",
+        "account",
+        account_id,
+        before,
+        {"must_change_password": False},
+    )
 
 
 def add_demo_accounts(session: Session) -> None:

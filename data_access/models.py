@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -136,6 +137,10 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The single-sign-on identity (OIDC email or subject) that signs in as this account.
     sso_identity: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The first admin's generated one-time password must be replaced at the first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class AuthSession(Base):

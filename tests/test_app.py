@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from data_access.db import write_session
-from data_access.models import Region
+from data_access.auth import verify_password
+from data_access.db import make_engine, read_session, write_session
+from data_access.models import Account, AuditLog, Region
 from tests.auth_helpers import app_as
 from tests.conftest import ROOT
 from tests.markdown import shown
@@ -93,6 +95,14 @@ def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
     return at
 
 
+def _change_password(at: AppTest, current: str, new: str, again: str) -> AppTest:
+    at.text_input(key="auth_pw_current").input(current)
+    at.text_input(key="auth_pw_new").input(new)
+    at.text_input(key="auth_pw_again").input(again)
+    next(b for b in at.button if b.label == "修改密码").click().run()
+    return at
+
+
 def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_path, capsys):
     db_file: Path = tmp_path / "data" / "happy.db"
     monkeypatch.delenv("HAPPY_DB_URL", raising=False)
@@ -108,8 +118,25 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         # The first admin's one-time password is printed to the server log, once.
         printed = re.search(r"one-time password: (\S+)", capsys.readouterr().err)
         assert printed
-        _sign_in(at, "admin", printed.group(1))
+        one_time = printed.group(1)
+        _sign_in(at, "admin", one_time)
+        # The one-time password is replaced before anything else is shown.
+        assert at.title[0].value == "请修改初始密码" and not at.metric
+        _change_password(at, one_time, "a-new-secret-1", "a-different-one")
+        assert "不一致" in at.warning[0].value and at.title[0].value == "请修改初始密码"
+        _change_password(at, "wrong-password", "a-new-secret-1", "a-new-secret-1")
+        assert "当前密码不正确" in at.warning[0].value
+        _change_password(at, one_time, "a-new-secret-1", "a-new-secret-1")
+        assert not at.exception
+        assert any("密码已修改" in toast.value for toast in at.toast)
         assert {m.label: m.value for m in at.metric}["城乡基础网格"] == "1.4万个"
+        with read_session(make_engine(f"sqlite:///{db_file}")) as session:
+            audited = session.scalars(
+                select(AuditLog.action).where(AuditLog.entity == "account")
+            ).all()
+            admin = session.scalar(select(Account).where(Account.username == "admin"))
+            assert "change_password" in audited and not admin.must_change_password
+            assert verify_password(admin.password_hash, "a-new-secret-1")
         st.cache_data.clear()
         st.cache_resource.clear()
         again = app_as(None, None)
@@ -117,6 +144,7 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         assert "one-time password" not in capsys.readouterr().err
         _sign_in(again, "staff", "staff-demo-2025")  # the demo accounts of README.md
         assert "多福社区" in again.subheader[0].value  # staff see their own community
+        assert not [t for t in again.title if t.value == "请修改初始密码"]  # demo: not asked
         assert not again.exception
     finally:
         st.cache_data.clear()

@@ -360,3 +360,27 @@ def test_the_session_length_is_configurable(app_env, engine, monkeypatch):
             )
         ).one()
     assert expires - created == timedelta(hours=2)
+
+
+def _tab_containers(node) -> list:
+    """Every st.tabs block under `node` (AppTest shows their selected tab as default_tab_index)."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        proto = getattr(child, "proto", None)
+        block = proto is not None and proto.DESCRIPTOR.name == "Block"
+        if block and proto.HasField("tab_container"):
+            found.append(proto.tab_container)
+        found += _tab_containers(child)
+    return found
+
+
+def test_after_issuing_a_screen_link_the_admin_page_stays_on_the_links_tab(app_env):
+    at = app_as(app_env, "admin", page=ADMIN_PAGE)
+    at.text_input(key="admin_link_label").input("会议室")
+    _button(at, "生成大屏链接").click().run()
+    assert not at.exception and "screen=" in at.code[0].value
+    (tabs,) = _tab_containers(at.main)
+    assert tabs.default_tab_index == 1  # 账户 · 大屏链接 · 目标与权重
+    at.run()  # and on the next run, when the one-time link is gone
+    (tabs,) = _tab_containers(at.main)
+    assert tabs.default_tab_index == 1

@@ -67,3 +67,91 @@ def test_the_creating_banner_is_gone_once_the_sign_in_form_shows():
     assert at.text_input(key="auth_username")
     assert any("演示数据已就绪" in toast.value for toast in at.toast)
     assert at.session_state["labels"][1].startswith("正在生成：活动记录")
+
+
+def _city_store(path) -> str:
+    """A store with a city and no account yet (the first admin is made at the app's start)."""
+    from data_access.db import write_session
+    from data_access.models import Region
+    from data_access.store import open_store
+
+    url = f"sqlite:///{path}"
+    engine = open_store(url)
+    with write_session(engine) as session:
+        session.add(
+            Region(id=1, code="2101", level="city", name_zh="沈阳市", name_en="Shenyang",
+                   lat=41.8, lon=123.4, population=1, households=1)
+        )  # fmt: skip
+    engine.dispose()
+    return url
+
+
+def _change(at: AppTest, current: str, new: str, again: str) -> AppTest:
+    at.text_input(key="auth_pw_current").input(current)
+    at.text_input(key="auth_pw_new").input(new)
+    at.text_input(key="auth_pw_again").input(again)
+    next(b for b in at.button if b.label == "修改密码").click().run()
+    return at
+
+
+def test_the_first_admin_replaces_the_one_time_password_at_first_sign_in(
+    monkeypatch, tmp_path, capsys
+):
+    import re
+
+    import streamlit as st
+    from sqlalchemy import select
+
+    from data_access.auth import verify_password
+    from data_access.db import make_engine, read_session
+    from data_access.models import Account, AuditLog, AuthSession
+    from tests.conftest import ROOT
+
+    url = _city_store(tmp_path / "fresh.db")
+    monkeypatch.setenv("HAPPY_DB_URL", url)
+    monkeypatch.delenv("HAPPY_ADMIN_PASSWORD", raising=False)
+    monkeypatch.chdir(ROOT)
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        one_time = re.search(r"one-time password: (\S+)", capsys.readouterr().err).group(1)
+        at.text_input(key="auth_username").input("admin")
+        at.text_input(key="auth_password").input(one_time)
+        at.button[0].click().run()
+        # Nothing but the change form, until the password is replaced.
+        assert at.title[0].value == "请修改初始密码" and not at.metric and not at.exception
+        _change(at, one_time, "a-new-secret-1", "a-different-one")
+        assert "不一致" in at.warning[0].value
+        _change(at, "not-the-password", "a-new-secret-1", "a-new-secret-1")
+        assert "当前密码不正确" in at.warning[0].value
+        _change(at, one_time, "short", "short")
+        assert "8" in at.warning[0].value
+        assert at.title[0].value == "请修改初始密码"
+        _change(at, one_time, "a-new-secret-1", "a-new-secret-1")
+        assert any("密码已修改" in toast.value for toast in at.toast)
+        assert not [t for t in at.title if t.value == "请修改初始密码"]
+        assert any(b.key == "auth_sign_out" for b in at.sidebar.button)  # the app, signed in
+        engine = make_engine(url)
+        with read_session(engine) as session:
+            admin = session.scalar(select(Account).where(Account.username == "admin"))
+            must_change, password_hash = admin.must_change_password, admin.password_hash
+            admin_id = admin.id
+            rows = session.execute(
+                select(AuditLog.action, AuditLog.account_id).where(AuditLog.entity == "account")
+            ).all()
+            live = session.scalars(
+                select(AuthSession.id).where(
+                    AuthSession.account_id == admin.id, AuthSession.revoked_at.is_(None)
+                )
+            ).all()
+        engine.dispose()
+        assert not must_change
+        assert verify_password(password_hash, "a-new-secret-1")
+        assert not verify_password(password_hash, one_time)
+        assert ("change_password", admin_id) in rows
+        assert len(live) == 1  # the session of the one-time password ended; this one goes on
+        # The next visit of the same browser session is not asked again.
+        at.run()
+        assert not [t for t in at.title if t.value == "请修改初始密码"] and not at.exception
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()

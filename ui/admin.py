@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from data_access import cached
@@ -41,6 +42,7 @@ from data_access.auth import (
 from data_access.db import read_session
 from data_access.registry import INDICATORS, PILLARS
 from data_access.scoring import get_settings
+from ui import format as fmt
 from ui.format import local_time, local_zone
 from ui.i18n import pick, t
 from ui.plain import plain
@@ -48,6 +50,7 @@ from ui.writes import SIGNED_IN, write
 
 NOTICE_KEY = "_admin_notice"  # (kind, text) shown once after a change
 SECRET_KEY = "_admin_secret"  # a generated password or link, shown once and then forgotten
+TAB_KEY = "admin_tab"  # the chosen tab (its label), kept across the reruns a change makes
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -93,8 +96,12 @@ def page(url: str) -> None:
         st.info(secret[0])
         st.code(secret[1], language=None)
     regions = {r.id: r for r in _scope_regions(url)}
+    # A key and on_change="rerun" keep the chosen tab in the session: without them the
+    # notice that appears above the tabs after a write re-created them on the first tab.
     accounts_tab, links_tab, settings_tab = st.tabs(
-        [t("admin.tab.accounts"), t("admin.tab.links"), t("admin.tab.settings")]
+        [t("admin.tab.accounts"), t("admin.tab.links"), t("admin.tab.settings")],
+        key=TAB_KEY,
+        on_change="rerun",
     )
     with accounts_tab:
         _accounts(url, regions)
@@ -298,6 +305,7 @@ def _on_issue(url: str, root: str) -> None:
     )
     if issued:
         s[SECRET_KEY] = (t("admin.link.issued"), f"{root}?screen={issued.token}")
+        s[TAB_KEY] = t("admin.tab.links")
         s["admin_link_label"] = ""
         s["admin_link_expires_day"] = s["admin_link_expires_time"] = None
 
@@ -401,15 +409,19 @@ def _settings(url: str) -> None:
     names = {i.key: pick(i.name_zh, i.name_en) for i in INDICATORS}
     pillar_names = {p.key: pick(p.name_zh, p.name_en) for p in PILLARS}
     st.dataframe(
-        [
-            {
-                t("admin.pillar"): pillar_names[i.pillar],
-                t("admin.indicator"): names[i.key],
-                t("admin.col.target"): settings.targets.get(i.key),
-                t("admin.col.weight"): settings.weights.get(i.key),
-            }
-            for i in INDICATORS
-        ],
+        fmt.table(
+            pd.DataFrame(
+                [
+                    {
+                        t("admin.pillar"): pillar_names[i.pillar],
+                        t("admin.indicator"): names[i.key],
+                        t("admin.col.target"): settings.targets.get(i.key),
+                        t("admin.col.weight"): settings.weights.get(i.key),
+                    }
+                    for i in INDICATORS
+                ]
+            )
+        ),
         hide_index=True,
         width="stretch",
     )

@@ -17,7 +17,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from data_access import cached, settings
-from data_access.accounts import AccountError, add_demo_accounts, ensure_first_admin
+from data_access.accounts import (
+    AccountError,
+    add_demo_accounts,
+    change_own_password,
+    ensure_first_admin,
+    password_change_due,
+)
 from data_access.auth import (
     AccountInfo,
     PermissionDenied,
@@ -260,6 +266,76 @@ def sign_in_page(url: str) -> None:
             st.button(t("auth.sso_out"), on_click=st.logout)
         else:
             st.button(t("auth.sso"), on_click=st.login)
+
+
+PASSWORD_OK_KEY = "_auth_password_ok"  # the account whose password needs no change (asked once)
+NEW_PASSWORD_KEYS = ("auth_pw_current", "auth_pw_new", "auth_pw_again")
+
+
+def must_change_password(url: str, account: AccountInfo) -> bool:
+    """Whether this account must replace its password before anything else (the first admin's
+    one-time password); asked of the store once per session, until it is changed."""
+    if st.session_state.get(PASSWORD_OK_KEY) == account.id:
+        return False
+    with read_session(cached.get_engine(url)) as session:
+        due = password_change_due(session, account.id)
+    if not due:
+        st.session_state[PASSWORD_OK_KEY] = account.id
+    return due
+
+
+@store_callback
+def _on_change_password(url: str, account_id: int) -> None:
+    s = st.session_state
+    current, new, again = (str(s.get(k) or "") for k in NEW_PASSWORD_KEYS)
+    for key in NEW_PASSWORD_KEYS:
+        s[key] = ""  # passwords live no longer than this callback
+    if new != again:
+        _say("auth.change.mismatch")
+        return
+    try:
+        with write_session(cached.get_engine(url)) as session:
+            change_own_password(session, account_id, current, new)
+            # Every session of the account ended (the one-time password was printed to the
+            # log); this browser goes on with a new one.
+            token = start_session(session, account_id, session_hours())
+    except AccountError as exc:
+        s[MESSAGE_KEY] = ("auth.change.refused", {"message": say(exc.message)})
+        return
+    log.info("account %s changed its password", account_id)
+    _signed_in(token)
+    s[PASSWORD_OK_KEY] = account_id
+    s[MESSAGE_KEY] = ("auth.change.done", {})
+
+
+def change_password_page(url: str, account: AccountInfo) -> None:
+    """The only page an account with a one-time password sees: replace it."""
+    st.title(t("auth.change.heading"))
+    st.info(t("auth.change.why", name=plain(account.username)))
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    if message:
+        key, kwargs = message
+        st.warning(t(key, **kwargs))
+    with st.form("change_password", enter_to_submit=True):
+        labels = ("auth.change.current", "auth.change.new", "auth.change.again")
+        modes = ("current-password", "new-password", "new-password")
+        for key, label, mode in zip(NEW_PASSWORD_KEYS, labels, modes, strict=True):
+            st.text_input(t(label), key=key, type="password", max_chars=128, autocomplete=mode)
+        st.form_submit_button(
+            t("auth.change.submit"),
+            type="primary",
+            on_click=_on_change_password,
+            args=(url, account.id),
+        )
+    st.button(t("auth.sign_out"), on_click=sign_out, args=(url,), key="auth_sign_out")
+
+
+def password_changed_notice() -> None:
+    """Say once, on the first page after the change, that the new password is in use."""
+    message = st.session_state.get(MESSAGE_KEY)
+    if message and message[0] == "auth.change.done":
+        st.session_state.pop(MESSAGE_KEY)
+        st.toast(t("auth.change.done"), icon=":material/check_circle:")
 
 
 def account_sidebar(url: str, account: AccountInfo) -> None:

@@ -3,8 +3,11 @@ and one function that makes a cell safe to open in a spreadsheet."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -13,8 +16,11 @@ import streamlit as st
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Font
 
-from ui.i18n import t
+from data_access import clock
+from ui.format import local_time, local_zone
+from ui.i18n import t, t_text
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or WPS (OWASP CSV
 # injection), the full-width forms by some Chinese spreadsheet programs; the control characters
@@ -46,11 +52,72 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """The frame as CSV bytes (UTF-8 with a BOM, so that Excel reads the Chinese labels)."""
+ABOUT_KEY = "_export_about"  # (region, period) of the view the page shows, for its downloads
+
+
+@dataclass(frozen=True)
+class About:
+    """What an export is of: its title, region and period, and when it was made (UTC)."""
+
+    title: str
+    region: str | None
+    period: str | None
+    made_at: datetime
+
+    def lines(self) -> list[tuple[str, str]]:
+        """The lines above the table: title, region, period, time of export in the users' zone."""
+        made = f"{local_time(self.made_at)} ({local_zone().key})"
+        rows = [(t_text("export.title"), self.title)]
+        if self.region:
+            rows.append((t_text("export.region"), self.region))
+        if self.period:
+            rows.append((t_text("export.period"), self.period))
+        return [*rows, (t_text("export.made_at"), made)]
+
+    def file_name(self, extension: str) -> str:
+        """title_region_period_yyyymmdd-hhmm.ext (in the users' zone), safe on every system."""
+        stamp = self.made_at.astimezone(local_zone()).strftime("%Y%m%d-%H%M")
+        parts = [self.title, self.region, self.period, stamp]
+        return "_".join(_file_part(p) for p in parts if p) + f".{extension}"
+
+
+# Characters Windows, macOS or a browser refuse or change in a file name.
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _file_part(text: str) -> str:
+    kept = "".join(c for c in text if unicodedata.category(c)[0] != "C")
+    return _NOT_IN_NAMES.sub("-", kept).strip("-. ")[:60]
+
+
+def describe_view(region: str, period: str) -> None:
+    """Say which region and period this run's page shows, for the downloads it offers."""
+    st.session_state[ABOUT_KEY] = (region, period)
+
+
+def forget_view() -> None:
+    """At the start of a run: the downloads describe only what this run's page says it shows."""
+    st.session_state.pop(ABOUT_KEY, None)
+
+
+def about(title: str) -> About:
+    """An export of `title` from the view this run shows, made now."""
+    region, period = st.session_state.get(ABOUT_KEY) or (None, None)
+    return About(title, region, period, clock.now())
+
+
+def to_csv(frame: pd.DataFrame, about: About | None = None) -> bytes:
+    """The frame as CSV bytes (UTF-8 with a BOM, so that Excel reads the Chinese labels); with
+    `about`, its lines and a blank line come first."""
     # CRLF rows (RFC 4180): the csv module then quotes any cell holding a CR or an LF; with LF
     # rows a lone CR went out unquoted and split the row where a spreadsheet reads it.
     text = safe_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    if about is not None:
+        head = io.StringIO()
+        writer = csv.writer(head, lineterminator="\r\n")
+        writer.writerows([[safe_cell(v) for v in line] for line in about.lines()])
+        writer.writerow([])
+        text = head.getvalue() + text
     return text.encode("utf-8-sig")
 
 
@@ -72,35 +139,100 @@ def _xlsx_value(sheet, value: Any) -> Any:
     return value
 
 
-def to_xlsx(frame: pd.DataFrame) -> bytes:
-    """The frame as an Excel workbook (openpyxl, written row by row)."""
+def _width(values: list[Any]) -> float:
+    # East Asian wide characters take two columns of a spreadsheet's width unit.
+    def size(value: Any) -> int:
+        text = value if isinstance(value, str) else str(value)
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    return min(60, max((size(v) for v in values if v is not None), default=4) + 2)
+
+
+def _number_format(column: pd.Series) -> str | None:
+    if pd.api.types.is_bool_dtype(column):
+        return None
+    if pd.api.types.is_integer_dtype(column):
+        return "#,##0"
+    if pd.api.types.is_float_dtype(column):
+        present = column.dropna()
+        whole = bool(len(present)) and bool((present == present.round()).all())
+        return "#,##0" if whole else "#,##0.0##"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "yyyy-mm-dd hh:mm"
+    return None
+
+
+def to_xlsx(frame: pd.DataFrame, about: About | None = None) -> bytes:
+    """The frame as an Excel workbook (openpyxl, written row by row): with `about`, its lines
+    first; then a bold header row that stays in view, column widths to fit, thousands
+    separators on numbers."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
     frame = safe_frame(frame)
-    sheet.append([_xlsx_value(sheet, name) for name in frame.columns])
+    lines = about.lines() if about is not None else []
+    header_row = len(lines) + (2 if lines else 1)
+    for i, name in enumerate(frame.columns):
+        values = [name, *frame.iloc[:200, i].tolist()]
+        letter = _column_letter(i + 1)
+        sheet.column_dimensions[letter].width = _width(values)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    if len(frame.columns):
+        last = _column_letter(len(frame.columns))
+        sheet.auto_filter.ref = f"A{header_row}:{last}{header_row + len(frame)}"
+    bold = Font(bold=True)
+    for label, value in lines:
+        first = WriteOnlyCell(sheet, safe_cell(label))
+        first.font = bold
+        sheet.append([first, _xlsx_value(sheet, safe_cell(value))])
+    if lines:
+        sheet.append([])
+    header = []
+    for name in frame.columns:
+        cell = WriteOnlyCell(sheet, _xlsx_value(sheet, name))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    formats = [_number_format(frame.iloc[:, i]) for i in range(len(frame.columns))]
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_xlsx_value(sheet, value) for value in row])
+        cells = []
+        for value, number_format in zip(row, formats, strict=True):
+            value = _xlsx_value(sheet, value)
+            number = isinstance(value, int | float | datetime) and not isinstance(value, bool)
+            if number_format and number:
+                value = WriteOnlyCell(sheet, value)
+                value.number_format = number_format
+            cells.append(value)
+        sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def _column_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
 def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel download buttons for a chart's data; the files are made only when asked."""
+    """CSV and Excel download buttons for a chart's data; the files are made only when asked.
+    Their names and first lines say the region and period of the view (describe_view) and the
+    time of export."""
+    described = about(name)
     row = st.container(horizontal=True)
     left = right = row
     left.download_button(
         t("views.download_csv"),
-        data=lambda: to_csv(frame),
-        file_name=f"{name}.csv",
+        data=lambda: to_csv(frame, described),
+        file_name=described.file_name("csv"),
         mime="text/csv",
         key=f"csv_{key}",
         on_click="ignore",
     )
     right.download_button(
         t("views.download_xlsx"),
-        data=lambda: to_xlsx(frame),
-        file_name=f"{name}.xlsx",
+        data=lambda: to_xlsx(frame, described),
+        file_name=described.file_name("xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
         on_click="ignore",

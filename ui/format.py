@@ -101,3 +101,36 @@ def period_label(period: Period) -> str:
     return t_text(
         "filter.period.month", year=period.year, month=period.first_month, month_name=month_name
     )
+
+
+EMPTY = "—"
+
+
+def _digits(column) -> int:
+    """How many decimals a column of numbers needs (at most 3): 0 for whole numbers."""
+    present = [float(v) for v in column if v is not None and v == v]
+    for digits in range(4):
+        if all(abs(v * 10**digits - round(v * 10**digits)) < 1e-9 for v in present):
+            return digits
+    return 3
+
+
+def table(frame, keep: tuple[str, ...] = ()):
+    """A frame as st.dataframe shows it to a person: numbers grouped for the locale (48,500),
+    empty cells as "—", never "None"; the values underneath stay numbers (sorting still works).
+    Columns in `keep` are left to their column_config (a progress bar, say)."""
+    import pandas as pd
+
+    styler = frame.style.format(na_rep=EMPTY)
+    for name in frame.columns:
+        column = frame[name]
+        if name in keep or pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_numeric_dtype(column) or (
+            column.dtype == object
+            and column.map(lambda v: v is None or isinstance(v, int | float)).all()
+            and column.notna().any()
+        ):
+            digits = _digits(column)
+            styler = styler.format(lambda v, d=digits: number(v, d), subset=[name], na_rep=EMPTY)
+    return styler

@@ -165,7 +165,7 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
         return
     with st.expander(t("report.completeness.late", level=level, n=fmt.number(len(main.late)))):
         frame = completeness_frame(main)
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
         download_buttons(
             frame, f"{t_text('report.completeness.export')}-{month_text(month)}", "report_late"
         )
@@ -218,7 +218,7 @@ def what_if(region: RegionInfo, period: Period, pillar_key: str | None = None) -
     if frame.empty:
         st.caption(t("report.what_if.none"))
         return
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t_text("report.what_if.export"), f"what_if_{pillar_key or 'all'}")
 
 

@@ -24,7 +24,7 @@ from data_access.registry import (
 from data_access.scoring import IndexResult
 from ui import cards, charts, report_status
 from ui import format as fmt
-from ui.exports import download_buttons
+from ui.exports import describe_view, download_buttons
 from ui.filters import (
     go_to_region,
     in_scope,
@@ -85,6 +85,7 @@ def breadcrumb(url: str, region: RegionInfo) -> None:
 def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
     """The page title, breadcrumb and the region · period line."""
     st.title(title)
+    describe_view(_name(region), fmt.period_label(period))  # for this page's downloads
     breadcrumb(url, region)
     level = t(f"views.level.{region.level}")
     st.subheader(
@@ -278,7 +279,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(fmt.table(shown), hide_index=True, width="stretch")
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
@@ -393,7 +394,7 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
     frame = indicator_frame(pillar_key, now, prev, year)
     frame = report_status.with_as_of(frame, region, period, now.pillar(pillar_key).indicators)
     st.dataframe(
-        frame,
+        fmt.table(frame, keep=(t("views.progress"),)),
         hide_index=True,
         width="stretch",
         column_config={
@@ -518,7 +519,7 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
     st.vega_lite_chart(
         frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t("views.by_activity_type"), "types")
 
 
@@ -602,7 +603,7 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         b = cached.index(url, region.code, other)
         a_name, b_name = fmt.period_label(period), fmt.period_label(parse_period(other))
     frame = compare_frame(pillar_key, a_name, a, b_name, b)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t("views.compare"), "compare")
 
 

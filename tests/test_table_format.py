@@ -1,0 +1,44 @@
+"""Numbers in tables as in cards: grouped for the locale by Babel, and "—" for an empty cell,
+never "None" (ui/format.table, used by every table of the leaders' views and the Admin page)."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from tests.auth_helpers import app_as
+from ui import format as fmt
+from ui.i18n import use_language
+
+
+def _shown(styler) -> list[list[str]]:
+    styler._compute()
+    body = styler._translate(True, True)["body"]
+    return [[cell["display_value"] for cell in row[1:]] for row in body]
+
+
+def test_numbers_are_grouped_and_empty_cells_are_a_dash():
+    use_language("zh")
+    frame = pd.DataFrame(
+        {
+            "地区": ["和平区", None],
+            "人口（人）": [612345, 40000],
+            "指数": [71.25, None],
+            "目标": [None, 3.0],
+            "进度": [50.0, 20.0],
+        }
+    )
+    shown = _shown(fmt.table(frame, keep=("进度",)))
+    assert shown[0][:4] == ["和平区", "612,345", "71.25", "—"]
+    assert shown[1][:4] == ["—", "40,000", "—", "3"]
+    assert "None" not in str(shown) and "nan" not in str(shown)
+    assert frame["人口（人）"].tolist() == [612345, 40000]  # the values underneath stay numbers
+
+
+def test_the_pillar_pages_tables_show_no_none(app_env):
+    at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh", "app_pages/safety.py", period="2025")
+    assert not at.exception and at.dataframe
+    for table in at.dataframe:
+        styled = table.proto.arrow_data.styler if hasattr(table.proto, "arrow_data") else None
+        assert styled is None or "None" not in str(styled.display_values)
