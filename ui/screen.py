@@ -270,6 +270,7 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .hs-rank-n { color: #8ea3c8; } .hs-rank-score { text-align: right; font-weight: 700; }
 .hs-latest { width: 100%; border-collapse: collapse; font-size: 3vh; }
 .hs-latest td { padding: 1.4vh 1vw; border-bottom: 0.15vh solid #1d3461; }
+.st-key-hs_exit { position: fixed; top: 0.5vh; right: 0.5vw; z-index: 1000; width: auto; }
 .stButton button { opacity: 0.25; background: transparent; color: #8ea3c8; border-color: #1d3461; }
 </style>
 """
