@@ -24,14 +24,6 @@ PILLAR_ICONS = {
 }
 
 st.set_page_config(page_title="幸福社区看板", page_icon="assets/icon.png", layout="wide")
-# Streamlit cuts a card's label and value to one line with an ellipsis: in English at 1920×1080
-# "Street/township-level comprehensive-governance centres" lost its end (tests/
-# test_look_browser.py). Let them wrap instead. (A <style> alone takes no room on the page.)
-st.html(
-    "<style>[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] * {"
-    "white-space: normal !important; overflow: visible !important;"
-    "text-overflow: clip !important; overflow-wrap: anywhere; }</style>"
-)
 language_switch()
 forget_view()  # a page's downloads describe the view that page says it shows
 url = st.session_state["store_url"] = ensure_store()
@@ -142,6 +134,14 @@ if guarded(auth.must_change_password, url, account):
     guarded(auth.change_password_page, url, account)
     st.stop()
 auth.password_changed_notice()
+# Streamlit cuts a card's label and value to one line with an ellipsis: in English at 1920×1080
+# "Street/township-level comprehensive-governance centres" lost its end (tests/
+# test_look_browser.py). Let them wrap instead. (A <style> alone takes no room.)
+st.html(
+    "<style>[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] * {"
+    "white-space: normal !important; overflow: visible !important;"
+    "text-overflow: clip !important; overflow-wrap: anywhere; }</style>"
+)
 auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
 menu = {t("nav.views"): ["overview", *(p.key for p in PILLARS), "map", "screen"]}
