@@ -106,6 +106,7 @@ def get_child_indexes(
 
 PER_RESIDENTS = 10_000
 INDEX = "index"  # the composite index, as a measure of rank_areas
+ACTIVITIES = "activities"  # activities recorded per 10,000 residents
 
 
 def per_residents(ind: Indicator) -> bool:
@@ -115,10 +116,14 @@ def per_residents(ind: Indicator) -> bool:
 
 
 def area_value(area: AreaIndex, measure: str) -> float | None:
-    """A region's value of a measure: the index (INDEX), a pillar's score (its key), or an
-    indicator's value (its key), per 10,000 residents where the indicator is a count."""
+    """A region's value of a measure: the index (INDEX), a pillar's score (its key), the
+    activities recorded (ACTIVITIES) or an indicator's value (its key), per 10,000 residents
+    where it is a count."""
     if measure == INDEX:
         return area.index.composite
+    if measure == ACTIVITIES:
+        people = area.region.population
+        return area.activities * PER_RESIDENTS / people if people else None
     if measure in PILLARS_BY_KEY:
         return area.index.pillar(measure).score
     ind = INDICATORS_BY_KEY[measure]

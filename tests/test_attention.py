@@ -252,3 +252,67 @@ def test_attention_items_on_the_demo_store_ranked_and_linked(db_url, clock):
     silent = [i for i in later if i.rule == "inactive"]
     assert len(silent) == RULES_BY_KEY["inactive"].params["max_items"]
     assert not [i for i in items if i.rule == "inactive" and "从未" in i.off_text.zh]
+
+
+# On the pages (AppTest) and the wall screen
+
+
+def test_overview_panel_lists_the_items_with_rules_and_opens_the_first(app_env, clock):
+    from tests.auth_helpers import app_as
+
+    clock(date(2026, 3, 20))
+    engine = open_store(app_env)
+    with read_session(engine) as session:
+        city = get_city(session)
+        expected = attention_items(
+            session, city.code, parse_period("2025Q4"), today=date(2026, 3, 20)
+        )
+    engine.dispose()
+    at = app_as(app_env, "admin", period="2025Q4")
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    assert f"#### 需关注（{len(expected)} 项）" in texts
+    first = next(i for i, text in enumerate(texts) if "需关注" in text and "项" in text)
+    assert expected[0].what.zh.split("：")[0] in " ".join(texts[first:])
+    assert all(any(rule.name.zh in text for text in texts) for rule in RULES)  # the popover
+    at.button(key="attention_open_0").click().run()
+    assert not at.exception
+    assert at.query_params["region"] == expected[0].link.region_code
+
+
+def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
+    from data_access.areas import get_child_changes
+    from tests.auth_helpers import app_as
+
+    clock(date(2026, 3, 20))
+    engine = open_store(app_env)
+    with read_session(engine) as session:
+        city = get_city(session)
+        now, before = get_child_changes(session, city, city, parse_period("2025"), 202603)
+    engine.dispose()
+    improved = [r.region.code for r in rank_areas(now, before, "index", "change")]
+    at = app_as(app_env, "admin", period="2025")
+    at.segmented_control(key=f"order_rank_{city.code}").set_value("change").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    assert list(table["地区代码"]) == improved
+    assert any(c.startswith("较上年同期变化") for c in table.columns)
+    by_level = [r.region.code for r in rank_areas(now, before, "index")]
+    assert improved != by_level  # the test tells the two orders apart
+
+
+def test_the_wall_screen_slides_escape_and_parse(monkeypatch):
+    from ui import attention as ui_attention
+    from ui import screen
+
+    config, notices = screen.parse_config({"slides": "attention,improved"}, "2025")
+    assert config.slides == ("attention", "improved") and not notices
+    hostile = region("210101")
+    hostile = RegionInfo(*[*vars(hostile).values()][:4], "<script>x</script>", "<b>", 0, 0, 1, 0)
+    item = falling(hostile, {"disputes_mediated": 1}, {"disputes_mediated": 100}, "2025")[0]
+    ranked = rank_areas([area("210101", 50.0)], [area("210101", 40.0)], "index", "change")
+    ranked = [type(ranked[0])(hostile, 50.0, 40.0, 10.0)]
+    snap = {"region": CITY, "attention": (item,), "improved": ranked}
+    for slide in ui_attention.SCREEN_SLIDES:
+        out = ui_attention.slide_html(slide, snap)
+        assert "<script>" not in out and "&lt;script&gt;" in out
