@@ -316,3 +316,11 @@ def test_the_wall_screen_slides_escape_and_parse(monkeypatch):
     for slide in ui_attention.SCREEN_SLIDES:
         out = ui_attention.slide_html(slide, snap)
         assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_docs_index_method_lists_every_rule_with_its_thresholds():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "index-method.md").read_text("utf-8")
+    for rule in RULES:
+        assert f"| `{rule.key}` | {rule.name.zh} · {rule.name.en} | {rule_help(rule).en} |" in doc

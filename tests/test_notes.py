@@ -233,3 +233,86 @@ def test_notes_outside_the_period_are_not_listed(world):
     }
     q2 = _read(world, list_notes, world.staff, world.community, parse_period("2025Q2"))
     assert made.note_id in {n.id for n in q2}
+
+
+# On the pages (AppTest): the form writes through write(), the list shows the text through the
+# one escaper, the trend chart carries the notes as marks with the text as data.
+
+PAGE_TEXT = "<script>alert(1)</script> =cmd|'/c calc'!A0 مرحبا"
+
+
+def _specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def _marks(spec: dict) -> list[dict]:
+    layers = spec.get("layer", [])
+    return [row for layer in layers[1:] for row in layer.get("data", {}).get("values", [])]
+
+
+def test_a_note_added_on_the_overview_lists_as_text_and_marks_the_trend(record_env, monkeypatch):
+    from datetime import UTC, datetime
+
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from tests.auth_helpers import app_as
+    from ui.plain import plain
+
+    moment = datetime(2025, 12, 20, 4, tzinfo=UTC)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
+    at = app_as(record_env, "staff", period="2025")
+    assert not at.exception
+    code = at.query_params["region"]
+    key = f"note_add_{code}_"
+    at.date_input(key=f"{key}_day").set_value(date(2025, 11, 3))
+    at.text_area(key=f"{key}_text").input(PAGE_TEXT)
+    next(b for b in at.button if b.label == "保存备注").click().run()
+    assert not at.exception
+    assert plain(PAGE_TEXT) in [m.value for m in at.markdown]
+    assert at.text_area(key=f"{key}_text").value in ("", None)  # saved: the box is empty again
+    trend = [s for s in _specs(at) if "layer" in s]
+    assert trend, "the trend chart carries the notes"
+    rows = _marks(trend[0])
+    assert any(r["note"] == f"2025-11-03 {PAGE_TEXT}" and r["月份"] == "2025-11" for r in rows)
+    problem = validate_jsonschema(
+        {**trend[0], "data": {"name": "f"}}, load_schema(), raise_error=False
+    )
+    assert problem is None, problem.message
+    engine = open_store(record_env)
+    with read_session(engine) as s:
+        stored = s.scalars(select(Note.text).where(Note.text == PAGE_TEXT)).all()
+    engine.dispose()
+    assert stored == [PAGE_TEXT]
+
+
+def test_a_bad_note_on_the_page_says_why_and_keeps_the_input(record_env):
+    from tests.auth_helpers import app_as
+
+    at = app_as(record_env, "staff", period="2025")
+    key = f"note_add_{at.query_params['region']}_"
+    at.text_area(key=f"{key}_text").input("a\u202eb")
+    next(b for b in at.button if b.label == "保存备注").click().run()
+    assert not at.exception
+    assert any("U+202E" in m.value for m in at.markdown)
+    assert at.text_area(key=f"{key}_text").value == "a\u202eb"
+
+
+def test_a_long_note_shows_whole_in_the_list_and_cut_on_the_chart(record_env):
+    from tests.auth_helpers import app_as
+    from ui.notes import TOOLTIP_CHARS
+    from ui.plain import plain
+
+    engine = open_store(record_env)
+    with write_session(engine) as s:
+        staff = get_account_by_username(s, "staff")
+        code = s.get(Region, staff.scope_region_id).code
+        long_text = "长" * TEXT_MAX
+        add_note(s, staff.id, code, date(2025, 10, 9), long_text)
+    engine.dispose()
+    at = app_as(record_env, "staff", period="2025")
+    assert not at.exception
+    assert plain(long_text) in [m.value for m in at.markdown]
+    rows = [r for s in _specs(at) for r in _marks(s)]
+    cut = [r for r in rows if r["note"].startswith("2025-10-09 长")]
+    assert cut and len(cut[0]["note"]) == len("2025-10-09 ") + TOOLTIP_CHARS + 1

@@ -133,17 +133,21 @@ def _errors(errors) -> None:
 def _add_form(url: str, region: RegionInfo, period: Period, pillar: str | None) -> None:
     options = _about_options(pillar)
     key = f"note_add_{region.code}_{pillar or ''}"
+    if st.session_state.pop("_note_saved", None) == key:
+        st.session_state.pop(f"{key}_text", None)  # saved: an empty box for the next note
+        st.success(t("brief.notes.saved"))
     with st.form(key, clear_on_submit=False):
         year, month = divmod(period.end, 100)
         end = date(year, month, calendar.monthrange(year, month)[1])
-        day = st.date_input(t("brief.notes.day"), value=min(clock.today(), end))
+        day = st.date_input(t("brief.notes.day"), value=min(clock.today(), end), key=f"{key}_day")
         about = st.selectbox(
             t("brief.notes.about"),
             list(options),
             index=list(options).index(f"p:{pillar}") if pillar else 0,
             format_func=options.__getitem__,
+            key=f"{key}_about",
         )
-        text = st.text_area(t("brief.notes.text"), max_chars=TEXT_MAX)
+        text = st.text_area(t("brief.notes.text"), max_chars=TEXT_MAX, key=f"{key}_text")
         if not st.form_submit_button(t("brief.notes.save")):
             return
     kind, _, what = about.partition(":")
@@ -163,7 +167,8 @@ def _add_form(url: str, region: RegionInfo, period: Period, pillar: str | None) 
     elif not written.value.ok:
         _errors(written.value.errors)
     else:
-        st.success(t("brief.notes.saved"))
+        st.session_state["_note_saved"] = key
+        st.rerun()
 
 
 def _note(url: str, note, viewer: int | None, is_admin: bool) -> None:
