@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from data_access import cached, clock
-from data_access.areas import ACTIVITIES, INDEX, RANK_ORDERS
+from data_access.areas import ACTIVITIES, INDEX, RANK_ORDERS, rank_areas
 from data_access.attention import RULES, rule_help
 from data_access.periods import Period
 from data_access.regions import RegionInfo
@@ -123,7 +123,13 @@ def ordered(
     first) or most improved (with a change column, areas.rank_areas); returns the frame in that
     order and the column to draw."""
     by = order_control(key)
-    ranked = cached.ranked_children(url, region.code, str(period), measure, by, clock.this_month())
+    if by == "level":  # the children's indexes the page has read already; no year earlier
+        kids = list(cached.child_indexes(url, region.code, str(period)))
+        ranked = rank_areas(kids, [], measure, by)
+    else:
+        ranked = cached.ranked_children(
+            url, region.code, str(period), measure, by, clock.this_month()
+        )
     order = {r.region.code: n for n, r in enumerate(ranked)}
     change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
     shown = frame.assign(_order=frame[code_col].map(order)).sort_values(
