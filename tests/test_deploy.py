@@ -170,3 +170,59 @@ def test_the_launcher_runs_the_documented_deployment_and_a_replica_fails_alone(
         time.sleep(0.2)
     assert not [(p, _cmdline(p)) for p in started if _alive(p)]  # no orphans
     assert "stopped" in launcher.stdout.read()
+
+
+def test_a_postgresql_restart_loses_no_save_and_the_server_recovers_by_itself(
+    write_pg_url, pg_server, tmp_path
+):
+    """PostgreSQL stopped under writers and a signed-in session: the page says so in one line,
+    every save either committed or was reported failed (rows counted against the writers' own
+    record), and after the restart the same server process shows the page again."""
+    from bench.fleet_faults import Writers, _page_run
+    from deploy import Fleet
+
+    cookie = admin_tokens(write_pg_url, 1)[0]
+    fleet = Fleet(write_pg_url, 1, free_port(), tmp_path / "fleet", nginx=False).start()
+    writers = Writers(write_pg_url, 2, f"restart-{os.getpid()}-{time.monotonic_ns()}")
+
+    def committed() -> int:
+        with writers.lock:
+            return sum(1 for outcome in writers.record.values() if outcome == "committed")
+
+    def until(condition) -> None:
+        deadline = time.monotonic() + 120
+        while not condition():
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+    async def session() -> list[str]:
+        seen = []
+        async with await _connect(fleet.ports[0], cookie) as ws:
+            seen.append(await _page_run(ws, "period=2025"))
+            writers.start()
+            until(lambda: committed() >= 3)
+            pg_server.pause()
+            try:
+                seen.append(await _page_run(ws, "period=2025"))
+                until(lambda: len(writers.failures) >= 1)
+            finally:
+                pg_server.resume()
+            before = committed()
+            until(lambda: committed() > before)
+            seen.append(await _page_run(ws, "period=2025"))
+        return seen
+
+    server = fleet.servers[0]
+    try:
+        seen = asyncio.run(session())
+        ledger = writers.finish()
+        assert server.poll() is None  # the same process throughout, never restarted
+    finally:
+        writers.stop.set()
+        fleet.stop()
+    assert seen == ["page", "store", "page"]
+    assert ledger["committed"] >= 4 and ledger["reported_failed"] >= 1, ledger
+    assert ledger["committed_missing"] == 0, ledger  # never neither
+    assert ledger["failed_but_stored"] == 0, ledger  # never both
+    assert ledger["duplicate_rows"] == 0 and ledger["stored_unrecorded"] == 0, ledger
+    assert ledger["rows"] == ledger["committed"], ledger
