@@ -411,7 +411,7 @@ def render(result: dict, args: argparse.Namespace, started: str) -> str:
         f"| | the other replica's sessions: runs after the kill, not the page, dropped "
         f"connections | {k['survivor_runs_after_kill']}, {k['survivor_runs_not_page']}, "
         f"{k['survivor_drops']} |",
-        f"| | the other replica's sessions: page run p50 over the whole run (s; CPU shared with the "
+        f"| | the other replica's sessions: page run p50, whole run (s; CPU shared with the "
         f"moved sessions, Chromium and other work) | {k.get('survivor_run_p50_s')} |",
         f"| | moved sessions that ran their page again / signed in on the first run "
         f"| {k['moved_resumed']} / {k['moved_first_run_signed_in']} |",
