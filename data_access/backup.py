@@ -15,6 +15,8 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import inspect
@@ -34,31 +36,50 @@ def _tool(name: str) -> str:
     return found
 
 
-def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
-    """pg_dump/pg_restore's connection arguments for a SQLAlchemy URL, the password in the
-    environment (PGPASSWORD), never on the command line where `ps` shows it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    for key, value in (
-        ("PGHOST", url.host),
-        ("PGPORT", url.port),
-        ("PGUSER", url.username),
-        ("PGPASSWORD", url.password),
-    ):
-        if value is not None:
-            env[key] = str(value)
-    conninfo = " ".join(
-        f"{k}='{v}'"
-        for k, v in {"dbname": url.database or "", **url.query}.items()
-        if isinstance(v, str) and k != "password"
-    )
-    return ["--dbname", conninfo], env
+@contextmanager
+def _libpq(url: URL) -> Iterator[list[str]]:
+    """pg_dump/pg_restore's connection arguments for a SQLAlchemy URL. The password goes in a
+    password file of our own (mode 0600, removed afterwards), never on the command line where
+    `ps` shows it."""
+    params = {
+        "host": url.host,
+        "port": url.port,
+        "user": url.username,
+        "dbname": url.database or "",
+        **{k: v for k, v in url.query.items() if isinstance(v, str) and k != "password"},
+    }
+    passfile = None
+    try:
+        if url.password is not None:
+            handle, passfile = tempfile.mkstemp(prefix="happy-pgpass-")
+            fields = [url.host or "*", url.port or "*", url.database or "*", url.username or "*"]
+            line = ":".join(_pgpass_field(f) for f in [*fields, url.password])
+            with os.fdopen(handle, "w") as f:
+                f.write(line + "\n")
+            params["passfile"] = passfile
+        conninfo = " ".join(f"{k}='{_quote(str(v))}'" for k, v in params.items() if v is not None)
+        yield ["--dbname", conninfo]
+    finally:
+        if passfile is not None:
+            os.unlink(passfile)
 
 
-def _run(argv: list[str], env: dict[str, str], what_zh: str, what_en: str) -> None:
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+def _pgpass_field(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace(":", "\\:")
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _run(argv: list[str], url: URL, what_zh: str, what_en: str) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
-        detail = redact(lines[-1]) if lines else f"exit {result.returncode}"
+        errors = [line for line in lines if "error:" in line] or lines
+        detail = errors[0].strip() if errors else f"exit {result.returncode}"
+        if url.password:  # the tools do not print it; never let it through if one did
+            detail = detail.replace(url.password, "***")
         raise StoreError(f"{what_zh}失败：{detail}", f"{what_en} failed: {detail}")
 
 
@@ -103,11 +124,11 @@ def backup(url: str, out: str | os.PathLike[str]) -> Path:
     SQLite: a database file), consistent as of one moment while writes go on."""
     parsed, target = make_url(url), Path(out)
     if parsed.get_backend_name() == "postgresql":
-        args, env = _libpq(parsed)
         partial = target.with_name(f".{target.name}.partial")
         try:
             argv = [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial)]
-            _run([*argv, *args], env, "备份", "backup")
+            with _libpq(parsed) as args:
+                _run([*argv, *args], parsed, "备份", "backup")
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
@@ -139,9 +160,9 @@ def restore(file: str | os.PathLike[str], url: str) -> None:
                 "目标数据库不是空的：请恢复到新建的空数据库（createdb）",
                 "the target database is not empty: restore into a new, empty database (createdb)",
             )
-        args, env = _libpq(parsed)
         argv = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error"]
-        _run([*argv, "--single-transaction", *args, str(source)], env, "恢复", "restore")
+        with _libpq(parsed) as args:
+            _run([*argv, "--single-transaction", *args, str(source)], parsed, "恢复", "restore")
         return
     if parsed.get_backend_name() == "sqlite":
         target = _sqlite_path(parsed)
