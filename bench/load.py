@@ -5,6 +5,11 @@ one run. Each configuration runs twice: every session rerunning back to back, an
 person reading the page between clicks. Writes its section of docs/performance.md.
 
     python -m bench.load --db sqlite:////tmp/happy-bench/a5000000.db --replicas 2
+    python -m bench.load --db postgresql+psycopg://…/happy --configs replicas --replicas 1 \
+        --section load-pg-1 --saves 200     # the capacity runs of docs/operations.md
+
+The servers and nginx are started by the launcher (deploy/, `python -m deploy`), so what is
+measured is the documented deployment.
 """
 
 from __future__ import annotations
@@ -14,13 +19,9 @@ import asyncio
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import websockets
@@ -32,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
 from bench.signin import admin_tokens  # noqa: E402
+from deploy import Fleet  # noqa: E402
 
 # Every Overview run sends the composite index's label; a run without it did not show the page
 # (for instance the sign-in page, if the session cookie were refused).
 OVERVIEW_MARK = "幸福指数".encode()
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 async def one_session(
@@ -117,182 +118,167 @@ async def load(port: int, cookies: list[str], runs: int, query: str, think: floa
     }
 
 
-def _rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError(f"nothing healthy on port {port}")
-
-
-def serve(db: str, port: int, settings: str) -> subprocess.Popen:
-    """Start `streamlit run app.py` on the port and wait until it is healthy. settings="default"
-    runs Streamlit's defaults for what .streamlit/config.toml tunes (postScriptGC on, the source
-    file watcher on); "gc" the project's settings but with postScriptGC on."""
-    env = {**os.environ, "HAPPY_DB_URL": db}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true"]  # fmt: skip
+def deploy(db: str, port: int, replicas: int, settings: str, folder: Path,
+           nginx: bool | None = None) -> Fleet:  # fmt: skip
+    """The deployment under test, started by the launcher (`python -m deploy`, deploy/): one
+    server on `port`, or `replicas` servers behind nginx listening on `port` (nginx=True: nginx
+    in front of a single server too). settings="default" runs Streamlit's defaults for what
+    .streamlit/config.toml tunes (postScriptGC on, the source file watcher on); "gc" the
+    project's settings but with postScriptGC on."""
+    args = []
     if settings in ("default", "gc"):
-        command += ["--runner.postScriptGC", "true"]
+        args += ["--runner.postScriptGC", "true"]
     if settings == "default":
-        command += ["--server.fileWatcherType", "auto"]
-    proc = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    _wait_healthy(port, proc)
-    return proc
+        args += ["--server.fileWatcherType", "auto"]
+    nginx = replicas > 1 if nginx is None else nginx
+    return Fleet(db, replicas, port, folder, nginx=nginx, server_args=args).start()
 
 
-def nginx_config(listen: int, ports: list[int], folder: Path) -> str:
-    """An nginx configuration for replicas on `ports`, sticky by session cookie (or by client
-    address for screen links): the same as docs/operations.md shows for a deployment."""
-    servers = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
-    return f"""
-worker_processes 1;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-daemon off;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/body;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    upstream happy {{
-        hash $cookie_happy_session$remote_addr consistent;
-{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{listen};
-        client_max_body_size 20m;
-        location / {{
-            proxy_pass http://happy;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_read_timeout 86400;
-        }}
-    }}
-}}
-"""
+class StoreCPU:
+    """CPU time used by a PostgreSQL server on this machine (the postmaster and its backends,
+    ended ones included), for the CPU per page run that the store itself spends; None for
+    another store or one on another machine."""
 
+    def __init__(self, db: str) -> None:
+        self.pid = None
+        if db.startswith("postgresql"):
+            self.pid = _postmaster(db)
 
-@dataclass
-class Deployment:
-    """The processes of one configuration under test; `port` is where clients connect."""
-
-    port: int
-    servers: list[subprocess.Popen]
-    balancer: subprocess.Popen | None = None
-
-    @property
-    def ports(self) -> list[int]:
-        """The ports of the app servers themselves."""
-        if self.balancer is None:
-            return [self.port]
-        return [self.port + 1 + i for i in range(len(self.servers))]
-
-    def stop(self) -> None:
-        for proc in [*self.servers, *([self.balancer] if self.balancer else [])]:
-            proc.terminate()
-        for proc in [*self.servers, *([self.balancer] if self.balancer else [])]:
+    def seconds(self) -> float | None:
+        if self.pid is None:
+            return None
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.pid, *_children(self.pid)]:
             try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            own = int(fields[11]) + int(fields[12])
+            ended = int(fields[13]) + int(fields[14]) if pid == self.pid else 0
+            total += (own + ended) / tick
+        return total
 
-    def rss_mb(self) -> float:
-        return round(sum(_rss_mb(p.pid) or 0 for p in self.servers), 1)
 
-
-def deploy(db: str, port: int, replicas: int, settings: str, folder: Path) -> Deployment:
-    """One server on `port`, or `replicas` servers behind nginx listening on `port`."""
-    if replicas == 1:
-        return Deployment(port, [serve(db, port, settings)])
-    ports = [port + 1 + i for i in range(replicas)]
-    servers = []
+def _children(pid: int) -> list[int]:
     try:
-        for p in ports:
-            servers.append(serve(db, p, settings))
-        conf = folder / "nginx.conf"
-        conf.write_text(nginx_config(port, ports, folder))
-        balancer = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(folder)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_healthy(port, balancer)
-    except BaseException:
-        Deployment(port, servers).stop()
-        raise
-    return Deployment(port, servers, balancer)
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _postmaster(db: str) -> int | None:
+    """The pid of the PostgreSQL server of `db` if it runs on this machine."""
+    from sqlalchemy import text
+
+    from data_access.store import open_store
+
+    engine = open_store(db)
+    try:
+        with engine.connect() as conn:
+            folder = conn.execute(text("SHOW data_directory")).scalar()
+        return int(Path(folder, "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError, Exception):
+        return None
+    finally:
+        engine.dispose()
 
 
 CONFIGS = {
     "baseline": ("Streamlit defaults (postScriptGC on, file watcher on), 1 process", 1, "default"),
     "gc": ("config.toml but postScriptGC on, 1 process", 1, "gc"),
     "tuned": ("config.toml (postScriptGC off, no file watcher), 1 process", 1, "project"),
-    "replicas": ("config.toml, {n} processes behind nginx", None, "project"),
+    "replicas": ("config.toml, {n} process(es) behind nginx", None, "project"),
 }
 
 
 def measure(args: argparse.Namespace) -> list[dict]:
-    """Every configuration, back to back and paced; one summary each."""
+    """Every configuration, back to back and paced; one summary each, with the CPU time the
+    app servers (and a local PostgreSQL) spent per page run."""
     cookies = admin_tokens(args.db, args.sessions + 1)
+    store_cpu = StoreCPU(args.db)
     rows = []
     for name in args.configs:
         label, replicas, settings = CONFIGS[name]
         replicas = replicas or args.replicas
         with tempfile.TemporaryDirectory() as folder:
-            deployment = deploy(args.db, args.port, replicas, settings, Path(folder))
+            fleet = deploy(
+                args.db, args.port, replicas, settings, Path(folder), nginx=name == "replicas"
+            )
             try:
                 # One session on every server first: the engine and the cached readers are
                 # warm, as on a live server.
-                for port in deployment.ports:
+                for port in fleet.ports:
                     asyncio.run(load(port, cookies[-1:], 1, args.query))
                 for think in (0.0, args.think):
                     load_before = os.getloadavg()[0]
-                    summary = asyncio.run(
-                        load(deployment.port, cookies[:-1], args.runs, args.query, think)
-                    )
+                    cpu, db_cpu = fleet.cpu_seconds(), store_cpu.seconds()
+                    connect = fleet.port if fleet.nginx else fleet.ports[0]
+                    summary = asyncio.run(load(connect, cookies[:-1], args.runs, args.query, think))
+                    runs = max(1, summary["runs_done"])
+                    db_after = store_cpu.seconds()
                     rows.append(
                         {
                             "config": name,
                             "label": label.format(n=replicas),
                             "replicas": replicas,
                             "load_before": load_before,
-                            "server_rss_mb": deployment.rss_mb(),
+                            "server_rss_mb": fleet.rss_mb(),
+                            "cpu_ms_per_run": round(1000 * (fleet.cpu_seconds() - cpu) / runs),
+                            "db_cpu_ms_per_run": None
+                            if db_cpu is None
+                            else round(1000 * (db_after - db_cpu) / runs, 1),
                             **summary,
                         }
                     )
                     print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
             finally:
-                deployment.stop()
+                fleet.stop()
     return rows
 
 
-def render(rows: list[dict], args: argparse.Namespace, started: str) -> str:
+def measure_saves(db: str, saves: int) -> dict:
+    """CPU per save on the Record form's write path (run_write(add_activity): validation,
+    duplicate check, insert, rollups, audit, commit), in this process as in a server, one at a
+    time; and what the store's own server spent on them (PostgreSQL on this machine)."""
+    from bench.activity_inserts import community_ids, sample_activity
+    from data_access.activities import add_activity
+    from data_access.db import run_write
+    from data_access.store import open_store
+
+    communities = community_ids(db)
+    engine = open_store(db)
+    store_cpu = StoreCPU(db)
+    rng = random.Random(17)
+    marker = f"load-save {time.time():.0f}"
+    try:
+        run_write(
+            engine, add_activity, sample_activity(rng, communities, marker), os.urandom(8).hex()
+        )
+        cpu, db_cpu, began = time.process_time(), store_cpu.seconds(), time.perf_counter()
+        for i in range(saves):
+            data = sample_activity(rng, communities, f"{marker} {i}")
+            result = run_write(engine, add_activity, data, os.urandom(8).hex())
+            assert result.status == "saved", result
+        wall = time.perf_counter() - began
+        app = time.process_time() - cpu
+        db_after = store_cpu.seconds()
+    finally:
+        engine.dispose()
+    return {
+        "saves": saves,
+        "app_cpu_ms_per_save": round(1000 * app / saves, 1),
+        "db_cpu_ms_per_save": None
+        if db_cpu is None
+        else round(1000 * (db_after - db_cpu) / saves, 1),
+        "wall_ms_per_save": round(1000 * wall / saves, 1),
+    }
+
+
+def render(
+    rows: list[dict], args: argparse.Namespace, started: str, saves: dict | None = None
+) -> str:
     """The docs/performance.md section for this run."""
     lines = [
         f"`python -m bench.load --db {args.db} --replicas {args.replicas}` — {started}, "
@@ -306,8 +292,8 @@ def render(rows: list[dict], args: argparse.Namespace, started: str) -> str:
         "",
         "| configuration | reruns | runs | errors | rerun p50 (s) | rerun p95 (s) | rerun max (s) "
         "| page open p50 / p95 (s) | all runs p95 (s) | wall (s) | bytes per run (max) "
-        "| server RSS (MB) | load avg before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server RSS (MB) | app CPU per run (ms) | store CPU per run (ms) | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         pace = "back to back" if not r["think_s"] else f"paced {r['think_s']:g} s"
@@ -315,8 +301,19 @@ def render(rows: list[dict], args: argparse.Namespace, started: str) -> str:
             f"| {r['label']} | {pace} | {r['runs_done']} | {r['errors']} | {r['p50_s']} "
             f"| {r['p95_s']} | {r['max_s']} | {r['open_p50_s']} / {r['open_p95_s']} "
             f"| {r['all_p95_s']} | {r['wall_s']} | {r['bytes_per_run_max']:,} "
-            f"| {r['server_rss_mb']} | {r['load_before']:.1f} |"
+            f"| {r['server_rss_mb']} | {r['cpu_ms_per_run']} "
+            f"| {r['db_cpu_ms_per_run'] if r['db_cpu_ms_per_run'] is not None else '–'} "
+            f"| {r['load_before']:.1f} |"
         )
+    if saves:
+        store = saves["db_cpu_ms_per_save"]
+        lines += [
+            "",
+            f"Saves ({saves['saves']} one after another, `run_write(add_activity)` as the Record "
+            f"form does, in the benchmark's process): {saves['app_cpu_ms_per_save']} ms of app "
+            f"CPU and {store if store is not None else '–'} ms of store CPU per save, "
+            f"{saves['wall_ms_per_save']} ms each.",
+        ]
     samples = sorted({s for r in rows for s in r["error_samples"]})
     if samples:
         lines += ["", "Errors seen: " + "; ".join(f"`{s}`" for s in samples)]
@@ -334,16 +331,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--think", type=float, default=5.0, help="mean seconds between reruns")
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--saves", type=int, default=0, help="also measure CPU per save")
     parser.add_argument("--no-record", action="store_true", help="do not write the results")
+    parser.add_argument(
+        "--section", help="docs/performance.md section (default: load, load-postgresql on PG)"
+    )
     args = parser.parse_args(argv)
-    if "replicas" in args.configs and not Path(NGINX).exists():
-        parser.error("nginx is not installed (apt-get install nginx-light)")
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rows = measure(args)
+    saves = measure_saves(args.db, args.saves) if args.saves else None
+    if saves:
+        print(json.dumps(saves), flush=True)
     if not args.no_record:
-        write_section(
-            "load", "Load: 50 sessions rerunning the Overview", render(rows, args, started)
+        postgres = args.db.startswith("postgresql")
+        key = args.section or ("load-postgresql" if postgres else "load")
+        title = f"Load: {args.sessions} sessions rerunning the Overview" + (
+            " (PostgreSQL)" if postgres else ""
         )
+        write_section(key, title, render(rows, args, started, saves))
     return 1 if any(r["errors"] for r in rows) else 0
 
 

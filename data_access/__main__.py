@@ -16,6 +16,8 @@ from data_access.accounts import (
     unlock_account,
 )
 from data_access.auth import ROLES, get_account_by_username, list_accounts
+from data_access.backup import add_commands as add_backup_commands
+from data_access.backup import run_command as run_backup_command
 from data_access.db import StoreError, read_session, write_session
 from data_access.indicators import get_indicator_values
 from data_access.periods import PeriodError, parse_period
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                 choices=["community", "street", "district", "city"],
                 help="the reporting level (default: community)",
             )
+    add_backup_commands(sub)
     return parser
 
 
@@ -291,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args)
         if args.command == "report":
             return _report(args)
+        if args.command in ("backup", "restore"):
+            return run_backup_command(args)
         return _indicators(args)
     except (StoreError, PeriodError, AccountError, ReportError, ImportRefused) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
