@@ -12,7 +12,6 @@ import streamlit as st
 
 from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
-from seed_data.loader import seed_demo
 from ui.i18n import say, t
 from ui.plain import plain
 
@@ -120,6 +119,8 @@ def _ensure_store() -> str:
 
 
 def _seed_with_progress(engine) -> None:
+    from seed_data.loader import seed_demo  # here: the demo generator costs 0.1 s at start
+
     st.info(t("store.preparing"))
     bar = st.progress(0.0)
 

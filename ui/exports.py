@@ -10,9 +10,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 
 from ui.i18n import t
 
@@ -55,6 +52,9 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def _xlsx_value(sheet, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
     if value is None or (
         pd.api.types.is_scalar(value) and not isinstance(value, str) and pd.isna(value)
     ):
@@ -74,6 +74,8 @@ def _xlsx_value(sheet, value: Any) -> Any:
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
     """The frame as an Excel workbook (openpyxl, written row by row)."""
+    from openpyxl import Workbook  # here, when a file is asked for: 0.2 s at every start
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet("data")
     frame = safe_frame(frame)
