@@ -230,7 +230,9 @@ def main() -> None:
     elapsed = time.perf_counter() - began
     load_after = os.getloadavg()[0]
     # A writer process stops at its first failure (counted in "failed"); threads go on.
-    lost = len(together) - len(errors) - saved_count(args.db, marker + "c")
+    # Saves reported saved (threads time failed saves too; a process stops at its failure).
+    reported = len(together) - (len(errors) if args.threads else 0)
+    lost = reported - saved_count(args.db, marker + "c")
     clean = check_passes(args.db)
     backend = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
     kind = "threads" if args.threads else "processes"
