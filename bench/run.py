@@ -231,34 +231,25 @@ def time_strong_raw(url: str, runs: int = 3) -> float:
 
 def export_parquet(url: str, path: Path) -> int:
     """The store's live activities (the columns the aggregations read) as a Parquet file."""
-    import datetime as dt
-
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from sqlalchemy import text
 
     from data_access.db import make_engine
 
     columns = ["district_id", "street_id", "community_id", "type_key", "occurred_on", *_MEASURES]
+    query = f"SELECT {', '.join(columns)} FROM activities WHERE deleted_at IS NULL"
     engine = make_engine(url)
-    schema = pa.schema(
-        [(c, pa.int64()) for c in columns[:3]]
-        + [("type_key", pa.string()), ("occurred_on", pa.date32())]
-        + [(m, pa.float64() if m == "hours" else pa.int64()) for m in _MEASURES]
-    )
-    writer, rows = pq.ParquetWriter(path, schema), 0
+    writer, rows = None, 0
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=200_000).execute(
-            text(f"SELECT {', '.join(columns)} FROM activities WHERE deleted_at IS NULL")
-        )
-        for chunk in result.partitions():
-            data = {c: [r[i] for r in chunk] for i, c in enumerate(columns)}
-            if data["occurred_on"] and isinstance(data["occurred_on"][0], str):
-                data["occurred_on"] = [dt.date.fromisoformat(d) for d in data["occurred_on"]]
-            table = pa.table(data, schema=schema)
-            writer.write_table(table)
-            rows += table.num_rows
-    writer.close()
+        for frame in pd.read_sql_query(query, conn.connection.driver_connection, chunksize=500_000):
+            frame["occurred_on"] = pd.to_datetime(frame["occurred_on"]).dt.date
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += len(frame)
+    if writer is not None:
+        writer.close()
     engine.dispose()
     return rows
 
