@@ -13,6 +13,7 @@ passes the signed-in account's id.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -45,8 +46,13 @@ DEFAULT_SESSION_HOURS = 8.0
 SCREEN_PAGES = ("screen", "overview")
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so that both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so that both cases take the same time;
+    made at the first sign-in, not at import (an argon2 hash at every start)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class PermissionDenied(MessageError):
@@ -66,7 +72,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches the hash (False for accounts without a password)."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -109,8 +109,13 @@ def region(url: str, code: str) -> RegionInfo | None:
 @reader(ttl=3600)
 def data_months(url: str) -> tuple[int, int] | None:
     """The first and last month with recorded activities (yyyymm), or None."""
+    # Two scalar subqueries, not min() and max() in one SELECT: SQLite answers a lone min() or
+    # max() from the end of an index (ix_rollups_month_type), but with both in one query it
+    # scans the whole table (53 ms at 5 million activities; microseconds this way).
+    low = select(func.min(Rollup.month)).scalar_subquery()
+    high = select(func.max(Rollup.month)).scalar_subquery()
     with read_session(get_engine(url)) as session:
-        low, high = session.execute(select(func.min(Rollup.month), func.max(Rollup.month))).one()
+        low, high = session.execute(select(low, high)).one()
     return (low, high) if low is not None else None
 
 

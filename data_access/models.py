@@ -411,6 +411,15 @@ class AreaStock(Base):
     __table_args__ = (
         Index("ix_area_stocks_parent_month", "parent_id", "month"),
         Index("ix_area_stocks_month", "month"),
+        # The children's latest row per indicator (stocks._area_stocks), from the index alone.
+        Index(
+            "ix_area_stocks_level_parent",
+            "level",
+            "parent_id",
+            "region_id",
+            "indicator_key",
+            "month",
+        ),
     )
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)

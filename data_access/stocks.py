@@ -70,13 +70,20 @@ def _area_stocks(session: Session, where, end: int) -> dict[int, Stocks]:
         .group_by(a.region_id, a.indicator_key)
         .subquery()
     )
-    stmt = select(a.region_id, a.indicator_key, a.value, a.as_of).join(
-        latest,
-        and_(
-            a.region_id == latest.c.region_id,
-            a.indicator_key == latest.c.indicator_key,
-            a.month == latest.c.month,
-        ),
+    # The outer rows filtered as the inner ones (the latest row matches them too): without it
+    # PostgreSQL hashed the latest months and scanned every area's rows of every month to meet
+    # them (116 thousand rows, 120 ms for the districts' ranking on the demo store).
+    stmt = (
+        select(a.region_id, a.indicator_key, a.value, a.as_of)
+        .join(
+            latest,
+            and_(
+                a.region_id == latest.c.region_id,
+                a.indicator_key == latest.c.indicator_key,
+                a.month == latest.c.month,
+            ),
+        )
+        .where(where, a.month <= end)
     )
     out: dict[int, Stocks] = {}
     for region_id, key, value, as_of in session.execute(stmt):

@@ -15,7 +15,7 @@ from data_access.db import (
     store_error,
     write_session,
 )
-from data_access.migrate import current_revision, head_revision, upgrade
+from data_access.migrate import newest_revision, stored_revision
 from data_access.models import AuditLog, Region
 from data_access.once import one_at_a_time
 
@@ -30,6 +30,8 @@ def open_store(url: str | None = None) -> Engine:
             # Servers started together: one migrates and registers the catalogue while the
             # others wait, then find both done (and never wait for SQLite's write lock behind
             # another process's long write, such as the demo being seeded).
+            from data_access.migrate import upgrade
+
             with one_at_a_time(engine, "start"):
                 upgrade(engine)
                 if not _ready(engine):
@@ -42,8 +44,10 @@ def open_store(url: str | None = None) -> Engine:
 
 
 def _ready(engine: Engine) -> bool:
-    """Whether the store is at this program's schema with the registry in step (reads only)."""
-    if current_revision(engine) != head_revision():
+    """Whether the store is at this program's schema with the registry in step (reads only;
+    two plain queries and the migration files' headers, no Alembic at a normal start)."""
+    newest = newest_revision()
+    if newest is None or stored_revision(engine) != newest:
         return False
     with read_session(engine) as session:
         return registry_in_step(session)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import streamlit as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -27,13 +29,42 @@ from data_access.reports import (
     save_report,
 )
 from data_access.store import open_store
-from tests.auth_helpers import app_as
+from seed_data.generator import min_activities
+from seed_data.loader import seed_demo
+from tests.auth_helpers import add_test_accounts, app_as
+from tests.conftest import ROOT
 from tests.markdown import shown
-from tests.report_fixtures import STREET_USER, demo_place
+from tests.report_fixtures import NOW, STREET_USER, add_street_reviewer, demo_place
 
 FORM = "app_pages/report.py"
 REVIEW = "app_pages/report_review.py"
 IMPORT = "app_pages/report_import.py"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "pg"])
+def report_db(request: pytest.FixtureRequest) -> str:
+    """A writable demo store with a street reviewer on each backend (one per test module; on
+    PostgreSQL the smallest demo, reports included)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("report_store")
+    url = request.getfixturevalue("pg_server").create_database("happy_report_pages")
+    engine = open_store(url)
+    seed_demo(engine, n_activities=min_activities())
+    add_test_accounts(engine)
+    engine.dispose()
+    add_street_reviewer(url)
+    return url
+
+
+@pytest.fixture
+def report_db_env(monkeypatch: pytest.MonkeyPatch, report_db: str) -> Iterator[str]:
+    """report_env on each backend in turn."""
+    monkeypatch.setenv("HAPPY_DB_URL", report_db)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("data_access.clock.now", lambda: NOW)
+    yield report_db
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def test_the_menu_lists_the_report_pages_by_role(report_env):
@@ -114,12 +145,12 @@ def _captions(at: AppTest) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_form_is_prefilled_with_last_months_values_and_saves_a_draft_once(
-    report_env, monkeypatch, lang
+    report_db_env, monkeypatch, lang
 ):
     month = 202601 if lang == "zh" else 202602
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
-    form = _form(report_env, place.community_id, month)
+    place = demo_place(report_db_env)
+    form = _form(report_db_env, place.community_id, month)
     grids = next(r for r in form.rows if r.indicator_key == "grids")
     assert grids.previous is not None and grids.prefilled
 
@@ -138,7 +169,7 @@ def test_the_form_is_prefilled_with_last_months_values_and_saves_a_draft_once(
     at.number_input(key="rep_grids").set_value(grids.previous + 1).run()
     at.button(key="rep_save_draft").click().run()
     assert not at.exception
-    report, values = _report(report_env, place.community_id, month)
+    report, values = _report(report_db_env, place.community_id, month)
     assert report.status == "draft" and report.version == 1
     assert values["grids"] == grids.previous + 1
     assert at.success and ("草稿已保存" if lang == "zh" else "Draft saved") in at.success[0].value
@@ -146,9 +177,9 @@ def test_the_form_is_prefilled_with_last_months_values_and_saves_a_draft_once(
     # nothing more.
     at.button(key="rep_save_draft").click().run()
     at.run()
-    report, _ = _report(report_env, place.community_id, month)
+    report, _ = _report(report_db_env, place.community_id, month)
     assert report.version == 1
-    engine = open_store(report_env)
+    engine = open_store(report_db_env)
     with read_session(engine) as session:
         writes = session.scalar(
             select(func.count())
@@ -197,18 +228,18 @@ def _pick(at: AppTest, region_id: int) -> None:
     at.selectbox(key="rv_pick").set_value(region_id).run()
 
 
-def test_a_street_reviewer_approves_one_report_and_the_form_locks(report_env, monkeypatch):
+def test_a_street_reviewer_approves_one_report_and_the_form_locks(report_db_env, monkeypatch):
     month = 202605
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
-    _submit(report_env, place.community_id, month)
+    place = demo_place(report_db_env)
+    _submit(report_db_env, place.community_id, month)
     at = _app(STREET_USER, REVIEW)
     # One row per community of the street, whatever its status.
     assert len(at.selectbox(key="rv_pick").options) == 1 + len(place.siblings)
     _pick(at, place.community_id)
     at.button(key=f"rv_approve_{place.community_id}").click().run()
     assert not at.exception
-    report, _ = _report(report_env, place.community_id, month)
+    report, _ = _report(report_db_env, place.community_id, month)
     assert report.status == "approved"
     assert "已通过" in at.success[0].value
 
@@ -218,40 +249,42 @@ def test_a_street_reviewer_approves_one_report_and_the_form_locks(report_env, mo
     assert not [b for b in staff.button if b.key in ("rep_save_draft", "rep_submit")]
 
 
-def test_approve_all_approves_every_submitted_report_at_once(report_env, monkeypatch):
+def test_approve_all_approves_every_submitted_report_at_once(report_db_env, monkeypatch):
     month = 202606
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
+    place = demo_place(report_db_env)
     submitted = [place.community_id, *place.siblings[:2]]
     for region_id in submitted:
-        _submit(report_env, region_id, month)
+        _submit(report_db_env, region_id, month)
     at = _app(STREET_USER, REVIEW)
     button = at.button(key="rv_approve_all")
     assert "3" in button.label
     button.click().run()
     assert not at.exception
-    assert [_report(report_env, r, month)[0].status for r in submitted] == ["approved"] * 3
+    assert [_report(report_db_env, r, month)[0].status for r in submitted] == ["approved"] * 3
     if len(place.siblings) > 2:
-        assert _report(report_env, place.siblings[2], month)[0] is None
+        assert _report(report_db_env, place.siblings[2], month)[0] is None
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_report_returned_with_a_comment_is_fixed_and_resubmitted(report_env, monkeypatch, lang):
+def test_a_report_returned_with_a_comment_is_fixed_and_resubmitted(
+    report_db_env, monkeypatch, lang
+):
     month = 202607 if lang == "zh" else 202608
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
-    _submit(report_env, place.community_id, month)
+    place = demo_place(report_db_env)
+    _submit(report_db_env, place.community_id, month)
     at = _app(STREET_USER, REVIEW, lang)
     _pick(at, place.community_id)
     # No comment: refused beside the field, nothing changes.
     at.button(key=f"rv_return_{place.community_id}").click().run()
     assert _red(at)
-    assert _report(report_env, place.community_id, month)[0].status == "submitted"
+    assert _report(report_db_env, place.community_id, month)[0].status == "submitted"
     comment = "网格数与上月不符，请核对"
     at.text_area(key=f"rv_comment_{place.community_id}").input(comment).run()
     at.button(key=f"rv_return_{place.community_id}").click().run()
     assert not at.exception
-    report, _ = _report(report_env, place.community_id, month)
+    report, _ = _report(report_db_env, place.community_id, month)
     assert report.status == "returned" and report.comment == comment
 
     staff = _app("staff", FORM, lang)
@@ -260,24 +293,24 @@ def test_a_report_returned_with_a_comment_is_fixed_and_resubmitted(report_env, m
     staff.number_input(key="rep_grids").set_value(grids + 1).run()
     staff.button(key="rep_submit").click().run()
     assert not staff.exception
-    report, values = _report(report_env, place.community_id, month)
+    report, values = _report(report_db_env, place.community_id, month)
     assert report.status == "submitted" and values["grids"] == grids + 1
 
 
-def test_an_admin_reopens_an_approved_report_with_a_reason(report_env, monkeypatch):
+def test_an_admin_reopens_an_approved_report_with_a_reason(report_db_env, monkeypatch):
     month = 202609
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
-    _submit(report_env, place.community_id, month)
+    place = demo_place(report_db_env)
+    _submit(report_db_env, place.community_id, month)
     reviewer = _app(STREET_USER, REVIEW)
     _pick(reviewer, place.community_id)
     reviewer.button(key=f"rv_approve_{place.community_id}").click().run()
-    assert _report(report_env, place.community_id, month)[0].status == "approved"
+    assert _report(report_db_env, place.community_id, month)[0].status == "approved"
     # The reviewer cannot reopen; the admin, choosing the street, can, with a reason.
     assert not [b for b in reviewer.button if b.key.startswith("rv_reopen")]
 
     at = _app("admin", REVIEW)
-    engine = open_store(report_env)
+    engine = open_store(report_db_env)
     with read_session(engine) as session:
         district_id = get_region(session, place.district_code).id
     engine.dispose()
@@ -286,11 +319,11 @@ def test_an_admin_reopens_an_approved_report_with_a_reason(report_env, monkeypat
     _pick(at, place.community_id)
     at.button(key=f"rv_reopen_{place.community_id}").click().run()
     assert _red(at)
-    assert _report(report_env, place.community_id, month)[0].status == "approved"
+    assert _report(report_db_env, place.community_id, month)[0].status == "approved"
     at.text_input(key=f"rv_reason_{place.community_id}").input("数据录错，需更正").run()
     at.button(key=f"rv_reopen_{place.community_id}").click().run()
     assert not at.exception
-    assert _report(report_env, place.community_id, month)[0].status != "approved"
+    assert _report(report_db_env, place.community_id, month)[0].status != "approved"
 
 
 def _completeness(url: str, code: str, month: int):
@@ -359,10 +392,10 @@ def _reports(url: str, region_ids, month: int) -> dict[int, str]:
     return {r: (_report(url, r, month)[0] or MonthlyReport(status="-")).status for r in region_ids}
 
 
-def test_a_street_imports_its_communities_reports_from_the_template(report_env, monkeypatch):
+def test_a_street_imports_its_communities_reports_from_the_template(report_db_env, monkeypatch):
     month = 202610
     at_month(monkeypatch, month)
-    place = demo_place(report_env)
+    place = demo_place(report_db_env)
     communities = [place.community_id, *place.siblings]
 
     def fill_blanks(rows):
@@ -370,7 +403,7 @@ def test_a_street_imports_its_communities_reports_from_the_template(report_env, 
             row[3:] = [0 if v is None else v for v in row[3:]]
         rows[1][rows[0].index("城乡基础网格（个）")] += 1
 
-    sheet = _template_sheet(report_env, place.street_code, month, fill_blanks)
+    sheet = _template_sheet(report_db_env, place.street_code, month, fill_blanks)
     at = _app(STREET_USER, IMPORT)
     assert at.get("download_button")
     at.file_uploader[0].set_value(("月报.csv", sheet, "text/csv")).run()
@@ -378,11 +411,11 @@ def test_a_street_imports_its_communities_reports_from_the_template(report_env, 
     at.button(key="rimp_go").click().run()
     assert not at.exception
     assert str(len(communities)) in at.success[0].value
-    assert set(_reports(report_env, communities, month).values()) == {"submitted"}
-    versions = [_report(report_env, r, month)[0].version for r in communities]
+    assert set(_reports(report_db_env, communities, month).values()) == {"submitted"}
+    versions = [_report(report_db_env, r, month)[0].version for r in communities]
     # Clicking again (or rerunning) imports nothing more.
     at.run()
-    assert [_report(report_env, r, month)[0].version for r in communities] == versions
+    assert [_report(report_db_env, r, month)[0].version for r in communities] == versions
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -13,7 +13,6 @@ import streamlit as st
 
 from data_access import cached, settings
 from data_access.db import STORE_FAILURES, StoreError, is_default_store, resolve_url, store_error
-from seed_data.loader import seed_demo
 from ui.i18n import say, t, t_text
 from ui.plain import plain
 
@@ -142,6 +141,8 @@ def progress_label(step: str) -> str:
 
 
 def _seed_with_progress(engine) -> None:
+    from seed_data.loader import seed_demo  # here: the demo generator costs 0.1 s at start
+
     # The banner and the bar live in one placeholder, emptied when the store is ready: the
     # sign-in form that follows shows alone, with a toast that the demo data is ready.
     banner = st.empty()

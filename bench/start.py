@@ -1,0 +1,175 @@
+"""Start bench: seconds from starting `streamlit run app.py` to the end of the first Overview
+script run of a signed-in session (a browser tab opened as soon as the server answers), and to
+the server's first answer on its health check. With --before REF the same is measured, turn
+about in the same run, for the code at a git commit (exported to a temporary folder, with its
+own copy of the store): the baseline. Writes its section of docs/performance.md.
+
+    python -m bench.start --db /tmp/happy-bench/a100000.db --runs 5 --before 32ea664
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.perfdoc import machine_summary, write_section  # noqa: E402
+
+OVERVIEW_MARK = "幸福指数".encode()
+
+
+def _tokens(tree: Path, db_url: str) -> str:
+    """A session token of the admin of the store, made by the code in `tree` (its schema)."""
+    code = (
+        "import sys; from bench.signin import admin_tokens; print(admin_tokens(sys.argv[1], 1)[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, db_url], cwd=tree, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+async def _first_overview(port: int, cookie: str) -> tuple[bool, str]:
+    """Open the Overview once, like a signed-in tab; whether it showed the Overview."""
+    uri = f"ws://127.0.0.1:{port}/_stcore/stream"
+    async with websockets.connect(
+        uri,
+        subprotocols=["streamlit"],
+        max_size=None,
+        additional_headers={"Cookie": f"happy_session={cookie}"},
+    ) as ws:
+        msg = BackMsg()
+        msg.rerun_script.query_string = "period=2025"
+        msg.rerun_script.page_name = ""
+        await ws.send(msg.SerializeToString())
+        shown = False
+        while True:
+            data = await asyncio.wait_for(ws.recv(), timeout=120)
+            shown = shown or OVERVIEW_MARK in data
+            fwd = ForwardMsg()
+            fwd.ParseFromString(data)
+            if fwd.WhichOneof("type") == "delta":
+                element = fwd.delta.new_element
+                if element.WhichOneof("type") == "exception":
+                    return False, element.exception.message[:200]
+            if fwd.WhichOneof("type") == "script_finished":
+                return shown, f"script_finished={fwd.script_finished}"
+
+
+def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
+    """Start the server in `tree`, open the Overview as soon as it answers, stop the server."""
+    env = {**os.environ, "HAPPY_DB_URL": db_url, "PYTHONDONTWRITEBYTECODE": "0"}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true"]  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - started > 120:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.02)
+        healthy = time.perf_counter() - started
+        shown, how = asyncio.run(_first_overview(port, cookie))
+        finished = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return {"healthy_s": healthy, "overview_s": finished, "shown": shown, "how": how}
+
+
+def export(ref: str, folder: Path) -> Path:
+    """The project's files at a git commit, in a folder of their own."""
+    tree = folder / ref
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", ref], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and record the first Overview after a start."""
+    parser = argparse.ArgumentParser(prog="python -m bench.start")
+    parser.add_argument("--db", required=True, help="a SQLite demo store (a file path)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--before", default=None, help="git commit to compare with")
+    parser.add_argument("--port", type=int, default=8631)
+    parser.add_argument("--record", action="store_true", help="write docs/performance.md")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="happy-start-"))
+    trees = {"this branch": ROOT}
+    if args.before:
+        trees[f"before ({args.before})"] = export(args.before, folder)
+    setups = {}
+    for label, tree in trees.items():
+        store = folder / f"{len(setups)}.db"
+        shutil.copyfile(args.db, store)  # each code migrates its own copy to its own schema
+        url = f"sqlite:///{store}"
+        setups[label] = (tree, url, _tokens(tree, url))
+        one_start(tree, url, setups[label][2], args.port)  # compiled files written, store migrated
+    runs: dict[str, list[dict]] = {label: [] for label in setups}
+    load = os.getloadavg()[0]
+    for i in range(args.runs):
+        for label, (tree, url, cookie) in setups.items():
+            result = one_start(tree, url, cookie, args.port)
+            print(label, i, result, flush=True)
+            runs[label].append(result)
+    load = (load + os.getloadavg()[0]) / 2
+    rows = []
+    for label, results in runs.items():
+        ok = all(r["shown"] for r in results)
+        healthy = statistics.median(r["healthy_s"] for r in results)
+        overview = statistics.median(r["overview_s"] for r in results)
+        worst = max(r["overview_s"] for r in results)
+        rows.append(
+            f"| {label} | {healthy:.2f} | {overview:.2f} | {worst:.2f} | {'yes' if ok else 'NO'} |"
+        )
+    body = "\n".join(
+        [
+            f"`python -m bench.start --db … --runs {args.runs}"
+            + (f" --before {args.before}`" if args.before else "`")
+            + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_summary()},"
+            f" load average ≈ {load:.1f} while measured (shared machine). Median of {args.runs}"
+            " starts each, turn about; the process start is the clock's zero; the store's"
+            " compiled files and migration done by an unmeasured first start.",
+            "",
+            "| code | server answers (s) | first Overview finished (s) | slowest (s) | showed "
+            "the Overview |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    print(body)
+    if args.record:
+        write_section("start", "First Overview after a start (bench/start.py)", body)
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

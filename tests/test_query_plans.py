@@ -1,0 +1,203 @@
+"""The page readers' queries find their rows through an index or a summary table: none scans the
+activities, the rollups or the area summaries in full, so a cold page does not grow slower as
+activities accumulate (issue 15). A query plan is deterministic where a timing is not.
+
+How much each backend's check proves:
+- SQLite: EXPLAIN QUERY PLAN is what will run (SQLite plans without table statistics unless
+  ANALYZE was run, which the store never does). "SEARCH t USING INDEX (col=?)" reads a range;
+  "SCAN t" (with or without USING INDEX) reads the whole table or index, and is refused.
+- PostgreSQL: the planner chooses by cost, and on the small demo store a sequential scan is often
+  the cheapest way even where an index exists. The plans are taken with `enable_seqscan = off`,
+  so the check proves that an index able to serve each query exists and is usable (no full
+  "Seq Scan", and no index read end to end without a condition or a LIMIT), not that the planner
+  picks it on every store.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+import streamlit as st
+from sqlalchemy import event
+
+from data_access import cached
+
+# The tables that grow with the activities (and the area summaries, which must be read by area
+# and month, never whole).
+BIG = ("activities", "rollups", "area_rollups", "area_stocks")
+_SQLITE_SCAN = re.compile(r"^SCAN (\w+)")
+
+# Whole-index walks that stop early: (reader, table, index) with why it does not grow.
+ALLOWED_WALKS = {
+    # The latest 8 activities: read newest first along the entry-time index, stopping at the
+    # 8th of the region (a walk as long as 8 / the region's share of recent entries).
+    ("screen_snapshot", "activities", "ix_activities_created_at"),
+}
+
+
+READERS = [
+    "has_regions",
+    "city",
+    "region",
+    "data_months",
+    "indicator_values",
+    "ancestors",
+    "children",
+    "index",
+    "child_indexes",
+    "index_trend",
+    "monthly_values",
+    "activity_totals",
+    "screen_snapshot",
+    "district_boundaries",
+    "map_measures",
+    "activity_weights",
+    "region_by_id",
+    "children_by_id",
+    "compounds",
+    "activity_page",
+]
+
+
+def _calls(url: str) -> dict[str, list[tuple]]:
+    """Each registered reader's arguments, at the levels whose queries differ."""
+    city = cached.city(url)
+    district = cached.children(url, city.code)[0]
+    street = cached.children(url, district.code)[0]
+    community = cached.children(url, street.code)[0]
+    months = tuple(range(202501, 202513))
+    return {
+        "has_regions": [(url,)],
+        "city": [(url,)],
+        "region": [(url, district.code)],
+        "data_months": [(url,)],
+        "indicator_values": [(url, c, "2025") for c in (city.code, community.code)],
+        "ancestors": [(url, community.code)],
+        "children": [(url, city.code)],
+        "index": [(url, c, "2025") for c in (city.code, district.code, community.code)],
+        "child_indexes": [(url, c, "2025") for c in (city.code, district.code, street.code)],
+        "index_trend": [(url, c, months) for c in (city.code, community.code)],
+        "monthly_values": [(url, c, months) for c in (city.code, community.code)],
+        "activity_totals": [(url, c, "2025") for c in (city.code, community.code)],
+        "screen_snapshot": [(url, city.code, "2025"), (url, district.code, "2025-11")],
+        "district_boundaries": [(url,)],
+        "map_measures": [
+            (url, city.code, level, "2025") for level in ("district", "street", "community")
+        ],
+        "activity_weights": [(url, city.code, "2025")],
+        "region_by_id": [(url, district.id)],
+        "children_by_id": [(url, district.id)],
+        "compounds": [(url, community.id, None)],
+        "activity_page": [(url, {}, 1, 50, "zh")],
+    }
+
+
+@contextmanager
+def _statements(engine) -> Iterator[list[tuple[str, object]]]:
+    """The statements (with their parameters) the engine runs inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+
+
+def _sqlite_full_scans(conn, statement: str, parameters) -> list[tuple[str, str]]:
+    rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    found = []
+    for row in rows:
+        scan = _SQLITE_SCAN.match(row[3])
+        if scan and scan.group(1) in BIG:
+            index = re.search(r"INDEX (\w+)", row[3])
+            found.append((scan.group(1), index.group(1) if index else ""))
+    return found
+
+
+def _pg_full_scans(conn, statement: str, parameters) -> list[tuple[str, str]]:
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    (plan,) = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).one()
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    found: list[tuple[str, str]] = []
+
+    def walk(node: dict, limited: bool) -> None:
+        table = node.get("Relation Name")
+        kind = node["Node Type"]
+        if table in BIG:
+            if kind == "Seq Scan":
+                found.append((table, ""))
+            elif "Index" in kind and "Index Cond" not in node and not limited:
+                found.append((table, node.get("Index Name", "")))
+        for child in node.get("Plans", []):
+            walk(child, limited or kind == "Limit")
+
+    walk(plan[0]["Plan"], False)
+    return found
+
+
+def full_scans(url: str, name: str, args: tuple) -> list[tuple[str, str, str]]:
+    """(table, index or "", statement) for each whole-table or whole-index read that the
+    reader's queries would make (its cache cleared first, so that it runs)."""
+    engine = cached.get_engine(url)
+    explain: Callable = _sqlite_full_scans if url.startswith("sqlite") else _pg_full_scans
+    cached.clear_readers()
+    with _statements(engine) as seen:
+        getattr(cached, name)(*args)
+    out = []
+    with engine.connect() as conn, conn.begin():
+        for statement, parameters in seen:
+            out += [(t, i, statement) for t, i in explain(conn, statement, parameters)]
+    return out
+
+
+@pytest.fixture
+def plan_url(db_url: str) -> Iterator[str]:
+    yield db_url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_every_reader_has_its_plans_checked(sqlite_url: str) -> None:
+    """A reader added to cached.py must be added here (its arguments), or its plans go unseen."""
+    registered = {fn._info.func.__name__ for fn in cached.READERS}
+    assert registered == set(READERS) == set(_calls(sqlite_url))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+KNOWN_SCANS = {
+    # The activity log's unfiltered count reads every live activity (data_access/activity_log.py,
+    # not this change's): left for its owner, and strict so that a fix turns this test red.
+    "activity_page",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name,
+            marks=pytest.mark.xfail(strict=True, reason="a known full scan")
+            if name in KNOWN_SCANS
+            else (),
+        )
+        for name in READERS
+    ],
+)
+def test_reader_reads_no_big_table_whole(plan_url: str, name: str) -> None:
+    scans = [
+        scan
+        for args in _calls(plan_url)[name]
+        for scan in full_scans(plan_url, name, args)
+        if (name, scan[0], scan[1]) not in ALLOWED_WALKS
+    ]
+    assert scans == []
