@@ -1,108 +1,12 @@
-"""Chart builders, written in Altair: from a chart's shape (column labels, axis title, number of
-rows) to a Vega-Lite spec, drawn with `st.vega_lite_chart(frame, spec)` (labels translated by the
-caller). A spec does not depend on the data, so each builder runs once per shape
-(`functools.cache`): Altair's check against the Vega-Lite schema (about 15 ms a chart) is paid
-the first time a shape is drawn in the process, not on every script run (bench/charts.py)."""
+"""Chart builders for the pages: the specs are built in chart_specs/builders.py (pure, shared
+with the briefing document, data_access/briefing/); this module adds what only a page needs (the
+clicked region of a ranking chart)."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
+from chart_specs.builders import ACCENT, MUTED, PICK, Spec, grouped_bars, ranking_bars, trend_lines
 
-import altair as alt
-
-Spec = dict[str, Any]
-
-PICK = "pick"
-ACCENT = "#c0392b"
-MUTED = "#e6a19a"
-# What Altair adds to a chart that has no data of its own: a placeholder dataset (the frame comes
-# with each st.vega_lite_chart call instead) and its default theme's 300×300 view (Streamlit's
-# theme applies, as it did to the hand-written specs these builders replaced).
-_NOT_OURS = ("data", "datasets", "config")
-
-
-def _f(name: str) -> str:
-    # Vega-Lite reads dots and brackets in a field name as nested access.
-    return name.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
-
-
-def _spec(chart: alt.Chart) -> Spec:
-    """The chart as a Vega-Lite dict, validated against Altair's bundled schema (offline).
-
-    Shared by every caller of the same shape: read it, never change it (st.vega_lite_chart
-    copies before it adds autosize)."""
-    spec = chart.to_dict(validate=True)
-    for key in _NOT_OURS:
-        spec.pop(key, None)
-    return spec
-
-
-@cache
-def grouped_bars(x: str, y: str, color: str, title: str) -> Spec:
-    """Bars of `y` by `x`, one colour per `color` value, side by side."""
-    chart = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X(field=_f(x), type="nominal", sort=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset(field=_f(color), type="nominal"),
-            y=alt.Y(field=_f(y), type="quantitative", title=title),
-            color=alt.Color(field=_f(color), type="nominal", legend=alt.Legend(orient="top")),
-            tooltip=[
-                alt.Tooltip(field=_f(x), type="nominal"),
-                alt.Tooltip(field=_f(color), type="nominal"),
-                alt.Tooltip(field=_f(y), type="quantitative", format=".1f"),
-            ],
-        )
-        .properties(height=300)
-    )
-    return _spec(chart)
-
-
-@cache
-def trend_lines(x: str, y: str, color: str, title: str) -> Spec:
-    """Lines of `y` over the months in `x`, one per `color` value."""
-    chart = (
-        alt.Chart()
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(field=_f(x), type="ordinal", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(field=_f(y), type="quantitative", title=title, scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                field=_f(color), type="nominal", sort=None, legend=alt.Legend(orient="top")
-            ),
-            tooltip=[
-                alt.Tooltip(field=_f(x), type="ordinal"),
-                alt.Tooltip(field=_f(color), type="nominal"),
-                alt.Tooltip(field=_f(y), type="quantitative", format=",.1f"),
-            ],
-        )
-        .properties(height=300)
-    )
-    return _spec(chart)
-
-
-@cache
-def ranking_bars(name: str, value: str, code: str, title: str, rows: int) -> Spec:
-    """Horizontal bars of regions ranked by `value`; clicking a bar selects its `code`."""
-    pick = alt.selection_point(name=PICK, fields=[_f(code)], on="click")
-    chart = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            y=alt.Y(field=_f(name), type="nominal", sort="-x", title=None),
-            x=alt.X(field=_f(value), type="quantitative", title=title),
-            color=alt.condition(pick, alt.value(ACCENT), alt.value(MUTED)),
-            tooltip=[
-                alt.Tooltip(field=_f(name), type="nominal"),
-                alt.Tooltip(field=_f(value), type="quantitative", format=",.1f"),
-            ],
-        )
-        .add_params(pick)
-        .properties(height=max(200, 28 * rows))
-    )
-    return _spec(chart)
+__all__ = ["ACCENT", "MUTED", "PICK", "Spec", "grouped_bars", "ranking_bars", "trend_lines"]
 
 
 def picked_code(event, code: str) -> str | None:
