@@ -50,7 +50,12 @@ class Chart:
     png: bytes | None = field(default=None, repr=False)
 
 
-Block = Heading | Para | Table | Chart
+@dataclass(frozen=True)
+class PageBreak:
+    pass
+
+
+Block = Heading | Para | Table | Chart | PageBreak
 
 
 def period_text(lang: str, period: Period) -> str:
@@ -198,6 +203,7 @@ def _cover(lang: str, b: Briefing) -> list[Block]:
         ),
         Para(say(lang, "cover.made", day=b.today.isoformat())),
         Para(say(lang, "cover.source"), small=True),
+        PageBreak(),
     ]
 
 

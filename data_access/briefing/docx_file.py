@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from data_access.briefing.compose import Block, Chart, Heading, Para, Table
+from data_access.briefing.compose import Block, Chart, Heading, PageBreak, Para, Table
 from data_access.briefing.text import say
 from data_access.text import drop_refused
 
@@ -84,6 +84,8 @@ def write_docx(blocks: list[Block], lang: str, title: str) -> bytes:
                 for cell, text in zip(row.cells, values, strict=True):
                     cell.text = drop_refused(text)
             doc.add_paragraph()
+        elif isinstance(block, PageBreak):
+            doc.add_page_break()
         elif isinstance(block, Chart) and block.png:
             doc.add_picture(io.BytesIO(block.png), width=Cm(16))
             doc.add_paragraph(drop_refused(block.caption), style="Caption")

@@ -9,7 +9,7 @@ import io
 from functools import cache
 from pathlib import Path
 
-from data_access.briefing.compose import Block, Chart, Heading, Para, Table
+from data_access.briefing.compose import Block, Chart, Heading, PageBreak, Para, Table
 from data_access.briefing.text import say
 from data_access.messages import MessageError
 from data_access.text import drop_refused
@@ -48,6 +48,7 @@ def cjk_font() -> tuple[str, int]:
     )
 
 
+@cache
 def _sc_face(path: Path) -> int:
     if path.suffix.lower() != ".ttc":
         return 0
@@ -84,6 +85,11 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
     pdf.set_auto_page_break(True, margin=18)
     font, face = cjk_font()
     pdf.add_font("cjk", "", font, collection_font_number=face)
+    bold = font.replace("-Regular.", "-Bold.")
+    if bold != font and Path(bold).exists():
+        pdf.add_font("cjk", "B", bold, collection_font_number=_sc_face(Path(bold)))
+    else:  # WenQuanYi has no bold face: headings in the regular one
+        pdf.add_font("cjk", "B", font, collection_font_number=face)
     fallbacks = []
     if Path(FALLBACK_FONT).exists():
         pdf.add_font("latin", "", FALLBACK_FONT)
@@ -105,7 +111,8 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
                 pdf.multi_cell(0, 12, text, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
                 pdf.ln(10)
                 continue
-            if block.level == 1 and pdf.get_y() > 200:
+            # A heading is not left alone at the foot of a page.
+            if pdf.get_y() > (200 if block.level == 1 else 235):
                 pdf.add_page()
             pdf.start_section(text[:120], level=block.level - 1)
             pdf.set_font("cjk", size=16 if block.level == 1 else 13)
@@ -126,13 +133,20 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
         elif isinstance(block, Table):
             pdf.set_font("cjk", size=8 if len(block.columns) > 6 else 9.5)
             with pdf.table(
-                line_height=5, first_row_as_headings=True, wrapmode=wrap, text_align="LEFT"
+                line_height=5,
+                first_row_as_headings=True,
+                wrapmode=wrap,
+                text_align="LEFT",
+                col_widths=_widths(block),
+                width=pdf.epw,
             ) as table:
                 for values in (block.columns, *block.rows):
                     row = table.row()
                     for text in values:
                         row.cell(_cell(text))
             pdf.ln(3)
+        elif isinstance(block, PageBreak):
+            pdf.add_page()
         elif isinstance(block, Chart) and block.png:
             _image(pdf, block.png)
             pdf.set_font("cjk", size=9)
@@ -149,12 +163,20 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
     return bytes(pdf.output())
 
 
+def _widths(table: Table) -> tuple[float, ...]:
+    # Columns share the line by how long their texts are (short codes and scores stay narrow).
+    return tuple(
+        min(max(len(_cell(values[i])) for values in (table.columns, *table.rows)), 24) + 3
+        for i in range(len(table.columns))
+    )
+
+
 def _image(pdf, png: bytes) -> None:
     from PIL import Image
 
     with Image.open(io.BytesIO(png)) as img:
         width, height = img.size
-    w = BODY_WIDTH
+    w = BODY_WIDTH * 0.9
     h = w * height / width
     room = pdf.h - 2 * MARGIN - 10
     if h > room:  # taller than a page: shrink to fit
