@@ -6,6 +6,7 @@ fonts-wqy-zenhei), never fetched."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -62,6 +63,24 @@ def _sc_face(path: Path) -> int:
     return 0
 
 
+def _texts(blocks: list[Block]):
+    for block in blocks:
+        if isinstance(block, Heading | Para):
+            yield block.text
+        elif isinstance(block, Table):
+            for values in (block.columns, *block.rows):
+                yield from values
+        elif isinstance(block, Chart):
+            yield block.caption
+
+
+def has_rtl(blocks: list[Block]) -> bool:
+    """Whether any text is written right to left (Hebrew, Arabic in a name or note)."""
+    return any(
+        unicodedata.bidirectional(char) in ("R", "AL") for text in _texts(blocks) for char in text
+    )
+
+
 def _cell(text: str) -> str:
     text = drop_refused(text)
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
@@ -95,6 +114,10 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
         pdf.add_font("latin", "", FALLBACK_FONT)
         fallbacks.append("latin")
     pdf.set_fallback_fonts(fallbacks)
+    if has_rtl(blocks):
+        # Right-to-left text is put in reading order by the shaping engine (uharfbuzz), which
+        # triples the cost of every line: only for a document that has some.
+        pdf.set_text_shaping(True)
     pdf.set_title(drop_refused(title)[:250])
     pdf.set_lang("zh-CN" if lang == "zh" else "en")
     pdf.set_creator("幸福社区看板 / Happy Community dashboard")
