@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from data_access.indicators import compute_indicator_values, group_totals, select_totals
 from data_access.models import Region, Rollup
-from data_access.periods import Period
+from data_access.periods import Period, so_far
 from data_access.regions import (
     RegionInfo,
     check_level,
@@ -21,7 +21,14 @@ from data_access.regions import (
     select_region_info,
     summary_source,
 )
-from data_access.registry import PARENT_LEVELS, Level, child_level
+from data_access.registry import (
+    INDICATORS_BY_KEY,
+    PARENT_LEVELS,
+    PILLARS_BY_KEY,
+    Indicator,
+    Level,
+    child_level,
+)
 from data_access.scoring import IndexResult, compute_index, get_settings, share_of
 from data_access.stocks import get_stocks_within, values_of
 
@@ -95,3 +102,87 @@ def get_child_indexes(
     if region.level not in PARENT_LEVELS:
         return []
     return get_indexes_within(session, region, child_level(region.level), city, period)
+
+
+PER_RESIDENTS = 10_000
+INDEX = "index"  # the composite index, as a measure of rank_areas
+ACTIVITIES = "activities"  # activities recorded per 10,000 residents
+
+
+def per_residents(ind: Indicator) -> bool:
+    """Whether regions compare on the indicator per 10,000 residents: counts shared out by
+    population (a big district's count says nothing of how well it does)."""
+    return ind.scale == "population" and ind.kind not in ("rate", "ratio", "rate_monthly")
+
+
+def area_value(area: AreaIndex, measure: str) -> float | None:
+    """A region's value of a measure: the index (INDEX), a pillar's score (its key), the
+    activities recorded (ACTIVITIES) or an indicator's value (its key), per 10,000 residents
+    where it is a count."""
+    if measure == INDEX:
+        return area.index.composite
+    if measure == ACTIVITIES:
+        people = area.region.population
+        return area.activities * PER_RESIDENTS / people if people else None
+    if measure in PILLARS_BY_KEY:
+        return area.index.pillar(measure).score
+    ind = INDICATORS_BY_KEY[measure]
+    value = area.values.get(measure)
+    if value is None or not per_residents(ind):
+        return value
+    return value * PER_RESIDENTS / area.region.population if area.region.population else None
+
+
+def higher_is_better(measure: str) -> bool:
+    """Whether more of the measure is better (scores always; indicators as declared)."""
+    ind = INDICATORS_BY_KEY.get(measure)
+    return ind is None or ind.higher_is_better
+
+
+@dataclass(frozen=True)
+class RankedArea:
+    """One region in a ranking: its value, the value a year earlier and the change."""
+
+    region: RegionInfo
+    value: float | None
+    before: float | None  # the same months a year earlier
+    change: float | None  # value - before (per 10,000 residents where a count)
+
+
+RANK_ORDERS = ("level", "change")
+
+
+def rank_areas(
+    now: list[AreaIndex], year_ago: list[AreaIndex], measure: str, by: str = "level"
+) -> list[RankedArea]:
+    """The regions ordered best first by their level of the measure (`by="level"`) or by its
+    change against the same period a year earlier (`by="change"`, most improved first); better
+    means higher, or lower for an indicator where less is better. Regions without the value
+    ordered by come last, by code."""
+    if by not in RANK_ORDERS:
+        raise ValueError(f"unknown order {by!r}")
+    before = {a.region.id: area_value(a, measure) for a in year_ago}
+    rows = []
+    for area in now:
+        value, was = area_value(area, measure), before.get(area.region.id)
+        change = None if value is None or was is None else value - was
+        rows.append(RankedArea(area.region, value, was, change))
+    sign = 1 if higher_is_better(measure) else -1
+
+    def key(row: RankedArea) -> tuple:
+        chosen = row.value if by == "level" else row.change
+        return (chosen is None, 0 if chosen is None else -sign * chosen, row.region.code)
+
+    return sorted(rows, key=key)
+
+
+def get_child_changes(
+    session: Session, region: RegionInfo, city: RegionInfo, period: Period, this_month: int
+) -> tuple[list[AreaIndex], list[AreaIndex]]:
+    """The child regions' indexes for the period's months so far (up to `this_month`, yyyymm)
+    and for the same months a year earlier: what "most improved" and "fell most" compare."""
+    months = so_far(period, this_month) or period
+    return (
+        get_child_indexes(session, region, city, months),
+        get_child_indexes(session, region, city, months.year_ago()),
+    )

@@ -194,6 +194,64 @@ def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, flo
         return get_activity_totals(session, found, parse_period(period)) if found else {}
 
 
+# 需关注, 进步最快 and 备注 (issue 16): imported where used, so a page that shows none of them
+# does not load them.
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def attention(url: str, code: str, period: str, today: str) -> tuple:
+    """What needs attention in the region (attention.attention_items) on `today` (ISO date),
+    most off first (shared, frozen items)."""
+    from datetime import date
+
+    from data_access.attention import attention_items
+
+    with read_session(get_engine(url)) as session:
+        return tuple(
+            attention_items(session, code, parse_period(period), today=date.fromisoformat(today))
+        )
+
+
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def ranked_children(
+    url: str, code: str, period: str, measure: str, by: str, this_month: int
+) -> tuple:
+    """The child regions ordered by a measure's level or by its change against the same months a
+    year earlier (areas.rank_areas; shared, frozen)."""
+    from data_access.areas import get_child_changes, rank_areas
+
+    with read_session(get_engine(url)) as session:
+        found, city_ = _region_and_city(session, code)
+        if found.level not in PARENT_LEVELS:
+            return ()
+        now, before = get_child_changes(session, found, city_, parse_period(period), this_month)
+        return tuple(rank_areas(now, before, measure, by))
+
+
+@reader(ttl=600)
+def notes(
+    url: str,
+    viewer: int | None,
+    code: str,
+    period: str,
+    with_children: bool = True,
+    with_ancestors: bool = False,
+    pillar: str | None = None,
+) -> list:
+    """The notes of the period on the region (and below or above it) that the viewer may see
+    (notes.list_notes: PermissionDenied outside the viewer's scope)."""
+    from data_access.notes import list_notes
+
+    with read_session(get_engine(url)) as session:
+        return list_notes(
+            session,
+            viewer,
+            code,
+            parse_period(period),
+            with_children=with_children,
+            with_ancestors=with_ancestors,
+            pillar=pillar,
+        )
+
+
 SCREEN_TTL_SECONDS = 60
 
 

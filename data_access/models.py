@@ -226,6 +226,37 @@ class Activity(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class Note(Base):
+    """A dated note on a region's timeline (optionally about a pillar or an indicator): shown on
+    the trend charts of its region and of the regions it lies in, in their pages and briefings.
+    Written by leaders, staff and admins inside their scope; edited by its author; soft-deleted."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        Index("ix_notes_region_day", "region_id", "on_day"),
+        Index("ix_notes_district_day", "district_id", "on_day"),
+        Index("ix_notes_street_day", "street_id", "on_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # The region's ancestors at each level (itself at its own level), as in `regions`: the
+    # viewer's scope limits every read with one indexed comparison.
+    district_id: Mapped[int | None] = mapped_column(Integer)
+    street_id: Mapped[int | None] = mapped_column(Integer)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    on_day: Mapped[date] = mapped_column(Date)
+    pillar: Mapped[str | None] = mapped_column(String(20))
+    indicator: Mapped[str | None] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)  # as typed; shown as text everywhere
+    created_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
 class ReportedValue(Base):
     """A counted (not derived) indicator value for a region and month."""
 

@@ -22,6 +22,7 @@ from data_access.registry import (
     child_level,
 )
 from data_access.scoring import IndexResult
+from ui import attention
 from ui import format as fmt
 from ui.auth import screen_viewer_check
 from ui.filters import DEFAULT_PERIOD, in_scope, scope_root
@@ -57,7 +58,7 @@ def parse_config(params: Mapping[str, str], default_period: str) -> tuple[Screen
     kinds = list(SLIDE_KINDS)
     if "slides" in params:
         asked = [k.strip() for k in params["slides"].split(",") if k.strip()]
-        if asked and all(k in SLIDE_KINDS for k in asked):
+        if asked and all(k in SLIDE_KINDS + attention.SCREEN_SLIDES for k in asked):
             kinds = asked
         else:
             notices.append(bad_param("slides", params["slides"]))
@@ -200,6 +201,8 @@ def slide_html(slide: str, snap: dict) -> str:
         return _pillar_slide(snap, slide.split(":", 1)[1])
     if slide == "ranking":
         return _ranking_slide(snap)
+    if slide in attention.SCREEN_SLIDES:
+        return attention.slide_html(slide, snap)
     return _latest_slide(snap)
 
 
@@ -370,7 +373,14 @@ def screen_page(url: str) -> None:
         st.toast(notice, icon="⚠️")
     run(
         config,
-        lambda: cached.screen_snapshot(url, region_code, config.period),
+        lambda: (
+            cached.screen_snapshot(url, region_code, config.period)
+            | (
+                attention.screen_data(url, region_code, config.period)
+                if set(config.slides) & set(attention.SCREEN_SLIDES)
+                else {}
+            )
+        ),
         fmt.period_label(parse_period(config.period)),
         screen_viewer_check(url),
     )

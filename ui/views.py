@@ -22,7 +22,7 @@ from data_access.registry import (
     activity_types_of,
 )
 from data_access.scoring import IndexResult
-from ui import briefing, cards, charts, report_status
+from ui import attention, briefing, cards, charts, notes, report_status
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.filters import (
@@ -213,7 +213,14 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     cols = frame.columns
     st.vega_lite_chart(
         frame,
-        charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
+        notes.with_marks(
+            url,
+            region,
+            period,
+            months,
+            charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
+            cols[0],
+        ),
         width="stretch",
     )
     download_buttons(frame, t("views.trend"), "trend")
@@ -267,7 +274,16 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         )
         or measures[0]
     )
-    shown = frame.sort_values(by, ascending=False, na_position="last")
+    shown, by = attention.ordered(
+        url,
+        region,
+        period,
+        frame,
+        t("views.code"),
+        attention.MEASURES[measures.index(by)],
+        by,
+        f"rank_{region.code}",
+    )
     event = st.vega_lite_chart(
         shown,
         charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
@@ -462,7 +478,17 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
             frame = indicator_trend_frame(ind, cached.monthly_values(url, region.code, months))
             cols = frame.columns
             st.vega_lite_chart(
-                frame, charts.trend_lines(cols[0], cols[2], cols[1], cols[2]), width="stretch"
+                frame,
+                notes.with_marks(
+                    url,
+                    region,
+                    period,
+                    months,
+                    charts.trend_lines(cols[0], cols[2], cols[1], cols[2]),
+                    cols[0],
+                    pillar_key,
+                ),
+                width="stretch",
             )
             download_buttons(frame, t("views.indicator_trend"), "ind_trend")
     with right:
@@ -475,8 +501,11 @@ def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: s
         frame = child_values_frame(ind, kids)
         value_col = frame.columns[-1]
         if frame[value_col].notna().any():
+            shown, value_col = attention.ordered(
+                url, region, period, frame, t("views.code"), key, value_col, f"ind_{pillar_key}"
+            )
             event = st.vega_lite_chart(
-                frame.sort_values(value_col, ascending=False),
+                shown,
                 charts.ranking_bars(
                     t("views.region"), value_col, t("views.code"), value_col, len(frame)
                 ),
@@ -614,6 +643,7 @@ def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -
     indicator_detail(url, region, period, pillar_key)
     activity_breakdown(url, region, period, pillar_key)
     compare(url, region, period, pillar_key)
+    notes.section(url, region, period, pillar_key)
 
 
 def pillar_script(pillar_key: str) -> None:
