@@ -12,7 +12,7 @@ import json
 import shutil
 import subprocess
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -105,11 +105,20 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+def _set_clock(monkeypatch) -> None:
+    moment = datetime(TODAY.year, TODAY.month, TODAY.day, 4, tzinfo=UTC)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_docx_headings_numbers_and_pictures_equal_the_dashboard(
-    sqlite_url, district, capsys, tmp_path, lang
+    sqlite_url, district, capsys, tmp_path, monkeypatch, lang
 ):
     from docx import Document
+
+    from data_access.attention import attention_items
+
+    _set_clock(monkeypatch)
 
     out = tmp_path / f"briefing-{lang}.docx"
     _build(capsys, sqlite_url, district["code"], "docx", lang, out)
@@ -123,6 +132,9 @@ def test_docx_headings_numbers_and_pictures_equal_the_dashboard(
     assert all(("Heading 2", name) in headings for name in pillar_names)
     first = "一、幸福指数与五个方面" if lang == "zh" else "1. The index and the five pillars"
     assert ("Heading 1", first) in headings
+    titles = [text for _, text in headings]
+    for zh, en in (("需关注", "Needs attention"), ("进步最快", "Most improved"), ("备注", "Notes")):
+        assert any(t.endswith(zh if lang == "zh" else en) for t in titles)
 
     # The scores table: the composite and each pillar as the Overview shows them (one decimal).
     index = district["index"]
@@ -151,6 +163,17 @@ def test_docx_headings_numbers_and_pictures_equal_the_dashboard(
                 assert _number(cells[2]) == round(expected, 2), ind.key
             checked += 1
     assert checked == sum(1 for i in INDICATORS if i.headline)
+
+    # The attention list is the Overview's, for the same day, most off first.
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        items = attention_items(session, district["code"], parse_period(PERIOD), today=TODAY)
+    engine.dispose()
+    attention = next(t for t in doc.tables if t.rows[0].cells[0].text in ("事项", "What"))
+    shown = [tuple(c.text for c in row.cells) for row in attention.rows[1:]]
+    assert shown == [
+        (i.what.in_(lang), i.region_name.in_(lang), i.off_text.in_(lang)) for i in items[:20]
+    ]
 
     # One picture per chart of the layout, each a PNG.
     engine = open_store(sqlite_url)
@@ -207,6 +230,27 @@ def _renamed(sqlite_url, district, region_name: str, kid_names: list[str]):
     return dataclasses.replace(briefing, region=region, kids=kids + briefing.kids[len(kids) :])
 
 
+def _note(text: str):
+    from data_access.notes import NoteInfo
+
+    return NoteInfo(
+        1,
+        "210104",
+        "大东区",
+        "Dadong",
+        "district",
+        date(2025, 8, 1),
+        None,
+        None,
+        text,
+        1,
+        "<b>作者</b>",
+        datetime(2025, 8, 1, tzinfo=UTC),
+        None,
+        1,
+    )
+
+
 def _pdf_text(tmp_path: Path, data: bytes) -> str:
     pdf = tmp_path / "hostile.pdf"
     pdf.write_bytes(data)
@@ -225,6 +269,9 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
 
     kids = [HOSTILE_NAMES[k] for k in ("formula", "rtl", "long")]
     briefing = _renamed(sqlite_url, district, HOSTILE_NAMES["script"], kids)
+    briefing = dataclasses.replace(
+        briefing, notes=[_note(HOSTILE_NAMES["formula"]), _note(HOSTILE_NAMES["long"])]
+    )
     files = write_briefing(briefing, ("docx", "pdf"), "zh")
 
     doc = Document(io.BytesIO(files["docx"]))
@@ -234,6 +281,8 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     assert {_shown(name) for name in kids} <= cells  # the ranking table, in full
     with zipfile.ZipFile(io.BytesIO(files["docx"])) as z:
         xml = z.read("word/document.xml").decode("utf-8")
+    assert sum(HOSTILE_NAMES["long"] in p for p in paragraphs) >= 2  # the note too, in full
+    assert any(p.startswith("2025-08-01 · ") and HOSTILE_NAMES["formula"] in p for p in paragraphs)
     assert "<script>" not in xml and "&lt;script&gt;" in xml
     assert "\u202e" not in xml
 
@@ -241,7 +290,8 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     assert "<script>alert('x')</script>区" in text
     assert "=cmd|'/c calc'!A0" in text
     assert "שלום" in text and "مرحبا" in text  # in reading order
-    assert "…" in text and text.count("长") >= 50  # a table cell shows the start, then …
+    assert "…" in text  # a table cell shows the start of a long name, then …
+    assert text.count("长") >= 10_000  # the note, in full
     assert text.count("\f") < 20
 
 

@@ -11,6 +11,7 @@ from data_access.messages import Message, MessageError
 from data_access.periods import Period
 from data_access.regions import RegionInfo
 from ui import format as fmt
+from ui.auth import signed_in
 from ui.i18n import current_language, say, t
 
 MIME = {
@@ -40,6 +41,7 @@ def offer(url: str, region: RegionInfo, period: Period) -> None:
             def progress(done: float, message: Message) -> None:
                 bar.progress(min(max(done, 0.0), 1.0), text=say(message))
 
+            account = signed_in()
             try:
                 files = build_briefing(
                     cached.get_engine(url),
@@ -48,6 +50,7 @@ def offer(url: str, region: RegionInfo, period: Period) -> None:
                     FORMATS,
                     lang,
                     today=clock.today(),
+                    viewer=None if account is None else account.id,
                     progress=progress,
                 )
             except MessageError as exc:

@@ -50,13 +50,15 @@ def file_name(region_code: str, period: Period, lang: str, fmt: str) -> str:
     return f"{stem}-{region_code}-{period}.{fmt}"
 
 
-def read_briefing(engine: Engine, region_code: str, period: Period, *, today: date) -> Briefing:
-    """The briefing's figures for a region (by code) and period."""
+def read_briefing(
+    engine: Engine, region_code: str, period: Period, *, today: date, viewer: int | None = None
+) -> Briefing:
+    """The briefing's figures for a region (by code) and period, as the viewer may see them."""
     with read_session(engine) as session:
         region = get_region(session, region_code)
         if region is None:
             raise BriefingError(f"找不到地区 {region_code}", f"No such region: {region_code}")
-        return get_briefing(session, region, period, today=today)
+        return get_briefing(session, region, period, today=today, viewer=viewer)
 
 
 def write_briefing(
@@ -104,9 +106,10 @@ def build_briefing(
     lang: str,
     *,
     today: date,
+    viewer: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, bytes]:
     """Read and write a region's briefing for a period in the formats asked, in one language."""
     (progress or _quiet)(0.0, _step("read"))
-    briefing = read_briefing(engine, region_code, period, today=today)
+    briefing = read_briefing(engine, region_code, period, today=today, viewer=viewer)
     return write_briefing(briefing, formats, lang, progress)

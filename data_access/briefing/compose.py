@@ -19,8 +19,12 @@ from data_access.periods import Period, month_label
 from data_access.registry import INDICATORS_BY_KEY, PILLARS, Indicator, activity_types_of
 from data_access.scoring import IndexResult
 
-# How many late reports a briefing lists by name (the rest are counted).
+# How many late reports, attention lines and most improved regions a briefing lists (the rest
+# are counted or left to the dashboard).
 LATE_LISTED = 30
+ATTENTION_LISTED = 20
+IMPROVED_LISTED = 10
+ZH_NUMERALS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -482,15 +486,106 @@ def _completeness_section(lang: str, b: Briefing) -> list[Block]:
     return blocks
 
 
+def _attention_section(lang: str, b: Briefing) -> list[Block]:
+    blocks: list[Block] = [Heading(say(lang, "h.attention"), 1)]
+    if not b.attention:
+        return [*blocks, Para(say(lang, "attention.none"))]
+    rows = tuple(
+        (item.what.in_(lang), item.region_name.in_(lang), item.off_text.in_(lang))
+        for item in b.attention[:ATTENTION_LISTED]
+    )
+    blocks.append(
+        Table(
+            (say(lang, "col.what"), say(lang, "col.region"), say(lang, "col.off")),
+            rows,
+            "attention",
+        )
+    )
+    if len(b.attention) > ATTENTION_LISTED:
+        blocks.append(Para(say(lang, "attention.more", n=len(b.attention) - ATTENTION_LISTED)))
+    return blocks
+
+
+def _improved_section(lang: str, b: Briefing) -> list[Block]:
+    if not b.kids:
+        return []
+    blocks: list[Block] = [Heading(say(lang, "h.improved"), 2)]
+    if not b.improved:
+        return [*blocks, Para(say(lang, "improved.none"))]
+    rows = tuple(
+        (
+            str(i),
+            r.region.name(lang),
+            score_text(r.value),
+            score_text(r.before),
+            delta_text(None if r.change is None else round(r.change, 1)),
+        )
+        for i, r in enumerate(b.improved[:IMPROVED_LISTED], 1)
+    )
+    return [
+        *blocks,
+        Para(say(lang, "improved.caption"), small=True),
+        Table(
+            (
+                say(lang, "col.rank"),
+                say(lang, "col.region"),
+                say(lang, "col.composite"),
+                say(lang, "col.before"),
+                say(lang, "col.index_change"),
+            ),
+            rows,
+            "improved",
+        ),
+    ]
+
+
+def _notes_section(lang: str, b: Briefing) -> list[Block]:
+    blocks: list[Block] = [Heading(say(lang, "h.notes"), 1)]
+    if not b.notes:
+        return [*blocks, Para(say(lang, "notes.none"))]
+    # Paragraphs, not a table: a note is read in full, however long.
+    return blocks + [
+        Para(
+            say(
+                lang,
+                "note.line",
+                day=n.on_day.isoformat(),
+                region=n.region_name_zh if lang == "zh" else n.region_name_en,
+                text=n.text,
+                author=n.author_name,
+            )
+        )
+        for n in b.notes
+    ]
+
+
+def number_sections(lang: str, blocks: list[Block]) -> list[Block]:
+    """The sections (level-1 headings) numbered in order: 一、… in Chinese, 1. … in English."""
+    out, n = [], 0
+    for block in blocks:
+        if isinstance(block, Heading) and block.level == 1:
+            n += 1
+            mark = f"{ZH_NUMERALS[n - 1]}、" if lang == "zh" else f"{n}. "
+            block = Heading(mark + block.text, 1)
+        out.append(block)
+    return out
+
+
 def compose(lang: str, b: Briefing) -> list[Block]:
     """The whole briefing as blocks, in one language ('zh' or 'en')."""
-    return [
-        *_cover(lang, b),
-        *_index_section(lang, b),
-        *_pillar_section(lang, b),
-        *_children_section(lang, b),
-        *_completeness_section(lang, b),
-    ]
+    return number_sections(
+        lang,
+        [
+            *_cover(lang, b),
+            *_index_section(lang, b),
+            *_attention_section(lang, b),
+            *_pillar_section(lang, b),
+            *_children_section(lang, b),
+            *_improved_section(lang, b),
+            *_completeness_section(lang, b),
+            *_notes_section(lang, b),
+        ],
+    )
 
 
 def charts_of(blocks: list[Block]) -> list[Chart]:

@@ -13,12 +13,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import periods
-from data_access.areas import AreaIndex, get_child_indexes
+from data_access.areas import (
+    INDEX,
+    AreaIndex,
+    RankedArea,
+    get_child_changes,
+    get_child_indexes,
+    rank_areas,
+)
+from data_access.attention import AttentionItem, attention_items
 from data_access.indicators import get_activity_totals
 from data_access.models import Rollup
+from data_access.notes import NoteInfo, list_notes
 from data_access.periods import Period
 from data_access.regions import RegionInfo, get_city, list_ancestors
-from data_access.registry import PILLARS
+from data_access.registry import PARENT_LEVELS, PILLARS
 from data_access.reports import Completeness, get_completeness
 from data_access.scoring import IndexResult, get_index, get_index_trend
 
@@ -42,7 +51,12 @@ class Briefing:
     kids: list[AreaIndex]
     totals: dict[str, dict[str, float]]
     completeness: Completeness | None
-    extra: dict = field(default_factory=dict)
+    # 需关注, 进步最快 and 备注 as the Overview shows them (data_access/attention.py, areas.py,
+    # notes.py): the attention list up to today, the children by change of the index against
+    # the same months a year earlier (best first, those without a change left out), the notes.
+    attention: list[AttentionItem] = field(default_factory=list)
+    improved: list[RankedArea] = field(default_factory=list)
+    notes: list[NoteInfo] = field(default_factory=list)
 
     @property
     def data_to(self) -> int | None:
@@ -74,8 +88,16 @@ def _scores(result: IndexResult) -> dict[str, float | None]:
     return scores
 
 
-def get_briefing(session: Session, region: RegionInfo, period: Period, *, today: date) -> Briefing:
-    """Read every figure of the region's briefing for the period."""
+def get_briefing(
+    session: Session,
+    region: RegionInfo,
+    period: Period,
+    *,
+    today: date,
+    viewer: int | None = None,
+) -> Briefing:
+    """Read every figure of the region's briefing for the period; the notes those the viewer
+    may see (None: an operator's, all of them)."""
     city = get_city(session)
     months = get_data_months(session)
     chain = list_ancestors(session, region)
@@ -98,6 +120,13 @@ def get_briefing(session: Session, region: RegionInfo, period: Period, *, today:
     trend = get_index_trend(session, region, city, list(trend_months)) if trend_months else {}
     totals = get_activity_totals(session, region, period) if has else {}
     done = get_completeness(session, region, period.end, "community")
+    improved = []
+    if region.level in PARENT_LEVELS:
+        now_kids, before_kids = get_child_changes(
+            session, region, city, period, today.year * 100 + today.month
+        )
+        ranked = rank_areas(now_kids, before_kids, INDEX, by="change")
+        improved = [r for r in ranked if r.change is not None]
     return Briefing(
         region=region,
         period=period,
@@ -112,4 +141,7 @@ def get_briefing(session: Session, region: RegionInfo, period: Period, *, today:
         kids=list(kids),
         totals=totals,
         completeness=done if done.total else None,
+        attention=attention_items(session, region.code, period, today=today),
+        improved=improved,
+        notes=list_notes(session, viewer, region.code, period),
     )
