@@ -31,10 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "briefing"
 PERIOD = "2025Q3"
 TODAY = date(2026, 1, 5)
-POPPLER = all(shutil.which(tool) for tool in ("pdftoppm", "pdftotext", "pdffonts"))
-needs_poppler = pytest.mark.skipif(
-    not POPPLER, reason="poppler-utils missing: run scripts/install-test-deps.sh"
-)
+# poppler-utils (pdftoppm, pdftotext, pdffonts, pdfinfo) come from scripts/install-test-deps.sh;
+# without them these tests fail rather than skip.
 
 HOSTILE_NAMES = {
     "script": "<script>alert('x')</script>区",
@@ -186,7 +184,6 @@ def test_docx_headings_numbers_and_pictures_equal_the_dashboard(
         assert media and all(z.read(n)[:8] == b"\x89PNG\r\n\x1a\n" for n in media)
 
 
-@needs_poppler
 def test_pdf_pages_text_and_embedded_font(sqlite_url, district, capsys, tmp_path):
     out = tmp_path / "briefing.pdf"
     _build(capsys, sqlite_url, district["code"], "pdf", "zh", out)
@@ -263,7 +260,6 @@ def _shown(name: str) -> str:
     return name.replace("\u202e", "")  # a bidi override would reorder what follows it
 
 
-@needs_poppler
 def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     from docx import Document
 
@@ -295,7 +291,6 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     assert text.count("\f") < 20
 
 
-@needs_poppler
 def test_a_10000_character_name_wraps_on_the_cover(sqlite_url, district, tmp_path, monkeypatch):
     from docx import Document
     from PIL import Image
