@@ -131,7 +131,7 @@ def summary(lang: str, b: Briefing) -> str:
         parts.append(say(lang, "s.no_index", period=period, region=name) + say(lang, "s.end"))
     else:
         text = say(lang, "s.index", period=period, region=name, score=score_text(now))
-        d = delta(now, _score_of(b.year_ago, "composite"))
+        d = delta(_score_of(b.now_so_far, "composite"), _score_of(b.year_ago, "composite"))
         if d is not None:
             key = "s.year_up" if d > 0 else "s.year_down" if d < 0 else "s.year_same"
             text += say(lang, key, d=f"{abs(d):.1f}")
@@ -156,7 +156,10 @@ def summary(lang: str, b: Briefing) -> str:
             )
         )
     if b.year_ago is not None:
-        moves = [delta(s, b.year_ago.pillar(p.key).score) for p, s in scored]
+        moves = [
+            delta(b.now_so_far.pillar(p.key).score, b.year_ago.pillar(p.key).score)
+            for p, _ in scored
+        ]
         parts.append(
             say(
                 lang,
@@ -224,7 +227,7 @@ def _index_section(lang: str, b: Briefing) -> list[Block]:
             (
                 label,
                 score_text(now),
-                delta_text(delta(now, _score_of(b.year_ago, key))),
+                delta_text(delta(_score_of(b.now_so_far, key), _score_of(b.year_ago, key))),
                 delta_text(delta(now, b.parent_scores.get(key))),
             )
         )
@@ -336,13 +339,16 @@ def _pillar_section(lang: str, b: Briefing) -> list[Block]:
                     "pillar.score",
                     pillar=name,
                     score=score_text(now.score),
-                    year=delta_text(delta(now.score, _score_of(b.year_ago, p.key))),
+                    year=delta_text(
+                        delta(b.now_so_far.pillar(p.key).score, _score_of(b.year_ago, p.key))
+                    ),
                     parent=parent,
                     parent_change=delta_text(delta(now.score, b.parent_scores.get(p.key))),
                 )
             )
         )
         before = {s.key: s.value for s in b.year_ago.pillar(p.key).indicators} if b.year_ago else {}
+        current = {s.key: s.value for s in b.now_so_far.pillar(p.key).indicators}
         rows = []
         for s in now.indicators:
             ind = INDICATORS_BY_KEY[s.key]
@@ -354,7 +360,7 @@ def _pillar_section(lang: str, b: Briefing) -> list[Block]:
                     unit(lang, ind),
                     value_text(s.value),
                     value_text(s.target),
-                    change_text(ind, s.value, before.get(s.key)),
+                    change_text(ind, current.get(s.key), before.get(s.key)),
                 )
             )
         if rows:

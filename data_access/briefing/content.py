@@ -42,7 +42,11 @@ class Briefing:
     data_months: tuple[int, int] | None  # first and last month with activities, yyyymm
     chain: list[RegionInfo]  # the ancestors, city first
     now: IndexResult
-    year_ago: IndexResult | None  # None when nothing was recorded a year earlier
+    # A period under way is compared with the same months a year earlier, never a whole one:
+    # `now_so_far` is the index of its months so far (the whole period once it is over) and
+    # `year_ago` that of the same months a year earlier (None when nothing was recorded then).
+    now_so_far: IndexResult
+    year_ago: IndexResult | None
     # The parent region's pillar scores and composite, or the children's means for the city
     # (parent None): the Overview's pillar chart compares the same.
     parent: RegionInfo | None
@@ -103,7 +107,9 @@ def get_briefing(
     chain = list_ancestors(session, region)
     now = get_index(session, region, city, period)
     has = months is not None and period.end >= months[0] and period.start <= months[1]
-    ago = period.year_ago()
+    months_so_far = periods.so_far(period, today.year * 100 + today.month) or period
+    now_so_far = now if months_so_far == period else get_index(session, region, city, months_so_far)
+    ago = months_so_far.year_ago()
     year_ago = (
         get_index(session, region, city, ago)
         if months is not None and ago.end >= months[0] and ago.start <= months[1]
@@ -134,6 +140,7 @@ def get_briefing(
         data_months=months,
         chain=chain,
         now=now,
+        now_so_far=now_so_far,
         year_ago=year_ago,
         parent=parent,
         parent_scores=parent_scores,

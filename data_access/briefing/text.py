@@ -69,7 +69,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "col.activity_type": ("活动类型", "Activity type"),
     "composite": ("综合指数", "Composite index"),
     "unit.score": ("得分（分）", "Score (points)"),
-    "children_average": ("各{level}平均", "Average of the {level}"),
+    "children_average": ("各{level}平均", "the {level}' average"),
     "chart.pillars": ("五个方面得分与{parent}对比", "The five pillars beside {parent}"),
     "chart.trend": ("近12个月幸福指数走势", "The index over the last 12 months"),
     "chart.ranking": ("下属{level}综合指数排名", "The {level} ranked by the index"),
