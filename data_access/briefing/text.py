@@ -84,9 +84,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "no_data": ("—", "—"),
     "activity_completeness": (
         "本时间段有活动记录的下属{level}：{done} / {total}。",
-        "{level} with activities recorded in the period: {done} of {total}.",
+        "Of the {level}, {done} of {total} recorded activities in the period.",
     ),
-    "silent": ("无活动记录的{level}：{names}", "{level} with no activity: {names}"),
+    "silent": ("无活动记录的{level}：{names}", "No activity recorded in these {level}: {names}"),
     "report_completeness": (
         "{month}月报（{level}）已审核通过 {approved} / {total}，未通过 {late} 个。",
         "Monthly reports of {month} ({level}): {approved} of {total} approved, {late} not.",
