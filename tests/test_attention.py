@@ -324,3 +324,18 @@ def test_docs_index_method_lists_every_rule_with_its_thresholds():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "index-method.md").read_text("utf-8")
     for rule in RULES:
         assert f"| `{rule.key}` | {rule.name.zh} · {rule.name.en} | {rule_help(rule).en} |" in doc
+
+
+def test_a_pillar_pages_sub_regions_order_by_most_improved(app_env, clock):
+    import json
+
+    from tests.auth_helpers import app_as
+
+    clock(date(2026, 3, 20))
+    at = app_as(app_env, "admin", page="app_pages/safety.py", period="2025")
+    at.selectbox(key="ind_safety").set_value("three_zero_deployments").run()  # a flow
+    at.segmented_control(key="order_ind_safety").set_value("change").run()
+    assert not at.exception
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    bars = [s["encoding"]["x"]["field"] for s in specs if "params" in s]
+    assert any(field.startswith("较上年同期变化") for field in bars), bars
