@@ -88,8 +88,8 @@ def _cell(text: str) -> str:
 
 def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
     """The blocks as an A4 .pdf file (bytes)."""
-    from fpdf import FPDF
-    from fpdf.enums import WrapMode
+    from fpdf import FPDF, FontFace
+    from fpdf.enums import TextEmphasis, WrapMode
 
     page_label = say(lang, "page", n="{n}", total="{nb}")
 
@@ -104,11 +104,6 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
     pdf.set_auto_page_break(True, margin=18)
     font, face = cjk_font()
     pdf.add_font("cjk", "", font, collection_font_number=face)
-    bold = font.replace("-Regular.", "-Bold.")
-    if bold != font and Path(bold).exists():
-        pdf.add_font("cjk", "B", bold, collection_font_number=_sc_face(Path(bold)))
-    else:  # WenQuanYi has no bold face: headings in the regular one
-        pdf.add_font("cjk", "B", font, collection_font_number=face)
     fallbacks = []
     if Path(FALLBACK_FONT).exists():
         pdf.add_font("latin", "", FALLBACK_FONT)
@@ -161,6 +156,9 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
                 wrapmode=wrap,
                 text_align="LEFT",
                 col_widths=_widths(block),
+                # One face only: reading and subsetting a CJK font is most of the PDF's cost
+                # (bench/briefing.py), so headings differ by size and shade, not a bold face.
+                headings_style=FontFace(emphasis=TextEmphasis.NONE, fill_color=(228, 228, 228)),
                 width=pdf.epw,
             ) as table:
                 for values in (block.columns, *block.rows):
