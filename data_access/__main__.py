@@ -1,4 +1,5 @@
-"""Operators' command line: `python -m data_access migrate|indicators|users|check|report ...`."""
+"""Operators' command line: `python -m data_access COMMAND ...`, the commands migrate,
+indicators, users, check, report and briefing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from data_access.backup import add_commands as add_backup_commands
 from data_access.backup import run_command as run_backup_command
 from data_access.db import StoreError, read_session, write_session
 from data_access.indicators import get_indicator_values
+from data_access.messages import MessageError
 from data_access.periods import PeriodError, parse_period
 from data_access.regions import get_city, get_region
 from data_access.registry import DATA_LEVELS, INDICATORS
@@ -91,7 +93,32 @@ def _parser() -> argparse.ArgumentParser:
                 help="the reporting level (default: community)",
             )
     add_backup_commands(sub)
+    brief = sub.add_parser("briefing", help="write a region's briefing (.docx or .pdf)")
+    brief.add_argument("--region", required=True, help="region code")
+    brief.add_argument("--period", required=True, help="2025, 2025Q1 or 2025-03")
+    brief.add_argument("--format", required=True, choices=["docx", "pdf"])
+    brief.add_argument("--lang", default="zh", choices=["zh", "en"])
+    brief.add_argument("--out", required=True, help="the file to write")
+    brief.add_argument("--db")
     return parser
+
+
+def _briefing(args: argparse.Namespace) -> int:
+    from data_access import clock
+    from data_access.briefing import build_briefing
+
+    period = parse_period(args.period)
+    engine = open_store(args.db)
+    files = build_briefing(
+        engine, args.region, period, [args.format], args.lang, today=clock.today()
+    )
+    try:
+        with open(args.out, "wb") as f:
+            f.write(files[args.format])
+    except OSError as exc:
+        raise StoreError(f"无法写入 {args.out} / cannot write the file: {exc.strerror}") from None
+    print(f"汇报材料已写入 {args.out} / briefing written")
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -296,8 +323,17 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command in ("backup", "restore"):
             return run_backup_command(args)
+        if args.command == "briefing":
+            return _briefing(args)
         return _indicators(args)
-    except (StoreError, PeriodError, AccountError, ReportError, ImportRefused) as exc:
+    except (
+        StoreError,
+        PeriodError,
+        AccountError,
+        ReportError,
+        ImportRefused,
+        MessageError,
+    ) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
 

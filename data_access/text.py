@@ -43,3 +43,9 @@ def check_text(text: str, multiline: bool = False) -> tuple[str, str] | None:
         f"Character {position} ({code}) is an invisible control or invalid character; "
         "delete it and save again.",
     )
+
+
+def drop_refused(text: str) -> str:
+    """The text without the characters check_text refuses (line breaks and tabs kept): for text
+    read from the store that predates the check, written into a document."""
+    return _MULTI_LINE.sub("", text)

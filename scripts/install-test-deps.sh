@@ -5,6 +5,7 @@
 #     The tests start their own throw-away server: Debian's cluster is neither created nor started.
 #   - Debian's `chromium` and `fonts-noto-cjk` (browser tests), unless already there.
 #   - Debian's `nginx-light` (the replicas test puts two app servers behind it), unless there.
+#   - Debian's `poppler-utils` (the briefing's PDF read back: pdftoppm, pdftotext), unless there.
 #   - the Python test dependencies: python -m pip install -r requirements-dev.txt
 # Downloads only through apt-get and pip.
 set -euo pipefail
@@ -66,6 +67,13 @@ if [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null; then
 else
     log "nginx not found: will install nginx-light"
     packages+=(nginx-light)
+fi
+
+if command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null; then
+    log "poppler-utils found"
+else
+    log "poppler-utils not found: will install it"
+    packages+=(poppler-utils)
 fi
 
 if ((${#packages[@]})); then

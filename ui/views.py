@@ -22,7 +22,7 @@ from data_access.registry import (
     activity_types_of,
 )
 from data_access.scoring import IndexResult
-from ui import attention, cards, charts, notes, report_status
+from ui import attention, briefing, cards, charts, notes, report_status
 from ui import format as fmt
 from ui.exports import describe_view, download_buttons
 from ui.filters import (
@@ -333,6 +333,7 @@ def overview_index(url: str, region: RegionInfo, period: Period) -> None:
     ranking(url, region, period)
     completeness(url, region, period)
     report_status.leader_section(region, period)
+    briefing.offer(url, region, period)
 
 
 def overview_cards(url: str, region: RegionInfo, period: Period) -> None:
