@@ -24,7 +24,7 @@ from data_access.registry import (
 from data_access.scoring import IndexResult
 from ui import format as fmt
 from ui.auth import screen_viewer_check
-from ui.filters import DEFAULT_PERIOD, in_scope, scope_root
+from ui.filters import default_period, in_scope, scope_root
 from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
@@ -360,7 +360,7 @@ def run(config: ScreenConfig, load, period_label: str, check) -> None:
 def screen_page(url: str) -> None:
     """The wall screen page: its settings from the URL (a bad one noticed and replaced), its
     region within the viewer's scope, and the rotating slides."""
-    config, notices = parse_config(st.query_params.to_dict(), DEFAULT_PERIOD)
+    config, notices = parse_config(st.query_params.to_dict(), default_period(url))
     root = scope_root(url)
     region_code = config.region_code or root.code
     if cached.region(url, region_code) is None or not in_scope(url, region_code, root):
