@@ -7,7 +7,17 @@ import streamlit as st
 
 from data_access.periods import Coverage, Period
 from data_access.regions import RegionInfo
-from data_access.registry import PILLARS, Indicator, indicators_of, policy_figures
+from data_access.registry import (
+    INDICATORS_BY_KEY,
+    PILLARS,
+    ActivityCount,
+    ActivitySum,
+    Indicator,
+    MonthlyAverage,
+    PerPopulation,
+    indicators_of,
+    policy_figures,
+)
 from ui import format as fmt
 from ui import report_status
 from ui.i18n import pick, t, t_text
@@ -16,7 +26,16 @@ from ui.plain import plain
 # The year the article's figures (data_access/reference/figures.csv) describe: they are the
 # city's results of that year, comparable with nothing else.
 ARTICLE_YEAR = 2025
-FLOW_KINDS = ("flow",)  # counts of activities in the period: sums over its months
+
+
+def counts_activities(ind: Indicator) -> bool:
+    """Whether the indicator adds up activities of the period (a count, a sum, a monthly average,
+    or one of those per residents): such a figure of a part of a period is not comparable with a
+    whole one. Rates and standing figures are."""
+    comp = ind.computation
+    if isinstance(comp, PerPopulation):
+        return counts_activities(INDICATORS_BY_KEY[comp.indicator])
+    return isinstance(comp, ActivityCount | ActivitySum | MonthlyAverage)
 
 
 def article_comparable(region: RegionInfo, period: Period) -> bool:
@@ -118,7 +137,7 @@ def overview(
                     last_year.get(ind.key),
                     notes.get(ind.key),
                     beside_text(ind, article, targets.get(ind.key)),
-                    cov.flows_comparable or ind.kind not in FLOW_KINDS,
+                    cov.flows_comparable or not counts_activities(ind),
                 )
         # Drawn only while open: five hidden tables would cost every run of the page.
         more = st.expander(t("overview.more_pillar"), key=f"more_{pillar.key}", on_change="rerun")

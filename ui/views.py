@@ -332,7 +332,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown_table(shown), hide_index=True, width="stretch")
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
@@ -403,7 +403,7 @@ def _unit(ind: Indicator) -> str:
 
 
 def _change(now: float | None, before: float | None, ind: Indicator, comparable: bool) -> str:
-    text = cards.change(ind, now, before, comparable or ind.kind not in cards.FLOW_KINDS)
+    text = cards.change(ind, now, before, comparable or not cards.counts_activities(ind))
     if text is None:
         return "—"
     if ind.higher_is_better:
@@ -417,14 +417,20 @@ def _cell(value: float | None, digits: int = 2) -> float | None:
 
 
 def shown_table(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A frame as a table shows it: numbers grouped for the locale and an empty cell as "—"
-    (never "None"); the columns in `keep` stay numbers (a progress bar). Downloads get the
-    frame itself, numbers and empty cells."""
+    """A frame as a table shows it: an empty cell as "—", never "None". A column with an empty
+    cell becomes text (numbers grouped for the locale); the others stay numbers, so they sort
+    as numbers; the columns in `keep` are left alone (a progress bar). Downloads get the frame
+    itself, numbers and empty cells."""
     out = frame.copy()
     for col in out.columns:
-        if col not in keep:
-            out[col] = [_cell_text(v) for v in out[col]]
+        values = list(out[col])
+        if col not in keep and any(v is None or v == "" or _missing(v) for v in values):
+            out[col] = [_cell_text(v) for v in values]
     return out
+
+
+def _missing(value) -> bool:
+    return isinstance(value, float) and value != value  # NaN
 
 
 def _cell_text(value) -> str:
@@ -622,7 +628,7 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
     st.vega_lite_chart(
         frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(shown_table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t("views.by_activity_type"), "types")
 
 
