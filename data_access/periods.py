@@ -164,7 +164,7 @@ def coverage(
     have = set(months)
     this_month = today.year * 100 + today.month
     is_open = period.start <= this_month <= period.end
-    end = min(period.end, this_month)
+    end = this_month if is_open else period.end
     if is_open and end not in have and end > period.start:
         end = month_period(end).shift(-1).start  # this month has nothing recorded yet
     span = Period(period.year, period.first_month, max(1, end - period.start + 1))

@@ -77,3 +77,9 @@ def test_one_record_in_a_new_year_is_incomplete_and_its_counts_are_not_compared(
     # A finished year with reporting stopped early says the last day with data.
     later = coverage(parse_period("2026"), date(2027, 2, 1), months, date(2026, 3, 9))
     assert not later.open and later.incomplete and later.as_of == date(2026, 3, 9)
+
+
+def test_a_period_after_today_is_read_whole():
+    # Only an injected clock can be earlier than the data; the period is then not cut short.
+    cov = coverage(parse_period("2025"), date(2024, 6, 15), TWO_YEARS)
+    assert cov.span == parse_period("2025") and not cov.open

@@ -101,7 +101,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "本月未结束，活动次数与幸福指数不与整月比较",
         "The month is not over: counts and the index are not compared with whole months",
     ),
-    "views.span": ("{year}年{first}–{last}月", "{first_name}–{last_name} {year}"),
+    "filter.period.span": ("{year}年{first}–{last}月", "{first_name}–{last_name} {year}"),
     "views.vs_year_ago": ("较{base} {yoy}", "vs {base}: {yoy}"),
     "views.no_fair_base": ("无可比的同期数据", "no comparable period"),
     "views.better": ("{change}（改善）", "{change} (better)"),

@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 
 from data_access import cached, periods
 from data_access.areas import AreaIndex
@@ -57,25 +57,6 @@ def _score(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def span_label(period: Period) -> str:
-    """A period in words, a span within a year too (2025年1–11月 / Jan–Nov 2025)."""
-    if period.kind != "span":
-        return fmt.period_label(period)
-    last = period.first_month + period.n_months - 1
-    names = [
-        format_date(date(period.year, m, 1), "MMM", locale=fmt.locale())
-        for m in (period.first_month, last)
-    ]
-    return t_text(
-        "views.span",
-        year=period.year,
-        first=period.first_month,
-        last=last,
-        first_name=names[0],
-        last_name=names[1],
-    )
-
-
 def day_label(day: date) -> str:
     """A day of the year in words (11月30日 / November 30)."""
     return format_skeleton("MMMMd", day, locale=fmt.locale())
@@ -92,7 +73,7 @@ def coverage_note(cov: Coverage) -> None:
     if cov.open:
         parts.append(t("views.open"))
     if cov.year_ago and cov.flows_comparable:
-        parts.append(t("views.compared_with", base=span_label(cov.year_ago)))
+        parts.append(t("views.compared_with", base=fmt.period_label(cov.year_ago)))
     st.caption(" · ".join(parts))
     if cov.incomplete:
         st.warning(t("views.incomplete"))
@@ -161,7 +142,7 @@ def _score_metric(
     if cov.span == cov.period:
         st.caption(t("views.vs_previous_and_year", yoy=shown))
     else:
-        base = span_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
+        base = fmt.period_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
         st.caption(t("views.vs_year_ago", base=base, yoy=shown))
 
 
@@ -705,7 +686,7 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         if cov.span != period:
             chosen = Period(chosen.year, chosen.first_month, cov.span.n_months)
         b = cached.index(url, region.code, str(chosen))
-        a_name, b_name = span_label(cov.span), span_label(chosen)
+        a_name, b_name = fmt.period_label(cov.span), fmt.period_label(chosen)
     frame = compare_frame(pillar_key, a_name, a, b_name, b)
     st.dataframe(shown_table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t("views.compare"), "compare")
