@@ -3,13 +3,11 @@
 import streamlit as st
 
 from ui import activity_log
-from ui.filters import period_filter
 from ui.i18n import t
 
 url = st.session_state["store_url"]
-period = period_filter(url)
 st.title(t("activity.page.log"))
-flt = activity_log.filter_bar(url, period)
+flt = activity_log.filter_bar(url)
 selected = activity_log.table(url, flt)
 activity_log.exports(url, flt)
 if selected is not None:

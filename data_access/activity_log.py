@@ -67,6 +67,7 @@ class ActivityFilter:
     text: str | None = None
     deleted: bool = False  # True: only deleted records
     viewer: int | None = None  # the account looking: only its scope's records (None: all)
+    order: str = "entered"  # "entered": the latest entered first; "date": the latest date first
 
 
 def _filtered(session: Session, query, flt: ActivityFilter):
@@ -143,16 +144,25 @@ def _log_select(lang: str):
     )
 
 
+def _newest_first(flt: ActivityFilter) -> tuple:
+    # Ids grow with every insert: the latest entered is the highest id (created_at is a local
+    # clock reading, the same second for a whole import).
+    if flt.order == "date":
+        return (Activity.occurred_on.desc(), Activity.id.desc())
+    return (Activity.id.desc(),)
+
+
 def list_activities(
     session: Session, flt: ActivityFilter, page: int = 1, page_size: int = 50, lang: str = "zh"
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of matching records, newest first, and how many match in all."""
+    """One page of matching records, newest first (the latest entered, or the latest dated), and
+    how many match in all."""
     total = session.scalar(_filtered(session, select(func.count()).select_from(Activity), flt))
     page_size = max(1, min(page_size, 500))
     page = max(1, page)
     rows = session.execute(
         _filtered(session, _log_select(lang), flt)
-        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
+        .order_by(*_newest_first(flt))
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -162,10 +172,9 @@ def list_activities(
 def export_activities(
     session: Session, flt: ActivityFilter, limit: int, lang: str = "zh"
 ) -> list[dict[str, Any]]:
-    """Up to `limit` matching records, newest first, for a CSV or Excel export."""
+    """Up to `limit` matching records, newest first (as the log lists them), for a CSV or Excel
+    export."""
     rows = session.execute(
-        _filtered(session, _log_select(lang), flt)
-        .order_by(Activity.occurred_on.desc(), Activity.id.desc())
-        .limit(limit)
+        _filtered(session, _log_select(lang), flt).order_by(*_newest_first(flt)).limit(limit)
     )
     return [dict(r._mapping) for r in rows]

@@ -119,6 +119,24 @@ def data_months(url: str) -> tuple[int, int] | None:
     return (low, high) if low is not None else None
 
 
+@reader(ttl=3600)
+def months_with_data(url: str) -> tuple[int, ...]:
+    """The months (yyyymm) with at least one recorded activity in the city, oldest first."""
+    from data_access.indicators import list_data_months
+
+    with read_session(get_engine(url)) as session:
+        return tuple(list_data_months(session))
+
+
+@reader(ttl=3600)
+def last_activity_day(url: str):
+    """The date of the latest recorded activity, or None."""
+    from data_access.indicators import get_last_activity_day
+
+    with read_session(get_engine(url)) as session:
+        return get_last_activity_day(session)
+
+
 @reader(ttl=600)
 def indicator_values(url: str, region_code: str, period: str) -> dict[str, float | None]:
     """Every indicator's value for a region (by code) and period (string)."""

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Rollup
+from data_access.models import Activity, AreaRollup, Rollup
 from data_access.periods import Period
 from data_access.regions import RegionInfo, summary_source
 from data_access.registry import (
@@ -50,6 +52,26 @@ def group_totals(rows) -> dict:
 
 def _as_totals(row) -> dict[str, float]:
     return {col: (value or 0) for col, value in zip(TOTAL_COLUMNS, row, strict=True)}
+
+
+def list_data_months(session: Session) -> list[int]:
+    """The months (yyyymm) in which the city recorded at least one live activity, oldest first
+    (from the city's summary rows: a few hundred, whatever the number of activities)."""
+    stmt = (
+        select(AreaRollup.month)
+        .where(AreaRollup.level == "city")
+        .group_by(AreaRollup.month)
+        .having(func.sum(AreaRollup.n) > 0)
+        .order_by(AreaRollup.month)
+    )
+    return list(session.scalars(stmt))
+
+
+def get_last_activity_day(session: Session) -> date | None:
+    """The date of the latest live activity (None: none recorded)."""
+    return session.scalar(
+        select(func.max(Activity.occurred_on)).where(Activity.deleted_at.is_(None))
+    )
 
 
 def get_activity_totals(

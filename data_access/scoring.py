@@ -198,6 +198,40 @@ def compute_index(
     return IndexResult(composite, tuple(pillars))
 
 
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def mean_index(results: list[IndexResult]) -> IndexResult:
+    """The average of several regions' indexes (e.g. of the districts: "the city average" a
+    district compares with): each score, value and target the mean over the regions that have
+    it."""
+    pillars = []
+    for i, first in enumerate(results[0].pillars if results else ()):
+        scores = []
+        for j, ind in enumerate(first.indicators):
+            parts = [r.pillars[i].indicators[j] for r in results]
+            scores.append(
+                IndicatorScore(
+                    ind.key,
+                    _mean([p.value for p in parts]),
+                    _mean([p.target for p in parts]),
+                    _mean([p.score for p in parts]),
+                    ind.weight,
+                )
+            )
+        pillars.append(
+            PillarScore(
+                first.key,
+                _mean([r.pillars[i].score for r in results]),
+                first.weight,
+                tuple(scores),
+            )
+        )
+    return IndexResult(_mean([r.composite for r in results]), tuple(pillars))
+
+
 def get_index(
     session: Session, region: RegionInfo, city: RegionInfo, period: Period
 ) -> IndexResult:

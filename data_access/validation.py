@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from data_access import clock
 from data_access.messages import Message
 from data_access.region_facts import RegionFacts
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, MEASURES_BY_KEY
@@ -215,7 +216,7 @@ def validate_activity(
     """Check one activity's fields (form or import row): the cleaned values, or field errors."""
     errors: list[FieldError] = []
     clean: dict[str, Any] = {}
-    today = today or date.today()
+    today = today or clock.today()
 
     type_key = data.get("type_key")
     activity_type = ACTIVITY_TYPES_BY_KEY.get(type_key) if isinstance(type_key, str) else None

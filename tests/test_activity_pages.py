@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -457,3 +457,37 @@ def test_a_title_with_a_streamlit_directive_shows_as_typed_in_the_save_summary(r
     assert not at.exception and at.session_state["rec_saved"]
     summary = next(m.value for m in at.markdown if "**标题**" in m.value)
     assert plain(title) in summary and title not in summary
+
+
+def test_a_record_saved_today_is_first_in_the_log_its_link_opens(record_env, place, monkeypatch):
+    # Today by the product's clock, in a year after the old fixed default period (2025): the log
+    # was limited to that period and showed "共 0 条" for what had just been saved.
+    today = date(2026, 11, 30)
+    moment = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # noon in the users' zone
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
+    older = _saved(record_env, place, f"更早 {uuid4().hex[:8]}")  # entered before, dated 2025
+    at = _app()
+    assert at.text_input(key="rec_date").value == today.isoformat()
+    title = f"今天 {uuid4().hex[:8]}"
+    at.selectbox(key="rec_type").set_value("mediation").run()
+    at.selectbox(key="rec_district").set_value(place["district_id"]).run()
+    at.selectbox(key="rec_street").set_value(place["street_id"]).run()
+    at.selectbox(key="rec_community").set_value(place["community_id"]).run()
+    at.text_input(key="rec_title").input(title)
+    at.number_input(key="rec_m_participants").set_value(2)
+    at.number_input(key="rec_m_cases_resolved").set_value(1)
+    at.run()
+    at.button[0].click().run()
+    saved = _rows(record_env, title)[0]
+    assert saved.occurred_on == today
+    link = at.get("page_link")[0].proto
+    assert link.page == "activity-log" and link.query_string == f"record={saved.id}"
+    # Following the link: the log page with the link's query string.
+    at = _app("zh", "activity_log", record=str(saved.id))
+    rows = at.dataframe[0].value
+    assert rows.iloc[0, 0] == saved.id  # newest first, whatever the period
+    assert older in set(rows.iloc[:, 0])
+    assert at.text_input(key="edit_title").value == title  # opened on it
+    # Its own dates narrow it; the dashboards' period does not.
+    at.date_input(key="logf_to").set_value(date(2025, 12, 31)).run()
+    assert saved.id not in set(at.dataframe[0].value.iloc[:, 0])

@@ -370,7 +370,7 @@ def test_a_pillar_page_marks_each_standing_figure_with_its_month(report_env):
     at = _app("leader", "app_pages/organization.py", period="2025")
     table = at.dataframe[0].value
     assert "截至" in table.columns
-    marked = [v for v in table["截至"] if v]
+    marked = [v for v in table["截至"] if v and v != "—"]  # "—": not a standing figure
     assert marked and all(v.startswith("截至 2025-12") or v == "未填报" for v in marked)
 
 

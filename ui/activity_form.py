@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
 from data_access.registry import (
     ACTIVITY_TYPES,
     ACTIVITY_TYPES_BY_KEY,
@@ -154,7 +154,7 @@ def activity_fields(url: str, prefix: str, errors: dict[str, FieldError]) -> dic
     # Streamlit replaces a date out of its bounds by the default (today) while the field still
     # shows what was typed. Here the server sees exactly what is shown and validate_activity
     # refuses what is not a date of the allowed range, with the reason beside the field.
-    today = date.today()
+    today = clock.today()
     st.session_state.setdefault(f"{prefix}_date", today.isoformat())
     st.text_input(
         t("activity.date"),

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
 from data_access.activities import delete_activity, restore_activity, update_activity
 from data_access.activity_log import ActivityFilter, export_activities, get_activity, list_history
 from data_access.auth import can_write
 from data_access.db import StoreError, run_read
-from data_access.periods import Period
 from data_access.registry import ACTIVITY_TYPES, ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, PILLARS
-from data_access.validation import FIELDS, parse_date
+from data_access.validation import EARLIEST_DATE, FIELDS, parse_date
 from ui.activity_form import (
     activity_fields,
     collect,
@@ -39,15 +37,14 @@ EXPORT_LIMIT = 100_000
 E = "edit"
 
 
-def _period_dates(period: Period) -> tuple[date, date]:
-    end_year, end_month = divmod(period.end, 100)
-    next_first = date(end_year + end_month // 12, end_month % 12 + 1, 1)
-    return date(period.year, period.first_month, 1), date.fromordinal(next_first.toordinal() - 1)
+ORDERS = ("entered", "date")
 
 
-def filter_bar(url: str, period: Period) -> dict[str, Any]:
-    """The log's filters (region, pillar, type, text, deleted); returns ActivityFilter fields,
-    limited to the signed-in viewer's scope."""
+def filter_bar(url: str) -> dict[str, Any]:
+    """The log's filters (region, pillar, type, text, its own dates: every period unless
+    narrowed, not the dashboards' period), deleted, and the order (the latest entered first,
+    so that what was just saved is at the top); returns ActivityFilter fields, limited to the
+    signed-in viewer's scope."""
     box = st.container()
     chosen = region_cascade(
         url, "logf", {}, grid=False, none_label=t("activity.all"), container=box
@@ -75,13 +72,34 @@ def filter_bar(url: str, period: Period) -> dict[str, Any]:
         placeholder=t("activity.all"),
     )
     text = right.text_input(t("log.text"), key="logf_text", max_chars=100)
+    today = clock.today()
+    first, last, order_box = st.columns(3)
+    start = first.date_input(
+        t("log.from"),
+        value=None,
+        min_value=EARLIEST_DATE,
+        max_value=today,
+        key="logf_from",
+        format="YYYY-MM-DD",
+    )
+    end = last.date_input(
+        t("log.to"),
+        value=None,
+        min_value=EARLIEST_DATE,
+        max_value=today,
+        key="logf_to",
+        format="YYYY-MM-DD",
+    )
+    orders = {key: t(f"log.order.{key}") for key in ORDERS}
+    order = order_box.selectbox(
+        t("log.order"), list(orders), key="logf_order", format_func=orders.__getitem__
+    )
     deleted = st.toggle(t("log.deleted"), key="logf_deleted")
     level, region_id = None, None
     for name in ("community", "street", "district"):
         if chosen.get(name):
             level, region_id = name, chosen[name]
             break
-    start, end = _period_dates(period)
     return {
         "start": start,
         "end": end,
@@ -92,6 +110,7 @@ def filter_bar(url: str, period: Period) -> dict[str, Any]:
         "text": text or None,
         "deleted": deleted,
         "viewer": actor_id(),
+        "order": order,
     }
 
 

@@ -8,16 +8,14 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from data_access import cached, periods
-from data_access.periods import Period, PeriodError, parse_period
+from data_access import cached, clock, periods
+from data_access.periods import Coverage, Period, PeriodError, parse_period
 from data_access.regions import RegionInfo
 from data_access.registry import DATA_LEVELS
 from ui.auth import SCOPE_KEY
 from ui.format import period_label
 from ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language, t, use_language
 from ui.plain import plain
-
-DEFAULT_PERIOD = "2025"
 
 
 def _from_url(name: str, options: Sequence[str], default: str, label: str) -> None:
@@ -92,15 +90,43 @@ def language_switch() -> str:
 
 
 def period_options(url: str) -> list[str]:
-    """The selectable periods: the years, quarters and months that have data, newest first."""
-    months = cached.data_months(url)
-    return [DEFAULT_PERIOD] if months is None else periods.period_options(*months)
+    """The selectable periods: the years, quarters and months that have data, newest first
+    (the current year alone in a store with no activity yet)."""
+    months = cached.months_with_data(url)
+    return periods.period_options(months) if months else [str(current_period())]
+
+
+def current_period() -> Period:
+    """The period a board opens on: this year to date, by the product's clock."""
+    return periods.current_year(clock.today())
+
+
+def default_period(url: str) -> str:
+    """The current period, or where it has no data yet the latest year that has."""
+    options = period_options(url)
+    current = str(current_period())
+    return current if current in options else options[0]
+
+
+def period_coverage(url: str, period: Period) -> Coverage:
+    """How much of the period has happened by today and what it is fairly compared with."""
+    return periods.coverage(
+        period, clock.today(), cached.months_with_data(url), cached.last_activity_day(url)
+    )
+
+
+def fallback_note(url: str, period: Period) -> str | None:
+    """One line when the period shown is the fallback for a current period without data."""
+    current = current_period()
+    if str(period) == str(current) or str(period) != default_period(url):
+        return None
+    return t("filter.fallback", current=period_label(current), shown=period_label(period))
 
 
 def period_filter(url: str) -> Period:
     """The period selector (sidebar); returns the chosen period."""
     options = period_options(url)
-    default = DEFAULT_PERIOD if DEFAULT_PERIOD in options else options[0]
+    default = default_period(url)
 
     def label(value: str) -> str:
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -88,15 +88,24 @@ def _article_value(ind: Indicator, lang: str) -> str:
 
 
 def period_label(period: Period) -> str:
-    """A period in words (2025年第1季度 / Q1 2025)."""
+    """A period in words (2025年第1季度 / Q1 2025; months of a year: 2025年1–11月, Jan–Nov 2025)."""
+    if period.kind == "span":
+        first = date(period.year, period.first_month, 1)
+        last = date(period.year, period.first_month + period.n_months - 1, 1)
+        return t_text(
+            "filter.period.span",
+            year=period.year,
+            first=first.month,
+            last=last.month,
+            first_name=format_date(first, "MMM", locale=locale()),
+            last_name=format_date(last, "MMM", locale=locale()),
+        )
     if period.kind == "year":
         return t_text("filter.period.year", year=period.year)
     if period.kind == "quarter":
         return t_text(
             "filter.period.quarter", year=period.year, q=(period.first_month - 1) // 3 + 1
         )
-    from datetime import date
-
     month_name = format_date(date(period.year, period.first_month, 1), "MMMM", locale=locale())
     return t_text(
         "filter.period.month", year=period.year, month=period.first_month, month_name=month_name

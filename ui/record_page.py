@@ -70,7 +70,12 @@ def page(url: str) -> None:
         if record:
             show_summary(url, record)
         st.button(t("activity.record_another"), type="primary", on_click=record_another)
-        st.page_link("app_pages/activity_log.py", label=t("activity.open_log"))
+        # Straight to the saved record: the log opens on it (and lists it first).
+        st.page_link(
+            "app_pages/activity_log.py",
+            label=t("activity.open_log"),
+            query_params={"record": str(state["rec_saved"])},
+        )
         return
 
     errors = errors_by_field(state.get("rec_errors", []))

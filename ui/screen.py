@@ -25,7 +25,7 @@ from data_access.scoring import IndexResult
 from ui import attention
 from ui import format as fmt
 from ui.auth import screen_viewer_check, signed_in
-from ui.filters import DEFAULT_PERIOD, in_scope, scope_root
+from ui.filters import default_period, in_scope, scope_root
 from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
@@ -387,8 +387,8 @@ def screen_page(url: str) -> None:
     viewer's scope, and the rotating slides."""
     from_menu = signed_in() is not None  # a screen link has no account
     chosen = st.session_state if from_menu else {}
-    default_period = chosen.get("period") or DEFAULT_PERIOD
-    config, notices = parse_config(st.query_params.to_dict(), default_period)
+    period = chosen.get("period") or default_period(url)
+    config, notices = parse_config(st.query_params.to_dict(), period)
     root = scope_root(url)
     region_code = config.region_code or chosen.get("region") or root.code
     if cached.region(url, region_code) is None or not in_scope(url, region_code, root):

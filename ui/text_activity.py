@@ -41,7 +41,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "activity.saved": ("已保存：{title}（编号 {id}）", "Saved: {title} (no. {id})"),
     "activity.record_another": ("再录一条", "Record another"),
-    "activity.open_log": ("查看活动台账", "Open the activity log"),
+    "activity.open_log": ("在活动台账中查看这条记录", "Open this record in the activity log"),
     "activity.duplicate": (
         "已有一条相同社区、类型、日期和标题的记录（编号 {id}）。确定要再保存一条吗？",
         "A record with the same community, type, date and title exists (no. {id}). "
@@ -68,6 +68,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "log.pillar": ("方面", "Pillar"),
     "log.text": ("搜索标题、描述、地点", "Search title, description, location"),
     "log.deleted": ("只看已删除", "Deleted records only"),
+    "log.from": ("活动日期从（不填：不限）", "Dated from (empty: any)"),
+    "log.to": ("活动日期至（不填：不限）", "Dated to (empty: any)"),
+    "log.order": ("排序", "Order"),
+    "log.order.entered": ("最新录入在前", "Latest entered first"),
+    "log.order.date": ("活动日期最近在前", "Latest date first"),
     "log.total": ("共 {n} 条，第 {page}/{pages} 页", "{n} records, page {page} of {pages}"),
     "log.page": ("页码", "Page"),
     "log.empty": ("没有符合条件的记录。", "No records match."),

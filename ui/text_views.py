@@ -85,4 +85,43 @@ STRINGS: dict[str, tuple[str, str]] = {
     "views.compare_periods": ("两个时间段", "Two periods"),
     "views.compare_with": ("对比对象", "Compare with"),
     "views.nothing_to_compare": ("没有可对比的地区。", "There is no region to compare with."),
+    "filter.fallback": (
+        "{current}尚无数据，显示最近有数据的{shown}。",
+        "There are no data for {current} yet; showing {shown}, the latest period with data.",
+    ),
+    "views.as_of": ("截至 {day}", "As of {day}"),
+    "views.open": ("本期未结束", "the period is not over"),
+    "views.incomplete": (
+        "⚠ 本期报送不完整（部分月份没有数据），活动次数与幸福指数不作比较",
+        "⚠ Reporting for this period is incomplete (some months have no data): counts and the "
+        "index are not compared",
+    ),
+    "views.compared_with": ("与{base}比较", "compared with {base}"),
+    "views.month_not_over": (
+        "本月未结束，活动次数与幸福指数不与整月比较",
+        "The month is not over: counts and the index are not compared with whole months",
+    ),
+    "filter.period.span": ("{year}年{first}–{last}月", "{first_name}–{last_name} {year}"),
+    "views.vs_year_ago": ("较{base} {yoy}", "vs {base}: {yoy}"),
+    "views.no_fair_base": ("无可比的同期数据", "no comparable period"),
+    "views.better": ("{change}（改善）", "{change} (better)"),
+    "views.worse": ("{change}（变差）", "{change} (worse)"),
+    "views.compare_outside_scope": (
+        "其他{level}在您的管辖范围之外，仅作汇总对比，不能查看其下级。",
+        "The other {level}s are outside your scope: shown as totals for comparison only, "
+        "without their sub-regions.",
+    ),
+    "overview.target": ("本期目标：{value}", "Target for the period: {value}"),
+    "overview.caption_article": (
+        "五个方面的主要指标。箭头为较上年同期的变化；“文章”为市委组织部文章公布的2025年全市数据。",
+        "Headline indicators of the five pillars. Arrows show the change against the same period "
+        "last year; “article” is the city's 2025 figure the municipal Organisation Department "
+        "published.",
+    ),
+    "overview.caption_target": (
+        "五个方面的主要指标。箭头为较上年同期（相同月份）的变化；下方为本地区本期的目标。",
+        "Headline indicators of the five pillars. Arrows show the change against the same months "
+        "a year earlier; below each is this region's target for the period.",
+    ),
+    "overview.article_col": ("文章（2025年全市）", "Article (city, 2025)"),
 }

@@ -6,12 +6,15 @@ that the chart, the table and the CSV/Excel download all show the same numbers.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
+from babel.dates import format_skeleton
 
 from data_access import cached, periods
 from data_access.areas import AreaIndex
-from data_access.periods import Period, month_label, parse_period
+from data_access.periods import Coverage, Period, month_label, parse_period
 from data_access.regions import RegionInfo
 from data_access.registry import (
     INDICATORS_BY_KEY,
@@ -21,13 +24,15 @@ from data_access.registry import (
     Indicator,
     activity_types_of,
 )
-from data_access.scoring import IndexResult
+from data_access.scoring import IndexResult, mean_index
 from ui import attention, briefing, cards, charts, notes, report_status
 from ui import format as fmt
 from ui.exports import describe_view, download_buttons
 from ui.filters import (
+    fallback_note,
     go_to_region,
     in_scope,
+    period_coverage,
     period_filter,
     period_options,
     region_filter,
@@ -52,16 +57,34 @@ def _score(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def has_data(url: str, period: Period) -> bool:
-    """Whether any recorded month falls in the period."""
-    months = cached.data_months(url)
-    return months is not None and period.end >= months[0] and period.start <= months[1]
+def day_label(day: date) -> str:
+    """A day of the year in words (11月30日 / November 30)."""
+    return format_skeleton("MMMMd", day, locale=fmt.locale())
+
+
+def coverage_note(cov: Coverage) -> None:
+    """For a period that is not over or not fully reported: the day its data stand at, what it
+    is compared with, and whether counts are compared at all."""
+    if not cov.partial:
+        return
+    parts = []
+    if cov.as_of:
+        parts.append(t("views.as_of", day=day_label(cov.as_of)))
+    if cov.open:
+        parts.append(t("views.open"))
+    if cov.year_ago and cov.flows_comparable:
+        parts.append(t("views.compared_with", base=fmt.period_label(cov.year_ago)))
+    st.caption(" · ".join(parts))
+    if cov.incomplete:
+        st.warning(t("views.incomplete"))
+    elif not cov.flows_comparable:
+        st.caption(t("views.month_not_over"))
 
 
 def trend_months(url: str, period: Period) -> tuple[int, ...]:
     """The up to 12 months ending with the period's last, within the recorded months."""
-    months = cached.data_months(url)
-    return () if months is None else periods.trend_months(period, *months)
+    months = cached.months_with_data(url)
+    return periods.trend_months(period, months[0], months[-1]) if months else ()
 
 
 def breadcrumb(url: str, region: RegionInfo) -> None:
@@ -95,13 +118,19 @@ def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
             period=fmt.period_label(period),
         )
     )
+    note = fallback_note(url, period)
+    if note:
+        st.info(note)
+    coverage_note(period_coverage(url, period))
 
 
 def _delta(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else round(now - before, 1)
 
 
-def _score_metric(label: str, now, prev, last_year, help_text: str | None = None) -> None:
+def _score_metric(
+    label: str, now, prev, last_year, cov: Coverage, help_text: str | None = None
+) -> None:
     delta = _delta(now, prev)
     st.metric(
         label,
@@ -110,20 +139,31 @@ def _score_metric(label: str, now, prev, last_year, help_text: str | None = None
         help=help_text,
     )
     yoy = _delta(now, last_year)
-    st.caption(
-        t("views.vs_previous_and_year", yoy="—" if yoy is None else f"{yoy:+.1f}"),
+    shown = "—" if yoy is None else f"{yoy:+.1f}"
+    if cov.span == cov.period:
+        st.caption(t("views.vs_previous_and_year", yoy=shown))
+    else:
+        base = fmt.period_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
+        st.caption(t("views.vs_year_ago", base=base, yoy=shown))
+
+
+def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, IndexResult | None]:
+    """The index of the like-with-like bases: the period before (the same months a year earlier
+    for a year) and the same months a year earlier; None where there is no fair base."""
+    before = cov.previous or cov.year_ago
+    return (
+        cached.index(url, code, str(before)) if before else None,
+        cached.index(url, code, str(cov.year_ago)) if cov.year_ago else None,
     )
 
 
-def _index_or_none(url: str, code: str, period: Period) -> IndexResult | None:
-    return cached.index(url, code, str(period)) if has_data(url, period) else None
-
-
 def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
-    """The composite index and the five pillar scores, with their changes."""
-    now = cached.index(url, region.code, str(period))
-    prev = _index_or_none(url, region.code, period.previous())
-    year = _index_or_none(url, region.code, period.year_ago())
+    """The composite index and the five pillar scores of the months that have happened, with
+    their changes against like-with-like bases (none where the index's counts are not
+    comparable: a month not over, a period not fully reported)."""
+    cov = period_coverage(url, period)
+    now = cached.index(url, region.code, str(cov.span))
+    prev, year = bases(url, region.code, cov) if cov.flows_comparable else (None, None)
     cols = st.columns(6)
     with cols[0], st.container(border=True):
         _score_metric(
@@ -131,6 +171,7 @@ def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
             now.composite,
             prev.composite if prev else None,
             year.composite if year else None,
+            cov,
             t("views.composite_help"),
         )
     for col, pillar in zip(cols[1:], PILLARS, strict=True):
@@ -140,6 +181,7 @@ def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
                 now.pillar(pillar.key).score,
                 prev.pillar(pillar.key).score if prev else None,
                 year.pillar(pillar.key).score if year else None,
+                cov,
             )
     return now
 
@@ -171,10 +213,8 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         other_name = t_text(
             "views.children_average", level=t_text(f"views.level.{kids[0].region.level}")
         )
-        scores = {
-            p.key: _mean([k.index.pillar(p.key).score for k in kids]) if kids else None
-            for p in PILLARS
-        }
+        average = mean_index([k.index for k in kids])
+        scores = {p.key: p.score for p in average.pillars}
     frame = pillar_comparison_frame(region, now, other_name, scores)
     cols = frame.columns
     st.vega_lite_chart(
@@ -183,11 +223,6 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         width="stretch",
     )
     download_buttons(frame, t("views.pillars_vs_parent"), "pillars")
-
-
-def _mean(values: list[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return sum(present) / len(present) if present else None
 
 
 def index_trend_frame(trend: dict[int, IndexResult]) -> pd.DataFrame:
@@ -323,24 +358,35 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
 
 
 def overview_index(url: str, region: RegionInfo, period: Period) -> None:
-    """The index part of the Overview: scores, pillar chart, trend, ranking, completeness."""
+    """The index part of the Overview: scores, pillar chart, trend, ranking, completeness (of
+    the months that have happened, for a period that is not over)."""
     now = index_metrics(url, region, period)
+    span = period_coverage(url, period).span
     left, right = st.columns(2)
     with left:
-        pillar_chart(url, region, period, now)
+        pillar_chart(url, region, span, now)
     with right:
-        index_trend(url, region, period)
-    ranking(url, region, period)
-    completeness(url, region, period)
+        index_trend(url, region, span)
+    ranking(url, region, span)
+    completeness(url, region, span)
     report_status.leader_section(region, period)
     briefing.offer(url, region, period)
 
 
+def targets_of(result: IndexResult) -> dict[str, float | None]:
+    """Each indicator's target for the region and period, as the index scored it."""
+    return {s.key: s.target for p in result.pillars for s in p.indicators}
+
+
 def overview_cards(url: str, region: RegionInfo, period: Period) -> None:
-    """The Overview's headline indicator cards of the five pillars, against a year earlier."""
-    values = cached.indicator_values(url, region.code, str(period))
-    last_year = cached.indicator_values(url, region.code, str(period.year_ago()))
-    cards.overview(region, period, values, last_year)
+    """The Overview's headline indicator cards of the five pillars, against the same months a
+    year earlier, each beside its target for the region and period."""
+    cov = period_coverage(url, period)
+    values = cached.indicator_values(url, region.code, str(cov.span))
+    year = cov.year_ago
+    last_year = cached.indicator_values(url, region.code, str(year)) if year else {}
+    targets = targets_of(cached.index(url, region.code, str(cov.span)))
+    cards.overview(region, cov, values, last_year, targets)
 
 
 # Pillar pages
@@ -355,18 +401,29 @@ def _unit(ind: Indicator) -> str:
     return pick(ind.unit_zh, ind.unit_en)
 
 
-def _change(now: float | None, before: float | None, ind: Indicator) -> str:
-    if now is None or before is None:
+def _change(now: float | None, before: float | None, ind: Indicator, comparable: bool) -> str:
+    text = cards.change(ind, now, before, comparable or not cards.counts_activities(ind))
+    if text is None:
         return "—"
-    if ind.kind in ("rate", "ratio"):
-        return f"{now - before:+.2f}"
-    return "—" if before == 0 else f"{(now - before) / abs(before):+.1%}"
+    if ind.higher_is_better:
+        return text
+    # Lower is better: no colour in a table, so the words say which way is good.
+    return t_text("views.better" if now < before else "views.worse", change=text)
+
+
+def _cell(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def indicator_frame(
-    pillar_key: str, now: IndexResult, prev: IndexResult | None, year: IndexResult | None
+    pillar_key: str,
+    now: IndexResult,
+    prev: IndexResult | None,
+    year: IndexResult | None,
+    flows_comparable: bool = True,
 ) -> pd.DataFrame:
-    """The pillar's indicators: value, target, progress (score), weight and changes."""
+    """The pillar's indicators: value, target (whole for countable units), progress (score),
+    weight and changes against like-with-like bases (counts only between whole months)."""
 
     def values(result: IndexResult | None) -> dict[str, float | None]:
         if result is None:
@@ -381,35 +438,42 @@ def indicator_frame(
             {
                 t("views.indicator"): pick(ind.name_zh, ind.name_en),
                 t("views.unit"): _unit(ind),
-                t("views.value"): None if s.value is None else round(s.value, 2),
-                t("views.target"): None if s.target is None else round(s.target, 2),
+                t("views.value"): _cell(s.value),
+                t("views.target"): cards.shown_target(ind, s.target),
                 t("views.progress"): _score(s.score),
                 t("views.weight"): s.weight,
-                t("views.change_previous"): _change(s.value, before.get(s.key), ind),
-                t("views.change_year"): _change(s.value, last_year.get(s.key), ind),
+                t("views.change_previous"): _change(
+                    s.value, before.get(s.key), ind, flows_comparable
+                ),
+                t("views.change_year"): _change(
+                    s.value, last_year.get(s.key), ind, flows_comparable
+                ),
             }
         )
     return pd.DataFrame(rows)
 
 
 def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: str) -> IndexResult:
-    """The pillar's score and its indicators' table."""
-    now = cached.index(url, region.code, str(period))
-    prev = _index_or_none(url, region.code, period.previous())
-    year = _index_or_none(url, region.code, period.year_ago())
+    """The pillar's score and its indicators' table (the months that have happened, against
+    like-with-like bases)."""
+    cov = period_coverage(url, period)
+    now = cached.index(url, region.code, str(cov.span))
+    prev, year = bases(url, region.code, cov)
     pillar = PILLARS_BY_KEY[pillar_key]
     left, _ = st.columns([1, 3])
     with left, st.container(border=True):
+        scored = cov.flows_comparable  # a score weighs counts too
         _score_metric(
             t("views.pillar_score", pillar=pick(pillar.name_zh, pillar.name_en)),
             now.pillar(pillar_key).score,
-            prev.pillar(pillar_key).score if prev else None,
-            year.pillar(pillar_key).score if year else None,
+            prev.pillar(pillar_key).score if prev and scored else None,
+            year.pillar(pillar_key).score if year and scored else None,
+            cov,
             t("views.composite_help"),
         )
     st.markdown(f"#### {t('views.indicators')}")
-    frame = indicator_frame(pillar_key, now, prev, year)
-    frame = report_status.with_as_of(frame, region, period, now.pillar(pillar_key).indicators)
+    frame = indicator_frame(pillar_key, now, prev, year, cov.flows_comparable)
+    frame = report_status.with_as_of(frame, region, cov.span, now.pillar(pillar_key).indicators)
     st.dataframe(
         fmt.table(frame, keep=(t("views.progress"),)),
         hide_index=True,
@@ -598,51 +662,90 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         )
         or "regions"
     )
-    a = cached.index(url, region.code, str(period))
+    cov = period_coverage(url, period)
+    a = cached.index(url, region.code, str(cov.span))
     if mode == "regions":
-        chain = cached.ancestors(url, region.code)
-        peers = cached.children(url, chain[-1].code) if chain else cached.children(url, region.code)
-        options = [r for r in peers if r.code != region.code]
-        if chain:
-            options = [chain[-1], *options]
-        if not options:
+        chosen = compare_regions(url, region, cov.span, pillar_key)
+        if chosen is None:
             st.info(t("views.nothing_to_compare"))
             return
-        root = scope_root(url)
-        options = [r for r in options if in_scope(url, r.code, root)]
-        if not options:
-            st.info(t("views.nothing_to_compare"))
-            return
-        names = {r.code: _name(r) for r in options}
-        other = st.selectbox(
-            t("views.compare_with"),
-            list(names),
-            format_func=names.__getitem__,
-            key=f"cmp_region_{pillar_key}_{region.code}",
-        )
-        b = cached.index(url, other, str(period))
-        a_name, b_name = _name(region), names[other]
+        a_name, (b_name, b) = _name(region), chosen
     else:
-        options = [p for p in period_options(url) if p != str(period)]
+        # A period not over is set beside the same months of the other period, never a whole one.
+        options = [
+            p
+            for p in period_options(url)
+            if p != str(period) and (cov.span == period or parse_period(p).kind == period.kind)
+        ]
+        if not options:
+            st.info(t("views.nothing_to_compare"))
+            return
         other = st.selectbox(
             t("views.compare_with"),
             options,
             format_func=lambda p: fmt.period_label(parse_period(p)),
             key=f"cmp_period_{pillar_key}",
         )
-        b = cached.index(url, region.code, other)
-        a_name, b_name = fmt.period_label(period), fmt.period_label(parse_period(other))
+        chosen = parse_period(other)
+        if cov.span != period:
+            chosen = Period(chosen.year, chosen.first_month, cov.span.n_months)
+        b = cached.index(url, region.code, str(chosen))
+        a_name, b_name = fmt.period_label(cov.span), fmt.period_label(chosen)
     frame = compare_frame(pillar_key, a_name, a, b_name, b)
     st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
     download_buttons(frame, t("views.compare"), "compare")
 
 
+AVERAGE = "_average"  # the choice "average of the regions of this level" in the comparison
+
+
+def compare_regions(
+    url: str, region: RegionInfo, span: Period, pillar_key: str
+) -> tuple[str, IndexResult] | None:
+    """The region to set beside this one, chosen by the leader: the parent (within scope), the
+    average of this level's regions and each sibling region, read-only as totals even outside
+    the leader's scope (no drill into them); for the city, its districts. Returns the chosen
+    one's name and index, or None when there is nothing to compare with."""
+    chain = cached.ancestors(url, region.code)
+    root = scope_root(url)
+    options: dict[str, str] = {}
+    if chain:
+        parent = chain[-1]
+        siblings = [r for r in cached.children(url, parent.code) if r.code != region.code]
+        if in_scope(url, parent.code, root):
+            options[parent.code] = _name(parent)
+        if siblings:
+            level = t_text(f"views.level.{region.level}")
+            options[AVERAGE] = t_text("views.children_average", level=level)
+        options.update({r.code: _name(r) for r in siblings})
+        outside = [r for r in siblings if not in_scope(url, r.code, root)]
+    else:
+        options.update({r.code: _name(r) for r in cached.children(url, region.code)})
+        outside = []
+    if not options:
+        return None
+    other = st.selectbox(
+        t("views.compare_with"),
+        list(options),
+        format_func=options.__getitem__,
+        key=f"cmp_region_{pillar_key}_{region.code}",
+    )
+    if outside:
+        st.caption(t("views.compare_outside_scope", level=t_text(f"views.level.{region.level}")))
+    if other == AVERAGE:
+        kids = cached.child_indexes(url, chain[-1].code, str(span))
+        return options[other], mean_index([k.index for k in kids])
+    return options[other], cached.index(url, other, str(span))
+
+
 def pillar_page(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
-    """A pillar page: score, indicators, one indicator in detail, activity types, comparison."""
+    """A pillar page: score, indicators, one indicator in detail, activity types, comparison
+    (of the months that have happened, for a period that is not over)."""
     indicator_table(url, region, period, pillar_key)
     report_status.leader_section(region, period, pillar_key)
-    indicator_detail(url, region, period, pillar_key)
-    activity_breakdown(url, region, period, pillar_key)
+    span = period_coverage(url, period).span
+    indicator_detail(url, region, span, pillar_key)
+    activity_breakdown(url, region, span, pillar_key)
     compare(url, region, period, pillar_key)
     notes.section(url, region, period, pillar_key)
 
