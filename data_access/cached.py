@@ -254,13 +254,14 @@ def notes(
     url: str,
     viewer: int | None,
     code: str,
-    period: str,
+    first: int,
+    last: int,
     with_children: bool = True,
     with_ancestors: bool = False,
     pillar: str | None = None,
 ) -> list:
-    """The notes of the period on the region (and below or above it) that the viewer may see
-    (notes.list_notes: PermissionDenied outside the viewer's scope)."""
+    """The notes of the months first to last (yyyymm) on the region (and below or above it)
+    that the viewer may see (notes.list_notes: PermissionDenied outside the viewer's scope)."""
     from data_access.notes import list_notes
 
     with read_session(get_engine(url)) as session:
@@ -268,7 +269,7 @@ def notes(
             session,
             viewer,
             code,
-            parse_period(period),
+            (first, last),
             with_children=with_children,
             with_ancestors=with_ancestors,
             pillar=pillar,

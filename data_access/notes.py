@@ -289,13 +289,14 @@ def list_notes(
     session: Session,
     viewer: int | None,
     region_code: str,
-    period: Period,
+    months: Period | tuple[int, int],
     *,
     with_children: bool = True,
     with_ancestors: bool = False,
     pillar: str | None = None,
 ) -> list[NoteInfo]:
-    """The live notes of the period (by day, then id) on the region, and on every region inside
+    """The live notes of a period, or of the months from first to last (yyyymm; a chart's
+    twelve months may cross a year), by day, then id, on the region, and on every region inside
     it (`with_children`) or above it (`with_ancestors`), that the viewer may see; with `pillar`,
     the notes of that pillar and those about no pillar. PermissionDenied when the region is not
     in the viewer's scope."""
@@ -310,8 +311,8 @@ def list_notes(
             session, account.scope_region_id, region.id
         ):
             raise PermissionDenied("该地区不在您的管辖范围内", "This region is outside your scope")
-    first = date(period.year, period.first_month, 1)
-    last_month = period.end
+    first_month, last_month = (months.start, months.end) if isinstance(months, Period) else months
+    first = date(first_month // 100, first_month % 100, 1)
     after = date(last_month // 100 + (last_month % 100 == 12), last_month % 100 % 12 + 1, 1)
     where = [Note.region_id == region.id]
     if with_children:

@@ -272,7 +272,8 @@ def test_a_note_added_on_the_overview_lists_as_text_and_marks_the_trend(record_e
     key = f"note_add_{code}_"
     at.date_input(key=f"{key}_day").set_value(date(2025, 11, 3))
     at.text_area(key=f"{key}_text").input(PAGE_TEXT)
-    next(b for b in at.button if b.label == "保存备注").click().run()
+    # The add form's button (the shared store may hold earlier notes with edit forms of their own).
+    next(b for b in at.button if b.label == "保存备注" and b.form_id == key).click().run()
     assert not at.exception
     assert plain(PAGE_TEXT) in [m.value for m in at.markdown]
     assert at.text_area(key=f"{key}_text").value in ("", None)  # saved: the box is empty again
@@ -298,7 +299,8 @@ def test_a_bad_note_on_the_page_says_why_and_keeps_the_input(record_env):
     at = app_as(record_env, "staff", period="2025")
     key = f"note_add_{at.query_params['region']}_"
     at.text_area(key=f"{key}_text").input("a\u202eb")
-    next(b for b in at.button if b.label == "保存备注").click().run()
+    # The add form's button (the shared store may hold earlier notes with edit forms of their own).
+    next(b for b in at.button if b.label == "保存备注" and b.form_id == key).click().run()
     assert not at.exception
     assert any(plain("U+202E") in m.value for m in at.markdown)  # the field's error
     assert at.text_area(key=f"{key}_text").value == "a\u202eb"

@@ -33,12 +33,12 @@ NOTE_FIELD = "note"  # the tooltip's fields in the marks' own data
 WHERE_FIELD = "where"
 
 
-def _notes(url: str, region: RegionInfo, period: Period, **options) -> list:
+def _notes(url: str, region: RegionInfo, first: int, last: int, **options) -> list:
     account = signed_in()
     if account is None:
         return []
     try:
-        return cached.notes(url, account.id, region.code, str(period), **options)
+        return cached.notes(url, account.id, region.code, first, last, **options)
     except PermissionDenied:
         return []
 
@@ -104,8 +104,9 @@ def with_marks(
     with `pillar`, only those about no pillar or that one) in the chart's months."""
     if not months:
         return spec
-    span = Period(months[0] // 100, months[0] % 100, len(months))
-    notes = _notes(url, region, span, with_children=True, with_ancestors=True, pillar=pillar)
+    notes = _notes(
+        url, region, months[0], months[-1], with_children=True, with_ancestors=True, pillar=pillar
+    )
     return layered(spec, mark_rows(notes, months, month_col), month_col)
 
 
@@ -214,7 +215,7 @@ def section(url: str, region: RegionInfo, period: Period, pillar: str | None = N
     account = signed_in()
     if account is None:
         return
-    notes = _notes(url, region, period, with_children=True, pillar=pillar)
+    notes = _notes(url, region, period.start, period.end, with_children=True, pillar=pillar)
     with st.expander(f"{t('brief.notes')} ({len(notes)})", expanded=bool(notes)):
         if not notes:
             st.caption(t("brief.notes.none"))
