@@ -218,3 +218,45 @@ def test_a_bad_tile_crs_is_reported_and_gcj02_assumed(app_env, monkeypatch):
     at = _map("en")
     assert not at.exception
     assert any("not valid" in toast.value for toast in at.toast)
+
+
+def _subheader(at: AppTest) -> str:
+    return at.subheader[0].value
+
+
+def test_map_and_dashboards_share_one_region_and_period(app_env, codes):
+    # The period chosen on the Overview is the map's; a drill on the map is the Overview's region.
+    at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh")
+    at.selectbox(key="_w_period").set_value("2025Q3").run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception
+    assert "2025年第3季度" in _subheader(at) and at.query_params["period"] == "2025Q3"
+    at.selectbox(key=f"map_drill_{codes['city']}_district").set_value(codes["district"]).run()
+    name = at.session_state["region"]
+    assert name == codes["district"] and at.query_params["region"] == codes["district"]
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.query_params["region"] == codes["district"]
+    assert at.button(key=f"crumb_{codes['city']}")  # the Overview is at the district
+    assert "2025年第3季度" in _subheader(at)
+    # and back on the map, the district is still the one in view, in the same period.
+    at.switch_page("app_pages/map.py").run()
+    spec, _ = _deck(at)
+    assert spec["layers"][-1]["id"] == f"streets-{codes['district']}"
+    assert "2025年第3季度" in _subheader(at)
+
+
+def test_an_old_map_link_opens_its_region_and_labels_circles_below_district_level(app_env, codes):
+    at = _map(map_region=codes["street"])
+    assert not at.exception
+    assert at.query_params["region"] == codes["street"] and "map_region" not in at.query_params
+    spec, _ = _deck(at)
+    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
+    points = next(layer for layer in spec["layers"] if layer["id"].startswith("communities-"))
+    assert labels["@@type"] == "TextLayer"
+    assert [d["name"] for d in labels["data"]] == [p["name"] for p in points["data"]]
+    assert set("".join(d["name"] for d in labels["data"])) == set(labels["characterSet"])
+    assert "http" not in json.dumps(labels)
+    for level in ("city", "district"):
+        ids = [layer["id"] for layer in _deck(_map(region=codes[level]))[0]["layers"]]
+        assert "labels" not in ids, level

@@ -378,8 +378,8 @@ LABEL_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC
 def labels_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
     """The regions' names under their circles (deck.gl draws only the characters listed, so
     the names' own characters are passed: an atlas of a few dozen glyphs, not of all of CJK)."""
-    characters = sorted({ch for record in records for ch in record["name"]})
-    return pdk.Layer(
+    characters = "".join(sorted({ch for record in records for ch in record["name"]}))
+    layer = pdk.Layer(
         "TextLayer",
         id=layer_id,
         data=[{"lon": r["lon"], "lat": r["lat"], "name": r["name"]} for r in records],
@@ -392,11 +392,14 @@ def labels_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
         get_alignment_baseline="'top'",
         get_pixel_offset=[0, 9],
         font_family=f"'{LABEL_FONT}'",
-        character_set=characters,
         font_settings={"sdf": True},
         outline_width=3,
         outline_color=[255, 255, 255, 230],
     )
+    # Set after construction: pydeck would turn a string argument into an expression (or strip
+    # its quotes), and a list of strings into an expression too; deck.gl takes a plain string.
+    layer.character_set = characters
+    return layer
 
 
 def density_layer(weights: list[tuple[float, float, int]], crs: str, radius: float) -> pdk.Layer:
