@@ -227,8 +227,16 @@ def _step(page, cdp, action, need_canvas: bool = False) -> dict:
 def _drill(page) -> None:
     """Choose the first region in the page's own drill list (below the map)."""
     box = page.locator("[data-testid=stSelectbox]").filter(has_text="下钻到")
-    box.last.get_by_role("combobox").click()
-    page.get_by_role("option").first.click()
+    combo = box.last.get_by_role("combobox")
+    option = page.get_by_role("option").first
+    for _ in range(5):
+        combo.click()
+        try:
+            option.wait_for(timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 (the list did not open: try again)
+            page.keyboard.press("Escape")
+    option.click()
 
 
 def journey(browser, base: str, db_url: str, city_name: str) -> list[dict]:
