@@ -78,7 +78,9 @@ COLLECT = """
   const rec = window.__bench;
   const b64 = (buf) => {
     let s = ''; const a = new Uint8Array(buf);
-    for (let i = 0; i < a.length; i += 0x8000) s += String.fromCharCode(...a.subarray(i, i + 0x8000));
+    for (let i = 0; i < a.length; i += 0x8000) {
+      s += String.fromCharCode(...a.subarray(i, i + 0x8000));
+    }
     return btoa(s);
   };
   return {
@@ -119,9 +121,9 @@ def _kind(raw: bytes) -> str:
     except Exception:  # noqa: BLE001 (not a ForwardMsg: count it as other)
         return "other"
     kind = msg.WhichOneof("type") or "other"
-    if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-        if msg.delta.new_element.WhichOneof("type") == "deck_gl_json_chart":
-            return "deck"
+    delta = msg.delta
+    if kind == "delta" and delta.WhichOneof("type") == "new_element":
+        return "deck" if delta.new_element.WhichOneof("type") == "deck_gl_json_chart" else kind
     return kind
 
 

@@ -300,14 +300,16 @@ def district_features(
 def districts_layer(
     features: list[dict], pickable: bool = True, layer_id: str = "districts"
 ) -> pdk.Layer:
-    """The district polygons: filled by the measure (or faint for context), outlined."""
+    """The district polygons: filled by the measure and outlined when they can be clicked (the
+    city view); otherwise outlines only (the district in view, as context: one layer less for the
+    browser to tessellate and draw)."""
     return pdk.Layer(
         "GeoJsonLayer",
         id=layer_id,
         data={"type": "FeatureCollection", "features": features},
         pickable=pickable,
         stroked=True,
-        filled=True,
+        filled=pickable,
         get_fill_color="properties.fill",
         get_line_color="properties.line",
         get_line_width="properties.width",
