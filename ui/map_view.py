@@ -1,6 +1,7 @@
-"""The map page's own state and drawing: the drilled-to region, the measure and what is shown,
-all kept in the URL (`map_region`, `map_measure`, `map_show`) like the shared filters; the deck,
-legend, breadcrumb and side panel."""
+"""The map page: the dashboards' region and period (ui/filters.py, one state and one breadcrumb
+for every page; a click on the map drills that state), the map's own measure and what is shown
+(URL `map_measure`, `map_show`); the deck, legend and side panel. The chart keeps one key so that
+the browser keeps one deck and updates its layers."""
 
 from __future__ import annotations
 
