@@ -27,11 +27,12 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "bench-map"  # the map after each step of the last journeys
 
 # Recorded in the page before any of Streamlit's code runs.
 INIT_SCRIPT = """
@@ -215,7 +216,9 @@ def _metrics(cdp) -> dict[str, float]:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def _step(page, cdp, action, need_canvas: bool = False) -> dict:
+def _step(page, cdp, action, need_canvas: bool = False, prepare=None) -> dict:
+    if prepare is not None:  # untimed: e.g. opening a list before the timed click on an option
+        prepare()
     before = _metrics(cdp)
     since = page.evaluate("performance.now()")
     action()
@@ -226,8 +229,8 @@ def _step(page, cdp, action, need_canvas: bool = False) -> dict:
     return out
 
 
-def _drill(page) -> None:
-    """Choose the first region in the page's own drill list (below the map)."""
+def _open_drill_list(page) -> None:
+    """Open the page's own drill list (below the map); the last "下钻到" box on the page."""
     box = page.locator("[data-testid=stSelectbox]").filter(has_text="下钻到")
     combo = box.last.get_by_role("combobox")
     option = page.get_by_role("option").first
@@ -235,14 +238,22 @@ def _drill(page) -> None:
         combo.click()
         try:
             option.wait_for(timeout=5000)
-            break
+            return
         except Exception:  # noqa: BLE001 (the list did not open: try again)
             page.keyboard.press("Escape")
-    option.click()
+    raise SystemExit("the drill list did not open")
 
 
-def journey(browser, base: str, db_url: str, city_name: str) -> list[dict]:
-    """Open the map, drill twice, go back to the city; one timeline per step."""
+def _drill(page) -> None:
+    """The timed part of a drill: the click on the list's first region."""
+    return page.get_by_role("option").first.click()
+
+
+def journey(
+    browser, base: str, db_url: str, city_name: str, shots: Path | None = None
+) -> list[dict]:
+    """Open the map, drill twice, go back to the city; one timeline per step (and, with `shots`,
+    a screenshot of the map after each step, to see that the kept deck shows each view)."""
     from tests.browser import sign_in
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -251,15 +262,26 @@ def journey(browser, base: str, db_url: str, city_name: str) -> list[dict]:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
-    steps = []
+    steps: list[dict] = []
+
+    def shot() -> None:
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            chart = page.locator("[data-testid=stDeckGlJsonChart]")
+            chart.screenshot(path=shots / f"{len(steps)}-{steps[-1]['step'].split()[-1]}.png")
+
     try:
         opened = _step(page, cdp, lambda: page.goto(f"{base}/map?lang=zh&period=2025"), True)
         opened.update(page.evaluate(NAVIGATION))
         steps.append({"step": "open 地图 (city)", **opened})
-        steps.append({"step": "drill to a district", **_step(page, cdp, lambda: _drill(page))})
-        steps.append({"step": "drill to a street", **_step(page, cdp, lambda: _drill(page))})
+        shot()
+        for name in ("drill to a district", "drill to a street"):
+            drill = _step(page, cdp, lambda: _drill(page), prepare=lambda: _open_drill_list(page))
+            steps.append({"step": name, **drill})
+            shot()
         crumb = page.locator("button").filter(has_text=city_name).first
         steps.append({"step": "breadcrumb back to the city", **_step(page, cdp, crumb.click)})
+        shot()
     finally:
         context.close()
     return steps
@@ -273,25 +295,27 @@ def run(db_url: str, baseline: str | None, rounds: int) -> dict[str, list[list[d
 
     city_name = _city_name(db_url)
     results: dict[str, list[list[dict]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-map-") as tmp, ExitStack() as stack:
         trees = {}
         if baseline:
             trees[f"baseline {baseline}"] = baseline_tree(baseline, Path(tmp) / "baseline")
         trees["this checkout"] = ROOT
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                for name, tree in trees.items():
-                    log = Path(tmp) / f"{len(results)}.log"
-                    with server(tree, db_url, log) as base:
-                        # A first visit warms the server's caches; the journeys then compare
-                        # the browsers' work, not the cold queries.
-                        journey(chromium, base, db_url, city_name)
-                        results[name] = [
-                            journey(chromium, base, db_url, city_name) for _ in range(rounds)
-                        ]
-            finally:
-                chromium.close()
+        bases = {
+            name: stack.enter_context(server(tree, db_url, Path(tmp) / f"{i}.log"))
+            for i, (name, tree) in enumerate(trees.items())
+        }
+        playwright = stack.enter_context(sync_playwright())
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        stack.callback(chromium.close)
+        # A first visit warms each server's caches; the journeys then compare the browsers'
+        # work, not the cold queries. The trees take turns, so that both see the same load.
+        for base in bases.values():
+            journey(chromium, base, db_url, city_name)
+        results = {name: [] for name in bases}
+        for round_ in range(rounds):
+            for i, (name, base) in enumerate(bases.items()):
+                shots = SHOTS / f"tree{i}" if round_ == rounds - 1 else None
+                results[name].append(journey(chromium, base, db_url, city_name, shots))
     return results
 
 
