@@ -3,7 +3,8 @@
 import streamlit as st
 
 from ui.filters import period_filter
-from ui.map_view import map_page
+from ui.map_view import map_page, map_region
 
 url = st.session_state["store_url"]
-map_page(url, period_filter(url))
+period = period_filter(url)
+map_page(url, map_region(url), period)

@@ -1,8 +1,11 @@
 """Benchmark of the map page (地图): script-run time cold and warm at each drill level and the size
-of the deck JSON sent to the browser; optionally recorded into docs/performance.md.
+of the deck JSON sent to the browser; optionally recorded into docs/performance.md. With
+--browser, the same journey in headless Chromium for a baseline commit and this checkout in one
+run (bench/map_browser.py), recorded into its own section.
 
     python -m seed_data --db sqlite:///data/bench5m.db --activities 5000000
     python bench/bench_map.py --db sqlite:///data/bench5m.db --record
+    python bench/bench_map.py --db sqlite:///data/happy.db --browser --baseline 32ea664 --record
 
 Cold: Streamlit's caches cleared before the run (every query runs). Warm: the same view again,
 as any later visitor of the same view and period sees it (median of --runs).
@@ -18,6 +21,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- bench_map:start -->", "<!-- bench_map:end -->"
+BROWSER_START, BROWSER_END = "<!-- bench_map_browser:start -->", "<!-- bench_map_browser:end -->"
 VIEWS = [
     ("city", "index"),
     ("city", "ind.disputes_mediated"),
@@ -66,7 +71,7 @@ def _run(code: str, measure: str):
     from bench.signin import signed_in_app
 
     at = signed_in_app(os.environ["HAPPY_DB_URL"])
-    at.query_params["map_region"] = code
+    at.query_params["region"] = code
     at.query_params["map_measure"] = measure
     at.query_params["period"] = "2025"
     at.run()
@@ -140,15 +145,81 @@ def record(rows: list[dict], activities: int, url: str) -> None:
         "not of activities. District boundaries are coverage-simplified per drill level.",
         END,
     ]
-    section = "\n".join(lines)
+    _write_section("\n".join(lines), START, END)
+
+
+def _write_section(section: str, start: str, end: str) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
+
+
+def _median(runs: list[list[dict]], step: int, field: str) -> float:
+    values = [journey[step][field] for journey in runs if journey[step][field] is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def record_browser(results: dict, url: str, load: tuple[str, str]) -> None:
+    """Write the browser timeline section of docs/performance.md."""
+    rounds = min(len(runs) for runs in results.values())
+    lines = [
+        BROWSER_START,
+        "### Map in the browser: where the seconds go",
+        "",
+        f"`python bench/bench_map.py --browser --baseline … --record` on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {url.split(':', 1)[0]} demo store, headless "
+        f"Chromium as in the browser tests (`--disable-gpu`: WebGL is SwiftShader, drawn by the "
+        f"CPU), {os.cpu_count()} CPU cores shared with other work; `uptime` before: "
+        f"{load[0]}; after: {load[1]}. Each tree (the baseline commit, extracted with `git "
+        f"archive`, and this checkout) runs its own `streamlit run` over the same store; one "
+        f"journey warms the server's caches, then {rounds} measured journeys each (medians; ms "
+        "from the click or navigation).",
+        "",
+        "Columns: *server* = until the script run's `script_finished` message arrived "
+        "(websocket, decoded ForwardMsgs); *deck msg* = the deck's delta arrived; *settled* = "
+        "the browser's main thread had no long task for 1.5 s after that (the map drawn and "
+        "idle); *main-thread work* = the long tasks after the deck arrived (deck.gl: JSON "
+        "conversion, layers, shader compilation and drawing, synchronous WebGL calls that wait "
+        "for the software renderer); *JS* = CDP `Performance.getMetrics` ScriptDuration in the "
+        "step; *contexts* = new canvases / WebGL contexts (a rebuilt deck makes both).",
+        "",
+        "| step | tree | server | deck msg | settled | main-thread work | JS | contexts | deck |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    steps = next(iter(results.values()))[0]
+    for index, step in enumerate(steps):
+        for tree, runs in results.items():
+            med = partial(_median, runs, index)
+            lines.append(
+                f"| {step['step']} | {tree} | {med('script_finished_ms'):,.0f} "
+                f"| {med('deck_msg_ms'):,.0f} | {med('settled_ms'):,.0f} "
+                f"| {med('long_task_after_deck_ms'):,.0f} | {med('ScriptDuration_ms'):,.0f} "
+                f"| {med('new_canvases'):.0f} / {med('new_webgl_contexts'):.0f} "
+                f"| {med('deck_bytes') / 1024:,.0f} KB |"
+            )
+    first = {tree: runs[0][0] for tree, runs in results.items()}
+    bundle = next(iter(first.values())).get("deck_bundle") or []
+    if bundle:
+        size = max(b["bytes"] for b in bundle)
+        lines += [
+            "",
+            f"On opening, the page also downloads Streamlit's deck.gl bundle ({size / 1e6:.1f} MB "
+            "of JavaScript, fetched when the first map is shown) and compiles it.",
+        ]
+    lines.append(BROWSER_END)
+    _write_section("\n".join(lines), BROWSER_START, BROWSER_END)
+
+
+def _uptime() -> str:
+    import subprocess
+
+    out = subprocess.run(["uptime"], capture_output=True, text=True).stdout
+    return "load average" + out.rsplit("load average", 1)[-1].strip()
 
 
 def main() -> None:
@@ -157,9 +228,22 @@ def main() -> None:
     parser.add_argument("--db", default=os.environ.get("HAPPY_DB_URL"), help="database URL")
     parser.add_argument("--runs", type=int, default=5, help="warm runs per view (median)")
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
+    parser.add_argument("--browser", action="store_true", help="the journey in Chromium")
+    parser.add_argument("--baseline", help="with --browser: a commit to compare with")
+    parser.add_argument("--rounds", type=int, default=3, help="with --browser: journeys a tree")
     args = parser.parse_args()
     if not args.db:
         parser.error("give --db URL or set HAPPY_DB_URL")
+    if args.browser:
+        from bench import map_browser
+
+        load_before = _uptime()
+        results = map_browser.run(args.db, args.baseline, args.rounds)
+        load_after = _uptime()
+        print(json.dumps(results, indent=1))
+        if args.record:
+            record_browser(results, args.db, (load_before, load_after))
+        return
     rows, activities = bench(args.db, args.runs)
     if args.record:
         record(rows, activities, args.db)

@@ -104,17 +104,17 @@ COLOURINGS = ["index", "pillar.service", "ind.disputes_mediated", "ind.hotline_s
 @pytest.mark.parametrize("measure", COLOURINGS)
 @pytest.mark.parametrize("level", ["city", "district", "street", "community"])
 def test_map_page_at_each_level_and_colouring(app_env, codes, level, measure, lang):
-    at = _map(lang, map_region=codes[level], map_measure=measure)
+    at = _map(lang, region=codes[level], map_measure=measure)
     assert not at.exception and not at.error
-    assert at.query_params["map_region"] == codes[level]
+    assert at.query_params["region"] == codes[level]
     assert at.query_params["map_measure"] == measure
     spec, size = _deck(at)
     assert size < MAX_DECK_BYTES
     assert spec["mapStyle"] == "__MAP_STYLE__" and "http" not in json.dumps(spec)
     ids = [layer["id"] for layer in spec["layers"]]
-    assert ids[0] == "districts" and "density" in ids
+    assert ids[0] == ("districts" if level == "city" else "outline") and "density" in ids
     shown = LEVEL_LAYER.get(level, "communities")
-    layer = next(layer for layer in spec["layers"] if layer["id"] == shown)
+    layer = next(layer for layer in spec["layers"] if layer["id"].startswith(shown))
     objects = layer["data"]["features"] if shown == "districts" else layer["data"]
     named = [o.get("properties", o) for o in objects if "name" in o.get("properties", o)]
     assert named and all({"name", "value", "rank", "change"} <= set(o) for o in named)
@@ -147,15 +147,16 @@ def test_drill_down_by_list_and_back_by_breadcrumb(app_env, codes):
     at = _map()
     at.selectbox(key=f"map_drill_{codes['city']}_district").set_value(codes["district"]).run()
     assert not at.exception
-    assert at.query_params["map_region"] == codes["district"]
+    assert at.query_params["region"] == codes["district"]
     spec, _ = _deck(at)
-    assert [layer["id"] for layer in spec["layers"]][-1] == "streets"
+    assert [layer["id"] for layer in spec["layers"]][-1] == f"streets-{codes['district']}"
     assert spec["initialViewState"]["zoom"] > 8
     at.segmented_control(key="_w_map_show").set_value("community").run()
     assert at.query_params["map_show"] == "community"
-    assert _deck(at)[0]["layers"][-1]["id"] == "communities"
-    at.button(key=f"map_crumb_{codes['city']}").click().run()
-    assert at.query_params["map_region"] == codes["city"]
+    assert _deck(at)[0]["layers"][-1]["id"] == f"communities-{codes['district']}"
+    # The dashboards' breadcrumb (one for all pages) leads back up.
+    at.button(key=f"crumb_{codes['city']}").click().run()
+    assert at.query_params["region"] == codes["city"]
     assert _deck(at)[0]["layers"][-1]["id"] in ("density", "districts")
 
 
@@ -171,21 +172,25 @@ def test_a_click_on_the_map_drills_to_the_clicked_region(monkeypatch):
         }
     }
     monkeypatch.setattr(map_view.st, "session_state", state)
+    # The filters module is the one that keeps the region: the same session state.
+    monkeypatch.setattr("ui.filters.st.session_state", state)
     map_view.on_select("chart")
-    assert state[map_view.REGION_PARAM] == "210105"
+    assert state["region"] == "210105"
     state["points"] = {"selection": {"objects": {"streets": [{"code": "210105001"}]}}}
     map_view.on_select("points")
-    assert state[map_view.REGION_PARAM] == "210105001"
+    assert state["region"] == "210105001"
     state["none"] = {"selection": {"indices": {}, "objects": {}}}
     map_view.on_select("none")
-    assert state[map_view.REGION_PARAM] == "210105001"
+    assert state["region"] == "210105001"
 
 
-def test_a_bad_region_in_the_link_falls_back_to_the_city(app_env, codes):
-    at = _map(map_region="<script>")
+@pytest.mark.parametrize("param", ["region", "map_region"])
+def test_a_bad_region_in_the_link_falls_back_to_the_city(app_env, codes, param):
+    at = _map(**{param: "<script>"})
     assert not at.exception
-    assert at.query_params["map_region"] == codes["city"]
-    assert any("不存在" in toast.value for toast in at.toast)
+    assert at.query_params["region"] == codes["city"] and "map_region" not in at.query_params
+    if param == "map_region":  # (`region` is read, and its notice shown, on the app's first run)
+        assert any("无效" in toast.value for toast in at.toast)
 
 
 def test_tile_server_config_adds_a_converted_basemap(app_env, monkeypatch):
@@ -213,3 +218,45 @@ def test_a_bad_tile_crs_is_reported_and_gcj02_assumed(app_env, monkeypatch):
     at = _map("en")
     assert not at.exception
     assert any("not valid" in toast.value for toast in at.toast)
+
+
+def _subheader(at: AppTest) -> str:
+    return at.subheader[0].value
+
+
+def test_map_and_dashboards_share_one_region_and_period(app_env, codes):
+    # The period chosen on the Overview is the map's; a drill on the map is the Overview's region.
+    at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh")
+    at.selectbox(key="_w_period").set_value("2025Q3").run()
+    at.switch_page("app_pages/map.py").run()
+    assert not at.exception
+    assert "2025年第3季度" in _subheader(at) and at.query_params["period"] == "2025Q3"
+    at.selectbox(key=f"map_drill_{codes['city']}_district").set_value(codes["district"]).run()
+    name = at.session_state["region"]
+    assert name == codes["district"] and at.query_params["region"] == codes["district"]
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert at.query_params["region"] == codes["district"]
+    assert at.button(key=f"crumb_{codes['city']}")  # the Overview is at the district
+    assert "2025年第3季度" in _subheader(at)
+    # and back on the map, the district is still the one in view, in the same period.
+    at.switch_page("app_pages/map.py").run()
+    spec, _ = _deck(at)
+    assert spec["layers"][-1]["id"] == f"streets-{codes['district']}"
+    assert "2025年第3季度" in _subheader(at)
+
+
+def test_an_old_map_link_opens_its_region_and_labels_circles_below_district_level(app_env, codes):
+    at = _map(map_region=codes["street"])
+    assert not at.exception
+    assert at.query_params["region"] == codes["street"] and "map_region" not in at.query_params
+    spec, _ = _deck(at)
+    labels = next(layer for layer in spec["layers"] if layer["id"] == "labels")
+    points = next(layer for layer in spec["layers"] if layer["id"].startswith("communities-"))
+    assert labels["@@type"] == "TextLayer"
+    assert [d["name"] for d in labels["data"]] == [p["name"] for p in points["data"]]
+    assert set("".join(d["name"] for d in labels["data"])) == set(labels["characterSet"])
+    assert "http" not in json.dumps(labels)
+    for level in ("city", "district"):
+        ids = [layer["id"] for layer in _deck(_map(region=codes[level]))[0]["layers"]]
+        assert "labels" not in ids, level

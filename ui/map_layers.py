@@ -297,15 +297,19 @@ def district_features(
     return features
 
 
-def districts_layer(features: list[dict], pickable: bool = True) -> pdk.Layer:
-    """The district polygons: filled by the measure (or faint for context), outlined."""
+def districts_layer(
+    features: list[dict], pickable: bool = True, layer_id: str = "districts"
+) -> pdk.Layer:
+    """The district polygons: filled by the measure and outlined when they can be clicked (the
+    city view); otherwise outlines only (the district in view, as context: one layer less for the
+    browser to tessellate and draw)."""
     return pdk.Layer(
         "GeoJsonLayer",
-        id="districts",
+        id=layer_id,
         data={"type": "FeatureCollection", "features": features},
         pickable=pickable,
         stroked=True,
-        filled=True,
+        filled=pickable,
         get_fill_color="properties.fill",
         get_line_color="properties.line",
         get_line_width="properties.width",
@@ -368,6 +372,38 @@ def points_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
     )
 
 
+# Local fonts only (the browser draws the glyph atlas itself; nothing is fetched): a Chinese
+# sans-serif where the system has one, else the browser's own sans-serif.
+LABEL_FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def labels_layer(layer_id: str, records: list[dict]) -> pdk.Layer:
+    """The regions' names under their circles (deck.gl draws only the characters listed, so
+    the names' own characters are passed: an atlas of a few dozen glyphs, not of all of CJK)."""
+    characters = "".join(sorted({ch for record in records for ch in record["name"]}))
+    layer = pdk.Layer(
+        "TextLayer",
+        id=layer_id,
+        data=[{"lon": r["lon"], "lat": r["lat"], "name": r["name"]} for r in records],
+        pickable=False,
+        get_position="[lon, lat]",
+        get_text="name",
+        get_size=13,
+        get_color=[30, 30, 30, 255],
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'top'",
+        get_pixel_offset=[0, 9],
+        font_family=f"'{LABEL_FONT}'",
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=[255, 255, 255, 230],
+    )
+    # Set after construction: pydeck would turn a string argument into an expression (or strip
+    # its quotes), and a list of strings into an expression too; deck.gl takes a plain string.
+    layer.character_set = characters
+    return layer
+
+
 def density_layer(weights: list[tuple[float, float, int]], crs: str, radius: float) -> pdk.Layer:
     """The period's activities as hexagons, from one weighted point per community."""
     convert = converter("gcj02", crs)
@@ -390,6 +426,7 @@ def density_layer(weights: list[tuple[float, float, int]], crs: str, radius: flo
         coverage=0.9,
         opacity=0.35,
         color_range=DENSITY_COLORS,
+        gpu_aggregation=False,
     )
 
 

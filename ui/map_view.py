@@ -1,6 +1,7 @@
-"""The map page's own state and drawing: the drilled-to region, the measure and what is shown,
-all kept in the URL (`map_region`, `map_measure`, `map_show`) like the shared filters; the deck,
-legend, breadcrumb and side panel."""
+"""The map page: the dashboards' region and period (ui/filters.py, one state and one breadcrumb
+for every page; a click on the map drills that state), the map's own measure and what is shown
+(URL `map_measure`, `map_show`); the deck, legend and side panel. The chart keeps one key so that
+the browser keeps one deck and updates its layers."""
 
 from __future__ import annotations
 
@@ -12,18 +13,20 @@ import streamlit as st
 from data_access import cached, settings
 from data_access.periods import Period
 from data_access.regions import RegionInfo
-from data_access.registry import DATA_LEVELS, INDICATORS_BY_KEY, PILLARS, child_level
+from data_access.registry import INDICATORS_BY_KEY, PILLARS, child_level
 from data_access.scoring import IndicatorScore
 from ui import format as fmt
 from ui import map_layers as ml
+from ui import views
 from ui.coords import CRS
-from ui.filters import in_scope, scope_root, synced_select
+from ui.filters import go_to_region, region_filter, synced_select
 from ui.i18n import current_language, pick, t, t_text
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
 
-REGION_PARAM = "map_region"
+LEGACY_PARAM = "map_region"  # the map's own region parameter before it shared `region`
+CHART_KEY = "map_chart"  # one key at every region: the browser keeps one deck and updates it
 LAYER_ID = {"street": "streets", "community": "communities"}
 # Circle radius in metres by (focus level, shown level): about a tenth of a typical spacing.
 BASE_RADIUS = {
@@ -31,10 +34,13 @@ BASE_RADIUS = {
     ("district", "community"): 300.0,
     ("street", "community"): 110.0,
 }
+LABELLED_LEVELS = ("street", "community")  # below district level the circles carry names
 HEX_RADIUS = {"city": 2500.0, "district": 900.0, "street": 350.0, "community": 350.0}
-# Boundary simplification (degrees) per drill level: about a pixel at that level's zoom. Fewer
-# vertices make the deck smaller and picking (clicks) fast enough on software-rendered WebGL.
-SIMPLIFY = {"city": 0.002, "district": 0.0008, "street": 0.0004, "community": 0.0004}
+# Boundary simplification (degrees) per drill level: about a pixel at that level's zoom (the
+# city view spans some 1.7° in 640 px). Fewer vertices make the deck smaller and the browser's
+# tessellation and picking lighter on software-rendered WebGL. Below the city only the district
+# in view is sent, as an outline (its neighbours were 90% of the deck's bytes there).
+SIMPLIFY = {"city": 0.003, "district": 0.0008, "street": 0.0004, "community": 0.0004}
 
 
 def tile_config() -> tuple[str | None, str]:
@@ -48,25 +54,16 @@ def tile_config() -> tuple[str | None, str]:
     return (url or None), crs
 
 
-def drill_to(code: str) -> None:
-    """Make `code` the map's region (a callback: runs before the page script)."""
-    st.session_state[REGION_PARAM] = code
-
-
-def region_state(url: str) -> RegionInfo:
-    """The map's region from session state or, on first run, the URL; a bad code, or one
-    outside the viewer's scope, falls back to the top of the scope with a notice."""
-    root = scope_root(url)
-    if REGION_PARAM not in st.session_state:
-        st.session_state[REGION_PARAM] = st.query_params.get(REGION_PARAM, root.code)
-    code = st.session_state[REGION_PARAM]
-    found = cached.region(url, code) if isinstance(code, str) and len(code) <= 20 else None
-    if found is None or found.level not in DATA_LEVELS or not in_scope(url, found.code, root):
-        st.toast(t("map.bad_region", value=str(code)[:40]), icon="⚠️")
-        found = cached.region(url, root.code)
-    st.session_state[REGION_PARAM] = found.code
-    st.query_params[REGION_PARAM] = found.code
-    return found
+def map_region(url: str) -> RegionInfo:
+    """The region in view: the dashboards' own (ui/filters.py `region_filter`, URL `region`).
+    A link of the map's earlier own parameter (`map_region=…`) is taken over as `region`."""
+    legacy = st.query_params.get(LEGACY_PARAM)
+    if legacy is not None:
+        del st.query_params[LEGACY_PARAM]
+        st.query_params["region"] = legacy
+        # region_filter reads the URL again (and checks the code) when it has no region yet.
+        st.session_state.pop("region", None)
+    return region_filter(url)
 
 
 def on_select(chart_key: str) -> None:
@@ -77,7 +74,7 @@ def on_select(chart_key: str) -> None:
         for obj in picked:
             code = obj.get("code") or (obj.get("properties") or {}).get("code")
             if isinstance(code, str):
-                drill_to(code)
+                go_to_region(code)
                 return
 
 
@@ -108,27 +105,6 @@ def show_select(container) -> str:
     )
 
 
-def breadcrumb(url: str, region: RegionInfo) -> None:
-    """The path from the top of the viewer's scope to the region; each step is a button back up."""
-    lang = current_language()
-    root = scope_root(url)
-    above = [a for a in cached.ancestors(url, region.code) if in_scope(url, a.code, root)]
-    chain = [*above, region]
-    columns = st.columns(len(chain) + 2, vertical_alignment="center")
-    columns[0].caption(t("map.breadcrumb"))
-    for col, item in zip(columns[1:], chain, strict=False):
-        name = item.name(lang)
-        col.button(
-            plain(name),
-            key=f"map_crumb_{item.code}",
-            on_click=drill_to,
-            args=(item.code,),
-            disabled=item.code == region.code,
-            icon=":material/chevron_right:" if item is not chain[0] else ":material/home:",
-            width="stretch",
-        )
-
-
 def drill_select(url: str, region: RegionInfo, rows: dict[str, dict], level: str) -> None:
     """A keyboard-friendly way down: choose a child region from a list."""
     lang = current_language()
@@ -139,7 +115,7 @@ def drill_select(url: str, region: RegionInfo, rows: dict[str, dict], level: str
     def chosen() -> None:
         value = st.session_state.get(key)
         if value:
-            drill_to(value)
+            go_to_region(value)
 
     st.selectbox(
         t("map.drill"),
@@ -183,7 +159,6 @@ def build_map(
     """The deck for the region, with the legend HTML, the shown rows and the shown level."""
     tile_url, crs = tile_config()
     level = region.level
-    boundaries = cached.district_boundaries(url, SIMPLIFY[level])
     # A community is shown among its street's communities, selected.
     focus = region
     if level == "community":
@@ -197,11 +172,14 @@ def build_map(
     breaks = ml.class_breaks([s.value for s in shown])
     district_code = None if level == "city" else _district_of(url, region)
     if shown_level == "district":
+        boundaries = cached.district_boundaries(url, SIMPLIFY[level])
         features = ml.district_features(boundaries, shown, info, breaks, crs)
         view = ml.view_for(ml.bbox_of_geometry(list(boundaries.values())), crs)
         on_top = []
         pickable = True
     else:
+        boundaries = cached.district_boundaries(url, SIMPLIFY[level])
+        boundaries = {district_code: boundaries[district_code]}
         features = ml.district_features(boundaries, [], info, breaks, crs, district_code)
         pickable = False
         if focus.level == "district":
@@ -210,8 +188,13 @@ def build_map(
             view = ml.view_for(_bbox_of_points(shown), crs)
         radius = BASE_RADIUS[focus.level, shown_level]
         records = ml.points(shown, info, breaks, crs, radius, selected=region.code)
-        on_top = [ml.points_layer(LAYER_ID[shown_level], records)]
-    layers = [ml.districts_layer(features, pickable)]
+        # The clickable layer's id names the region in view: after a drill the browser finds
+        # no layer of the old selection and drops it (one deck is kept; its selection would
+        # otherwise dim every circle but the clicked one).
+        on_top = [ml.points_layer(f"{LAYER_ID[shown_level]}-{region.code}", records)]
+        if level in LABELLED_LEVELS:
+            on_top.append(ml.labels_layer("labels", records))
+    layers = [ml.districts_layer(features, pickable, "districts" if pickable else "outline")]
     if density:
         weights = cached.activity_weights(url, focus.code, str(period))
         layers.append(ml.density_layer(weights, crs, HEX_RADIUS[focus.level]))
@@ -270,15 +253,15 @@ def side_panel(url: str, region: RegionInfo, period: Period) -> None:
     st.markdown("\n".join(line(i) for i in scored[:3]))
 
 
-def map_page(url: str, period: Period) -> None:
-    """The whole map page below the sidebar filters."""
-    region = region_state(url)
-    lang = current_language()
-    name = region.name(lang)
-    st.title(t("map.page"))
-    st.subheader(t("map.heading", region=name, period=fmt.period_label(period)))
+def map_page(url: str, region: RegionInfo, period: Period) -> None:
+    """The whole map page below the sidebar filters, for the dashboards' region and period."""
+    name = region.name(current_language())
+    # The dashboards' heading and breadcrumb, in a container so that the map below keeps its
+    # place among the page's elements whether or not there is a breadcrumb (a moved chart would
+    # be mounted afresh in the browser: a new deck and WebGL context).
+    with st.container():
+        views.heading(url, t("map.page"), region, period)
     st.caption(t("map.caption"))
-    breadcrumb(url, region)
     controls = st.columns([3, 2, 1], vertical_alignment="bottom")
     with controls[0]:
         info = measure_select()
@@ -289,12 +272,11 @@ def map_page(url: str, period: Period) -> None:
     deck, legend, rows, shown_level, focus = build_map(url, region, period, info, show, density)
     main, side = st.columns([3, 1])
     with main:
-        chart_key = f"map_chart_{region.code}_{shown_level}"
         st.pydeck_chart(
             deck,
-            on_select=partial(on_select, chart_key),
+            on_select=partial(on_select, CHART_KEY),
             selection_mode="single-object",
-            key=chart_key,
+            key=CHART_KEY,
             height=560,
             alt=t_text("map.alt", region=name, measure=info.label),
         )

@@ -2,7 +2,6 @@
 
 STRINGS: dict[str, tuple[str, str]] = {
     "map.page": ("地图", "Map"),
-    "map.heading": ("{region} · {period}", "{region} · {period}"),
     "map.caption": (
         "点击区县可下钻到街道和社区；底色为所选指标，橙色六边形为本期活动密度。",
         "Click a district to drill down to its streets and communities; colours show the "
@@ -17,11 +16,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "map.density": ("活动密度", "Activity density"),
     "map.drill": ("下钻到", "Drill down to"),
     "map.drill.placeholder": ("选择下级地区……", "Choose a region below…"),
-    "map.breadcrumb": ("当前位置", "You are here"),
-    "map.bad_region": (
-        "链接中的地区“{value}”不存在，已显示全市。",
-        "The link's region “{value}” does not exist; the whole city is shown instead.",
-    ),
     "map.no_data": ("无数据", "no data"),
     "map.tooltip.value": ("数值", "Value"),
     "map.tooltip.rank": ("排名", "Rank"),
