@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 import streamlit as st
 
 from data_access.store import open_store
+from seed_data.generator import report_months
 from seed_data.loader import seed_demo
 from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
 from tests.fixtures_pg import pg_server  # noqa: F401
@@ -17,6 +19,12 @@ from ui import i18n
 pytest_plugins = ["tests.browser"]  # the `browser` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
+# The day the test demo stores are seeded for (seed_data: activities up to the day before,
+# approved monthly reports up to the month before, with a few late ones in that month). A test
+# about dates sets the clock (data_access.clock.now) and never depends on the day it runs.
+DEMO_TODAY = date(2026, 1, 15)
+# The demo's last month of reports (the month before DEMO_TODAY's): a few are late in it.
+DEMO_LAST_MONTH = report_months(DEMO_TODAY)[-1]
 
 
 @pytest.fixture(autouse=True)
@@ -32,21 +40,29 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file holding the default demo city."""
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'happy.db'}"
     engine = open_store(url)
-    seed_demo(engine)
+    assert seed_demo(engine, today=DEMO_TODAY) is True
     add_test_accounts(engine)
     engine.dispose()
     return url
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_server) -> str:  # noqa: F811
-    """A PostgreSQL database holding the default demo city."""
-    url = pg_server.create_database("happy_demo")
+def pg_demo_template(pg_server) -> str:  # noqa: F811
+    """The name of a PostgreSQL database holding the default demo city, seeded once for the
+    session and only ever copied (CREATE DATABASE … TEMPLATE: a file copy, seconds instead of
+    a seeding): nothing connects to it after seeding."""
+    url = pg_server.create_database("happy_template")
     engine = open_store(url)
-    seed_demo(engine)
+    assert seed_demo(engine, today=DEMO_TODAY) is True
     add_test_accounts(engine)
     engine.dispose()
-    return url
+    return "happy_template"
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server, pg_demo_template: str) -> str:  # noqa: F811
+    """A PostgreSQL database holding the default demo city (tests read it, never write)."""
+    return pg_server.create_database("happy_demo", template=pg_demo_template)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "pg"])
