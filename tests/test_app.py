@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from data_access.db import write_session
 from data_access.models import Region
 from tests.auth_helpers import app_as
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TODAY, ROOT
 from tests.markdown import shown
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py"))
@@ -99,6 +100,8 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
     monkeypatch.delenv("HAPPY_ADMIN_PASSWORD", raising=False)
     monkeypatch.setattr("data_access.db.DEFAULT_SQLITE_PATH", db_file)
     monkeypatch.setattr("data_access.settings.SECRETS_PATH", tmp_path / "no-secrets.toml")
+    # The demo is built for the clock's today: the tests' one, never the day they run.
+    monkeypatch.setattr("data_access.clock.now", lambda: datetime.combine(DEMO_TODAY, time(4), UTC))
     monkeypatch.chdir(ROOT)
     try:
         at = app_as(None, None)
