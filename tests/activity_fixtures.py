@@ -32,9 +32,9 @@ def copy_sqlite(source_url: str, target_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def write_sqlite_url(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def write_sqlite_url(sqlite_demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A writable copy of the SQLite demo store."""
-    return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("write") / "happy.db")
+    return copy_sqlite(sqlite_demo_template, tmp_path_factory.mktemp("write") / "happy.db")
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,9 @@ import streamlit as st
 from data_access.store import open_store
 from seed_data.generator import report_months
 from seed_data.loader import seed_demo
+from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
-from tests.fixtures_pg import pg_server  # noqa: F401
+from tests.fixtures_pg import load_from_sqlite, pg_server  # noqa: F401
 from ui import i18n
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture
@@ -36,9 +37,11 @@ def _no_run_language_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file holding the default demo city."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'happy.db'}"
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a SQLite file seeded once for the session with the default demo city (for
+    DEMO_TODAY) and the test accounts, and only ever copied: the test stores below are copies
+    (SQLite's backup API; PostgreSQL's loaded from it), so none sees another's writes."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'happy.db'}"
     engine = open_store(url)
     assert seed_demo(engine, today=DEMO_TODAY) is True
     add_test_accounts(engine)
@@ -47,15 +50,18 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_demo_template(pg_server) -> str:  # noqa: F811
-    """The name of a PostgreSQL database holding the default demo city, seeded once for the
-    session and only ever copied (CREATE DATABASE … TEMPLATE: a file copy, seconds instead of
-    a seeding): nothing connects to it after seeding."""
+def sqlite_url(sqlite_demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file holding the default demo city (tests read it, never write)."""
+    return copy_sqlite(sqlite_demo_template, tmp_path_factory.mktemp("sqlite") / "happy.db")
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server, sqlite_demo_template: str) -> str:  # noqa: F811
+    """The name of a PostgreSQL database holding the default demo city, loaded once for the
+    session from the SQLite template (the same rows; a COPY instead of a second seeding) and
+    only ever copied (CREATE DATABASE … TEMPLATE): nothing connects to it afterwards."""
     url = pg_server.create_database("happy_template")
-    engine = open_store(url)
-    assert seed_demo(engine, today=DEMO_TODAY) is True
-    add_test_accounts(engine)
-    engine.dispose()
+    load_from_sqlite(sqlite_demo_template, url)
     return "happy_template"
 
 
