@@ -1,10 +1,13 @@
-"""`python -m seed_data --db URL [--activities N]`: fill a store with the demo city."""
+"""`python -m seed_data --db URL [--activities N] [--today YYYY-MM-DD]`: fill a store with the
+demo city, from 2024-01 up to today (the clock's, or the one given: the same today gives the
+same demo)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from datetime import date
 
 from data_access.db import StoreError
 from data_access.store import open_store
@@ -24,9 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         "--activities",
         type=int,
         default=DEFAULT_ACTIVITIES,
-        help=f"number of activities to generate (default {DEFAULT_ACTIVITIES:,})",
+        help=f"activities in 2024–2025 (default {DEFAULT_ACTIVITIES:,}; later years follow 2025)",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        help="build the demo as of this day, YYYY-MM-DD (default: today in HAPPY_TIMEZONE)",
+    )
     parser.add_argument(
         "--replace", action="store_true", help="replace a different demo already in the store"
     )
@@ -41,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         engine = open_store(args.db)
-        created = seed_demo(engine, args.activities, args.seed, progress, args.replace)
+        created = seed_demo(
+            engine, args.activities, args.seed, progress, args.replace, today=args.today
+        )
     except StoreError as exc:
         print(f"\n错误 / error: {exc}", file=sys.stderr)
         return 2

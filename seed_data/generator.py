@@ -1,10 +1,14 @@
-"""Deterministic demo activities and reported values for the demo city (numpy, no database)."""
+"""Deterministic demo activities and reported values for the demo city (numpy, no database).
+
+The demo runs from 2024-01 up to a given "today": activities up to the day before it, monthly
+reported values up to the month before its month (see `report_months`). 2024 and 2025 are
+always whole (the article's figures); the same today gives the same demo."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -12,11 +16,16 @@ import numpy as np
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, Reported
 from seed_data.geography import Geography
 from seed_data.spec import (
+    ARTICLE_YEAR,
+    FIRST_MONTH,
     HOTLINE_2024,
+    HOTLINE_2025,
     MONTH_WEIGHTS,
     YEARS,
     FlowSpec,
+    demo_years,
     flow_specs,
+    growth,
     stock_specs,
     year_factor,
 )
@@ -122,8 +131,13 @@ def index_geography(geo: Geography) -> CommunityIndex:
 
 
 def _year_totals(spec: FlowSpec, type_key: str, year: int) -> tuple[int | None, dict[str, int]]:
-    if year == 2025:
+    if year == ARTICLE_YEAR:
         return spec.count, dict(spec.totals)
+    if year > ARTICLE_YEAR:  # 2025's pattern, grown
+        factor = growth(spec.factor_key or type_key, year)
+        totals = HOTLINE_2025 if type_key == "hotline_case" else spec.totals
+        count = None if spec.count is None else round(spec.count * factor)
+        return count, {m: round(t * factor) for m, t in totals.items()}
     if type_key == "hotline_case":
         return None, dict(HOTLINE_2024)
     factor = year_factor(spec.factor_key or type_key)
@@ -141,8 +155,13 @@ def min_activities() -> int:
     return fixed + MIN_RECORDS_PER_TYPE_YEAR * free_keys
 
 
-def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
-    """How many records each (type, year) gets, filling shares up to each type's capacity."""
+def plan_record_counts(
+    n_activities: int, years: tuple[int, ...] = YEARS
+) -> dict[tuple[str, int], int]:
+    """How many records each (type, year) gets, filling shares up to each type's capacity.
+
+    `n_activities` are the records of 2024 and 2025; a later year of `years` has 2025's count
+    grown as its totals (before the demo's today cuts it short)."""
     specs = flow_specs()
     counts: dict[tuple[str, int], int] = {}
     for year in YEARS:
@@ -174,6 +193,14 @@ def plan_record_counts(n_activities: int) -> dict[tuple[str, int], int]:
             if assigned[k] >= cap[k]:
                 open_keys.discard(k)
     counts.update(assigned)
+    for year in years:
+        if year > ARTICLE_YEAR:
+            for key, spec in specs.items():
+                count, totals = _year_totals(spec, key, year)
+                if count is None:  # at most one record per unit of the first fixed measure
+                    grown = round(counts[(key, ARTICLE_YEAR)] * growth(key, year))
+                    count = min(grown, next(iter(totals.values())))
+                counts[(key, year)] = count
     return counts
 
 
@@ -209,18 +236,23 @@ def _dates(year: int, months: np.ndarray, rng: np.random.Generator, saturdays: b
 
 
 def generate_activities(
-    geo: Geography, n_activities: int = DEFAULT_ACTIVITIES, seed: int = 42
+    geo: Geography,
+    n_activities: int = DEFAULT_ACTIVITIES,
+    seed: int = 42,
+    today: date | None = None,
 ) -> Iterator[ActivityBatch]:
-    """Yield the demo's activity records, one batch per (type, year), deterministically."""
+    """Yield the demo's activity records, one batch per (type, year), deterministically: 2024
+    and 2025 whole, later years up to the day before `today` (None: 2024 and 2025 only)."""
     idx = index_geography(geo)
     specs = flow_specs()
-    counts = plan_record_counts(n_activities)
+    years = YEARS if today is None else demo_years(today.year)
+    counts = plan_record_counts(n_activities, years)
     month_w = np.array(MONTH_WEIGHTS) / sum(MONTH_WEIGHTS)
     pop_w = idx.population / idx.population.sum()
     rng = np.random.default_rng(seed)
     renovation_order = rng.permutation(len(idx.old_compounds))
     renovated = 0
-    for year in YEARS:
+    for year in years:
         for key, spec in specs.items():
             n = counts[(key, year)]
             type_rng = np.random.default_rng([seed, year, list(specs).index(key)])
@@ -229,10 +261,13 @@ def generate_activities(
             type_name = ACTIVITY_TYPES_BY_KEY[key].name_zh
             grid_ids = compound_ids = None
             if key == "compound_renovation":
-                picks = renovation_order[renovated : renovated + n]
+                if year > ARTICLE_YEAR:  # a further round: any old compound, once a year
+                    picks = type_rng.permutation(len(idx.old_compounds))[:n]
+                else:
+                    picks = renovation_order[renovated : renovated + n]
+                    renovated += n
                 if len(picks) < n:
                     raise ValueError("not enough old compounds for the renovations")
-                renovated += n
                 community_pos = idx.old_compound_community[picks]
                 compound_ids = idx.old_compounds[picks]
                 titles = [f"{idx.old_compound_names[p]}改造" for p in picks.tolist()]
@@ -248,7 +283,7 @@ def generate_activities(
                     offset = (type_rng.random(n) * idx.grid_count[community_pos]).astype(np.int64)
                     at = idx.grid_start[community_pos] + offset
                     grid_ids, compound_ids = idx.grid_ids[at], idx.grid_compound[at]
-            yield ActivityBatch(
+            batch = ActivityBatch(
                 type_key=key,
                 community_pos=community_pos,
                 occurred_on=_dates(year, months, type_rng, saturdays=key == "saturday_service"),
@@ -257,6 +292,30 @@ def generate_activities(
                 titles=titles,
                 measures=measures,
             )
+            if year > ARTICLE_YEAR and today is not None and year >= today.year:
+                batch = _before(batch, today)
+            if len(batch):
+                yield batch
+
+
+def _before(batch: ActivityBatch, today: date) -> ActivityBatch:
+    """The batch's records dated before `today`."""
+    keep = np.array([d < today for d in batch.occurred_on], dtype=bool)
+    if keep.all():
+        return batch
+
+    def cut(column):
+        return None if column is None else column[keep]
+
+    return replace(
+        batch,
+        community_pos=batch.community_pos[keep],
+        occurred_on=[d for d, k in zip(batch.occurred_on, keep.tolist(), strict=True) if k],
+        grid_ids=cut(batch.grid_ids),
+        compound_ids=cut(batch.compound_ids),
+        titles=[t for t, k in zip(batch.titles, keep.tolist(), strict=True) if k],
+        measures={m: v[keep] for m, v in batch.measures.items()},
+    )
 
 
 def _measures(
@@ -284,20 +343,49 @@ def _measures(
     return out
 
 
-@dataclass(frozen=True)
-class ReportedRow:
+@dataclass
+class ReportedColumns:
+    """One stock indicator's generated monthly values, as columns: region, month, value."""
+
     indicator_key: str
-    region_id: int
-    month: int
-    value: float
+    region_ids: np.ndarray
+    months: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 def _months() -> list[int]:
     return [y * 100 + m for y in YEARS for m in range(1, 13)]
 
 
-def generate_reported(geo: Geography, seed: int = 42) -> Iterator[tuple[str, list[ReportedRow]]]:
-    """Yield, per stock indicator, its monthly reported values at the level where it is counted."""
+def next_month(month: int) -> int:
+    """The month (yyyymm) after `month`."""
+    return month + 89 if month % 100 == 12 else month + 1
+
+
+def report_months(today: date | None) -> list[int]:
+    """The months the demo has approved reports for: 2024-01 up to the month before today's
+    (2025-12 at least; None: 2024 and 2025)."""
+    last = 2025_12
+    if today is not None:
+        this = today.year * 100 + today.month
+        while next_month(last) < this:
+            last = next_month(last)
+    months = [FIRST_MONTH]
+    while months[-1] < last:
+        months.append(next_month(months[-1]))
+    return months
+
+
+def generate_reported(
+    geo: Geography, seed: int = 42, today: date | None = None
+) -> Iterator[ReportedColumns]:
+    """Yield, per stock indicator, its monthly reported values at the level where it is counted,
+    for the `report_months(today)`: 2024–2025 as specified, later months 2025-12's values grown
+    modestly (`growth`) where the indicator grows, else as they stood. Units by their order in
+    the geography, months ascending; zeros left out."""
     regions = geo.regions
     communities = [r for r in regions if r["level"] == "community"]
     grids_per = {c["id"]: 0 for c in communities}
@@ -320,43 +408,53 @@ def generate_reported(geo: Geography, seed: int = 42) -> Iterator[tuple[str, lis
         population=sum(c["population"] for c in communities),
     )
     months = _months()
+    later = report_months(today)[len(months) :]
+    all_months = np.array(months + later, dtype=np.int64)
     t = np.linspace(0.0, 1.0, len(months))
     for key, spec in specs.items():
         comp = INDICATORS_BY_KEY[key].computation
         assert isinstance(comp, Reported) and comp.counted_at == spec.counted_at, key
         units = [r for r in regions if r["level"] == spec.counted_at]
         rng = np.random.default_rng([seed, list(specs).index(key), 7])
-        rows: list[ReportedRow] = []
         if spec.spread == "series":
-            (unit,) = units
+            (_unit,) = units
             steps = dict(spec.series)
             value = None
-            for month in months:
+            series = []
+            for month in all_months.tolist():
                 value = steps.get(month, value)
-                rows.append(ReportedRow(key, unit["id"], month, float(value)))
+                series.append(value)
+            grid = np.array([series], dtype=np.int64)  # units × months
         elif spec.spread == "one_each":
             # Each unit reports 1 from the month it is covered; the rest are covered from the start.
             n_late = len(units) - spec.start
             late = set(rng.choice(len(units), size=n_late, replace=False).tolist())
-            start_at = {
-                i: (int(rng.integers(1, len(months))) if i in late else 0)
-                for i in range(len(units))
-            }
-            for i, unit in enumerate(units):
-                rows.extend(
-                    ReportedRow(key, unit["id"], month, 1.0)
-                    for j, month in enumerate(months)
-                    if j >= start_at[i]
-                )
+            start_at = np.array(
+                [int(rng.integers(1, len(months))) if i in late else 0 for i in range(len(units))]
+            )
+            grid = (np.arange(len(all_months))[None, :] >= start_at[:, None]).astype(np.int64)
         else:
             w = weights_by_spread[spec.spread]
             final = allocate(spec.final, w)
             start = allocate(spec.start, w * rng.uniform(0.8, 1.2, len(w)))
-            for i, unit in enumerate(units):
-                series = np.rint(start[i] + (final[i] - start[i]) * t).astype(np.int64)
-                rows.extend(
-                    ReportedRow(key, unit["id"], month, float(v))
-                    for month, v in zip(months, series.tolist(), strict=True)
-                    if v
-                )
-        yield key, rows
+            # After 2025-12: 2025-12's value grown by the months since (or flat).
+            ahead = np.array(
+                [growth(spec.growth_key, ARTICLE_YEAR + (k + 1) / 12) for k in range(len(later))]
+                if spec.growth_key
+                else np.ones(len(later))
+            )
+            grid = np.concatenate(
+                [
+                    np.rint(start[:, None] + (final - start)[:, None] * t[None, :]),
+                    np.rint(final[:, None] * ahead[None, :]),
+                ],
+                axis=1,
+            ).astype(np.int64)
+        ids = np.array([u["id"] for u in units], dtype=np.int64)
+        keep = grid.ravel() != 0
+        yield ReportedColumns(
+            indicator_key=key,
+            region_ids=np.repeat(ids, len(all_months))[keep],
+            months=np.tile(all_months, len(ids))[keep],
+            values=grid.ravel()[keep].astype(float),
+        )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
+from data_access import clock
 from data_access.bulk import bulk_insert
 from data_access.catalog import add_registry_rows
 from data_access.db import StoreError, write_session
@@ -38,7 +39,6 @@ from data_access.rollups import rebuild_rollups
 from seed_data.generator import (
     DEFAULT_ACTIVITIES,
     MAX_ACTIVITIES,
-    YEARS,
     ActivityBatch,
     CommunityIndex,
     generate_activities,
@@ -46,8 +46,10 @@ from seed_data.generator import (
     index_geography,
     min_activities,
     plan_record_counts,
+    report_months,
 )
 from seed_data.geography import Geography, build_geography
+from seed_data.spec import ARTICLE_YEAR, demo_years
 
 Progress = Callable[[float, str], None]
 META_KEY = "demo_seed"
@@ -112,8 +114,22 @@ def _write_geography(session: Session, geo: Geography) -> dict[int, dict[str, in
     return ancestors
 
 
-def _demo_meta(n_activities: int, seed: int) -> str:
-    return json.dumps({"activities": n_activities, "seed": seed, "version": GENERATOR_VERSION})
+def _demo_meta(n_activities: int, seed: int, today: date) -> str:
+    return json.dumps(
+        {
+            "activities": n_activities,
+            "seed": seed,
+            "version": GENERATOR_VERSION,
+            "today": today.isoformat(),
+        }
+    )
+
+
+def _same_demo(existing: dict, wanted: dict) -> bool:
+    """The same demo, whichever day it was built on (a demo built yesterday stays as it is)."""
+    return {k: v for k, v in existing.items() if k != "today"} == {
+        k: v for k, v in wanted.items() if k != "today"
+    }
 
 
 def get_seed_meta(session: Session) -> dict | None:
@@ -147,11 +163,13 @@ def seed_demo(
     seed: int = 42,
     progress: Progress = _quiet,
     replace: bool = False,
+    today: date | None = None,
 ) -> bool:
-    """Fill a migrated store with the demo city (see _seed_demo); processes started together
-    seed one at a time, so the later ones find the demo present and return False."""
+    """Fill a migrated store with the demo city (see _seed_demo) as of `today` (default: the
+    clock's); processes started together seed one at a time, so the later ones find the demo
+    present and return False."""
     with one_at_a_time(engine, "seed"):
-        return _seed_demo(engine, n_activities, seed, progress, replace)
+        return _seed_demo(engine, n_activities, seed, progress, replace, today or clock.today())
 
 
 def _seed_demo(
@@ -160,8 +178,10 @@ def _seed_demo(
     seed: int,
     progress: Progress,
     replace: bool,
+    today: date,
 ) -> bool:
-    """Fill a migrated store with the demo city; return False when it already holds exactly it.
+    """Fill a migrated store with the demo city from 2024-01 up to `today`; return False when
+    it already holds this demo (built on any day).
 
     All of it is written in one transaction: an interrupted run leaves the store as it was.
     """
@@ -170,10 +190,15 @@ def _seed_demo(
             f"活动数量须在 {min_activities()} 至 {MAX_ACTIVITIES} 之间 / --activities must be "
             f"between {min_activities()} and {MAX_ACTIVITIES}"
         )
-    wanted = json.loads(_demo_meta(n_activities, seed))
+    if today.year <= ARTICLE_YEAR:
+        raise StoreError(
+            f"演示数据从 {ARTICLE_YEAR + 1} 年起才能生成 / the demo needs a today after "
+            f"{ARTICLE_YEAR}, got {today}"
+        )
+    wanted = json.loads(_demo_meta(n_activities, seed, today))
     with write_session(engine) as session:
         existing = get_seed_meta(session)
-        if existing == wanted:
+        if existing is not None and _same_demo(existing, wanted):
             progress(1.0, "demo data already present")
             return False
         has_regions = session.scalar(select(Region.id).limit(1)) is not None
@@ -193,18 +218,18 @@ def _seed_demo(
         geo = build_geography(seed)
         _write_geography(session, geo)
         idx = index_geography(geo)
-        counts = plan_record_counts(n_activities)
-        total = sum(counts.values())
+        counts = plan_record_counts(n_activities, demo_years(today.year))
+        total = sum(counts.values())  # an upper bound: the current year stops before today
         done = 0
         progress(0.05, "activities")
-        for batch in generate_activities(geo, n_activities, seed):
+        for batch in generate_activities(geo, n_activities, seed, today):
             _write_activities(session, batch, idx)
             done += len(batch)
             progress(0.05 + 0.7 * done / total, f"activities {done:,}/{total:,}")
         progress(0.75, "monthly reports")
         rebuild_rollups(session)
-        _write_reports(session, geo, seed)
-        session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed)))
+        _write_reports(session, geo, seed, today)
+        session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed, today)))
         progress(1.0, "done")
     return True
 
@@ -256,22 +281,28 @@ def _write_activities(session: Session, batch: ActivityBatch, idx: CommunityInde
     bulk_insert(session, Activity.__table__, ACTIVITY_COLUMNS, rows)
 
 
-# The last demo month's reports that are not approved, so that the review queue and the
-# completeness panel have something to show: per status, how many communities.
+# The last demo month's reports (the month before today's) that are not approved, so that the
+# review queue and the completeness panel have something to show: per status, how many
+# communities.
 LATE_IN_LAST_MONTH = {"not_started": 4, "draft": 3, "submitted": 4, "returned": 3}
 RETURN_COMMENT = "网格员人数与上月花名册不一致，请核对后重新提交。"
 
 
-def _write_reports(session: Session, geo: Geography, seed: int) -> None:
-    """Every region's monthly reports of the demo months, through data_access.reports: all
-    approved, except a few communities' reports of the last month (late, draft, submitted,
-    returned). Those communities' values of the month before are set to their last month's (as
-    if nothing changed), so the article's figures stand whatever their status."""
+def _write_reports(session: Session, geo: Geography, seed: int, today: date) -> None:
+    """Every region's monthly reports of the demo months (`report_months(today)`), through
+    data_access.reports: all approved, except a few communities' reports of the last month
+    (late, draft, submitted, returned). Those communities' values of the month before are set
+    to their last month's (as if nothing changed), so the article's figures stand whatever
+    their status. The reports are written as of `today` (00:00 UTC)."""
+    now = datetime.combine(today, time(0, 0), tzinfo=UTC)
     values: dict[tuple[int, int], dict[str, float]] = {}
-    for _key, rows in generate_reported(geo, seed):
-        for r in rows:
-            values.setdefault((r.region_id, r.month), {})[r.indicator_key] = r.value
-    months = sorted({y * 100 + m for y in YEARS for m in range(1, 13)})
+    for cols in generate_reported(geo, seed, today):
+        key = cols.indicator_key
+        for rid, month, value in zip(
+            cols.region_ids.tolist(), cols.months.tolist(), cols.values.tolist(), strict=True
+        ):
+            values.setdefault((rid, month), {})[key] = value
+    months = report_months(today)
     reports = []
     for region in geo.regions:
         keys = [i.key for i in reportable_indicators(region["level"])]
@@ -292,14 +323,19 @@ def _write_reports(session: Session, geo: Geography, seed: int) -> None:
             late[rid] = status
         chosen = chosen[n:]
     by_key = {(rid, m): v for rid, m, v in reports}
-    for rid in late:  # nothing changed for them from November: see the docstring
+    for rid in late:  # nothing changed for them from the month before: see the docstring
         by_key[(rid, before)].update(by_key[(rid, last)])
     add_approved_reports(
-        session, None, [(rid, m, v) for rid, m, v in reports if not (m == last and rid in late)]
+        session,
+        None,
+        [(rid, m, v) for rid, m, v in reports if not (m == last and rid in late)],
+        now=now,
     )
     for rid, status in sorted(late.items()):
         if status == "not_started":
             continue
-        save_report(session, None, rid, last, by_key[(rid, last)], submit=status != "draft")
+        save_report(
+            session, None, rid, last, by_key[(rid, last)], submit=status != "draft", now=now
+        )
         if status == "returned":
-            return_report(session, None, rid, last, RETURN_COMMENT)
+            return_report(session, None, rid, last, RETURN_COMMENT, now=now)

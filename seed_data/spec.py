@@ -1,9 +1,11 @@
-"""What the demo city's numbers must come to: 2025 city totals (the article's figures) and 2024.
+"""What the demo city's numbers must come to: 2025 city totals (the article's figures), 2024,
+and the years after 2025 up to the demo's "today".
 
 The article's figures are the city's 2025 results. A `more_than` figure (余/超/突破)
 becomes a value a little above it, an `about` figure (近) a little below it, deterministically
 per key; 2024 is the 2025 value times a per-key factor below one, and lower-is-better stocks
-start higher.
+start higher. A year after 2025 follows 2025's pattern with modest growth (`growth`), and
+the demo stops at its "today" (an argument: the same today gives the same demo).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 
 from data_access.registry import load_figures
 
-YEARS = (2024, 2025)
+YEARS = (2024, 2025)  # the article's year and the one before: always generated in full
+ARTICLE_YEAR = 2025
+FIRST_MONTH = 202401
 # Seasonal weights for spreading activities over months (Spring Festival is quiet).
 MONTH_WEIGHTS = (0.75, 0.65, 0.95, 1.0, 1.05, 1.05, 1.0, 1.0, 1.05, 0.95, 1.05, 1.1)
 
@@ -35,6 +39,16 @@ def figure_target(key: str) -> int:
 def year_factor(key: str) -> float:
     """How 2024 compares with 2025 for one indicator (0.80–0.94)."""
     return 0.80 + _jitter(key, "2024", 15) / 100
+
+
+def growth(key: str, year: int) -> float:
+    """How a year after 2025 compares with 2025 for one indicator: 2–6 % more a year."""
+    return (1.02 + _jitter(key, "growth", 5) / 100) ** (year - ARTICLE_YEAR)
+
+
+def demo_years(last_year: int) -> tuple[int, ...]:
+    """The demo's years: 2024 and 2025 always, then every year up to `last_year` (today's)."""
+    return tuple(range(YEARS[0], max(last_year, ARTICLE_YEAR) + 1))
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,7 @@ class StockSpec:
     counted_at: str = "community"
     spread: str = "population"
     series: tuple[tuple[int, int], ...] = ()  # (from yyyymm, value) steps for 'series'
+    growth_key: str = ""  # after 2025-12 the values grow as `growth(growth_key, …)`; else flat
 
 
 def stock_specs(
@@ -181,7 +196,12 @@ def stock_specs(
 
     def grow(key: str, spread: str = "population", final: int | None = None) -> StockSpec:
         end = f(key) if final is None else final
-        return StockSpec(final=end, start=round(end * (year_factor(key) - 0.05)), spread=spread)
+        return StockSpec(
+            final=end,
+            start=round(end * (year_factor(key) - 0.05)),
+            spread=spread,
+            growth_key=key,
+        )
 
     workers = round(population * load_figures()["community_workers_per_10k"].value / 10_000)
     return {

@@ -16,10 +16,6 @@ from sqlalchemy.engine import make_url
 
 from data_access.db import read_session
 from data_access.models import CompoundGrid, Region
-from data_access.store import open_store
-from seed_data.generator import min_activities
-from seed_data.loader import seed_demo
-from tests.auth_helpers import add_test_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,20 +32,15 @@ def copy_sqlite(source_url: str, target_path) -> str:
 
 
 @pytest.fixture(scope="session")
-def write_sqlite_url(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def write_sqlite_url(sqlite_demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A writable copy of the SQLite demo store."""
-    return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("write") / "happy.db")
+    return copy_sqlite(sqlite_demo_template, tmp_path_factory.mktemp("write") / "happy.db")
 
 
 @pytest.fixture(scope="session")
-def write_pg_url(pg_server) -> str:
-    """A writable PostgreSQL store with the demo geography and the smallest demo."""
-    url = pg_server.create_database("happy_write")
-    engine = open_store(url)
-    seed_demo(engine, n_activities=min_activities())
-    add_test_accounts(engine)
-    engine.dispose()
-    return url
+def write_pg_url(pg_server, pg_demo_template: str) -> str:
+    """A writable PostgreSQL copy of the demo store (as write_sqlite_url is of SQLite's)."""
+    return pg_server.create_database("happy_write", template=pg_demo_template)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "pg"])

@@ -27,6 +27,18 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 UPSTREAM_404 = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 
 
+def settle(page, timeout: int = 90_000) -> None:
+    """Wait until the app has finished the script run a load, a click or an edit started (its
+    status widget empty), and the browser has drawn it."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.trim()",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)
+
+
 def require_chromium() -> None:
     """Fail (never skip) when Chromium is missing: CI installs it, so its absence is an error."""
     if not CHROMIUM.exists():

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 import streamlit as st
 
 from data_access.store import open_store
+from seed_data.generator import report_months
 from seed_data.loader import seed_demo
+from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, add_test_accounts
-from tests.fixtures_pg import pg_server  # noqa: F401
+from tests.fixtures_pg import load_from_sqlite, pg_server  # noqa: F401
 from ui import i18n
 
 pytest_plugins = ["tests.browser"]  # the `browser` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
+# The day the test demo stores are seeded for (seed_data: activities up to the day before,
+# approved monthly reports up to the month before, with a few late ones in that month). A test
+# about dates sets the clock (data_access.clock.now) and never depends on the day it runs.
+DEMO_TODAY = date(2026, 1, 15)
+# The demo's last month of reports (the month before DEMO_TODAY's): a few are late in it.
+DEMO_LAST_MONTH = report_months(DEMO_TODAY)[-1]
 
 
 @pytest.fixture(autouse=True)
@@ -28,25 +37,38 @@ def _no_run_language_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file holding the default demo city."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'happy.db'}"
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a SQLite file seeded once for the session with the default demo city (for
+    DEMO_TODAY) and the test accounts, and only ever copied: the test stores below are copies
+    (SQLite's backup API; PostgreSQL's loaded from it), so none sees another's writes."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'happy.db'}"
     engine = open_store(url)
-    seed_demo(engine)
+    assert seed_demo(engine, today=DEMO_TODAY) is True
     add_test_accounts(engine)
     engine.dispose()
     return url
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_server) -> str:  # noqa: F811
-    """A PostgreSQL database holding the default demo city."""
-    url = pg_server.create_database("happy_demo")
-    engine = open_store(url)
-    seed_demo(engine)
-    add_test_accounts(engine)
-    engine.dispose()
-    return url
+def sqlite_url(sqlite_demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file holding the default demo city (tests read it, never write)."""
+    return copy_sqlite(sqlite_demo_template, tmp_path_factory.mktemp("sqlite") / "happy.db")
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server, sqlite_demo_template: str) -> str:  # noqa: F811
+    """The name of a PostgreSQL database holding the default demo city, loaded once for the
+    session from the SQLite template (the same rows; a COPY instead of a second seeding) and
+    only ever copied (CREATE DATABASE … TEMPLATE): nothing connects to it afterwards."""
+    url = pg_server.create_database("happy_template")
+    load_from_sqlite(sqlite_demo_template, url)
+    return "happy_template"
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_server, pg_demo_template: str) -> str:  # noqa: F811
+    """A PostgreSQL database holding the default demo city (tests read it, never write)."""
+    return pg_server.create_database("happy_demo", template=pg_demo_template)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "pg"])

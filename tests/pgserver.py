@@ -190,13 +190,14 @@ class PostgresServer:
             raise RuntimeError("PostgresServer is not started")
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{dbname}"
 
-    def create_database(self, name: str) -> str:
-        """Create database ``name`` (UTF8, from template0); return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str = "template0") -> str:
+        """Create database ``name`` (UTF8) as a copy of ``template`` (default template0, empty;
+        a template must have no open connections); return its SQLAlchemy URL."""
         from psycopg import sql
 
         self._admin(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
-                sql.Identifier(name)
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} ENCODING 'UTF8'").format(
+                sql.Identifier(name), sql.Identifier(template)
             )
         )
         return self.url(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 import streamlit as st
@@ -16,13 +16,13 @@ from data_access.db import read_session, write_session
 from data_access.models import Region
 from data_access.store import open_store
 from tests.activity_fixtures import copy_sqlite
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TODAY, ROOT
 
 STREET_USER = "street_reviewer"
 STREET_PASSWORD = "street-reviewer-2025"
-# The report pages' clock in these tests: mid-January after the demo's two years.
-NOW = datetime(2026, 1, 15, 2, 0, tzinfo=UTC)
-MONTH = 202601
+# The report pages' clock in these tests: the demo's today (its month has no reports yet).
+NOW = datetime.combine(DEMO_TODAY, time(2, 0), tzinfo=UTC)
+MONTH = DEMO_TODAY.year * 100 + DEMO_TODAY.month
 
 
 @dataclass(frozen=True)

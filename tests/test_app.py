@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from data_access.auth import verify_password
 from data_access.db import make_engine, read_session, write_session
 from data_access.models import Account, AuditLog, Region
 from tests.auth_helpers import app_as
-from tests.conftest import ROOT
+from tests.conftest import DEMO_TODAY, ROOT
 from tests.markdown import shown
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py"))
@@ -109,6 +110,8 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
     monkeypatch.delenv("HAPPY_ADMIN_PASSWORD", raising=False)
     monkeypatch.setattr("data_access.db.DEFAULT_SQLITE_PATH", db_file)
     monkeypatch.setattr("data_access.settings.SECRETS_PATH", tmp_path / "no-secrets.toml")
+    # The demo is built for the clock's today: the tests' one, never the day they run.
+    monkeypatch.setattr("data_access.clock.now", lambda: datetime.combine(DEMO_TODAY, time(4), UTC))
     monkeypatch.chdir(ROOT)
     try:
         at = app_as(None, None)

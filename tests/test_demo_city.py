@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from datetime import date, timedelta
 
 import pytest
 import shapely
@@ -17,9 +19,18 @@ from data_access.regions import count_by_level, get_city, get_region, list_child
 from data_access.registry import ACTIVITY_TYPE_KEYS
 from data_access.rollups import select_rollups_from_activities
 from data_access.store import open_store
-from seed_data.generator import generate_activities, generate_reported, min_activities
+from seed_data.generator import (
+    DEFAULT_ACTIVITIES,
+    generate_activities,
+    generate_reported,
+    min_activities,
+    report_months,
+)
 from seed_data.geography import build_geography
 from seed_data.loader import seed_demo
+from seed_data.spec import HOTLINE_2025, flow_specs
+from tests.activity_fixtures import copy_sqlite
+from tests.conftest import DEMO_LAST_MONTH, DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +76,22 @@ def test_every_compound_and_grid_lies_inside_its_district(engine):
             assert shapely.contains_xy(polygons[district_id], xs, ys).all()
 
 
-def test_every_activity_type_has_activities_in_both_years(engine):
+def test_every_activity_type_has_activities_in_both_years_and_none_from_today_on(engine):
     year = (Rollup.month // 100).label("year")
     with read_session(engine) as s:
         rows = s.execute(
             select(Rollup.type_key, year, func.sum(Rollup.n)).group_by(Rollup.type_key, year)
         ).all()
+        last_day = s.scalar(select(func.max(Activity.occurred_on)))
+        last_report = s.scalar(select(func.max(ReportedValue.month)))
     seen = {(t, int(y)) for t, y, n in rows if n > 0}
-    assert seen == {(t, y) for t in ACTIVITY_TYPE_KEYS for y in (2024, 2025)}
+    assert {(t, y) for t, y in seen if y <= 2025} == {
+        (t, y) for t in ACTIVITY_TYPE_KEYS for y in (2024, 2025)
+    }
+    # The demo runs up to its today: activities to the day before, reports to the month before.
+    assert {y for _t, y in seen} == {2024, 2025, DEMO_TODAY.year}
+    assert str(last_day)[:10] == (DEMO_TODAY - timedelta(days=1)).isoformat()
+    assert last_report == DEMO_LAST_MONTH
 
 
 def test_rollups_equal_a_recount_of_the_activities(engine):
@@ -134,46 +153,89 @@ def _fingerprint(url: str) -> str:
             (ReportedValue, ReportedValue.id),
             (Rollup, Rollup.community_id),
         ):
-            for row in s.execute(
+            rows = s.execute(
                 select(model.__table__).order_by(order, *model.__table__.primary_key)
-            ):
-                digest.update(json.dumps([str(v) for v in row]).encode())
+            ).all()
+            digest.update(repr([tuple(row) for row in rows]).encode())
     engine.dispose()
     return digest.hexdigest()
 
 
-def _generated(n_activities: int, seed: int) -> str:
-    """A digest of everything the generator makes for the demo city (no database)."""
+def _generate(n_activities: int, seed: int, today: date) -> tuple[str, str, dict]:
+    """Digests of everything the generator makes for the demo city (no database): of 2024–2025
+    (with the geography), of the rest; and the later part's dates, months and sums."""
     geo = build_geography(seed)
-    digest = hashlib.sha256(json.dumps(geo.regions, default=str, sort_keys=True).encode())
-    for batch in generate_activities(geo, n_activities, seed):
+    base = hashlib.sha256(json.dumps(geo.regions, default=str, sort_keys=True).encode())
+    later = hashlib.sha256()
+    facts = {"days": set(), "months": set(), "sums": {}}
+    for batch in generate_activities(geo, n_activities, seed, today):
+        year = batch.occurred_on[0].year
+        digest = base if year <= 2025 else later
         for name, column in sorted(vars(batch).items()):
             digest.update(
                 name.encode()
                 + repr(column.tolist() if hasattr(column, "tolist") else column).encode()
             )
-    for key, rows in generate_reported(geo, seed):
-        digest.update(key.encode() + repr(rows).encode())
-    return digest.hexdigest()
+        if year > 2025:
+            facts["days"].update(batch.occurred_on)
+            for m, v in batch.measures.items():
+                facts["sums"][(batch.type_key, m)] = int(v.sum())
+    for cols in generate_reported(geo, seed, today):
+        for digest, part in ((base, cols.months <= 202512), (later, cols.months > 202512)):
+            digest.update(cols.indicator_key.encode())
+            for column in (cols.region_ids, cols.months, cols.values):
+                digest.update(column[part].tobytes())
+        facts["months"].update(cols.months.tolist())
+    return base.hexdigest(), later.hexdigest(), facts
+
+
+_generated = functools.cache(_generate)
 
 
 def test_the_generator_is_deterministic():
     n = min_activities()
-    assert _generated(n, 42) == _generated(n, 42)
-    assert _generated(n, 42) != _generated(n, 43)
+    assert _generated(n, 42, DEMO_TODAY) == _generate(n, 42, DEMO_TODAY)
+    assert _generated(n, 42, DEMO_TODAY)[0] != _generate(n, 43, DEMO_TODAY)[0]
 
 
-def test_seeding_twice_writes_once(tmp_path):
-    """The second run finds the same demo present and writes nothing (one seeding: the demo
-    city with its 24 months of reports takes tens of seconds; the generator's determinism is
-    tested above without a database)."""
-    url = f"sqlite:///{tmp_path / 'a.db'}"
+def test_a_later_today_keeps_2024_and_2025_and_runs_up_to_it():
+    """Started on another day, the demo's 2024 and 2025 are the same (the article's figures);
+    its activities run to the day before, its reported values to the month before."""
     n = min_activities()
-    engine = open_store(url)
-    assert seed_demo(engine, n_activities=n) is True
+    today = date(2026, 11, 30)
+    base, later, facts = _generated(n, 42, today)
+    assert base == _generated(n, 42, DEMO_TODAY)[0]
+    assert later != _generated(n, 42, DEMO_TODAY)[1]
+    assert max(facts["days"]) == date(2026, 11, 29)
+    assert {d.month for d in facts["days"]} == set(range(1, 12))
+    assert max(facts["months"]) == 202610 == report_months(today)[-1]
+    assert len(report_months(today)) == 34 and report_months(date(2027, 1, 1))[-1] == 202612
+
+
+def test_a_year_after_2025_follows_its_pattern_with_modest_growth():
+    """A whole year after 2025 has 2025's totals grown by 2–6 % (records cut at today only)."""
+    n = min_activities()
+    grown = _generated(n, 42, date(2027, 1, 1))[2]["sums"]
+    specs = flow_specs()
+    for key, measure, total_2025 in (
+        ("mediation", "cases_resolved", specs["mediation"].totals["cases_resolved"]),
+        ("education_class", "sessions", specs["education_class"].totals["sessions"]),
+        ("hotline_case", "cases_received", HOTLINE_2025["cases_received"]),
+    ):
+        assert 1.02 * total_2025 - 1 <= grown[(key, measure)] <= 1.06 * total_2025 + 1
+
+
+def test_seeding_twice_writes_once(sqlite_url, tmp_path):
+    """A second run finds the same demo present and writes nothing, also on a later day (no
+    seeding here: the session's demo store was seeded once, its first run returned True in
+    the fixture; the generator's determinism is tested above without a database)."""
+    url = copy_sqlite(sqlite_url, tmp_path / "a.db")
     before = _fingerprint(url)
-    assert seed_demo(engine, n_activities=n) is False  # second run: nothing to do
+    engine = open_store(url)
+    assert seed_demo(engine, today=DEMO_TODAY) is False  # second run: nothing to do
+    assert seed_demo(engine, today=DEMO_TODAY + timedelta(days=40)) is False
     with read_session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(Activity)) == n
+        in_2024_2025 = s.scalar(select(func.count()).where(Activity.occurred_on < date(2026, 1, 1)))
+        assert in_2024_2025 == DEFAULT_ACTIVITIES
     engine.dispose()
     assert _fingerprint(url) == before

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from data_access.db import make_engine, read_session
 from data_access.models import Activity
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, require_chromium, sign_in, streamlit_server
+from tests.browser import Watch, require_chromium, settle, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
@@ -34,17 +34,6 @@ def server(store, tmp_path_factory):
     log = tmp_path_factory.mktemp("flows-log") / "streamlit.log"
     with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
         yield base
-
-
-def settle(page) -> None:
-    """Wait until the app has finished the script run a click or an edit started."""
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.trim()",
-        timeout=TIMEOUT,
-    )
-    page.wait_for_timeout(300)
 
 
 def choose(page, label: str, option: str) -> None:

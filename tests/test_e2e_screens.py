@@ -18,6 +18,7 @@ from data_access.models import Region
 from tests.browser import (
     Watch,
     require_chromium,
+    settle,
     sign_in,
     streamlit_server,
 )
@@ -104,7 +105,7 @@ def test_every_page_opens_at_desktop_and_phone_size(server, browser, sqlite_url,
         page.wait_for_selector(
             "[data-testid=stMainBlockContainer] [data-testid=stElementContainer]", timeout=90_000
         )
-        page.wait_for_timeout(2500)  # let the script run finish drawing
+        settle(page)  # the script run finished and drawn (was a fixed 2.5 s)
         assert page.locator("[data-testid=stException]").count() == 0, name
         page.screenshot(path=str(SHOTS / f"{name}-{size}.png"))
     context.close()

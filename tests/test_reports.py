@@ -37,7 +37,7 @@ from data_access.reports import (
 from data_access.rollups import compare_area_stocks
 from data_access.stocks import get_reported_stocks
 from data_access.store import open_store
-from tests.conftest import ROOT
+from tests.conftest import DEMO_LAST_MONTH, ROOT
 
 JAN, FEB = 202601, 202602
 NOW = datetime(2026, 3, 5, 8, 0)  # UTC, injected: both months have started
@@ -302,7 +302,7 @@ def test_what_if_counts_submitted_values(session, place):
 
 def test_completeness_of_the_last_demo_month(session):
     city = get_city(session)
-    done = get_completeness(session, city, 202512)
+    done = get_completeness(session, city, DEMO_LAST_MONTH)
     assert done.total == 1158
     assert done.counts == {
         "not_started": 4,
@@ -314,7 +314,7 @@ def test_completeness_of_the_last_demo_month(session):
     assert len(done.late) == 14 and all(r.parent_code for r in done.late)
     assert [r.parent_code for r in done.late] == sorted(r.parent_code for r in done.late)
     street = get_region_by_id(session, session.get(Region, done.late[0].region_id).parent_id)
-    mine = get_completeness(session, street, 202512)
+    mine = get_completeness(session, street, DEMO_LAST_MONTH)
     assert done.late[0].region_id in {r.region_id for r in mine.late}
     assert mine.total == len(list_children(session, street.id))
 
