@@ -6,6 +6,7 @@
 #   - Debian's `chromium` and `fonts-noto-cjk` (browser tests), unless already there.
 #   - Debian's `nginx-light` (the replicas test puts two app servers behind it), unless there.
 #   - Debian's `poppler-utils` (the briefing's PDF read back: pdftoppm, pdftotext), unless there.
+#   - Debian's `pgbouncer` (one test puts the app behind it in transaction mode), unless there.
 #   - the Python test dependencies: python -m pip install -r requirements-dev.txt
 # Downloads only through apt-get and pip.
 set -euo pipefail
@@ -74,6 +75,13 @@ if command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null; then
 else
     log "poppler-utils not found: will install it"
     packages+=(poppler-utils)
+fi
+
+if [[ -x /usr/sbin/pgbouncer ]] || command -v pgbouncer >/dev/null; then
+    log "pgbouncer found"
+else
+    log "pgbouncer not found: will install it"
+    packages+=(pgbouncer)
 fi
 
 if ((${#packages[@]})); then
