@@ -120,6 +120,37 @@ def test_the_overview_downloads_name_the_region_and_period(app_env, monkeypatch)
             assert sheet["B2"].value == "和平区" and sheet["B3"].value == "2025年第3季度"
 
 
+def test_the_activity_log_downloads_name_the_scope_and_dates(app_env, monkeypatch):
+    """The log's downloads say what they are too (they were "activities.csv" with no header):
+    the viewer's scope or the region filtered on, the dates filtered on, the time of export."""
+    made: list[tuple[str, bytes]] = []
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        made.append((file_name, data() if callable(data) else data))
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    monkeypatch.setattr("data_access.clock.now", lambda: MOMENT)
+    url = os.environ["HAPPY_DB_URL"]
+    at = app_as(url, "admin", "zh", "app_pages/activity_log.py")
+    log = [(name, data) for name, data in made if name.startswith("活动台账")]
+    assert not at.exception and len(log) == 2, [name for name, _ in made]
+    for file_name, data in log:
+        assert file_name.startswith("活动台账_沈阳市_全部日期_20261130-2105."), file_name
+        if file_name.endswith(".csv"):
+            lines = data.decode("utf-8-sig").splitlines()
+            assert lines[:3] == ["内容,活动台账", "地区,沈阳市", "时间段,全部日期"]
+        else:
+            sheet = load_workbook(io.BytesIO(data))["data"]
+            assert [sheet["B1"].value, sheet["B2"].value] == ["活动台账", "沈阳市"]
+    made.clear()
+    at.date_input(key="logf_from").set_value(datetime(2025, 3, 1).date()).run()
+    log = [name for name, _ in made if name.startswith("活动台账")]
+    assert not at.exception and log
+    assert all("_沈阳市_2025-03-01-起_" in name for name in log), log
+
+
 @pytest.fixture(autouse=True)
 def _zone(monkeypatch):
     monkeypatch.delenv("HAPPY_TIMEZONE", raising=False)

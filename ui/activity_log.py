@@ -27,9 +27,10 @@ from ui.activity_form import (
 )
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
-from ui.exports import to_csv, to_xlsx
+from ui.exports import About, to_csv, to_xlsx
+from ui.filters import scope_root
 from ui.format import local_time
-from ui.i18n import current_language, pick, say, t
+from ui.i18n import current_language, pick, say, t, t_text
 from ui.writes import SIGNED_IN, write
 
 PAGE_SIZE = 50
@@ -214,23 +215,40 @@ def export_frame(url: str, flt: dict[str, Any], lang: str) -> pd.DataFrame:
     return _frame(rows)
 
 
+def export_about(url: str, flt: dict[str, Any], lang: str) -> About:
+    """What a download of the log is: its title, the region filtered on (else the viewer's
+    scope), the dates filtered on, made now; in the file's name and above its table."""
+    chosen = cached.region_by_id(url, flt["region_id"]) if flt.get("region_id") else None
+    region = (chosen or scope_root(url)).name(lang)
+    start, end = flt.get("start"), flt.get("end")
+    if start and end:
+        dates = t_text("export.dates.range", start=start.isoformat(), end=end.isoformat())
+    elif start or end:
+        which = "from" if start else "to"
+        dates = t_text(f"export.dates.{which}", start=str(start), end=str(end))
+    else:
+        dates = t_text("export.dates.all")
+    return About(t_text("activity.page.log"), region, dates, clock.now())
+
+
 def exports(url: str, flt: dict[str, Any]) -> None:
     """CSV and Excel downloads of the filtered records, made when clicked (by the one writer of
-    every export, which neutralises formulas)."""
+    every export, which neutralises formulas), saying what they are of and when they were made."""
     lang = current_language()
+    about = export_about(url, flt, lang)
     left, right = st.columns(2)
     left.download_button(
         t("log.export_csv"),
-        lambda: to_csv(export_frame(url, flt, lang)),
-        file_name="activities.csv",
+        lambda: to_csv(export_frame(url, flt, lang), about),
+        file_name=about.file_name("csv"),
         mime="text/csv",
         width="stretch",
         on_click="ignore",
     )
     right.download_button(
         t("log.export_xlsx"),
-        lambda: to_xlsx(export_frame(url, flt, lang)),
-        file_name="activities.xlsx",
+        lambda: to_xlsx(export_frame(url, flt, lang), about),
+        file_name=about.file_name("xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         width="stretch",
         on_click="ignore",
