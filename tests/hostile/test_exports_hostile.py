@@ -81,9 +81,10 @@ def test_every_formula_lead_is_neutralised_and_numbers_stay_numbers(writer):
         header, *rows = read_csv(to_csv(frame))
     assert header[-1] == "'" + LEAD_TEXTS[0]
     for i, (text, row) in enumerate(zip(LEAD_TEXTS, rows, strict=True)):
-        if writer == "xlsx":
-            text = text.replace("\r", "\n")  # XML reads every line end as LF
-        assert row[0] == "'" + text, (text, row[0])
+        # An XML parser reads a line end as LF unless the writer escaped the CR (openpyxl does
+        # when lxml is installed, as python-docx brings it): either way the text, neutralised.
+        shown = {"'" + text, "'" + text.replace("\r", "\n")} if writer == "xlsx" else {"'" + text}
+        assert row[0] in shown, (text, row[0])
         if writer == "xlsx":
             assert row[1:4] == [i, -1.5, datetime(2025, 6, 1)]
         else:
