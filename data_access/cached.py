@@ -280,9 +280,11 @@ SCREEN_TTL_SECONDS = 60
 
 
 @reader(ttl=SCREEN_TTL_SECONDS)
-def screen_snapshot(url: str, region_code: str, period: str) -> dict:
+def screen_snapshot(url: str, region_code: str, period: str, base: str | None = None) -> dict:
     """Everything a wall screen shows for a region and period, read in one transaction, with
-    the time it was read (UTC) under "read_at": the screen shows that time, not its own."""
+    the time it was read (UTC) under "read_at": the screen shows that time, not its own. The
+    index is set beside the `base` period's (the same months a year earlier), if one is given;
+    "index_last_year" is None otherwise."""
     read_at = datetime.now(UTC)
     with read_session(get_engine(url)) as session:
         city = get_city(session)
@@ -292,7 +294,9 @@ def screen_snapshot(url: str, region_code: str, period: str) -> dict:
         return {
             "region": region,
             "index": get_index(session, region, city, chosen),
-            "index_last_year": get_index(session, region, city, chosen.year_ago()),
+            "index_last_year": (
+                get_index(session, region, city, parse_period(base)) if base else None
+            ),
             "ranking": [(child.region, child.index.composite) for child in ranked],
             "latest": list_recent_activities(session, region, limit=8),
             "read_at": read_at,

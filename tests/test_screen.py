@@ -183,3 +183,20 @@ def test_a_screen_link_has_no_exit(app_env):
     at.run()
     assert not at.exception and "幸福指数" in _html(at)
     assert not [b for b in at.button if b.key == "hs_exit"]
+
+
+def test_a_year_not_over_is_shown_to_date_and_compared_like_with_like(app_env, monkeypatch):
+    """The wall screen reads a running year to date, as the dashboards do: a fortnight of a new
+    year is not set beside the whole of the last one (it showed the index far down against
+    last year); a finished year is compared with the year before."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import DEMO_TODAY
+
+    moment = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, 4, tzinfo=UTC)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
+    running = _html(_screen(period=str(DEMO_TODAY.year)))
+    assert "较上年同期" not in running  # half a month of counts: no fair base
+    assert f"{DEMO_TODAY.year}年1月" in running or f"{DEMO_TODAY.year}年1–" in running
+    finished = _html(_screen(period=str(DEMO_TODAY.year - 1)))
+    assert "较上年同期" in finished

@@ -25,7 +25,7 @@ from data_access.scoring import IndexResult
 from ui import attention
 from ui import format as fmt
 from ui.auth import screen_viewer_check, signed_in
-from ui.filters import default_period, in_scope, scope_root
+from ui.filters import default_period, in_scope, period_coverage, scope_root
 from ui.i18n import pick, t, t_text
 from ui.plain import plain
 
@@ -116,18 +116,25 @@ def _delta(now: float | None, before: float | None) -> str:
 
 def _index_slide(snap: dict) -> str:
     index: IndexResult = snap["index"]
-    last: IndexResult = snap["index_last_year"]
+    # None: no fair base (a partial period's scores weigh counts of activities): no change shown.
+    last: IndexResult | None = snap["index_last_year"]
+
+    def before(pillar_key: str | None) -> float | None:
+        if last is None:
+            return None
+        return last.composite if pillar_key is None else last.pillar(pillar_key).score
+
     tiles = "".join(
         f'<div class="hs-tile"><div class="hs-tile-name">{_e(pick(p.name_zh, p.name_en))}</div>'
         f'<div class="hs-tile-value">{_score(index.pillar(p.key).score)}</div>'
         f"{_bar(index.pillar(p.key).score)}"
-        f"<div>{_delta(index.pillar(p.key).score, last.pillar(p.key).score)}</div></div>"
+        f"<div>{_delta(index.pillar(p.key).score, before(p.key))}</div></div>"
         for p in PILLARS
     )
     return (
         f'<div class="hs-hero"><div class="hs-label">{_e(t("screen.index"))}</div>'
         f'<div class="hs-big">{_score(index.composite)}</div>'
-        f"<div>{_delta(index.composite, last.composite)}</div></div>"
+        f"<div>{_delta(index.composite, before(None))}</div></div>"
         f'<div class="hs-tiles">{tiles}</div>'
     )
 
@@ -396,17 +403,20 @@ def screen_page(url: str) -> None:
         region_code = root.code
     for notice in notices:
         st.toast(notice, icon="⚠️")
+    # A period not over is shown to date and compared like with like, as on the dashboards.
+    cov = period_coverage(url, parse_period(config.period))
+    base = str(cov.year_ago) if cov.year_ago and cov.flows_comparable else None
     run(
         config,
         lambda: (
-            cached.screen_snapshot(url, region_code, config.period)
+            cached.screen_snapshot(url, region_code, str(cov.span), base)
             | (
                 attention.screen_data(url, region_code, config.period)
                 if set(config.slides) & set(attention.SCREEN_SLIDES)
                 else {}
             )
         ),
-        fmt.period_label(parse_period(config.period)),
+        fmt.period_label(cov.span),
         screen_viewer_check(url),
     )
     if from_menu:
