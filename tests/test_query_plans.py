@@ -60,6 +60,11 @@ READERS = [
     "children_by_id",
     "compounds",
     "activity_page",
+    "months_with_data",
+    "last_activity_day",
+    "attention",
+    "ranked_children",
+    "notes",
 ]
 
 
@@ -93,6 +98,11 @@ def _calls(url: str) -> dict[str, list[tuple]]:
         "children_by_id": [(url, district.id)],
         "compounds": [(url, community.id, None)],
         "activity_page": [(url, {}, 1, 50, "zh")],
+        "months_with_data": [(url,)],
+        "last_activity_day": [(url,)],
+        "attention": [(url, c, "2025", "2025-12-31") for c in (city.code, street.code)],
+        "ranked_children": [(url, city.code, "2025", "index", "change", 202512)],
+        "notes": [(url, None, city.code, 202501, 202512)],
     }
 
 
@@ -179,6 +189,11 @@ KNOWN_SCANS = {
     # not this change's): left for its owner, and strict so that a fix turns this test red.
     "activity_page",
 }
+# On SQLite only: the 60-days-without-activity rule reads each community's latest month with
+# activity over the whole rollups index (data_access/attention.py; it grows with the months, not
+# with the activities; PostgreSQL's plan uses an index condition). Left for issue 15; the test
+# asserts the scan is still there, so that a fix turns it red and this entry is removed.
+KNOWN_SQLITE_SCANS = {"attention"}
 
 
 @pytest.mark.parametrize(
@@ -200,4 +215,7 @@ def test_reader_reads_no_big_table_whole(plan_url: str, name: str) -> None:
         for scan in full_scans(plan_url, name, args)
         if (name, scan[0], scan[1]) not in ALLOWED_WALKS
     ]
+    if name in KNOWN_SQLITE_SCANS and plan_url.startswith("sqlite"):
+        assert scans, f"{name} no longer scans: remove it from KNOWN_SQLITE_SCANS"
+        return
     assert scans == []
