@@ -1,0 +1,56 @@
+"""In a real browser against `streamlit run app.py` (issue 16): a leader makes the briefing from
+the Overview and downloads both files, a Word document and a PDF, built on the server while the
+page shows its progress. Nothing is requested from another host."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.activity_fixtures import copy_sqlite
+from tests.browser import Watch, require_chromium, settle, sign_in, streamlit_server
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 240_000  # the build draws 13 charts and embeds a CJK font: long on a busy machine
+
+
+@pytest.fixture(scope="module")
+def store(sqlite_url, tmp_path_factory) -> str:
+    return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("briefing-flow") / "happy.db")
+
+
+@pytest.fixture(scope="module")
+def server(store, tmp_path_factory):
+    require_chromium()
+    log = tmp_path_factory.mktemp("briefing-flow-log") / "streamlit.log"
+    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
+        yield base
+
+
+def test_a_leader_downloads_the_briefing_as_word_and_pdf(server, browser, store):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
+    sign_in(context, server, store, "leader")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    watch = Watch(page)
+    page.goto(f"{server}/?period=2025")
+    page.get_by_test_id("stMetric").first.wait_for()
+    settle(page)
+    page.get_by_role("button", name="一键生成汇报材料").click()
+    word = page.get_by_role("button", name="下载 Word（.docx）")
+    word.wait_for()
+    files = {}
+    for button in (word, page.get_by_role("button", name="下载 PDF")):
+        with page.expect_download() as info:
+            button.click()
+        download = info.value
+        kind = download.suggested_filename.rsplit(".", 1)[-1]
+        files[kind] = Path(download.path()).read_bytes()
+    assert set(files) == {"docx", "pdf"}
+    assert files["docx"][:2] == b"PK"  # a Word document is a zip
+    assert files["pdf"][:5] == b"%PDF-"
+    assert len(files["docx"]) > 20_000 and len(files["pdf"]) > 20_000  # with charts inside
+    assert watch.outside == []
+    context.close()
