@@ -4,6 +4,7 @@ conflicts, soft delete and restore, the audit trail, rollups kept exact, the che
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from uuid import uuid4
 
@@ -204,6 +205,7 @@ def test_the_log_filters_pages_newest_first_and_exports(engine):
         rows, total = list_activities(session, flt, page=1, page_size=2)
         rest, _ = list_activities(session, flt, page=2, page_size=2)
         exported = export_activities(session, flt, limit=10)
+        by_date, _ = list_activities(session, replace(flt, order="date"), page=1, page_size=3)
         wrong_pillar = list_activities(session, ActivityFilter(text=marker, pillar="safety"))
         right_type = list_activities(session, ActivityFilter(text=marker, type_key="mediation"))
         in_february = list_activities(
@@ -215,7 +217,9 @@ def test_the_log_filters_pages_newest_first_and_exports(engine):
         )
         literal = list_activities(session, ActivityFilter(text=marker + "%"))
     assert total == 3
-    assert [r["occurred_on"] for r in rows + rest] == [date(2025, 2, d) for d in (3, 2, 1)]
+    # The latest entered first by default (entered on days 1, 3, 2); by date on request.
+    assert [r["occurred_on"] for r in rows + rest] == [date(2025, 2, d) for d in (2, 3, 1)]
+    assert [r["occurred_on"] for r in by_date] == [date(2025, 2, d) for d in (3, 2, 1)]
     assert len(exported) == 3 and exported[0]["community"]
     assert wrong_pillar[1] == 0 and right_type[1] == 3 and in_february[1] == 2
     assert by_district[1] == 3 and literal[1] == 0

@@ -39,7 +39,7 @@ def test_every_page_runs_in_both_languages(app_env, page, lang):
 
 
 def test_overview_shows_the_five_pillars_against_the_article_in_chinese(app_env):
-    at = _run()
+    at = _run(period="2025")  # the article's year (the default follows the clock)
     markdown = " ".join(m.value for m in at.markdown)
     for name in ("组织有力", "治理有效", "服务有质", "邻里有爱", "平安有序"):
         assert name in markdown
@@ -52,19 +52,21 @@ def test_overview_shows_the_five_pillars_against_the_article_in_chinese(app_env)
 
 
 def test_overview_in_english(app_env):
-    at = _run("en")
+    at = _run("en", period="2025")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["12345 hotline requests resolved"] == "48.5K cases"
     assert "Strong organisation" in " ".join(m.value for m in at.markdown)
     assert "Article: 29K+ cases" in " ".join(shown(c.value) for c in at.caption)
 
 
-def test_period_comes_from_the_url_and_a_bad_one_falls_back(app_env):
+def test_period_comes_from_the_url_and_a_bad_one_falls_back(app_env, monkeypatch):
     at = _run(period="2024")
     assert at.query_params["period"] == "2024"
     assert {m.label: m.value for m in at.metric}["12345热线满意率"] == "97.78%"
+    moment = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, 4, tzinfo=UTC)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
     bad = _run(period="2025-13")
-    assert bad.query_params["period"] == "2025"
+    assert bad.query_params["period"] == str(DEMO_TODAY.year)  # the default: this year
     assert not bad.exception
     assert any("无效" in toast.value for toast in bad.toast)
 
