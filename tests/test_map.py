@@ -104,7 +104,7 @@ COLOURINGS = ["index", "pillar.service", "ind.disputes_mediated", "ind.hotline_s
 @pytest.mark.parametrize("measure", COLOURINGS)
 @pytest.mark.parametrize("level", ["city", "district", "street", "community"])
 def test_map_page_at_each_level_and_colouring(app_env, codes, level, measure, lang):
-    at = _map(lang, region=codes[level], map_measure=measure)
+    at = _map(lang, region=codes[level], map_measure=measure, period="2025")
     assert not at.exception and not at.error
     assert at.query_params["region"] == codes[level]
     assert at.query_params["map_measure"] == measure

@@ -29,9 +29,7 @@ from data_access.reports import (
     save_report,
 )
 from data_access.store import open_store
-from seed_data.generator import min_activities
-from seed_data.loader import seed_demo
-from tests.auth_helpers import add_test_accounts, app_as
+from tests.auth_helpers import app_as
 from tests.conftest import ROOT
 from tests.markdown import shown
 from tests.report_fixtures import NOW, STREET_USER, add_street_reviewer, demo_place
@@ -43,15 +41,15 @@ IMPORT = "app_pages/report_import.py"
 
 @pytest.fixture(scope="module", params=["sqlite", "pg"])
 def report_db(request: pytest.FixtureRequest) -> str:
-    """A writable demo store with a street reviewer on each backend (one per test module; on
-    PostgreSQL the smallest demo, reports included)."""
+    """A writable demo store with a street reviewer on each backend (one per test module)."""
     if request.param == "sqlite":
         return request.getfixturevalue("report_store")
-    url = request.getfixturevalue("pg_server").create_database("happy_report_pages")
-    engine = open_store(url)
-    seed_demo(engine, n_activities=min_activities())
-    add_test_accounts(engine)
-    engine.dispose()
+    # A copy of the session's PostgreSQL demo (loaded from the SQLite one, seeded for
+    # DEMO_TODAY): seeding here by the real clock gave reports up to last month, not the test's.
+    template = request.getfixturevalue("pg_demo_template")
+    url = request.getfixturevalue("pg_server").create_database(
+        "happy_report_pages", template=template
+    )
     add_street_reviewer(url)
     return url
 
