@@ -42,6 +42,7 @@ def test_progress_label_keeps_the_count_and_speaks_english_in_english():
 def _first_start_page() -> None:
     import streamlit as st
 
+    from seed_data import loader
     from ui import bootstrap
 
     labels = st.session_state.setdefault("labels", [])
@@ -51,17 +52,20 @@ def _first_start_page() -> None:
             labels.append(bootstrap.progress_label(step))
             progress(fraction, step)
 
-    bootstrap.seed_demo = fake_seed
+    # The first start imports the demo loader when it needs it: replace it there.
+    loader.seed_demo = fake_seed
     bootstrap._seed_with_progress(engine=None)
     st.text_input("用户名", key="auth_username")  # what the sign-in form shows next
 
 
 def test_the_creating_banner_is_gone_once_the_sign_in_form_shows():
-    real = bootstrap.seed_demo
+    from seed_data import loader
+
+    real = loader.seed_demo
     try:
         at = AppTest.from_function(_first_start_page).run()
     finally:
-        bootstrap.seed_demo = real
+        loader.seed_demo = real
     assert not at.exception
     assert not at.info and not at.success and not at.get("progress")
     assert at.text_input(key="auth_username")

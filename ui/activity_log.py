@@ -14,6 +14,7 @@ from data_access.auth import can_write
 from data_access.db import StoreError, run_read
 from data_access.registry import ACTIVITY_TYPES, ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, PILLARS
 from data_access.validation import EARLIEST_DATE, FIELDS, parse_date
+from ui import format as fmt
 from ui.activity_form import (
     activity_fields,
     collect,
@@ -167,7 +168,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
         return opened_record()
     st.caption(t("log.open_hint"))
     event = st.dataframe(
-        _frame(rows),
+        fmt.table(_frame(rows)),  # "—" for an empty cell (a record without a grid), never None
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
