@@ -260,3 +260,25 @@ def test_an_old_map_link_opens_its_region_and_labels_circles_below_district_leve
     for level in ("city", "district"):
         ids = [layer["id"] for layer in _deck(_map(region=codes[level]))[0]["layers"]]
         assert "labels" not in ids, level
+
+
+def test_a_year_not_over_is_mapped_to_date_without_an_unfair_change(app_env, monkeypatch):
+    """Like the dashboards, the map reads a running year to date: a fortnight of a new year is
+    not set beside the whole of the last one (every circle showed a fall); a finished year
+    still shows its change on the year before."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import DEMO_TODAY
+
+    moment = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, 4, tzinfo=UTC)
+    monkeypatch.setattr("data_access.clock.now", lambda: moment)
+
+    def changes(period: str) -> set[str]:
+        at = _map("zh", period=period, map_measure="ind.disputes_mediated")
+        assert not at.exception
+        spec, _ = _deck(at)
+        layer = next(x for x in spec["layers"] if x["id"].startswith("districts"))
+        return {f["properties"]["change"] for f in layer["data"]["features"]}
+
+    assert changes(str(DEMO_TODAY.year)) == {"无数据"}
+    assert changes(str(DEMO_TODAY.year - 1)) != {"无数据"}

@@ -19,7 +19,7 @@ from ui import format as fmt
 from ui import map_layers as ml
 from ui import views
 from ui.coords import CRS
-from ui.filters import go_to_region, region_filter, synced_select
+from ui.filters import go_to_region, period_coverage, region_filter, synced_select
 from ui.i18n import current_language, pick, t, t_text
 from ui.plain import plain
 
@@ -166,8 +166,13 @@ def build_map(
     shown_level = child_level(focus.level)
     if focus.level == "district" and show == "community":
         shown_level = "community"
+    # A period not over is read to date and set beside the same months a year earlier, as on
+    # the dashboards; with no fair base (a partial month of counts) no change is shown.
+    cov = period_coverage(url, period)
+    period = cov.span
     rows = cached.map_measures(url, focus.code, shown_level, str(period))
-    before = cached.map_measures(url, focus.code, shown_level, str(period.year_ago()))
+    base = cov.year_ago if cov.flows_comparable else None
+    before = cached.map_measures(url, focus.code, shown_level, str(base)) if base else {}
     shown = _shown(info, rows, before)
     breaks = ml.class_breaks([s.value for s in shown])
     district_code = None if level == "city" else _district_of(url, region)
@@ -284,4 +289,4 @@ def map_page(url: str, region: RegionInfo, period: Period) -> None:
             drill_select(url, focus, rows, shown_level)
     with side:
         st.html(legend)
-        side_panel(url, region, period)
+        side_panel(url, region, period_coverage(url, period).span)
