@@ -22,7 +22,7 @@ from tests.test_e2e_flows import choose, fill, settle
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
-MONTH = 202512  # the demo's last month: the leader's default period (2025) ends there
+MONTH = 202512  # the demo's last reported month: the leader's 2025 ends there
 GRIDS = "城乡基础网格"
 COMPLETE = "已通过的社区月报（2025-12）"
 
@@ -64,8 +64,9 @@ def _metric(page, label: str) -> str:
 
 
 def _overview(page, base: str) -> tuple[int, str]:
-    """The leader's Overview: the district's grids and the completeness count."""
-    page.goto(base)
+    """The leader's Overview of 2025 (in the link: the server's default period follows the real
+    clock): the district's grids and the completeness count."""
+    page.goto(f"{base}/?period=2025")
     page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT)
     settle(page)
     return _number(_metric(page, GRIDS)), _metric(page, COMPLETE)
