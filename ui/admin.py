@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access import cached
+from data_access import clock as product_clock
 from data_access.accounts import (
     ScopeRegion,
     add_account,
@@ -337,7 +338,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
         day.date_input(
             t("admin.link.expires_day"),
             value=None,
-            min_value=datetime.now(local_zone()).date(),
+            min_value=product_clock.today(),
             key="admin_link_expires_day",
             format="YYYY-MM-DD",
         )
