@@ -302,6 +302,24 @@ def _page_of(measure: str) -> str:
 SCORE_MEASURES = (INDEX, *(p.key for p in PILLARS))
 
 
+def _area_item(
+    rule: Rule, measure: str, area: AreaIndex, off: float, off_text: Message, link_period: str
+) -> AttentionItem:
+    """A child region's line for one measure (the index, a pillar or an indicator), linking to
+    the page that shows that measure for the region."""
+    m, r = _measure_name(measure), rule.name
+    return AttentionItem(
+        rule.key,
+        Message(f"{r.zh}：{m.zh}", f"{r.en}: {m.en}"),
+        area.region.code,
+        _name(area.region),
+        None if measure == INDEX else measure,
+        off,
+        off_text,
+        Link(_page_of(measure), area.region.code, link_period),
+    )
+
+
 def child_fell(
     now: list[AreaIndex], year_ago: list[AreaIndex], link_period: str
 ) -> list[AttentionItem]:
@@ -325,20 +343,17 @@ def child_fell(
         if worst is None:
             continue
         measure, fall, was, value = worst
-        m, r = _measure_name(measure), rule.name
         items.append(
-            AttentionItem(
-                rule.key,
-                Message(f"{r.zh}：{m.zh}", f"{r.en}: {m.en}"),
-                area.region.code,
-                _name(area.region),
-                None if measure == INDEX else measure,
+            _area_item(
+                rule,
+                measure,
+                area,
                 fall / 100,
                 Message(
                     f"{was:.1f} → {value:.1f}（下降 {fall:.1f} 分）",
                     f"{was:.1f} → {value:.1f} (down {fall:.1f} points)",
                 ),
-                Link(_page_of(measure), area.region.code, link_period),
+                link_period,
             )
         )
     items.sort(key=lambda i: -i.off)
@@ -372,21 +387,18 @@ def child_bottom(now: list[AreaIndex], link_period: str) -> list[AttentionItem]:
             if gap <= 0:
                 continue
             off = gap / abs(median) if median else 1.0
-            m, r = _measure_name(measure), rule.name
             position = len(valued) - rank
             items.append(
-                AttentionItem(
-                    rule.key,
-                    Message(f"{r.zh}：{m.zh}", f"{r.en}: {m.en}"),
-                    area.region.code,
-                    _name(area.region),
-                    None if measure == INDEX else measure,
+                _area_item(
+                    rule,
+                    measure,
+                    area,
                     off,
                     Message(
                         f"{_num(value)}，同级第 {position}/{len(valued)}（中位数 {_num(median)}）",
                         f"{_num(value)}, {position} of {len(valued)} (median {_num(median)})",
                     ),
-                    Link(_page_of(measure), area.region.code, link_period),
+                    link_period,
                 )
             )
     items.sort(key=lambda i: -i.off)
