@@ -21,11 +21,9 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from io import BytesIO
@@ -141,35 +139,12 @@ def baseline_tree(rev: str, into: Path) -> Path:
 @contextmanager
 def server(tree: Path, db_url: str, log: Path) -> Iterator[str]:
     """`streamlit run app.py` from `tree` on a free port; yields its base URL."""
-    from tests.browser import free_port
+    from tests.browser import streamlit_server
 
-    port = free_port()
     env = {**os.environ, "HAPPY_DB_URL": db_url, "PYTHONPATH": str(tree)}
     env.pop("HAPPY_TILE_URL", None)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.5)
+    with streamlit_server(env, log, cwd=tree, start_seconds=120) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _settle(

@@ -65,17 +65,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], log: Path, script: str = "app.py") -> Iterator[str]:
-    """`streamlit run app.py` (or another script) on a free port with this environment; yields
-    its base URL."""
+def streamlit_server(
+    env: dict[str, str],
+    log: Path,
+    script: str = "app.py",
+    cwd: Path = ROOT,
+    start_seconds: float = 60,
+) -> Iterator[str]:
+    """`streamlit run app.py` (or another script) from `cwd` (this checkout by default) on a
+    free port with this environment; yields its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
