@@ -222,6 +222,7 @@ def _users(args: argparse.Namespace) -> int:
                 region.id,
                 password,
                 args.sso,
+                one_time_password=True,
             )
         else:
             account = get_account_by_username(session, args.username)
