@@ -24,10 +24,10 @@ from data_access.areas import (
     higher_is_better,
     per_residents,
 )
-from data_access.indicators import get_indicator_values
+from data_access.indicators import get_coverage, get_indicator_values
 from data_access.messages import Message
 from data_access.models import Activity, Region, Rollup
-from data_access.periods import Period, so_far
+from data_access.periods import Period
 from data_access.regions import (
     RegionInfo,
     get_city,
@@ -43,6 +43,7 @@ from data_access.registry import (
     PILLARS,
     PILLARS_BY_KEY,
     Indicator,
+    counts_activities,
 )
 from data_access.reports import LEVEL_NAMES, get_completeness, reportable_indicators
 from data_access.scoring import get_region_share, get_settings, scaled_target
@@ -455,6 +456,12 @@ def last_due_month(as_of: date) -> int:
     return month
 
 
+def completeness_month(period: Period, today: date) -> int:
+    """The month (yyyymm) whose reports a period's completeness shows: the period's last month
+    once its reports were due, else the latest month due by today, never a month to come."""
+    return min(period.end, last_due_month(today))
+
+
 def report_late(
     region: RegionInfo, month: int, level: str, counts: Mapping[str, int], total: int
 ) -> list[AttentionItem]:
@@ -546,10 +553,9 @@ def attention_items(
     region, city = get_region(session, region_code), get_city(session)
     if region is None or city is None or region.level not in DATA_LEVELS:
         return []
-    this_month = today.year * 100 + today.month
-    months = so_far(period, this_month)
-    if months is None:
-        return []
+    if period.start > today.year * 100 + today.month:
+        return []  # a period that has not begun
+    cov = get_coverage(session, period, today)
     as_of = min(today, _month_end(period.end))
     link = str(period)
     items: list[AttentionItem] = []
@@ -568,14 +574,13 @@ def attention_items(
         elapsed_months(1, as_of),
         link,
     )
-    items += falling(
-        region,
-        get_indicator_values(session, region, months),
-        get_indicator_values(session, region, months.year_ago()),
-        link,
-    )
+    if cov.year_ago is not None:  # the same months a year earlier, all with data
+        now = get_indicator_values(session, region, cov.span)
+        if not cov.flows_comparable:  # a part of a month: counts are not compared
+            now = {k: v for k, v in now.items() if not counts_activities(INDICATORS_BY_KEY[k])}
+        items += falling(region, now, get_indicator_values(session, region, cov.year_ago), link)
     if region.level != "community":
-        now, before = get_child_changes(session, region, city, period, this_month)
+        now, before = get_child_changes(session, region, city, period, today)
         items += child_fell(now, before, link)
         items += child_bottom(now, link)
     since = as_of - timedelta(days=int(RULES_BY_KEY["inactive"].params["days"]))

@@ -10,7 +10,7 @@ import functools
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import streamlit as st
@@ -223,7 +223,6 @@ def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, flo
 def attention(url: str, code: str, period: str, today: str) -> tuple:
     """What needs attention in the region (attention.attention_items) on `today` (ISO date),
     most off first (shared, frozen items)."""
-    from datetime import date
 
     from data_access.attention import attention_items
 
@@ -234,18 +233,18 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
-def ranked_children(
-    url: str, code: str, period: str, measure: str, by: str, this_month: int
-) -> tuple:
+def ranked_children(url: str, code: str, period: str, measure: str, by: str, today: str) -> tuple:
     """The child regions ordered by a measure's level or by its change against the same months a
-    year earlier (areas.rank_areas; shared, frozen)."""
+    year earlier, as they stand on `today` (ISO date; areas.rank_areas; shared, frozen)."""
     from data_access.areas import get_child_changes, rank_areas
 
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
         if found.level not in PARENT_LEVELS:
             return ()
-        now, before = get_child_changes(session, found, city_, parse_period(period), this_month)
+        now, before = get_child_changes(
+            session, found, city_, parse_period(period), date.fromisoformat(today)
+        )
         return tuple(rank_areas(now, before, measure, by))
 
 

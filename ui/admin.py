@@ -130,6 +130,7 @@ def _accounts_table(accounts: list[AccountInfo]) -> None:
             for a in accounts
         ],
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
 
@@ -368,6 +369,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
             for link in links
         ],
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
     live = {link.id: link for link in links if link.is_live(now)}
@@ -426,6 +428,7 @@ def _settings(url: str) -> None:
             )
         ),
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
     key = st.selectbox(

@@ -127,9 +127,7 @@ def ordered(
         kids = list(cached.child_indexes(url, region.code, str(period)))
         ranked = rank_areas(kids, [], measure, by)
     else:
-        ranked = cached.ranked_children(
-            url, region.code, str(period), measure, by, clock.this_month()
-        )
+        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
     order = {r.region.code: n for n, r in enumerate(ranked)}
     change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
     shown = frame.assign(_order=frame[code_col].map(order)).sort_values(
@@ -159,9 +157,7 @@ def screen_data(url: str, region_code: str, period: str) -> dict:
     """What the two slides show, added to the screen's snapshot."""
     return {
         "attention": cached.attention(url, region_code, period, _today()),
-        "improved": cached.ranked_children(
-            url, region_code, period, INDEX, "change", clock.this_month()
-        ),
+        "improved": cached.ranked_children(url, region_code, period, INDEX, "change", _today()),
     }
 
 

@@ -8,13 +8,9 @@ import streamlit as st
 from data_access.periods import Coverage, Period
 from data_access.regions import RegionInfo
 from data_access.registry import (
-    INDICATORS_BY_KEY,
     PILLARS,
-    ActivityCount,
-    ActivitySum,
     Indicator,
-    MonthlyAverage,
-    PerPopulation,
+    counts_activities,
     indicators_of,
     policy_figures,
 )
@@ -26,16 +22,6 @@ from ui.plain import plain
 # The year the article's figures (data_access/reference/figures.csv) describe: they are the
 # city's results of that year, comparable with nothing else.
 ARTICLE_YEAR = 2025
-
-
-def counts_activities(ind: Indicator) -> bool:
-    """Whether the indicator adds up activities of the period (a count, a sum, a monthly average,
-    or one of those per residents): such a figure of a part of a period is not comparable with a
-    whole one. Rates and standing figures are."""
-    comp = ind.computation
-    if isinstance(comp, PerPopulation):
-        return counts_activities(INDICATORS_BY_KEY[comp.indicator])
-    return isinstance(comp, ActivityCount | ActivitySum | MonthlyAverage)
 
 
 def article_comparable(region: RegionInfo, period: Period) -> bool:

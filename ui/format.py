@@ -124,9 +124,11 @@ def _digits(column) -> int:
     return 3
 
 
-def table(frame, keep: tuple[str, ...] = ()):
+def table(frame, keep: tuple[str, ...] = (), by_cell: tuple[str, ...] = ()):
     """A frame as st.dataframe shows it to a person: numbers grouped for the locale (48,500),
     empty cells as "—", never "None"; the values underneath stay numbers (sorting still works).
+    A column of numbers shows as many decimals as its values need, the same for all; one in
+    `by_cell` mixes units (617 个 above 21.1 人 above 95.3 %), each cell as many as it needs.
     Columns in `keep` are left to their column_config (a progress bar, say)."""
     import pandas as pd
 
@@ -135,7 +137,9 @@ def table(frame, keep: tuple[str, ...] = ()):
         column = frame[name]
         if name in keep or pd.api.types.is_bool_dtype(column):
             continue
-        if pd.api.types.is_numeric_dtype(column) or (
+        if name in by_cell:
+            styler = styler.format(lambda v: number(v, _digits([v])), subset=[name], na_rep=EMPTY)
+        elif pd.api.types.is_numeric_dtype(column) or (
             column.dtype == object
             and column.map(lambda v: v is None or isinstance(v, int | float)).all()
             and column.notna().any()
@@ -143,3 +147,13 @@ def table(frame, keep: tuple[str, ...] = ()):
             digits = _digits(column)
             styler = styler.format(lambda v, d=digits: number(v, d), subset=[name], na_rep=EMPTY)
     return styler
+
+
+def show_table(frame, *, keep: tuple[str, ...] = (), by_cell: tuple[str, ...] = (), **options):
+    """Show a frame as a table (st.dataframe) the way `table` formats it, an empty cell as "—"
+    (Streamlit draws a missing value itself, as "None", whatever the formatting says)."""
+    import streamlit as st
+
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    return st.dataframe(table(frame, keep, by_cell), placeholder=EMPTY, **options)

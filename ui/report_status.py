@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
+from data_access import cached, clock
+from data_access.attention import completeness_month
 from data_access.db import run_read
 from data_access.periods import Period
 from data_access.regions import RegionInfo
@@ -135,8 +136,9 @@ def completeness_counts(region: RegionInfo, month: int) -> list[Completeness]:
 
 
 def completeness_panel(region: RegionInfo, period: Period) -> None:
-    """Completeness of the period's last month's reports in the region, late ones listed."""
-    month = period.end
+    """Completeness of the reports of the period's last month due (attention.completeness_month)
+    in the region, late ones listed."""
+    month = completeness_month(period, clock.today())
     st.markdown(f"#### {t('report.completeness.title')}")
     counts = [c for c in completeness_counts(region, month) if c.total]
     if not counts:
@@ -165,7 +167,7 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
         return
     with st.expander(t("report.completeness.late", level=level, n=fmt.number(len(main.late)))):
         frame = completeness_frame(main)
-        st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+        fmt.show_table(frame)
         download_buttons(
             frame, f"{t_text('report.completeness.export')}-{month_text(month)}", "report_late"
         )
@@ -218,7 +220,7 @@ def what_if(region: RegionInfo, period: Period, pillar_key: str | None = None) -
     if frame.empty:
         st.caption(t("report.what_if.none"))
         return
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    fmt.show_table(frame)
     download_buttons(frame, t_text("report.what_if.export"), f"what_if_{pillar_key or 'all'}")
 
 

@@ -23,6 +23,7 @@ from data_access.registry import (
     PILLARS_BY_KEY,
     Indicator,
     activity_types_of,
+    counts_activities,
 )
 from data_access.scoring import IndexResult, mean_index
 from ui import attention, briefing, cards, charts, notes, report_status
@@ -110,7 +111,7 @@ def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
     st.title(title)
     describe_view(_name(region), fmt.period_label(period))  # for this page's downloads
     breadcrumb(url, region)
-    level = t(f"views.level.{region.level}")
+    level = t(f"views.level_short.{region.level}")
     st.subheader(
         t(
             "overview.heading",
@@ -330,7 +331,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    st.dataframe(fmt.table(shown), hide_index=True, width="stretch")
+    fmt.show_table(shown)
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
@@ -402,7 +403,7 @@ def _unit(ind: Indicator) -> str:
 
 
 def _change(now: float | None, before: float | None, ind: Indicator, comparable: bool) -> str:
-    text = cards.change(ind, now, before, comparable or not cards.counts_activities(ind))
+    text = cards.change(ind, now, before, comparable or not counts_activities(ind))
     if text is None:
         return "—"
     if ind.higher_is_better:
@@ -474,10 +475,10 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
     st.markdown(f"#### {t('views.indicators')}")
     frame = indicator_frame(pillar_key, now, prev, year, cov.flows_comparable)
     frame = report_status.with_as_of(frame, region, cov.span, now.pillar(pillar_key).indicators)
-    st.dataframe(
-        fmt.table(frame, keep=(t("views.progress"),)),
-        hide_index=True,
-        width="stretch",
+    fmt.show_table(
+        frame,
+        keep=(t("views.progress"),),
+        by_cell=(t("views.value"), t("views.target")),  # a row per indicator, each its unit
         column_config={
             t("views.progress"): st.column_config.ProgressColumn(
                 t("views.progress"), min_value=0, max_value=100, format="%.1f"
@@ -613,7 +614,7 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
     st.vega_lite_chart(
         frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
     )
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    fmt.show_table(frame)
     download_buttons(frame, t("views.by_activity_type"), "types")
 
 
@@ -692,7 +693,8 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         b = cached.index(url, region.code, str(chosen))
         a_name, b_name = fmt.period_label(cov.span), fmt.period_label(chosen)
     frame = compare_frame(pillar_key, a_name, a, b_name, b)
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    values = tuple(f"{name} · {t('views.value')}" for name in (a_name, b_name))
+    fmt.show_table(frame, by_cell=values)  # a row per indicator, each its unit
     download_buttons(frame, t("views.compare"), "compare")
 
 
