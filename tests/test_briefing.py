@@ -291,6 +291,18 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     assert text.count("\f") < 20
 
 
+def test_charts_name_a_long_region_in_a_few_characters(sqlite_url, district):
+    from data_access.briefing.compose import CHART_LABEL
+
+    # Every label of a chart is drawn whole: a 10,000-character name would make a picture wider
+    # than 100,000 pixels (minutes to draw, nothing legible at 16 cm).
+    briefing = _renamed(sqlite_url, district, HOSTILE_NAMES["long"], [HOSTILE_NAMES["long"]])
+    charts = [b for b in compose("zh", briefing) if isinstance(b, Chart)]
+    labels = {v for c in charts for row in c.rows for v in row.values() if isinstance(v, str)}
+    assert "长" * (CHART_LABEL - 1) + "…" in labels
+    assert max(len(label) for label in labels) == CHART_LABEL
+
+
 def test_a_10000_character_name_wraps_on_the_cover(sqlite_url, district, tmp_path, monkeypatch):
     from docx import Document
     from PIL import Image
