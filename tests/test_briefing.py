@@ -337,10 +337,14 @@ def test_cli_errors_are_one_line_and_exit_2(sqlite_url, capsys, tmp_path, args, 
     )
     assert rc == 2
     assert expected in err and len(err.strip().splitlines()) == 1
-    assert not out.exists()
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # no part-file left behind
 
 
-def test_cli_unwritable_out_is_one_line(sqlite_url, district, capsys, tmp_path):
+def test_cli_unwritable_out_is_one_line(sqlite_url, district, capsys, tmp_path, monkeypatch):
+    def not_built(*args, **kwargs):
+        raise AssertionError("the document was built for a place it cannot be written to")
+
+    monkeypatch.setattr("data_access.briefing.build_briefing", not_built)  # said before building
     out = tmp_path / "missing-folder" / "b.pdf"
     rc, _, err = _cli(
         capsys,
