@@ -65,24 +65,25 @@ RULES: tuple[Rule, ...] = (
         Message("进度落后", "Behind target pace"),
         Message(
             "累计类指标：年初至今的数值低于全年目标按已过时间（月，当月按天）分摊后的 "
-            "{shortfall:.0%} 以上；每个方面最多列 {per_pillar:.0f} 项。",
-            "Flow indicators: the year-to-date value is more than {shortfall:.0%} below the "
-            "year's target shared out to the time elapsed (months; the current month by days); "
-            "at most {per_pillar:.0f} per pillar.",
+            "{shortfall:.0%} 以上，且至少差 {min_gap:.0f} 个单位；每个方面最多列 "
+            "{per_pillar:.0f} 项。",
+            "Flow indicators: the year-to-date value is more than {shortfall:.0%} and at least "
+            "{min_gap:.0f} unit below the year's target shared out to the time elapsed (months; "
+            "the current month by days); at most {per_pillar:.0f} per pillar.",
         ),
-        {"shortfall": 0.10, "per_pillar": 3},
+        {"shortfall": 0.10, "min_gap": 1, "per_pillar": 3},
     ),
     Rule(
         "falling",
         Message("同比下降", "Falling against last year"),
         Message(
-            "指标比上年同期（同样的月份）变差 {fall:.0%} 以上（比率类指标：{points:.0f} 个百分点"
-            "以上）；每个方面最多列 {per_pillar:.0f} 项。",
+            "指标比上年同期（同样的月份）变差 {fall:.0%} 以上且至少 {min_gap:.0f} 个单位（比率类"
+            "指标：{points:.0f} 个百分点以上）；每个方面最多列 {per_pillar:.0f} 项。",
             "Indicators worse than in the same months a year earlier by more than {fall:.0%} "
-            "(rates: by more than {points:.0f} percentage points); at most {per_pillar:.0f} per "
-            "pillar.",
+            "and by at least {min_gap:.0f} unit (rates: by more than {points:.0f} percentage "
+            "points); at most {per_pillar:.0f} per pillar.",
         ),
-        {"fall": 0.10, "points": 2.0, "per_pillar": 3},
+        {"fall": 0.10, "min_gap": 1, "points": 2.0, "per_pillar": 3},
     ),
     Rule(
         "child_fell",
@@ -166,7 +167,7 @@ def _pct(x: float) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
 
 
 def _name(region: RegionInfo) -> Message:
@@ -215,9 +216,10 @@ def behind_pace(
         pace = target * elapsed / 12
         if pace <= 0:
             continue
-        off = (pace - value) / pace if ind.higher_is_better else (value - pace) / pace
-        if off <= rule.params["shortfall"]:
-            continue
+        gap = pace - value if ind.higher_is_better else value - pace
+        off = gap / pace
+        if off <= rule.params["shortfall"] or gap < rule.params["min_gap"]:
+            continue  # within tolerance, or less than one activity (a pace of 0.04 is no pace)
         items.append(
             AttentionItem(
                 rule.key,
@@ -262,6 +264,8 @@ def falling(
         else:
             if before == 0 or worse / abs(before) <= rule.params["fall"]:
                 continue
+            if worse < rule.params["min_gap"]:
+                continue  # 0.5 → 0.4 of a count is not a fall anyone can act on
             off = worse / abs(before)
             text = Message(
                 f"上年同期 {_num(before)}，现 {_num(value)}（变差 {_pct(off)}）",

@@ -77,6 +77,15 @@ def test_behind_pace_is_quiet_on_pace_within_the_tolerance_and_for_stocks():
     assert stock == []  # a standing figure has no pace
 
 
+def test_behind_pace_and_falling_need_at_least_one_whole_unit():
+    # A small community's share of a target: 0.4 on pace by June is not "100% behind".
+    assert behind_pace(CITY, {"disputes_mediated": 0}, {"disputes_mediated": 0.8}, 6, "") == []
+    assert falling(CITY, {"disputes_mediated": 0.5}, {"disputes_mediated": 1.2}, "") == []
+    one = falling(CITY, {"disputes_mediated": 0}, {"disputes_mediated": 12}, "")
+    assert [i.key for i in one] == ["disputes_mediated"]
+    assert one[0].off_text.zh == "上年同期 12，现 0（变差 100%）"  # counts shown whole
+
+
 def test_elapsed_months_counts_the_running_month_by_its_days():
     assert elapsed_months(1, date(2025, 6, 30)) == 6
     assert elapsed_months(1, date(2025, 4, 15)) == pytest.approx(3.5)
