@@ -140,22 +140,14 @@ def measure(tree: Path, args: argparse.Namespace, profiled: int) -> dict:
     """One child process measuring `tree`."""
     command = [sys.executable, str(ROOT / "bench" / "overview_cpu.py"), "--child",
                "--tree", str(tree), "--db", args.db, "--period", args.period,
-               "--runs", str(args.runs), "--profiled", str(profiled), "--top", str(args.top)]  # fmt: skip
+               "--runs", str(args.runs), "--profiled", str(profiled),
+               "--top", str(args.top)]  # fmt: skip
     if args.region:
         command += ["--region", args.region]
     done = subprocess.run(command, cwd=tree, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{tree}: {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def export(ref: str, folder: Path) -> Path:
-    """The code at git commit `ref`, as a folder."""
-    tree = folder / "before"
-    tree.mkdir()
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    return tree
 
 
 def _uptime() -> str:
@@ -234,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         trees = {}
         if args.before:
+            from bench.start import export
+
             trees[f"before ({args.before})"] = export(args.before, Path(folder))
         trees["after (this checkout)"] = ROOT
         rows: dict[str, list[dict]] = {name: [] for name in trees}

@@ -293,6 +293,9 @@ def _drill_from(event, kids_codes: set[str]) -> None:
         st.rerun()
 
 
+# A fragment: choosing the measure or the order reruns this section alone, not the whole
+# Overview (a click on a bar still reruns the app: it opens another region).
+@st.fragment
 def ranking(url: str, region: RegionInfo, period: Period) -> None:
     """Child regions ranked by the index or a pillar; click a bar to drill down."""
     kids = cached.child_indexes(url, region.code, str(period))
