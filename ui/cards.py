@@ -175,32 +175,45 @@ def overview(
             if ind.headline
         )
         st.html(f'<div class="hs-cards">{grid}</div>')
-        # Drawn only while open: five hidden tables would cost every run of the page.
-        more = st.expander(t("overview.more_pillar"), key=f"more_{pillar.key}", on_change="rerun")
-        if more.open:
-            beside_label = t_text("overview.article_col" if article else "views.target")
-            more.dataframe(
-                [
-                    {
-                        t("overview.indicator"): pick(i.name_zh, i.name_en),
-                        t("overview.value"): fmt.indicator_value(i, values.get(i.key)),
-                        beside_label: (
-                            fmt.article_value(i) if article else _target_text(i, targets.get(i.key))
-                        )
-                        or "—",
-                        t_text("report.col.as_of"): notes.get(i.key) or "—",
-                    }
-                    for i in indicators
-                ],
-                hide_index=True,
-                width="stretch",
-            )
+        _all_indicators(pillar.key, values, targets, notes, article)
     st.markdown(f"#### {t('overview.programme')}")
     st.caption(
         " · ".join(
             f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
             for f in policy_figures()
         )
+    )
+
+
+# A fragment: opening or closing a pillar's table reruns this expander alone, not the page.
+@st.fragment
+def _all_indicators(
+    pillar_key: str,
+    values: dict[str, float | None],
+    targets: dict[str, float | None],
+    notes: dict[str, str],
+    article: bool,
+) -> None:
+    # Drawn only while open: five hidden tables would cost every run of the page.
+    more = st.expander(t("overview.more_pillar"), key=f"more_{pillar_key}", on_change="rerun")
+    if not more.open:
+        return
+    beside_label = t_text("overview.article_col" if article else "views.target")
+    more.dataframe(
+        [
+            {
+                t("overview.indicator"): pick(i.name_zh, i.name_en),
+                t("overview.value"): fmt.indicator_value(i, values.get(i.key)),
+                beside_label: (
+                    fmt.article_value(i) if article else _target_text(i, targets.get(i.key))
+                )
+                or "—",
+                t_text("report.col.as_of"): notes.get(i.key) or "—",
+            }
+            for i in indicators_of(pillar_key)
+        ],
+        hide_index=True,
+        width="stretch",
     )
 
 
