@@ -295,12 +295,23 @@ def measure_saves(db: str, saves: int) -> dict:
     }
 
 
+def _options(args: argparse.Namespace) -> str:
+    """The options beyond the defaults that shaped a run, as typed."""
+    given = [f"--configs {' '.join(args.configs)}"] if args.configs != list(CONFIGS) else []
+    for name in ("before", "rounds", "section", "sessions", "runs"):
+        value = getattr(args, name, None)
+        if value is not None and value != {"rounds": 1, "sessions": 50, "runs": 5}.get(name):
+            given.append(f"--{name} {value}")
+    return "".join(f" {g}" for g in given)
+
+
 def render(
     rows: list[dict], args: argparse.Namespace, started: str, saves: dict | None = None
 ) -> str:
     """The docs/performance.md section for this run."""
     lines = [
-        f"`python -m bench.load --db {args.db} --replicas {args.replicas}` — {started}, "
+        f"`python -m bench.load --db {args.db} --replicas {args.replicas}{_options(args)}` — "
+        f"{started}, "
         f"{machine_summary()}. {args.sessions} signed-in websocket sessions (an admin: the city "
         f"view, `?{args.query}`), each running the Overview {args.runs} times: first all back to "
         f"back, then paced (each session opens within the first {args.think:g} s and pauses "
@@ -382,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         title = f"Load: {args.sessions} sessions rerunning the Overview" + (
             " (PostgreSQL)" if postgres else ""
         )
+        if args.before:
+            title += f", before ({args.before}) and after, turn about"
         write_section(key, title, render(rows, args, started, saves))
     return 1 if any(r["errors"] for r in rows) else 0
 
