@@ -185,8 +185,9 @@ def overview(
     )
 
 
-# A fragment: opening or closing a pillar's table reruns this expander alone, not the page.
-@st.fragment
+# Not a fragment: Streamlit copies the page's layout state for every fragment on every run
+# (about 0.3 ms each, measured with bench/overview_cpu.py), more than five rarely opened tables
+# would save.
 def _all_indicators(
     pillar_key: str,
     values: dict[str, float | None],
