@@ -344,7 +344,7 @@ def render(
             f"CPU and {store if store is not None else '–'} ms of store CPU per save, "
             f"{saves['wall_ms_per_save']} ms each.",
         ]
-    lines += ["", "Machine load (`uptime`) as each measurement began:"]
+    lines += ["", "Machine load (`uptime`) as each measurement ended:"]
     lines += [
         f"- {r['label']}, {r['think_s'] and 'paced' or 'back to back'}: {r['uptime']}" for r in rows
     ]
