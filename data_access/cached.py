@@ -248,6 +248,36 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
         return tuple(rank_areas(now, before, measure, by))
 
 
+# The monthly reports on the leaders' pages (ui/report_status.py): read on every run of the
+# Overview and the pillar pages, so cached like the index (shared, frozen; callers must not
+# modify them). Submitting, approving and reopening a report clear them with the other readers.
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def completeness(url: str, code: str, month: int, level: str):
+    """How complete the month's reports of the regions of `level` inside the region are
+    (reports.get_completeness; shared)."""
+    from data_access.reports import get_completeness
+
+    with read_session(get_engine(url)) as session:
+        return get_completeness(session, get_region(session, code), month, level)
+
+
+@reader(st.cache_resource, ttl=600, max_entries=2000)
+def reported_stocks(
+    url: str, code: str, period: str, include_submitted: bool = False
+) -> Mapping[str, object]:
+    """The region's standing figures at the period's end, each with its as-of month
+    (stocks.get_reported_stocks; read-only, shared)."""
+    from data_access.stocks import get_reported_stocks
+
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return MappingProxyType(
+            get_reported_stocks(
+                session, found, parse_period(period), include_submitted=include_submitted
+            )
+        )
+
+
 @reader(ttl=600)
 def notes(
     url: str,

@@ -83,9 +83,9 @@ def open_page(page, link: str) -> None:
 
 
 def metric_number(page, label: str) -> int:
-    """The whole-number value of the Overview metric labelled `label`."""
-    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
-    text = metric.get_by_test_id("stMetricValue").inner_text()
+    """The whole-number value of the Overview's indicator card labelled `label`."""
+    card = page.locator(".hs-card").filter(has_text=label).first
+    text = card.locator(".hs-card-value").inner_text()
     digits = re.sub(r"[^\d]", "", text)
     assert digits, f"{label}: no number in {text!r}"
     return int(digits)

@@ -58,8 +58,10 @@ def _rules_popover() -> None:
 
 
 def _line(item, n: int) -> None:
-    text, button = st.columns([12, 1], vertical_alignment="center")
-    text.markdown(
+    # One row of two elements (a horizontal container rather than columns: two blocks fewer a
+    # line, for up to twelve lines on every run of the Overview).
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.markdown(
         t(
             "brief.attention.line",
             what=say(item.what),
@@ -67,7 +69,7 @@ def _line(item, n: int) -> None:
             off=say(item.off_text),
         )
     )
-    if button.button(
+    if row.button(
         t("brief.attention.open"), key=f"attention_open_{n}", type="tertiary", width="content"
     ):
         _open(item)

@@ -158,11 +158,13 @@ def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, Index
     )
 
 
-def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
+def index_metrics(
+    url: str, region: RegionInfo, period: Period, cov: Coverage | None = None
+) -> IndexResult:
     """The composite index and the five pillar scores of the months that have happened, with
     their changes against like-with-like bases (none where the index's counts are not
     comparable: a month not over, a period not fully reported)."""
-    cov = period_coverage(url, period)
+    cov = cov or period_coverage(url, period)
     now = cached.index(url, region.code, str(cov.span))
     prev, year = bases(url, region.code, cov) if cov.flows_comparable else (None, None)
     cols = st.columns(6)
@@ -294,6 +296,9 @@ def _drill_from(event, kids_codes: set[str]) -> None:
         st.rerun()
 
 
+# A fragment: choosing the measure or the order reruns this section alone, not the whole
+# Overview (a click on a bar still reruns the app: it opens another region).
+@st.fragment
 def ranking(url: str, region: RegionInfo, period: Period) -> None:
     """Child regions ranked by the index or a pillar; click a bar to drill down."""
     kids = cached.child_indexes(url, region.code, str(period))
@@ -361,8 +366,9 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
 def overview_index(url: str, region: RegionInfo, period: Period) -> None:
     """The index part of the Overview: scores, pillar chart, trend, ranking, completeness (of
     the months that have happened, for a period that is not over)."""
-    now = index_metrics(url, region, period)
-    span = period_coverage(url, period).span
+    cov = period_coverage(url, period)
+    now = index_metrics(url, region, period, cov)
+    span = cov.span
     left, right = st.columns(2)
     with left:
         pillar_chart(url, region, span, now)
