@@ -49,10 +49,10 @@ from seed_data.generator import (
     report_months,
 )
 from seed_data.geography import Geography, build_geography
+from seed_data.meta import META_KEY, get_seed_meta
 from seed_data.spec import ARTICLE_YEAR, demo_years
 
 Progress = Callable[[float, str], None]
-META_KEY = "demo_seed"
 GENERATOR_VERSION = 1
 CHUNK = 20_000
 
@@ -130,12 +130,6 @@ def _same_demo(existing: dict, wanted: dict) -> bool:
     return {k: v for k, v in existing.items() if k != "today"} == {
         k: v for k, v in wanted.items() if k != "today"
     }
-
-
-def get_seed_meta(session: Session) -> dict | None:
-    """How the store's demo data was generated, or None if it holds none."""
-    value = session.scalar(select(AppMeta.value).where(AppMeta.key == META_KEY))
-    return json.loads(value) if value else None
 
 
 def _clear(session: Session) -> None:
