@@ -1,6 +1,7 @@
 """A briefing's figures laid out as a list of blocks (headings, paragraphs, tables, charts) in
 one language; the .docx and .pdf writers draw the same blocks. The charts are the pages' specs
-(chart_specs/builders.py) with the briefing's rows; every sentence is filled from figures."""
+(chart_specs: the stored specs of the Altair builders) with the briefing's rows; every
+sentence is filled from figures."""
 
 from __future__ import annotations
 
@@ -32,10 +33,11 @@ ZH_NUMERALS = "一二三四五六七八九十"
 
 
 def _specs():
-    """chart_specs' builders: the one place the briefing reaches them (their API may change)."""
-    from chart_specs import builders
+    """The pages' chart specs (chart_specs.specs: the Altair builders' output stored as JSON, so
+    a build does not import Altair): the one place the briefing reaches them."""
+    from chart_specs import specs
 
-    return builders
+    return specs
 
 
 def _label(text: str) -> str:
