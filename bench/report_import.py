@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--month", default="2026-01", help="a month no one has reported")
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--beside", type=int, default=0, metavar="N", help="N paced writers")
     args = parser.parse_args()
     if args.beside:
         r = beside(args.db, parse_month(args.month), args.beside)
