@@ -129,7 +129,8 @@ def beside(url: str, month: int, writers: int, per_writer: int = 25) -> dict:
         "during": len(during),
         "saves": len(done["lat"]),
         "errors": len(done["errors"]),
-        "lost": len(done["lat"]) - len(done["errors"]) - ai.saved_count(url, marker),
+        # A writer process stops at its first failure, whose latency is not counted.
+        "lost": len(done["lat"]) - ai.saved_count(url, marker),
         "check": ai.check_passes(url),
     }
     for name, lat in (("during", during), ("all", done["lat"])):
