@@ -74,18 +74,29 @@ def _pause(rng: random.Random, i: int) -> None:
         time.sleep(rng.uniform(*PAUSE))
 
 
+def warm_up(engine, communities: list[int], index: int) -> None:
+    """One untimed save first, as a server that has been running has made: its connection
+    opened and SQLAlchemy's statements compiled (else the first save of each of 20 writers
+    started at once, 5–8 % of a short run, sets the p95)."""
+    data = sample_activity(random.Random(-index - 1), communities, f"warm-up {index}")
+    run_write(engine, add_activity, data, uuid4().hex)
+
+
 def _writer(
     url: str, index: int, per_writer: int, marker: str, communities: list[int], start, results
 ) -> None:
     engine = make_engine(url)  # the store is migrated already; Alembic is not process-safe
     rng = random.Random(index)
     latencies: list[float] = []
+    began_at: list[float] = []
     error = None
     try:
+        warm_up(engine, communities, index)
         start.wait(timeout=300)
         for i in range(per_writer):
             _pause(rng, i)
             data = sample_activity(rng, communities, f"{marker} {index}-{i}")
+            began_at.append(time.time())
             began = time.perf_counter()
             result = run_write(engine, add_activity, data, uuid4().hex)
             latencies.append(time.perf_counter() - began)
@@ -95,15 +106,20 @@ def _writer(
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:
         engine.dispose()
-        results.put((latencies, error))
+        results.put((latencies, error, began_at))
 
 
 def run_writers(
-    url: str, writers: int, per_writer: int, marker: str, communities: list[int]
+    url: str,
+    writers: int,
+    per_writer: int,
+    marker: str,
+    communities: list[int],
+    stamps: list[tuple[float, float]] | None = None,
 ) -> tuple[list[float], list[str]]:
     """Start `writers` processes (as separate app replicas would be), each saving `per_writer`
     activities one transaction at a time; return every save's latency in seconds and any
-    errors."""
+    errors (and add (wall-clock start, latency) of each save to `stamps`)."""
     open_store(url).dispose()
     context = multiprocessing.get_context("fork")
     start = context.Barrier(writers)
@@ -119,8 +135,10 @@ def run_writers(
     latencies: list[float] = []
     errors: list[str] = []
     for _ in processes:
-        mine, error = results.get(timeout=3600)
+        mine, error, began_at = results.get(timeout=3600)
         latencies.extend(mine)
+        if stamps is not None:
+            stamps.extend(zip(began_at, mine, strict=False))
         if error:
             errors.append(error)
     for process in processes:
@@ -136,6 +154,7 @@ def run_threads(
     included) and the message of each failed save."""
     open_store(url).dispose()
     engine = make_engine(url)
+    warm_up(engine, communities, -1)
     start = threading.Barrier(writers)
     lock = threading.Lock()
     latencies: list[float] = []

@@ -8,19 +8,29 @@ indicator), import it as submitted reports for a month no one has reported yet (
 approve the largest street's reports at once (at most 20) and then every other submitted report
 (publishing the values and updating area_stocks). Everything runs in one transaction that is
 rolled back, so the store is left as it was (commit time is not counted). --record appends the
-result to docs/performance.md (section "Monthly reports")."""
+result to docs/performance.md (section "Monthly reports").
+
+    python -m bench.report_import --db URL --beside 20 [--month 2026-01]
+
+With --beside N (issue 15): N writer processes save activities 1-5 s apart (bench.activity_inserts)
+while the sheet is imported and then every submitted report approved, each through `run_write`
+as the pages do, committed (use a throw-away copy of the store); prints the import's and the
+approval's times and the writers' p50/p95/p99 over the saves that overlapped them and over the
+whole run, errors, lost saves and `python -m data_access check`."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import threading
 import time
 from pathlib import Path
+from uuid import uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.db import redact
+from data_access.db import read_session, redact, run_write
 from data_access.models import Region
 from data_access.regions import get_city
 from data_access.report_sheets import import_report_sheet, template_xlsx
@@ -79,6 +89,57 @@ def run(url: str, month: int) -> dict:
     return out
 
 
+def beside(url: str, month: int, writers: int, per_writer: int = 25) -> dict:
+    """The import and approve-all, committed through run_write, beside paced writers."""
+    from bench import activity_inserts as ai
+
+    ai.PAUSE = (1.0, 5.0)
+    communities = ai.community_ids(url)
+    engine = open_store(url)
+    with read_session(engine) as session:
+        data = template_xlsx(session, get_city(session), month)
+    marker = f"beside-{uuid4().hex[:8]}"
+    stamps: list[tuple[float, float]] = []
+    done: dict = {}
+
+    def write_on() -> None:
+        done["lat"], done["errors"] = ai.run_writers(
+            url, writers, per_writer, marker, communities, stamps
+        )
+
+    thread = threading.Thread(target=write_on)
+    thread.start()
+    time.sleep(12)  # the writers at their pace first
+    out: dict = {"store": engine.dialect.name, "load_start": os.getloadavg()[0]}
+    t0 = time.time()
+    result = run_write(engine, import_report_sheet, None, "city.xlsx", data, month, submit=True)
+    t1 = time.time()
+    approved = run_write(engine, approve_reports, None, month, None)
+    t2 = time.time()
+    out["load_end"] = os.getloadavg()[0]
+    thread.join()
+    engine.dispose()
+    assert result.ok, result.errors[:3]
+    during = [lat for began, lat in stamps if began <= t2 and began + lat >= t0]
+    out |= {
+        "reports": result.saved,
+        "approved": len(approved),
+        "import_s": t1 - t0,
+        "approve_s": t2 - t1,
+        "during": len(during),
+        "saves": len(done["lat"]),
+        "errors": len(done["errors"]),
+        # A writer process stops at its first failure, whose latency is not counted.
+        "lost": len(done["lat"]) - ai.saved_count(url, marker),
+        "check": ai.check_passes(url),
+    }
+    for name, lat in (("during", during), ("all", done["lat"])):
+        for p in (0.5, 0.95, 0.99):
+            out[f"{name}_p{round(p * 100)}"] = ai.percentile(lat, p) if lat else float("nan")
+    out["max_during"] = max(during, default=0) * 1000
+    return out
+
+
 def _row(r: dict) -> str:
     store = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(r["store"], r["store"])
     return (
@@ -111,7 +172,20 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--month", default="2026-01", help="a month no one has reported")
     parser.add_argument("--record", action="store_true")
+    parser.add_argument("--beside", type=int, default=0, metavar="N", help="N paced writers")
     args = parser.parse_args()
+    if args.beside:
+        r = beside(args.db, parse_month(args.month), args.beside)
+        print(
+            f"{r['store']}: import {r['reports']} reports {r['import_s']:.1f} s, approve "
+            f"{r['approved']} {r['approve_s']:.1f} s | writers during: {r['during']} saves p50 "
+            f"{r['during_p50']:.0f} p95 {r['during_p95']:.0f} p99 {r['during_p99']:.0f} max "
+            f"{r['max_during']:.0f} ms | all {r['saves']}: p50 {r['all_p50']:.0f} p95 "
+            f"{r['all_p95']:.0f} p99 {r['all_p99']:.0f} ms | errors {r['errors']} lost "
+            f"{r['lost']} check {'yes' if r['check'] else 'NO'} | load "
+            f"{r['load_start']:.1f} -> {r['load_end']:.1f}"
+        )
+        return
     result = run(args.db, parse_month(args.month))
     row = _row(result)
     print(HEADER)

@@ -22,7 +22,7 @@ from data_access.accounts import (
 from data_access.auth import ROLES, get_account_by_username, list_accounts
 from data_access.backup import add_commands as add_backup_commands
 from data_access.backup import run_command as run_backup_command
-from data_access.db import StoreError, read_session, write_session
+from data_access.db import StoreError, read_session, run_write, write_session
 from data_access.indicators import get_indicator_values
 from data_access.messages import MessageError
 from data_access.periods import PeriodError, parse_period
@@ -156,8 +156,10 @@ def _report(args: argparse.Namespace) -> int:
             raise StoreError(
                 f"无法读取文件 {args.file} / cannot read the file: {exc.strerror}"
             ) from None
-        with write_session(engine) as session:
-            result = import_report_sheet(session, None, args.file, data, month, submit=args.submit)
+        # run_write: the sheet is read and checked before the write transaction begins.
+        result = run_write(
+            engine, import_report_sheet, None, args.file, data, month, submit=args.submit
+        )
         for e in result.errors[:200]:
             print(
                 f"第 {e.row} 行 [{e.column}]：{e.message.zh} / row {e.row} [{e.column}]: "

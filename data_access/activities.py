@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from data_access.audit import add_audit_row
 from data_access.auth import check_scope, require_admin
+from data_access.db import Writes, prepared_write
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, Region, Rollup, Totals
 from data_access.region_facts import RegionFacts
@@ -55,22 +56,31 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+SNAPSHOT_NAMES = (
+    "id",
+    *FIELDS,
+    "street_id",
+    "district_id",
+    "status",
+    "source",
+    "created_by",
+    "created_at",
+    "updated_by",
+    "updated_at",
+    "version",
+    "deleted_at",
+)
+
+
 def snapshot(row: Activity) -> dict[str, Any]:
-    names = (
-        "id",
-        *FIELDS,
-        "street_id",
-        "district_id",
-        "status",
-        "source",
-        "created_by",
-        "created_at",
-        "updated_by",
-        "updated_at",
-        "version",
-        "deleted_at",
-    )
-    return {name: _json_value(getattr(row, name)) for name in names}
+    """A record as its audit rows keep it (JSON values)."""
+    return {name: _json_value(getattr(row, name)) for name in SNAPSHOT_NAMES}
+
+
+def snapshot_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot a record with these values (a missing one is NULL) reads back as, worked
+    out before it is written (tests/test_write_integration.py checks the two agree)."""
+    return {name: _json_value(values.get(name)) for name in SNAPSHOT_NAMES}
 
 
 def _month(day: date) -> int:
@@ -121,9 +131,8 @@ def _add_totals(session: Session, model: type[Totals], rows: list[dict[str, Any]
         session.execute(delete(model).where(*(key == row[key.name] for key in keys), model.n <= 0))
 
 
-def _area_rows(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _area_rows(city_id: int | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # The same change, summed into the street's, the district's and the city's area rollups.
-    city_id = session.scalar(select(Region.id).where(Region.level == "city"))
     sums: dict[tuple[int, int, str], dict[str, Any]] = {}
     for row in rows:
         for region_id, level, parent_id in (
@@ -152,15 +161,37 @@ def _insert_once(dialect: str):
     )
 
 
-def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -> None:
-    """Add signed per-(community, month, type) changes to the rollups and to the area rollups of
-    their street, district and city, in the session's transaction, atomically per row on both
-    SQLite and PostgreSQL (an upsert, no read first)."""
+@dataclass(frozen=True)
+class RollupChanges:
+    """Signed changes to the rollups and the area rollups, worked out before a write's
+    transaction (rollup_changes) and added inside it (write_rollup_changes)."""
+
+    rollups: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+
+
+def rollup_changes(session: Session, deltas: Iterable[Mapping[str, Any]]) -> RollupChanges:
+    """The rollup and area-rollup rows (street, district, city) that per-(community, month,
+    type) changes add up to; reads only the city's id."""
     rows = [dict(d) for d in deltas if d["n"] or any(d[m] for m in MEASURE_KEYS)]
     if not rows:
-        return
-    _add_totals(session, Rollup, rows)
-    _add_totals(session, AreaRollup, _area_rows(session, rows))
+        return RollupChanges([], [])
+    city_id = session.scalar(select(Region.id).where(Region.level == "city"))
+    return RollupChanges(rows, _area_rows(city_id, rows))
+
+
+def write_rollup_changes(session: Session, changes: RollupChanges) -> None:
+    """Add the changes in the session's transaction, atomically per row on both SQLite and
+    PostgreSQL (an upsert, no read first)."""
+    if changes.rollups:
+        _add_totals(session, Rollup, changes.rollups)
+        _add_totals(session, AreaRollup, changes.areas)
+
+
+def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -> None:
+    """Add signed per-(community, month, type) changes to the rollups and to the area rollups of
+    their street, district and city, in the session's transaction."""
+    write_rollup_changes(session, rollup_changes(session, deltas))
 
 
 def _row_values(row: Activity) -> dict[str, Any]:
@@ -185,6 +216,7 @@ def find_duplicate(session: Session, clean: Mapping[str, Any], exclude_id: int |
     return snapshot(row) if row else None
 
 
+@prepared_write
 def add_activity(
     session: Session,
     data: Mapping[str, Any],
@@ -193,7 +225,7 @@ def add_activity(
     confirm_duplicate: bool = False,
     source: str = "form",
     today: date | None = None,
-) -> SaveResult:
+) -> SaveResult | Writes:
     """Save one activity exactly once per client_token, with its rollups and an audit row."""
     existing = session.scalar(select(Activity.id).where(Activity.client_token == client_token))
     if existing is not None:
@@ -206,28 +238,78 @@ def add_activity(
         duplicate = find_duplicate(session, clean)
         if duplicate is not None:
             return SaveResult("duplicate", duplicate["id"], other=duplicate)
-    now = local_now()
     values = clean | {
         "status": "done",
         "source": source,
         "client_token": client_token,
         "created_by": actor,
-        "created_at": now,
+        "created_at": local_now(),
         "version": 1,
     }
-    # Two submissions with one token racing each other: the second inserts nothing.
-    new_id = session.scalar(_insert_once(session.get_bind().dialect.name), values)
-    if new_id is None:
-        existing = session.scalar(select(Activity.id).where(Activity.client_token == client_token))
-        return SaveResult("already_saved", existing)
     deltas: dict[RollupKey, dict[str, Any]] = {}
     add_delta(deltas, clean, +1)
-    apply_rollup_deltas(session, deltas.values())
-    row = session.get(Activity, new_id)
-    add_audit_row(session, actor, "create", "activity", new_id, None, snapshot(row))
-    return SaveResult("saved", new_id, version=1)
+    changes = rollup_changes(session, deltas.values())
+    insert_once = _insert_once(session.get_bind().dialect.name)
+
+    def writes(session: Session) -> SaveResult:
+        # Two submissions with one token racing each other: the second inserts nothing.
+        new_id = session.scalar(insert_once, values)
+        if new_id is None:
+            token = Activity.client_token == client_token
+            return SaveResult("already_saved", session.scalar(select(Activity.id).where(token)))
+        write_rollup_changes(session, changes)
+        after = snapshot_of(values | {"id": new_id})
+        add_audit_row(session, actor, "create", "activity", new_id, None, after)
+        return SaveResult("saved", new_id, version=1)
+
+    return Writes(writes)
 
 
+def _conflict(session: Session, activity_id: int) -> SaveResult:
+    """The record as the other person saved it (a write found its version moved on)."""
+    current = session.get(Activity, activity_id, populate_existing=True)
+    if current is None:
+        return SaveResult("not_found", activity_id)
+    return SaveResult("conflict", activity_id, other=snapshot(current), version=current.version)
+
+
+def _change(
+    session: Session,
+    row: Activity,
+    new: Mapping[str, Any],
+    deltas: dict[RollupKey, dict[str, Any]],
+    actor: int | None,
+    action: str,
+) -> Writes:
+    """The writes of an edit, a deletion or a restoration of a record read at its version:
+    the UPDATE (still at that version, else a conflict), the rollup changes and the audit row."""
+    activity_id, version = row.id, row.version
+    before = snapshot(row)
+    values = {**new, "updated_by": actor, "updated_at": local_now(), "version": version + 1}
+    after = before | {name: _json_value(value) for name, value in values.items()}
+    changes = rollup_changes(session, deltas.values())
+    # The version in the WHERE makes the check and the write one step on PostgreSQL too, and
+    # proves the record is still as read before the transaction.
+    statement = (
+        update(Activity)
+        .where(Activity.id == activity_id, Activity.version == version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+    def writes(session: Session) -> SaveResult:
+        if row in session:  # prepared in this session: its copy of the record is stale now
+            session.expire(row)
+        if session.execute(statement).rowcount != 1:
+            return _conflict(session, activity_id)
+        write_rollup_changes(session, changes)
+        add_audit_row(session, actor, action, "activity", activity_id, before, after)
+        return SaveResult("saved", activity_id, version=version + 1)
+
+    return Writes(writes)
+
+
+@prepared_write
 def update_activity(
     session: Session,
     activity_id: int,
@@ -236,7 +318,7 @@ def update_activity(
     actor: int | None = None,
     confirm_duplicate: bool = False,
     today: date | None = None,
-) -> SaveResult:
+) -> SaveResult | Writes:
     """Save an edit if nobody saved the record since `expected_version` was read; otherwise a
     conflict carrying the other person's version of the record."""
     row = session.get(Activity, activity_id, populate_existing=True)
@@ -254,79 +336,45 @@ def update_activity(
         duplicate = find_duplicate(session, clean, exclude_id=activity_id)
         if duplicate is not None:
             return SaveResult("duplicate", duplicate["id"], other=duplicate)
-    before = snapshot(row)
-    old_values = _row_values(row)
-    # The version in the WHERE makes the check and the write one step on PostgreSQL too.
-    result = session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id, Activity.version == expected_version)
-        .values(**clean, updated_by=actor, updated_at=local_now(), version=expected_version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.expire(row)
-        current = session.get(Activity, activity_id, populate_existing=True)
-        return SaveResult("conflict", activity_id, other=snapshot(current), version=current.version)
     deltas: dict[RollupKey, dict[str, Any]] = {}
-    add_delta(deltas, old_values, -1)
+    add_delta(deltas, _row_values(row), -1)
     add_delta(deltas, clean, +1)
-    apply_rollup_deltas(session, deltas.values())
-    session.expire(row)
-    row = session.get(Activity, activity_id, populate_existing=True)
-    add_audit_row(session, actor, "update", "activity", activity_id, before, snapshot(row))
-    return SaveResult("saved", activity_id, version=row.version)
+    return _change(session, row, clean, deltas, actor, "update")
 
 
 def _set_deleted(
     session: Session, activity_id: int, expected_version: int | None, actor: int | None, on: bool
-) -> SaveResult:
+) -> SaveResult | Writes:
     row = session.get(Activity, activity_id, populate_existing=True)
     if row is None or (row.deleted_at is not None) == on:
         return SaveResult("not_found", activity_id)
     check_scope(session, actor, row.community_id)  # before a conflict returns the record
     if expected_version is not None and row.version != expected_version:
         return SaveResult("conflict", activity_id, other=snapshot(row), version=row.version)
-    before = snapshot(row)
-    version = row.version
-    result = session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id, Activity.version == version)
-        .values(
-            deleted_at=local_now() if on else None,
-            updated_by=actor,
-            updated_at=local_now(),
-            version=version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        current = session.get(Activity, activity_id, populate_existing=True)
-        return SaveResult("conflict", activity_id, other=snapshot(current), version=current.version)
     deltas: dict[RollupKey, dict[str, Any]] = {}
     add_delta(deltas, _row_values(row), -1 if on else +1)
-    apply_rollup_deltas(session, deltas.values())
-    row = session.get(Activity, activity_id, populate_existing=True)
-    action = "delete" if on else "restore"
-    add_audit_row(session, actor, action, "activity", activity_id, before, snapshot(row))
-    return SaveResult("saved", activity_id, version=row.version)
+    new = {"deleted_at": local_now() if on else None}
+    return _change(session, row, new, deltas, actor, "delete" if on else "restore")
 
 
+@prepared_write
 def delete_activity(
     session: Session,
     activity_id: int,
     expected_version: int | None = None,
     actor: int | None = None,
-) -> SaveResult:
+) -> SaveResult | Writes:
     """Soft-delete a record (restorable), with rollups and an audit row."""
     return _set_deleted(session, activity_id, expected_version, actor, on=True)
 
 
+@prepared_write
 def restore_activity(
     session: Session,
     activity_id: int,
     expected_version: int | None = None,
     actor: int | None = None,
-) -> SaveResult:
+) -> SaveResult | Writes:
     """Bring back a soft-deleted record, with rollups and an audit row (administrators only)."""
     require_admin(session, actor)
     return _set_deleted(session, activity_id, expected_version, actor, on=False)

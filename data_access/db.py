@@ -455,10 +455,52 @@ def write_session(engine: Engine) -> Iterator[Session]:
         queue.release()
 
 
+@dataclass(frozen=True)
+class Writes:
+    """What a prepared write leaves for its transaction: `run(session)` issues only the
+    INSERT/UPDATE/DELETEs worked out beforehand and gives the write's result."""
+
+    run: Callable[[Session], Any]
+
+
+def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
+    """A write function made of its preparation: `prepare(session, *args, **kwargs)` reads and
+    checks everything (validation, scope, region facts, rollup deltas, audit rows) and returns
+    either the final result (nothing to write) or `Writes`. Called with a session, the two run
+    in that session; run_write runs the preparation in a read transaction first and only the
+    writes in the write transaction, so the write lock (SQLite's, PostgreSQL's row locks) is
+    held for the writes alone. The writes must re-check what may have changed in between (a
+    version or a unique token in their WHERE or ON CONFLICT)."""
+
+    def write(session: Session, *args: Any, **kwargs: Any) -> Any:
+        step = prepare(session, *args, **kwargs)
+        return step.run(session) if isinstance(step, Writes) else step
+
+    write.__name__, write.__qualname__ = prepare.__name__, prepare.__qualname__
+    write.__doc__, write.__module__ = prepare.__doc__, prepare.__module__
+    write.prepare = prepare  # type: ignore[attr-defined]
+    return write
+
+
+def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> Any:
+    prepare = getattr(fn, "prepare", None)
+    if prepare is None:
+        with write_session(engine) as session:
+            return fn(session, *args, **kwargs)
+    with read_session(engine) as session:
+        step = prepare(session, *args, **kwargs)
+    if not isinstance(step, Writes):
+        return step
+    with write_session(engine) as session:
+        return step.run(session)
+
+
 def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Run one write function (session first) in its own transaction. A deadlock, or a lock
-    given up on before the lock timeout has passed since the write began, is tried again; any
-    failure ends as a one-line StoreError, and nothing is written."""
+    """Run one write function (session first) in its own transaction; a prepared write
+    (prepared_write) is prepared in a read transaction before it, so that the write transaction
+    holds only its INSERT/UPDATEs. A deadlock, or a lock given up on before the lock timeout
+    has passed since the write began, is tried again (the preparation too); any failure ends
+    as a one-line StoreError, and nothing is written."""
     began = time.monotonic()
     # The engine's own lock timeout: read once, not from the environment and secrets.toml on
     # every try (an engine made elsewhere, by tests, gets the setting).
@@ -466,8 +508,7 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     patience = facts.lock_timeout if facts else store_setting(settings.LOCK_TIMEOUT)
     while True:
         try:
-            with write_session(engine) as session:
-                return fn(session, *args, **kwargs)
+            return _run_once(engine, fn, args, kwargs)
         except STORE_FAILURES as exc:
             # The transaction never began (or was rolled back), so trying again is safe, and
             # saves carry their client token, so none is made twice. A pool timeout, a turn in

@@ -12,12 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from data_access.activities import RollupKey, add_delta, apply_rollup_deltas, local_now
+from data_access.activities import (
+    RollupKey,
+    add_delta,
+    local_now,
+    rollup_changes,
+    write_rollup_changes,
+)
 from data_access.audit import AuditEntry, add_audit_rows
 from data_access.auth import PermissionDenied, check_scope
+from data_access.db import Writes, prepared_write
 from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
 from data_access.region_facts import RegionFacts
@@ -473,15 +482,17 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
             )
 
 
+@prepared_write
 def import_activities(
     session: Session,
     check: ImportCheck,
     batch_token: str,
     actor: int | None = None,
     filename: str = "",
-) -> int:
+) -> int | Writes:
     """Save every checked row in the caller's transaction, once per batch_token; return how
-    many rows this call saved (0 when the batch was saved before). Refuses a sheet with errors."""
+    many rows this call saved (0 when the batch was saved before). Refuses a sheet with errors.
+    Prepared (db.prepared_write): scope, rows, rollup changes worked out before the writes."""
     if not check.ok:
         raise ValueError("the sheet has errors; nothing may be imported")
     done = session.scalar(
@@ -505,35 +516,46 @@ def import_activities(
         }
         for clean, token in zip(check.rows, tokens, strict=True)
     ]
-    for start in range(0, len(rows), 5_000):
-        session.execute(insert(Activity), rows[start : start + 5_000])
     deltas: dict[RollupKey, dict[str, Any]] = {}
     for clean in check.rows:
         add_delta(deltas, clean, +1)
-    apply_rollup_deltas(session, deltas.values())
-    ids = session.execute(
-        select(Activity.id, Activity.client_token).where(
-            Activity.client_token.like(f"{batch_token}:%")
-        )
-    ).all()
-    batch = {
-        "file": filename,
-        "rows": len(rows),
-        "first_id": min(i for i, _ in ids),
-        "last_id": max(i for i, _ in ids),
-    }
-    by_token = dict((tok, i) for i, tok in ids)
-    entries = [AuditEntry("import", batch_token, None, batch)] + [
-        AuditEntry(
-            "activity",
-            by_token[tok],
-            None,
-            _plain(clean | {"id": by_token[tok], "source": "import"}),
-        )
-        for clean, tok in zip(check.rows, tokens, strict=True)
-    ]
-    add_audit_rows(session, actor, "import", entries)
-    return len(rows)
+    changes = rollup_changes(session, deltas.values())
+    # The rows' tokens are unique: the same batch saved meanwhile (a second click) inserts none.
+    insert_rows = (
+        _insert_rows(session.get_bind().dialect.name)
+        .on_conflict_do_nothing(index_elements=[Activity.client_token])
+        .returning(Activity.id, Activity.client_token)
+    )
+
+    def writes(session: Session) -> int:
+        by_token: dict[str, int] = {}
+        for start in range(0, len(rows), 5_000):
+            found = session.execute(insert_rows, rows[start : start + 5_000])
+            by_token.update((token, i) for i, token in found)
+        if len(by_token) != len(rows):
+            if by_token:  # part of the batch stored already: cannot be, batches are atomic
+                raise ValueError("part of this batch was saved before; nothing imported")
+            return 0
+        write_rollup_changes(session, changes)
+        ids = by_token.values()
+        batch = {"file": filename, "rows": len(rows), "first_id": min(ids), "last_id": max(ids)}
+        entries = [AuditEntry("import", batch_token, None, batch)] + [
+            AuditEntry(
+                "activity",
+                by_token[tok],
+                None,
+                _plain(clean | {"id": by_token[tok], "source": "import"}),
+            )
+            for clean, tok in zip(check.rows, tokens, strict=True)
+        ]
+        add_audit_rows(session, actor, "import", entries)
+        return len(rows)
+
+    return Writes(writes)
+
+
+def _insert_rows(dialect: str):
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Activity)
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.auth import PermissionDenied, check_region_scope, utcnow
+from data_access.db import Writes, prepared_write
 from data_access.importing import RowError, read_sheet
 from data_access.messages import Message
 from data_access.models import MonthlyReport, Region
@@ -131,6 +132,7 @@ def _row_error(row: int, column: str, error: FieldError | tuple[str, str]) -> Ro
     return RowError(row, column, Message(*error))
 
 
+@prepared_write
 def import_report_sheet(
     session: Session,
     actor_id: int | None,
@@ -140,10 +142,11 @@ def import_report_sheet(
     *,
     submit: bool = False,
     now: datetime | None = None,
-) -> ReportImport:
+) -> ReportImport | Writes:
     """Check every row of a report sheet, then save each region's report for the month (as a
     draft, or submitted) through save_report — all rows or none. ImportRefused when the file
-    as a whole cannot be read."""
+    as a whole cannot be read. Prepared (db.prepared_write): the sheet is read and checked
+    before the write transaction begins."""
     now = now or utcnow()
     sheet = read_sheet(filename, data, 3 + len(reportable_indicators("community")) + EXTRA_COLUMNS)
     result = ReportImport()
@@ -243,12 +246,20 @@ def import_report_sheet(
     if result.errors:
         result.errors.sort(key=lambda e: (e.row, e.column))
         return result
-    for number, region, values in todo:
-        try:
-            saved = save_report(session, actor_id, region.id, month, values, submit=submit, now=now)
-        except ReportError as exc:  # e.g. a month not started: the same for every row
-            raise ImportRefused(exc.message.zh, exc.message.en) from None
-        names = {i.key: indicator_header(i) for i in reportable_indicators(region.level)}
-        result.warnings.extend(_row_error(number, names[w.field], w) for w in saved.warnings)
-    result.saved = len(todo)
-    return result
+    rows = [(number, region.id, region.level, values) for number, region, values in todo]
+
+    def writes(session: Session) -> ReportImport:
+        # save_report checks each report again under the write lock (submitted meanwhile?).
+        for number, region_id, level, values in rows:
+            try:
+                saved = save_report(
+                    session, actor_id, region_id, month, values, submit=submit, now=now
+                )
+            except ReportError as exc:  # e.g. a month not started: the same for every row
+                raise ImportRefused(exc.message.zh, exc.message.en) from None
+            names = {i.key: indicator_header(i) for i in reportable_indicators(level)}
+            result.warnings.extend(_row_error(number, names[w.field], w) for w in saved.warnings)
+        result.saved = len(rows)
+        return result
+
+    return Writes(writes)

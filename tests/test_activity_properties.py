@@ -215,7 +215,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_nothing(engine, community_n
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing, "apply_rollup_deltas", broken)
+    monkeypatch.setattr(importing, "write_rollup_changes", broken)
     before = _counts(engine)
     with pytest.raises(RuntimeError), write_session(engine) as session:
         importing.import_activities(session, result, uuid4().hex)
