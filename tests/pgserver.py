@@ -40,6 +40,11 @@ _SPEED_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
+    # No WAL for the rows a transaction COPYs into a table it created or truncated (the demo
+    # template's load, tests/fixtures_pg.py): 73 s -> ? s on a busy 2-core machine. Nothing here
+    # replicates or archives.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
 }
 
 
