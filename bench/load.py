@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,20 +119,24 @@ async def load(port: int, cookies: list[str], runs: int, query: str, think: floa
     }
 
 
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
 def deploy(db: str, port: int, replicas: int, settings: str, folder: Path,
-           nginx: bool | None = None) -> Fleet:  # fmt: skip
+           nginx: bool | None = None, root: Path = ROOT) -> Fleet:  # fmt: skip
     """The deployment under test, started by the launcher (`python -m deploy`, deploy/): one
     server on `port`, or `replicas` servers behind nginx listening on `port` (nginx=True: nginx
     in front of a single server too). settings="default" runs Streamlit's defaults for what
     .streamlit/config.toml tunes (postScriptGC on, the source file watcher on); "gc" the
-    project's settings but with postScriptGC on."""
+    project's settings but with postScriptGC on. `root`: the checkout the servers run."""
     args = []
     if settings in ("default", "gc"):
         args += ["--runner.postScriptGC", "true"]
     if settings == "default":
         args += ["--server.fileWatcherType", "auto"]
     nginx = replicas > 1 if nginx is None else nginx
-    return Fleet(db, replicas, port, folder, nginx=nginx, server_args=args).start()
+    return Fleet(db, replicas, port, folder, nginx=nginx, server_args=args, root=root).start()
 
 
 class StoreCPU:
@@ -193,18 +198,31 @@ CONFIGS = {
 }
 
 
-def measure(args: argparse.Namespace) -> list[dict]:
+def measure(args: argparse.Namespace, trees: dict[str, Path] | None = None) -> list[dict]:
     """Every configuration, back to back and paced; one summary each, with the CPU time the
-    app servers (and a local PostgreSQL) spent per page run."""
+    app servers (and a local PostgreSQL) spent per page run. `trees`: the checkouts to run
+    (by name, in turn; default this one)."""
     cookies = admin_tokens(args.db, args.sessions + 1)
     store_cpu = StoreCPU(args.db)
     rows = []
-    for name in args.configs:
+    trees = trees or {"": ROOT}
+    rounds = range(getattr(args, "rounds", 1))  # turn about: each tree in each round
+    runs = [
+        (name, code, root) for name in args.configs for _ in rounds for code, root in trees.items()
+    ]
+    for name, code, root in runs:
         label, replicas, settings = CONFIGS[name]
         replicas = replicas or args.replicas
+        label = f"{code}: {label}" if code else label
         with tempfile.TemporaryDirectory() as folder:
             fleet = deploy(
-                args.db, args.port, replicas, settings, Path(folder), nginx=name == "replicas"
+                args.db,
+                args.port,
+                replicas,
+                settings,
+                Path(folder),
+                nginx=name == "replicas",
+                root=root,
             )
             try:
                 # One session on every server first: the engine and the cached readers are
@@ -222,6 +240,7 @@ def measure(args: argparse.Namespace) -> list[dict]:
                         {
                             "config": name,
                             "label": label.format(n=replicas),
+                            "uptime": _uptime(),
                             "replicas": replicas,
                             "load_before": load_before,
                             "server_rss_mb": fleet.rss_mb(),
@@ -276,12 +295,23 @@ def measure_saves(db: str, saves: int) -> dict:
     }
 
 
+def _options(args: argparse.Namespace) -> str:
+    """The options beyond the defaults that shaped a run, as typed."""
+    given = [f"--configs {' '.join(args.configs)}"] if args.configs != list(CONFIGS) else []
+    for name in ("before", "rounds", "section", "sessions", "runs"):
+        value = getattr(args, name, None)
+        if value is not None and value != {"rounds": 1, "sessions": 50, "runs": 5}.get(name):
+            given.append(f"--{name} {value}")
+    return "".join(f" {g}" for g in given)
+
+
 def render(
     rows: list[dict], args: argparse.Namespace, started: str, saves: dict | None = None
 ) -> str:
     """The docs/performance.md section for this run."""
     lines = [
-        f"`python -m bench.load --db {args.db} --replicas {args.replicas}` — {started}, "
+        f"`python -m bench.load --db {args.db} --replicas {args.replicas}{_options(args)}` — "
+        f"{started}, "
         f"{machine_summary()}. {args.sessions} signed-in websocket sessions (an admin: the city "
         f"view, `?{args.query}`), each running the Overview {args.runs} times: first all back to "
         f"back, then paced (each session opens within the first {args.think:g} s and pauses "
@@ -314,6 +344,10 @@ def render(
             f"CPU and {store if store is not None else '–'} ms of store CPU per save, "
             f"{saves['wall_ms_per_save']} ms each.",
         ]
+    lines += ["", "Machine load (`uptime`) as each measurement ended:"]
+    lines += [
+        f"- {r['label']}, {r['think_s'] and 'paced' or 'back to back'}: {r['uptime']}" for r in rows
+    ]
     samples = sorted({s for r in rows for s in r["error_samples"]})
     if samples:
         lines += ["", "Errors seen: " + "; ".join(f"`{s}`" for s in samples)]
@@ -334,11 +368,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saves", type=int, default=0, help="also measure CPU per save")
     parser.add_argument("--no-record", action="store_true", help="do not write the results")
     parser.add_argument(
+        "--before", help="git commit to run too, turn about with this checkout (the baseline)"
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --before: rounds of both")
+    parser.add_argument(
         "--section", help="docs/performance.md section (default: load, load-postgresql on PG)"
     )
     args = parser.parse_args(argv)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    rows = measure(args)
+    with tempfile.TemporaryDirectory() as folder:
+        trees = None
+        if args.before:
+            from bench.start import export
+
+            trees = {f"before ({args.before})": export(args.before, Path(folder))}
+            trees["after (this checkout)"] = ROOT
+        rows = measure(args, trees)
     saves = measure_saves(args.db, args.saves) if args.saves else None
     if saves:
         print(json.dumps(saves), flush=True)
@@ -348,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         title = f"Load: {args.sessions} sessions rerunning the Overview" + (
             " (PostgreSQL)" if postgres else ""
         )
+        if args.before:
+            title += f", before ({args.before}) and after, turn about"
         write_section(key, title, render(rows, args, started, saves))
     return 1 if any(r["errors"] for r in rows) else 0
 

@@ -1,8 +1,11 @@
 """Start bench: seconds from starting `streamlit run app.py` to the end of the first Overview
 script run of a signed-in session (a browser tab opened as soon as the server answers), and to
-the server's first answer on its health check. With --before REF the same is measured, turn
-about in the same run, for the code at a git commit (exported to a temporary folder, with its
-own copy of the store): the baseline. Writes its section of docs/performance.md.
+the server's first answer on its health check; and the server process's CPU seconds (user +
+system) until that Overview ended, which the other processes on a shared machine barely change:
+on an idle machine the wall time is about that CPU time plus what the server waits for. With
+--before REF the same is measured, turn about in the same run, for the code at a git commit
+(exported to a temporary folder, with its own copy of the store): the baseline. Writes its
+section of docs/performance.md.
 
     python -m bench.start --db /tmp/happy-bench/a100000.db --runs 5 --before 32ea664
 """
@@ -71,6 +74,12 @@ async def _first_overview(port: int, cookie: str) -> tuple[bool, str]:
                 return shown, f"script_finished={fwd.script_finished}"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
     """Start the server in `tree`, open the Overview as soon as it answers, stop the server."""
     env = {**os.environ, "HAPPY_DB_URL": db_url, "PYTHONDONTWRITEBYTECODE": "0"}
@@ -92,13 +101,14 @@ def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
         healthy = time.perf_counter() - started
         shown, how = asyncio.run(_first_overview(port, cookie))
         finished = time.perf_counter() - started
+        cpu = _cpu_seconds(proc.pid)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"healthy_s": healthy, "overview_s": finished, "shown": shown, "how": how}
+    return {"healthy_s": healthy, "overview_s": finished, "cpu_s": cpu, "shown": shown, "how": how}
 
 
 def export(ref: str, folder: Path) -> Path:
@@ -146,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         healthy = statistics.median(r["healthy_s"] for r in results)
         overview = statistics.median(r["overview_s"] for r in results)
         worst = max(r["overview_s"] for r in results)
+        cpu = statistics.median(r["cpu_s"] for r in results)
         rows.append(
-            f"| {label} | {healthy:.2f} | {overview:.2f} | {worst:.2f} | {'yes' if ok else 'NO'} |"
+            f"| {label} | {healthy:.2f} | {overview:.2f} | {worst:.2f} | {cpu:.2f} |"
+            f" {'yes' if ok else 'NO'} |"
         )
     body = "\n".join(
         [
@@ -158,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             " starts each, turn about; the process start is the clock's zero; the store's"
             " compiled files and migration done by an unmeasured first start.",
             "",
-            "| code | server answers (s) | first Overview finished (s) | slowest (s) | showed "
-            "the Overview |",
-            "|---|---|---|---|---|",
+            "| code | server answers (s) | first Overview finished (s) | slowest (s) | server CPU"
+            " until then (s) | showed the Overview |",
+            "|---|---|---|---|---|---|",
             *rows,
         ]
     )

@@ -1,42 +1,39 @@
 """Chart builders, written in Altair: from a chart's shape (column labels, axis title, number of
-rows) to a Vega-Lite spec, drawn by the pages with `st.vega_lite_chart(frame, spec)` and by the
-briefing document (data_access/briefing/) rendered to PNG on the server. Labels are translated by
-the caller. A spec does not depend on the data, so each builder runs once per shape
-(`functools.cache`): Altair's check against the Vega-Lite schema (about 15 ms a chart) is paid
-the first time a shape is drawn in the process, not on every script run (bench/charts.py).
+rows) to a Vega-Lite spec, checked against the Vega-Lite schema. The app does not run them: it
+draws their specs as stored in chart_specs/specs.json (`python -m chart_specs --write` writes it
+from `stored_specs()`; tests/test_charts.py keeps it equal to these builders), so that no server
+imports Altair. The briefing document (data_access/briefing/) may call them, with the same result.
+Each builder runs once per shape (`functools.cache`): Altair's check costs about 15 ms a chart
+(bench/charts.py).
 
-Pure: imports Altair and nothing of the project, so that ui/ and data_access/ can both use it
-(tests/test_layers.py)."""
+Pure: imports Altair and nothing of the project but chart_specs, so that ui/ and data_access/
+can both use it (tests/test_layers.py)."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 import altair as alt
 
-Spec = dict[str, Any]
+from chart_specs.specs import (
+    ACCENT,
+    FIELDS,
+    MUTED,
+    OTHER,
+    PICK,
+    SERIES,
+    TEXTS,
+    THIS_REGION,
+    Spec,
+    placeholder,
+    ranking_height,
+)
+from chart_specs.specs import field as _f
 
-PICK = "pick"
-ACCENT = "#c0392b"
-MUTED = "#e6a19a"
-# Colours keep their meaning on every level: the region being viewed is always the first series
-# of its frame and always THIS_REGION; what it is compared with (the parent region, the average
-# of the children) always OTHER. The colour scale takes the series in the frame's order
-# (sort=None), not in the order of their names, which swapped the two at community level.
-THIS_REGION = "#1f4e9c"
-OTHER = "#9dbfe6"
-# The trend's six series (the index first, then the five pillars in their fixed order).
-SERIES = ("#c0392b", "#1f4e9c", "#2e8b57", "#e08e0b", "#7b4fa3", "#17a2b8")
 # What Altair adds to a chart that has no data of its own: a placeholder dataset (the frame comes
 # with each st.vega_lite_chart call instead) and its default theme's 300×300 view (Streamlit's
 # theme applies, as it did to the hand-written specs these builders replaced).
 _NOT_OURS = ("data", "datasets", "config")
-
-
-def _f(name: str) -> str:
-    # Vega-Lite reads dots and brackets in a field name as nested access.
-    return name.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
 
 
 def _spec(chart: alt.Chart) -> Spec:
@@ -144,6 +141,17 @@ def ranking_bars(name: str, value: str, code: str, title: str, rows: int) -> Spe
     chart = (
         alt.layer(bars, labels)
         .encode(y=y, x=alt.X(field=_f(value), type="quantitative", title=title))
-        .properties(height=max(200, 28 * rows))
+        .properties(height=ranking_height(rows))
     )
     return _spec(chart)
+
+
+def stored_specs() -> dict[str, Spec]:
+    """Each builder's spec with placeholders for its parameters, as chart_specs/specs.json
+    stores it (a ranking's height is set by its number of rows when filled)."""
+    stored = {}
+    for builder in (grouped_bars, trend_lines, ranking_bars):
+        kind = builder.__name__
+        params = [placeholder(name) for name in (*FIELDS[kind], *TEXTS)]
+        stored[kind] = builder.__wrapped__(*params, *([0] if kind == "ranking_bars" else []))
+    return stored

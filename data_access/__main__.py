@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from data_access.accounts import (
     AccountError,
@@ -108,15 +111,33 @@ def _briefing(args: argparse.Namespace) -> int:
     from data_access.briefing import build_briefing
 
     period = parse_period(args.period)
-    engine = open_store(args.db)
-    files = build_briefing(
-        engine, args.region, period, [args.format], args.lang, today=clock.today()
-    )
+    out = Path(args.out)
+    # A file beside the target first: an unwritable place is said before the document is built,
+    # and the target is replaced whole (a scheduled run never leaves half a file, nor loses the
+    # last good one when a build fails).
     try:
-        with open(args.out, "wb") as f:
-            f.write(files[args.format])
+        fd, part = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     except OSError as exc:
         raise StoreError(f"无法写入 {args.out} / cannot write the file: {exc.strerror}") from None
+    try:
+        engine = open_store(args.db)
+        files = build_briefing(
+            engine, args.region, period, [args.format], args.lang, today=clock.today()
+        )
+        with os.fdopen(fd, "wb") as f:
+            fd = None
+            f.write(files[args.format])
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(part, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's owner-only
+        os.replace(part, out)
+    except OSError as exc:
+        raise StoreError(f"无法写入 {args.out} / cannot write the file: {exc.strerror}") from None
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if os.path.exists(part):
+            os.unlink(part)
     print(f"汇报材料已写入 {args.out} / briefing written")
     return 0
 
@@ -222,6 +243,7 @@ def _users(args: argparse.Namespace) -> int:
                 region.id,
                 password,
                 args.sso,
+                one_time_password=True,
             )
         else:
             account = get_account_by_username(session, args.username)

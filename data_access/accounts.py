@@ -130,8 +130,12 @@ def add_account(
     password: str | None = None,
     sso_identity: str | None = None,
     now: datetime | None = None,
+    *,
+    one_time_password: bool = False,
 ) -> int:
-    """Create an account (with a password, a single-sign-on identity or both); return its id."""
+    """Create an account (with a password, a single-sign-on identity or both); return its id.
+    With `one_time_password` (a password an administrator chose or was shown for someone
+    else), the account must replace it at its first sign-in."""
     require_admin(session, actor_id)
     username = username.strip()
     if not USERNAME_RE.match(username):
@@ -160,6 +164,7 @@ def add_account(
         failed_attempts=0,
         created_at=now or utcnow(),
         sso_identity=sso,
+        must_change_password=one_time_password and password is not None,
     )
     session.add(account)
     session.flush()
@@ -226,11 +231,13 @@ def update_account(
 
 
 def reset_password(session: Session, actor_id: int | None, account_id: int, password: str) -> None:
-    """Set a new password, unlock the account and sign it out everywhere."""
+    """Set a new password, unlock the account and sign it out everywhere. The administrator
+    knows this password, so the account must replace it at its next sign-in."""
     require_admin(session, actor_id)
     check_password(password)
     account = _account(session, account_id)
     account.password_hash = hash_password(password)
+    account.must_change_password = True
     clear_sign_in_failures(session, account.username)
     end_account_sessions(session, account_id)
     add_audit_row(session, actor_id, "reset_password", "account", account_id, None, None)
@@ -262,13 +269,19 @@ def ensure_first_admin(session: Session, password: str | None) -> str | None:
     if city is None:
         return None
     generated = None if password else generate_password()
-    account_id = add_account(
-        session, None, FIRST_ADMIN, "管理员", "admin", city, password or generated
-    )
     # A generated password was printed to the server's log: the admin replaces it at the first
     # sign-in. (One the operator chose in HAPPY_ADMIN_PASSWORD is theirs; demo accounts are not
     # asked either.)
-    session.get(Account, account_id).must_change_password = generated is not None
+    add_account(
+        session,
+        None,
+        FIRST_ADMIN,
+        "管理员",
+        "admin",
+        city,
+        password or generated,
+        one_time_password=generated is not None,
+    )
     return generated
 
 

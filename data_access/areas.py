@@ -7,12 +7,18 @@ these; the one-region readers are indicators.get_indicator_values and scoring.ge
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
-from data_access.indicators import compute_indicator_values, group_totals, select_totals
+from data_access.indicators import (
+    compute_indicator_values,
+    get_coverage,
+    group_totals,
+    select_totals,
+)
 from data_access.models import Region, Rollup
-from data_access.periods import Period, so_far
+from data_access.periods import Period
 from data_access.regions import (
     RegionInfo,
     check_level,
@@ -177,11 +183,12 @@ def rank_areas(
 
 
 def get_child_changes(
-    session: Session, region: RegionInfo, city: RegionInfo, period: Period, this_month: int
+    session: Session, region: RegionInfo, city: RegionInfo, period: Period, today: date
 ) -> tuple[list[AreaIndex], list[AreaIndex]]:
-    """The child regions' indexes for the period's months so far (up to `this_month`, yyyymm)
-    and for the same months a year earlier: what "most improved" and "fell most" compare."""
-    months = so_far(period, this_month) or period
+    """The child regions' indexes for the period's months that have happened by `today` (as
+    the pages read it: get_coverage) and for the same months a year earlier: what "most
+    improved" and "fell most" compare."""
+    months = get_coverage(session, period, today).span
     return (
         get_child_indexes(session, region, city, months),
         get_child_indexes(session, region, city, months.year_ago()),

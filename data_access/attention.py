@@ -24,10 +24,10 @@ from data_access.areas import (
     higher_is_better,
     per_residents,
 )
-from data_access.indicators import get_indicator_values
+from data_access.indicators import get_coverage, get_indicator_values
 from data_access.messages import Message
 from data_access.models import Activity, Region, Rollup
-from data_access.periods import Period, so_far
+from data_access.periods import Period
 from data_access.regions import (
     RegionInfo,
     get_city,
@@ -43,6 +43,7 @@ from data_access.registry import (
     PILLARS,
     PILLARS_BY_KEY,
     Indicator,
+    counts_activities,
 )
 from data_access.reports import LEVEL_NAMES, get_completeness, reportable_indicators
 from data_access.scoring import get_region_share, get_settings, scaled_target
@@ -64,24 +65,25 @@ RULES: tuple[Rule, ...] = (
         Message("进度落后", "Behind target pace"),
         Message(
             "累计类指标：年初至今的数值低于全年目标按已过时间（月，当月按天）分摊后的 "
-            "{shortfall:.0%} 以上；每个方面最多列 {per_pillar:.0f} 项。",
-            "Flow indicators: the year-to-date value is more than {shortfall:.0%} below the "
-            "year's target shared out to the time elapsed (months; the current month by days); "
-            "at most {per_pillar:.0f} per pillar.",
+            "{shortfall:.0%} 以上，且至少差 {min_gap:.0f} 个单位；每个方面最多列 "
+            "{per_pillar:.0f} 项。",
+            "Flow indicators: the year-to-date value is more than {shortfall:.0%} and at least "
+            "{min_gap:.0f} unit below the year's target shared out to the time elapsed (months; "
+            "the current month by days); at most {per_pillar:.0f} per pillar.",
         ),
-        {"shortfall": 0.10, "per_pillar": 3},
+        {"shortfall": 0.10, "min_gap": 1, "per_pillar": 3},
     ),
     Rule(
         "falling",
         Message("同比下降", "Falling against last year"),
         Message(
-            "指标比上年同期（同样的月份）变差 {fall:.0%} 以上（比率类指标：{points:.0f} 个百分点"
-            "以上）；每个方面最多列 {per_pillar:.0f} 项。",
+            "指标比上年同期（同样的月份）变差 {fall:.0%} 以上且至少 {min_gap:.0f} 个单位（比率类"
+            "指标：{points:.0f} 个百分点以上）；每个方面最多列 {per_pillar:.0f} 项。",
             "Indicators worse than in the same months a year earlier by more than {fall:.0%} "
-            "(rates: by more than {points:.0f} percentage points); at most {per_pillar:.0f} per "
-            "pillar.",
+            "and by at least {min_gap:.0f} unit (rates: by more than {points:.0f} percentage "
+            "points); at most {per_pillar:.0f} per pillar.",
         ),
-        {"fall": 0.10, "points": 2.0, "per_pillar": 3},
+        {"fall": 0.10, "min_gap": 1, "points": 2.0, "per_pillar": 3},
     ),
     Rule(
         "child_fell",
@@ -165,7 +167,7 @@ def _pct(x: float) -> str:
 
 
 def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
 
 
 def _name(region: RegionInfo) -> Message:
@@ -214,9 +216,10 @@ def behind_pace(
         pace = target * elapsed / 12
         if pace <= 0:
             continue
-        off = (pace - value) / pace if ind.higher_is_better else (value - pace) / pace
-        if off <= rule.params["shortfall"]:
-            continue
+        gap = pace - value if ind.higher_is_better else value - pace
+        off = gap / pace
+        if off <= rule.params["shortfall"] or gap < rule.params["min_gap"]:
+            continue  # within tolerance, or less than one activity (a pace of 0.04 is no pace)
         items.append(
             AttentionItem(
                 rule.key,
@@ -261,6 +264,8 @@ def falling(
         else:
             if before == 0 or worse / abs(before) <= rule.params["fall"]:
                 continue
+            if worse < rule.params["min_gap"]:
+                continue  # 0.5 → 0.4 of a count is not a fall anyone can act on
             off = worse / abs(before)
             text = Message(
                 f"上年同期 {_num(before)}，现 {_num(value)}（变差 {_pct(off)}）",
@@ -455,6 +460,12 @@ def last_due_month(as_of: date) -> int:
     return month
 
 
+def completeness_month(period: Period, today: date) -> int:
+    """The month (yyyymm) whose reports a period's completeness shows: the period's last month
+    once its reports were due, else the latest month due by today, never a month to come."""
+    return min(period.end, last_due_month(today))
+
+
 def report_late(
     region: RegionInfo, month: int, level: str, counts: Mapping[str, int], total: int
 ) -> list[AttentionItem]:
@@ -546,10 +557,9 @@ def attention_items(
     region, city = get_region(session, region_code), get_city(session)
     if region is None or city is None or region.level not in DATA_LEVELS:
         return []
-    this_month = today.year * 100 + today.month
-    months = so_far(period, this_month)
-    if months is None:
-        return []
+    if period.start > today.year * 100 + today.month:
+        return []  # a period that has not begun
+    cov = get_coverage(session, period, today)
     as_of = min(today, _month_end(period.end))
     link = str(period)
     items: list[AttentionItem] = []
@@ -568,14 +578,13 @@ def attention_items(
         elapsed_months(1, as_of),
         link,
     )
-    items += falling(
-        region,
-        get_indicator_values(session, region, months),
-        get_indicator_values(session, region, months.year_ago()),
-        link,
-    )
+    if cov.year_ago is not None:  # the same months a year earlier, all with data
+        now = get_indicator_values(session, region, cov.span)
+        if not cov.flows_comparable:  # a part of a month: counts are not compared
+            now = {k: v for k, v in now.items() if not counts_activities(INDICATORS_BY_KEY[k])}
+        items += falling(region, now, get_indicator_values(session, region, cov.year_ago), link)
     if region.level != "community":
-        now, before = get_child_changes(session, region, city, period, this_month)
+        now, before = get_child_changes(session, region, city, period, today)
         items += child_fell(now, before, link)
         items += child_bottom(now, link)
     since = as_of - timedelta(days=int(RULES_BY_KEY["inactive"].params["days"]))

@@ -10,7 +10,7 @@ import functools
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import streamlit as st
@@ -223,7 +223,6 @@ def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, flo
 def attention(url: str, code: str, period: str, today: str) -> tuple:
     """What needs attention in the region (attention.attention_items) on `today` (ISO date),
     most off first (shared, frozen items)."""
-    from datetime import date
 
     from data_access.attention import attention_items
 
@@ -234,19 +233,49 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
-def ranked_children(
-    url: str, code: str, period: str, measure: str, by: str, this_month: int
-) -> tuple:
+def ranked_children(url: str, code: str, period: str, measure: str, by: str, today: str) -> tuple:
     """The child regions ordered by a measure's level or by its change against the same months a
-    year earlier (areas.rank_areas; shared, frozen)."""
+    year earlier, as they stand on `today` (ISO date; areas.rank_areas; shared, frozen)."""
     from data_access.areas import get_child_changes, rank_areas
 
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
         if found.level not in PARENT_LEVELS:
             return ()
-        now, before = get_child_changes(session, found, city_, parse_period(period), this_month)
+        now, before = get_child_changes(
+            session, found, city_, parse_period(period), date.fromisoformat(today)
+        )
         return tuple(rank_areas(now, before, measure, by))
+
+
+# The monthly reports on the leaders' pages (ui/report_status.py): read on every run of the
+# Overview and the pillar pages, so cached like the index (shared, frozen; callers must not
+# modify them). Submitting, approving and reopening a report clear them with the other readers.
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def completeness(url: str, code: str, month: int, level: str):
+    """How complete the month's reports of the regions of `level` inside the region are
+    (reports.get_completeness; shared)."""
+    from data_access.reports import get_completeness
+
+    with read_session(get_engine(url)) as session:
+        return get_completeness(session, get_region(session, code), month, level)
+
+
+@reader(st.cache_resource, ttl=600, max_entries=2000)
+def reported_stocks(
+    url: str, code: str, period: str, include_submitted: bool = False
+) -> Mapping[str, object]:
+    """The region's standing figures at the period's end, each with its as-of month
+    (stocks.get_reported_stocks; read-only, shared)."""
+    from data_access.stocks import get_reported_stocks
+
+    with read_session(get_engine(url)) as session:
+        found = get_region(session, code)
+        return MappingProxyType(
+            get_reported_stocks(
+                session, found, parse_period(period), include_submitted=include_submitted
+            )
+        )
 
 
 @reader(ttl=600)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access.models import Activity, AreaRollup, Rollup
-from data_access.periods import Period
+from data_access.periods import Coverage, Period, coverage
 from data_access.regions import RegionInfo, summary_source
 from data_access.registry import (
     INDICATORS,
@@ -72,6 +72,13 @@ def get_last_activity_day(session: Session) -> date | None:
     return session.scalar(
         select(func.max(Activity.occurred_on)).where(Activity.deleted_at.is_(None))
     )
+
+
+def get_coverage(session: Session, period: Period, today: date) -> Coverage:
+    """How much of the period has happened by today and its like-with-like bases
+    (periods.coverage), from the months the city has data in: the one reading of "so far" for
+    pages, attention, rankings and the briefing."""
+    return coverage(period, today, list_data_months(session), get_last_activity_day(session))
 
 
 def get_activity_totals(

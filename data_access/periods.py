@@ -214,14 +214,3 @@ def trend_months(period: Period, first: int, last: int) -> tuple[int, ...]:
     end = month_period(period.end)
     wanted = (end.shift(-i).start for i in range(11, -1, -1))
     return tuple(month for month in wanted if first <= month <= last)
-
-
-def so_far(period: Period, today_month: int) -> Period | None:
-    """The months of the period up to this month (yyyymm): the whole period once it is over,
-    its first months while it runs (compared with the same months a year earlier, never with a
-    whole period), None before it starts."""
-    if today_month >= period.end:
-        return period
-    if today_month < period.start:
-        return None
-    return Period(period.year, period.first_month, today_month - period.start + 1)

@@ -633,6 +633,16 @@ MEASURES_BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
 PILLARS_BY_KEY: dict[str, Pillar] = {p.key: p for p in PILLARS}
 
 
+def counts_activities(ind: Indicator) -> bool:
+    """Whether the indicator adds up activities of the period (a count, a sum, a monthly average,
+    or one of those per residents): such a figure of a part of a period is not comparable with a
+    whole one. Rates and standing figures are."""
+    comp = ind.computation
+    if isinstance(comp, PerPopulation):
+        return counts_activities(INDICATORS_BY_KEY[comp.indicator])
+    return isinstance(comp, ActivityCount | ActivitySum | MonthlyAverage)
+
+
 def indicators_of(pillar: str) -> tuple[Indicator, ...]:
     """The indicators of one pillar, in declaration order."""
     return tuple(i for i in INDICATORS if i.pillar == pillar)

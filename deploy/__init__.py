@@ -100,6 +100,7 @@ class Fleet:
     server_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     start_timeout: float = 300
+    root: Path = ROOT  # the checkout the servers run (a benchmark's baseline: another one)
     servers: list[subprocess.Popen | None] = field(default_factory=list, init=False)
     balancer: subprocess.Popen | None = field(default=None, init=False)
 
@@ -135,7 +136,7 @@ class Fleet:
         with self.log(index).open("ab") as out:
             proc = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self._server_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=out,

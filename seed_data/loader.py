@@ -50,10 +50,10 @@ from seed_data.generator import (
     report_months,
 )
 from seed_data.geography import Geography, build_geography
+from seed_data.meta import META_KEY, get_seed_meta
 from seed_data.spec import ARTICLE_YEAR, demo_years
 
 Progress = Callable[[float, str], None]
-META_KEY = "demo_seed"
 # Part of every seeded store's meta: a store seeded by another version is another demo (the
 # command line asks for --replace). 2: the current month's reports are begun (draft, submitted).
 GENERATOR_VERSION = 2
@@ -133,12 +133,6 @@ def _same_demo(existing: dict, wanted: dict) -> bool:
     return {k: v for k, v in existing.items() if k != "today"} == {
         k: v for k, v in wanted.items() if k != "today"
     }
-
-
-def get_seed_meta(session: Session) -> dict | None:
-    """How the store's demo data was generated, or None if it holds none."""
-    value = session.scalar(select(AppMeta.value).where(AppMeta.key == META_KEY))
-    return json.loads(value) if value else None
 
 
 def _clear(session: Session) -> None:

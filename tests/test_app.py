@@ -16,8 +16,9 @@ from data_access.auth import verify_password
 from data_access.db import make_engine, read_session, write_session
 from data_access.models import Account, AuditLog, Region
 from tests.auth_helpers import app_as
+from tests.cards_html import cards
+from tests.cards_html import notes as card_notes
 from tests.conftest import DEMO_TODAY, ROOT
-from tests.markdown import shown
 
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py"))
 
@@ -43,26 +44,24 @@ def test_overview_shows_the_five_pillars_against_the_article_in_chinese(app_env)
     markdown = " ".join(m.value for m in at.markdown)
     for name in ("组织有力", "治理有效", "服务有质", "邻里有爱", "平安有序"):
         assert name in markdown
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["人民调解化解矛盾纠纷"] == "3.1万件"
-    assert metrics["12345热线满意率"] == "98.51%"
-    assert metrics["每万城镇常住人口社区工作者"] == "20.0人"
-    captions = " ".join(shown(c.value) for c in at.caption)
-    assert "文章：2.9万余件" in captions
+    values = {label: card.value for label, card in cards(at).items()}
+    assert values["人民调解化解矛盾纠纷"] == "3.1万件"
+    assert values["12345热线满意率"] == "98.51%"
+    assert values["每万城镇常住人口社区工作者"] == "20.0人"
+    assert "文章：2.9万余件" in " ".join(card_notes(at))
 
 
 def test_overview_in_english(app_env):
     at = _run("en", period="2025")
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["12345 hotline requests resolved"] == "48.5K cases"
+    assert cards(at)["12345 hotline requests resolved"].value == "48.5K cases"
     assert "Strong organisation" in " ".join(m.value for m in at.markdown)
-    assert "Article: 29K+ cases" in " ".join(shown(c.value) for c in at.caption)
+    assert "Article: 29K+ cases" in " ".join(card_notes(at))
 
 
 def test_period_comes_from_the_url_and_a_bad_one_falls_back(app_env, monkeypatch):
     at = _run(period="2024")
     assert at.query_params["period"] == "2024"
-    assert {m.label: m.value for m in at.metric}["12345热线满意率"] == "97.78%"
+    assert cards(at)["12345热线满意率"].value == "97.78%"
     moment = datetime(DEMO_TODAY.year, DEMO_TODAY.month, DEMO_TODAY.day, 4, tzinfo=UTC)
     monkeypatch.setattr("data_access.clock.now", lambda: moment)
     bad = _run(period="2025-13")
@@ -134,7 +133,7 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         _change_password(at, one_time, "a-new-secret-1", "a-new-secret-1")
         assert not at.exception
         assert any("密码已修改" in toast.value for toast in at.toast)
-        assert {m.label: m.value for m in at.metric}["城乡基础网格"] == "1.4万个"
+        assert cards(at)["城乡基础网格"].value == "1.4万个"
         with read_session(make_engine(f"sqlite:///{db_file}")) as session:
             audited = session.scalars(
                 select(AuditLog.action).where(AuditLog.entity == "account")

@@ -15,6 +15,7 @@ from data_access.attention import (
     behind_pace,
     child_bottom,
     child_fell,
+    completeness_month,
     elapsed_months,
     falling,
     inactive,
@@ -24,11 +25,12 @@ from data_access.attention import (
     rule_help,
 )
 from data_access.db import read_session
-from data_access.periods import Period, parse_period, so_far
+from data_access.periods import Period, parse_period
 from data_access.regions import RegionInfo, get_city
 from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
 from data_access.store import open_store
+from tests.conftest import DEMO_TODAY
 
 
 def region(code: str, population: int = 100_000, level: str = "district") -> RegionInfo:
@@ -73,6 +75,15 @@ def test_behind_pace_is_quiet_on_pace_within_the_tolerance_and_for_stocks():
     assert on_pace == []  # 7% short: inside the 10% tolerance
     stock = behind_pace(CITY, {"grids": 1}, {"grids": 14000}, 6, "")
     assert stock == []  # a standing figure has no pace
+
+
+def test_behind_pace_and_falling_need_at_least_one_whole_unit():
+    # A small community's share of a target: 0.4 on pace by June is not "100% behind".
+    assert behind_pace(CITY, {"disputes_mediated": 0}, {"disputes_mediated": 0.8}, 6, "") == []
+    assert falling(CITY, {"disputes_mediated": 0.5}, {"disputes_mediated": 1.2}, "") == []
+    one = falling(CITY, {"disputes_mediated": 0}, {"disputes_mediated": 12}, "")
+    assert [i.key for i in one] == ["disputes_mediated"]
+    assert one[0].off_text.zh == "上年同期 12，现 0（变差 100%）"  # counts shown whole
 
 
 def test_elapsed_months_counts_the_running_month_by_its_days():
@@ -215,10 +226,11 @@ def test_rank_areas_for_less_is_better_puts_the_lowest_and_the_largest_drop_firs
     ] == ["210102", "210101"]
 
 
-def test_so_far_is_the_elapsed_months_of_a_running_period():
-    assert so_far(parse_period("2025"), 202504) == Period(2025, 1, 4)
-    assert so_far(parse_period("2025Q3"), 202601) == parse_period("2025Q3")
-    assert so_far(parse_period("2026"), 202512) is None
+def test_completeness_shows_the_last_month_due_never_a_month_to_come():
+    # Reports of a month are due on a day of the next: on 30 November, October's are the last due.
+    assert completeness_month(parse_period("2026"), date(2026, 11, 30)) == 202610
+    assert completeness_month(parse_period("2026-12"), date(2026, 12, 1)) == 202610
+    assert completeness_month(parse_period("2025"), date(2026, 11, 30)) == 202512
 
 
 # On the demo store
@@ -252,6 +264,31 @@ def test_attention_items_on_the_demo_store_ranked_and_linked(db_url, clock):
     silent = [i for i in later if i.rule == "inactive"]
     assert len(silent) == RULES_BY_KEY["inactive"].params["max_items"]
     assert not [i for i in items if i.rule == "inactive" and "从未" in i.off_text.zh]
+
+
+def test_a_year_so_far_falls_against_the_same_months_with_data_a_year_earlier(sqlite_url):
+    """On the first day of a month nothing is recorded in it yet: the year so far is the months
+    before, compared with the same months a year earlier, as the pages read it (not against two
+    months of last year)."""
+    from data_access.indicators import get_coverage, get_indicator_values
+
+    engine = open_store(sqlite_url)
+    today = date(DEMO_TODAY.year, DEMO_TODAY.month + 1, 1)  # the demo's data end in DEMO_TODAY
+    with read_session(engine) as session:
+        city = get_city(session)
+        year = Period(today.year, 1, 12)
+        span = get_coverage(session, year, today).span
+        expected = falling(
+            city,
+            get_indicator_values(session, city, span),
+            get_indicator_values(session, city, span.year_ago()),
+            str(year),
+        )
+        items = attention_items(session, city.code, year, today=today)
+    engine.dispose()
+    assert span == Period(today.year, 1, today.month - 1)
+    got = [(i.key, i.off_text) for i in items if i.rule == "falling"]
+    assert got == [(i.key, i.off_text) for i in sorted(expected, key=lambda i: -i.off)]
 
 
 # On the pages (AppTest) and the wall screen
@@ -288,7 +325,9 @@ def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     engine = open_store(app_env)
     with read_session(engine) as session:
         city = get_city(session)
-        now, before = get_child_changes(session, city, city, parse_period("2025"), 202603)
+        now, before = get_child_changes(
+            session, city, city, parse_period("2025"), date(2026, 3, 20)
+        )
     engine.dispose()
     improved = [r.region.code for r in rank_areas(now, before, "index", "change")]
     at = app_as(app_env, "admin", period="2025")

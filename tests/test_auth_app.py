@@ -268,6 +268,45 @@ def test_admin_creates_rescopes_disables_and_resets_accounts(app_env, engine):
         assert authenticate(s, username, generated, client=CLIENT).status == "ok"
 
 
+def test_a_password_an_admin_set_is_replaced_at_the_next_sign_in(app_env, engine):
+    """The admin knows a password they chose or reset: its owner must set their own first."""
+    admin = app_as(app_env, "admin", page=ADMIN_PAGE)
+    username = f"new{uuid.uuid4().hex[:6]}"
+    admin.text_input(key="admin_new_username").input(username)
+    admin.text_input(key="admin_new_name").input("新同事")
+    admin.selectbox(key="admin_new_role").set_value("staff")
+    admin.text_input(key="admin_new_password").input("admin-chose-this")
+    _button(admin, "创建账户").click().run()
+    assert not admin.exception
+
+    def first_sign_in(password: str) -> AppTest:
+        at = app_as(app_env, None)
+        _sign_in(at, username, password)
+        assert not at.exception
+        assert at.title[0].value == "请修改初始密码" and not at.metric
+        return at
+
+    at = first_sign_in("admin-chose-this")
+    for key, value in zip(
+        ("auth_pw_current", "auth_pw_new", "auth_pw_again"),
+        ("admin-chose-this", "only-i-know-it", "only-i-know-it"),
+        strict=True,
+    ):
+        at.text_input(key=key).input(value)
+    _button(at, "修改密码").click().run()
+    assert not at.exception and any("密码已修改" in toast.value for toast in at.toast)
+    assert "请修改初始密码" not in [title.value for title in at.title]
+    again = _sign_in(app_as(app_env, None), username, "only-i-know-it")
+    assert not again.exception and "请修改初始密码" not in [title.value for title in again.title]
+
+    # A reset by the admin asks again; the generated password is shown to the admin once.
+    with read_session(engine) as s:
+        account_id = get_account_by_username(s, username).id
+    admin.selectbox(key="admin_account").set_value(account_id).run()
+    _button(admin, "重置密码").click().run()
+    first_sign_in(admin.code[0].value)
+
+
 def test_admin_input_errors_show_one_message_and_save_nothing(app_env, engine):
     at = app_as(app_env, "admin", "en", page=ADMIN_PAGE)
     at.text_input(key="admin_new_username").input("bad name!")

@@ -291,6 +291,18 @@ def test_hostile_names_are_text_in_both_formats(sqlite_url, district, tmp_path):
     assert text.count("\f") < 20
 
 
+def test_charts_name_a_long_region_in_a_few_characters(sqlite_url, district):
+    from data_access.briefing.compose import CHART_LABEL
+
+    # Every label of a chart is drawn whole: a 10,000-character name would make a picture wider
+    # than 100,000 pixels (minutes to draw, nothing legible at 16 cm).
+    briefing = _renamed(sqlite_url, district, HOSTILE_NAMES["long"], [HOSTILE_NAMES["long"]])
+    charts = [b for b in compose("zh", briefing) if isinstance(b, Chart)]
+    labels = {v for c in charts for row in c.rows for v in row.values() if isinstance(v, str)}
+    assert "长" * (CHART_LABEL - 1) + "…" in labels
+    assert max(len(label) for label in labels) == CHART_LABEL
+
+
 def test_a_10000_character_name_wraps_on_the_cover(sqlite_url, district, tmp_path, monkeypatch):
     from docx import Document
     from PIL import Image
@@ -325,10 +337,14 @@ def test_cli_errors_are_one_line_and_exit_2(sqlite_url, capsys, tmp_path, args, 
     )
     assert rc == 2
     assert expected in err and len(err.strip().splitlines()) == 1
-    assert not out.exists()
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # no part-file left behind
 
 
-def test_cli_unwritable_out_is_one_line(sqlite_url, district, capsys, tmp_path):
+def test_cli_unwritable_out_is_one_line(sqlite_url, district, capsys, tmp_path, monkeypatch):
+    def not_built(*args, **kwargs):
+        raise AssertionError("the document was built for a place it cannot be written to")
+
+    monkeypatch.setattr("data_access.briefing.build_briefing", not_built)  # said before building
     out = tmp_path / "missing-folder" / "b.pdf"
     rc, _, err = _cli(
         capsys,
@@ -369,3 +385,51 @@ def test_overview_button_offers_both_downloads(app_env, district):
     (status,) = at.get("status")  # the progress was shown in the page, and is complete
     assert status.label == "汇报材料已生成"
     assert status.proto.state == status.proto.COMPLETE
+
+
+def test_a_chart_is_drawn_once_for_what_it_shows(monkeypatch):
+    import vl_convert
+
+    from data_access.briefing import images
+
+    drawn = []
+    monkeypatch.setattr(vl_convert, "vegalite_to_png", lambda spec, scale: drawn.append(spec))
+    images._png.cache_clear()
+    spec = {"mark": "bar", "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    images.chart_png(spec, [{"a": 1}])
+    images.chart_png(dict(spec), [{"a": 1}])  # equal, not the same objects
+    assert len(drawn) == 1
+    images.chart_png(spec, [{"a": 2}])  # another figure is another picture
+    assert len(drawn) == 2
+    images._png.cache_clear()
+
+
+def test_pdf_embeds_the_common_characters_cut_and_the_whole_face_for_the_rest(
+    tmp_path, monkeypatch
+):
+    from data_access.briefing import pdf_file
+    from data_access.briefing.compose import Heading, Para
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    # A small cut (the real one is GB 2312) keeps the test quick; 鑫淼 are not in it.
+    cut = "汇报材料第页共，"
+    monkeypatch.setattr(pdf_file, "_common_chars", lambda: [*range(0x20, 0x7F), *map(ord, cut)])
+    path, face = pdf_file.cjk_font()
+    out = pdf_file.common_font_path(path, face)
+    assert out.parent == tmp_path / "happy-community"
+    pdf_file.make_common_font(path, face, out)
+    assert pdf_file.pdf_font() == (str(out), 0, False)
+
+    def fonts(data: bytes) -> list[str]:
+        pdf = tmp_path / "fonts.pdf"
+        pdf.write_bytes(data)
+        lines = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+        return lines.stdout.splitlines()[2:]
+
+    common = pdf_file.write_pdf([Heading("汇报材料", 0), Para("材料 2025")], "zh", "t")
+    assert "材料 2025" in _pdf_text(tmp_path, common)
+    assert len(fonts(common)) == 1
+    rare = pdf_file.write_pdf([Heading("汇报材料", 0), Para("材料 2025 鑫淼")], "zh", "t")
+    assert "材料 2025 鑫淼" in _pdf_text(tmp_path, rare)
+    found = fonts(rare)
+    assert len(found) == 2 and all("CJK" in f and f.split()[-5] == "yes" for f in found)

@@ -1,10 +1,11 @@
 """In a real browser against `streamlit run app.py` (issue 16): a leader makes the briefing from
 the Overview and downloads both files, a Word document and a PDF, built on the server while the
-page shows its progress. Nothing is requested from another host."""
+page shows its progress, step by step in Chinese. Nothing is requested from another host."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,17 @@ from tests.browser import Watch, require_chromium, settle, sign_in, streamlit_se
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 240_000  # the build draws 13 charts and embeds a CJK font: long on a busy machine
+# Records every text the progress bar shows while the briefing builds (a step may be replaced
+# by the next before a test could look at it).
+RECORD_PROGRESS = """() => {
+  window.progressSeen = [];
+  new MutationObserver(() => {
+    for (const bar of document.querySelectorAll('[data-testid="stProgress"]')) {
+      const text = bar.textContent.trim();
+      if (text && window.progressSeen.at(-1) !== text) window.progressSeen.push(text);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +50,15 @@ def test_a_leader_downloads_the_briefing_as_word_and_pdf(server, browser, store)
     page.goto(f"{server}/?period=2025")
     page.get_by_test_id("stMetric").first.wait_for()
     settle(page)
+    page.evaluate(RECORD_PROGRESS)
     page.get_by_role("button", name="一键生成汇报材料").click()
     word = page.get_by_role("button", name="下载 Word（.docx）")
     word.wait_for()
+    # The steps were shown in the page as they happened, in Chinese, and the status says done.
+    seen = page.evaluate("window.progressSeen")
+    assert any(re.fullmatch(r"正在绘制图表（\d+/\d+）…", text) for text in seen), seen
+    assert "正在生成 PDF…" in seen and seen[-1] == "已完成", seen
+    assert page.get_by_text("汇报材料已生成").is_visible()
     files = {}
     for button in (word, page.get_by_role("button", name="下载 PDF")):
         with page.expect_download() as info:

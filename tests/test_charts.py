@@ -1,6 +1,7 @@
 """Chart specs: every chart the leaders' pages draw, in both languages, validates against the
 Vega-Lite schema Altair ships (no network) and fetches nothing; a misspelt spec fails that check;
-a chart's spec is built once per shape and drawing it leaves the shared spec as it was."""
+the stored specs the app draws (chart_specs/specs.json) are what the Altair builders make, shape
+by shape; a chart's spec is made once per shape and drawing it leaves the shared spec as it was."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from altair.utils.schemapi import SchemaValidationError, validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 from streamlit.testing.v1 import AppTest
 
+from chart_specs import builders
+from chart_specs.__main__ import stored_text
+from chart_specs.specs import STORED
 from tests.auth_helpers import app_as
 from ui import charts
 
@@ -96,6 +100,26 @@ def test_each_builder_makes_a_valid_spec(builder, shape):
     assert _problem(builder(*shape)) is None
 
 
+# Labels Vega-Lite or Altair could read as more than a name: dots, brackets, a type shorthand.
+ODD_SHAPES = [
+    (charts.grouped_bars, ("a.b", "y[0]", "x:Q", "")),
+    (charts.trend_lines, ("月.份", "得分 (分)", "series:N", "a.b")),
+    (charts.ranking_bars, ("r[1]", "v.w", "r[1]", "v.w", 40)),
+]
+
+
+def test_the_stored_specs_are_what_the_builders_make_now():
+    # After changing a builder: `python -m chart_specs --write`.
+    assert STORED.read_text(encoding="utf-8") == stored_text()
+
+
+@pytest.mark.parametrize("drawn, shape", SHAPES + ODD_SHAPES)
+def test_each_stored_spec_filled_equals_its_builder(drawn, shape):
+    built = getattr(builders, drawn.__name__).__wrapped__(*shape)
+    assert drawn(*shape) == built
+    assert json.dumps(drawn(*shape)) == json.dumps(built)  # the same order too
+
+
 def test_a_shape_is_built_once_per_process(monkeypatch):
     built = []
 
@@ -113,11 +137,12 @@ def test_a_shape_is_built_once_per_process(monkeypatch):
     counting(alt.LayerChart)
     # Shapes no other test has built, so the count does not depend on the order tests run in.
     shapes = [(b, tuple(f"{a} 一次" if isinstance(a, str) else a for a in s)) for b, s in SHAPES]
-    first = [builder(*shape) for builder, shape in shapes]
-    again = [builder(*shape) for builder, shape in shapes]
-    assert len(built) == len(shapes)
-    assert all(a is b for a, b in zip(first, again, strict=True))
-    assert first[0] != first[1] and first[5] != first[6]  # another language, another size
+    for module in (builders, charts):
+        first = [getattr(module, b.__name__)(*shape) for b, shape in shapes]
+        again = [getattr(module, b.__name__)(*shape) for b, shape in shapes]
+        assert all(a is b for a, b in zip(first, again, strict=True))
+        assert first[0] != first[1] and first[5] != first[6]  # another language, another size
+    assert len(built) == len(shapes)  # the builders, once each; the stored specs never build
 
 
 def _draws_every_kind() -> None:

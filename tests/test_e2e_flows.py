@@ -83,9 +83,9 @@ def open_page(page, link: str) -> None:
 
 
 def metric_number(page, label: str) -> int:
-    """The whole-number value of the Overview metric labelled `label`."""
-    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
-    text = metric.get_by_test_id("stMetricValue").inner_text()
+    """The whole-number value of the Overview's indicator card labelled `label`."""
+    card = page.locator(".hs-card").filter(has_text=label).first
+    text = card.locator(".hs-card-value").inner_text()
     digits = re.sub(r"[^\d]", "", text)
     assert digits, f"{label}: no number in {text!r}"
     return int(digits)
@@ -103,19 +103,19 @@ def test_a_leader_changes_the_period_drills_to_a_community_and_reopens_the_link(
     page.goto(f"{server}/?period=2025")
     page.get_by_test_id("stHeading").nth(1).wait_for()
     settle(page)
-    assert heading(page) == "大东区（区县（市）） · 2025年"
+    assert heading(page) == "大东区（区县） · 2025年"
 
     choose(page, "时间段", "2025年第3季度")
-    assert heading(page) == "大东区（区县（市）） · 2025年第3季度"
+    assert heading(page) == "大东区（区县） · 2025年第3季度"
     assert "period=2025Q3" in page.url
 
     open_page(page, "服务有质")
-    assert heading(page) == "大东区（区县（市）） · 2025年第3季度", "the filters carry over"
+    assert heading(page) == "大东区（区县） · 2025年第3季度", "the filters carry over"
     street = drill_to_first(page)
-    assert heading(page).startswith(f"{street}（街道（乡镇））")
+    assert heading(page).startswith(f"{street}（街道）")
     community = drill_to_first(page)
     view = heading(page)
-    assert view == f"{community}（社区（村）） · 2025年第3季度"
+    assert view == f"{community}（社区） · 2025年第3季度"
     # The breadcrumb leads back up through the street to the leader's district.
     crumbs = page.get_by_test_id("stMainBlockContainer").get_by_role("button")
     assert crumbs.filter(has_text="大东区").count() >= 1
@@ -157,7 +157,7 @@ def test_a_staff_member_fixes_an_error_saves_once_and_finds_the_activity(server,
     page.goto(f"{server}/?period=2025")
     page.get_by_test_id("stMetric").first.wait_for()
     settle(page)
-    assert heading(page).startswith("多福社区（社区（村）） · 2025年")
+    assert heading(page).startswith("多福社区（社区） · 2025年")
     before = metric_number(page, "人民调解化解矛盾纠纷")
 
     open_page(page, "活动录入")

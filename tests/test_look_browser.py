@@ -15,10 +15,10 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("HAPPY_SCREENSHOTS", ROOT / "test-artifacts")) / "look"
 
-# Every element of a card's label or value whose text is wider than its box (cut, with or
-# without an ellipsis), as [test id or tag, text, text width, box width].
+# Every element of a card's (or a metric's) label or value whose text is wider than its box (cut,
+# with or without an ellipsis), as [test id or tag, text, text width, box width].
 CUT_IN_CARDS = """() => [...document.querySelectorAll(
-    '[data-testid="stMetricValue"], [data-testid="stMetricLabel"]')]
+    '[data-testid="stMetricValue"], [data-testid="stMetricLabel"], .hs-card-value, .hs-card-label')]
   .flatMap(m => [m, ...m.querySelectorAll('*')])
   .filter(e => e.scrollWidth > e.clientWidth + 1)
   .map(e => [e.dataset.testid || e.tagName, e.textContent, e.scrollWidth, e.clientWidth])"""
@@ -59,7 +59,10 @@ def test_english_at_1920_cards_are_whole_and_the_ranking_slide_fits(server, sqli
         page.get_by_test_id("stVegaLiteChart").nth(2).locator("canvas, svg").first.wait_for()
         page.wait_for_timeout(3000)  # the charts draw after their elements appear
         page.screenshot(path=SHOTS / "overview-en-1920.png", full_page=True)
-        assert page.get_by_test_id("stMetricValue").count() >= 20
+        # The index's six metrics and the pillars' indicator cards (HTML, ui/cards.py).
+        page.locator(".hs-card-value").first.wait_for()
+        assert page.get_by_test_id("stMetricValue").count() >= 6
+        assert page.locator(".hs-card-value").count() >= 15
         assert page.evaluate(CUT_IN_CARDS) == []
 
         page.goto(f"{server}/screen?lang=en&slides=ranking&region=210100")

@@ -101,7 +101,7 @@ def _calls(url: str) -> dict[str, list[tuple]]:
         "months_with_data": [(url,)],
         "last_activity_day": [(url,)],
         "attention": [(url, c, "2025", "2025-12-31") for c in (city.code, street.code)],
-        "ranked_children": [(url, city.code, "2025", "index", "change", 202512)],
+        "ranked_children": [(url, city.code, "2025", "index", "change", "2025-12-31")],
         "notes": [(url, None, city.code, 202501, 202512)],
     }
 

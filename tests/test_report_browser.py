@@ -63,13 +63,20 @@ def _metric(page, label: str) -> str:
     return metric.get_by_test_id("stMetricValue").inner_text().strip()
 
 
+def _card(page, label: str) -> str:
+    """An indicator card's value (the Overview's cards are HTML, ui/cards.py)."""
+    card = page.locator(".hs-card").filter(has_text=label).first
+    card.wait_for(timeout=TIMEOUT)
+    return card.locator(".hs-card-value").inner_text().strip()
+
+
 def _overview(page, base: str) -> tuple[int, str]:
     """The leader's Overview of 2025 (in the link: the server's default period follows the real
     clock): the district's grids and the completeness count."""
     page.goto(f"{base}/?period=2025")
     page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT)
     settle(page)
-    return _number(_metric(page, GRIDS)), _metric(page, COMPLETE)
+    return _number(_card(page, GRIDS)), _metric(page, COMPLETE)
 
 
 def _open(page, url: str) -> None:

@@ -30,6 +30,7 @@ from data_access.reports import (
 )
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.cards_html import notes as card_notes
 from tests.conftest import ROOT
 from tests.markdown import shown
 from tests.report_fixtures import NOW, STREET_USER, add_street_reviewer, demo_place
@@ -340,7 +341,7 @@ def test_the_leaders_overview_shows_completeness_and_the_month_figures_stand_at(
     at = _app("leader", "app_pages/overview.py", period="2025")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["已通过的社区月报（2025-12）"] == f"{before.approved:,} / {before.total:,}"
-    assert "截至 2025-12" in _captions(at)
+    assert "截至 2025-12" in " ".join(card_notes(at))  # the cards' as-of notes
     # The count moves when a report is no longer approved (an admin reopens one).
     engine = open_store(report_env)
     with write_session(engine) as session:

@@ -27,6 +27,8 @@ from data_access.registry import INDICATORS_BY_KEY
 from data_access.scoring import get_index
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.cards_html import cards as shown_cards
+from tests.cards_html import notes as card_notes
 from ui import cards
 from ui.views import AVERAGE
 
@@ -108,7 +110,7 @@ def test_a_year_to_date_is_compared_with_the_same_months_a_year_earlier(
     assert index.delta == f"{round(now.composite - before.composite, 1):+.1f}"
     # A card: the flow against the same eleven months of 2024, not the whole year.
     cases = INDICATORS_BY_KEY["disputes_mediated"]
-    card = _metric(at, cases.name_zh)
+    card = shown_cards(at)[cases.name_zh]
     shown = {s.key: s.value for p in now.pillars for s in p.indicators}
     base = {s.key: s.value for p in before.pillars for s in p.indicators}
     assert card.delta == cards.change(cases, shown[cases.key], base[cases.key])
@@ -120,7 +122,7 @@ def test_a_month_not_over_compares_no_counts_with_whole_months(app_env, monkeypa
     assert "截至 11月20日" in _text(at) and "本月未结束" in _text(at)
     assert not _metric(at, "幸福指数").delta
     flow = INDICATORS_BY_KEY["disputes_mediated"].name_zh
-    assert not _metric(at, flow).delta
+    assert not shown_cards(at)[flow].delta
     service = _run("app_pages/service.py", period="2025-11")
     table = service.dataframe[0].value
     row = table[table["指标"] == INDICATORS_BY_KEY["employment_assisted"].name_zh].iloc[0]
@@ -148,6 +150,7 @@ def test_one_record_in_a_new_year_shows_no_fall(record_env, monkeypatch):
         assert at.query_params["period"] == str(year)
         assert any("报送不完整" in w.value for w in at.warning)
         deltas = [m.delta for m in at.metric if m.delta]
+        deltas += [c.delta for c in shown_cards(at).values() if c.delta]
         assert not any("100" in d and d.startswith("-") for d in deltas), deltas
         assert not _metric(at, "幸福指数").delta
         # Only the month with data is offered of that year.
@@ -162,11 +165,11 @@ def test_one_record_in_a_new_year_shows_no_fall(record_env, monkeypatch):
 def test_the_article_figure_only_at_the_city_in_its_year(app_env, monkeypatch, places, sqlite_url):
     _at(date(2026, 11, 30), monkeypatch)
     city = _run(period="2025")
-    assert any(c.value.startswith("文章：") for c in city.caption)
+    assert any(note.startswith("文章：") for note in card_notes(city))
     engine = open_store(sqlite_url)
     for region, period in ((places["district"], "2025"), (places["city"], "2024")):
         at = _run(period=period, region=region.code)
-        shown = [c.value.replace("\\", "") for c in at.caption]
+        shown = card_notes(at)
         assert not any(v.startswith("文章：") for v in shown)
         with read_session(engine) as session:
             index = get_index(session, region, places["city"], parse_period(period))

@@ -20,6 +20,7 @@ from data_access.importing import (
     template_xlsx,
 )
 from ui.auth import actor_id
+from ui.format import EMPTY
 from ui.i18n import say, t
 from ui.plain import plain
 from ui.writes import SIGNED_IN, write
@@ -98,7 +99,7 @@ def show_check(check: ImportCheck) -> None:
                 for e in check.errors[:5000]
             ]
         )
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(frame, hide_index=True, width="stretch", placeholder=EMPTY)
 
 
 def do_import(url: str, check: ImportCheck, token: str, filename: str) -> None:

@@ -170,6 +170,7 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     event = st.dataframe(
         fmt.table(_frame(rows)),  # "—" for an empty cell (a record without a grid), never None
         hide_index=True,
+        placeholder=fmt.EMPTY,
         on_select="rerun",
         selection_mode="single-row",
         key=f"log_table_{page}",
@@ -422,7 +423,7 @@ def conflict_view(url: str, other: dict[str, Any]) -> None:
                     t("log.conflict.mine"): display_value(url, name, mine_value),
                 }
             )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder=fmt.EMPTY)
     left, right = st.columns(2)
     left.button(
         t("log.conflict.take_theirs"),

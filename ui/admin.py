@@ -60,11 +60,11 @@ def _scope_regions(url: str) -> list[ScopeRegion]:
         return list_scope_regions(session)
 
 
-def _write(url: str, change: Callable, *args, clear_data: bool = False):
+def _write(url: str, change: Callable, *args, clear_data: bool = False, **kwargs):
     """Run one change as the signed-in admin; on a refusal or a store failure keep a message
     and return None."""
     # Targets and weights feed every score: they forget every cached result at once.
-    written = write(url, change, SIGNED_IN, *args, everything=clear_data)
+    written = write(url, change, SIGNED_IN, *args, everything=clear_data, **kwargs)
     if not written.ok:
         st.session_state[NOTICE_KEY] = ("error", written.error)
         return None
@@ -130,6 +130,7 @@ def _accounts_table(accounts: list[AccountInfo]) -> None:
             for a in accounts
         ],
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
 
@@ -148,6 +149,8 @@ def _on_create(url: str) -> None:
         s.get("admin_new_scope"),
         password or generated,
         s.get("admin_new_sso") or None,
+        # The admin chose or was shown this password: its owner replaces it at first sign-in.
+        one_time_password=True,
     )
     if done and generated:
         s[SECRET_KEY] = (t("admin.generated"), generated)
@@ -366,6 +369,7 @@ def _links(url: str, regions: dict[int, ScopeRegion]) -> None:
             for link in links
         ],
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
     live = {link.id: link for link in links if link.is_live(now)}
@@ -424,6 +428,7 @@ def _settings(url: str) -> None:
             )
         ),
         hide_index=True,
+        placeholder=fmt.EMPTY,
         width="stretch",
     )
     key = st.selectbox(

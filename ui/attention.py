@@ -58,8 +58,10 @@ def _rules_popover() -> None:
 
 
 def _line(item, n: int) -> None:
-    text, button = st.columns([12, 1], vertical_alignment="center")
-    text.markdown(
+    # One row of two elements (a horizontal container rather than columns: two blocks fewer a
+    # line, for up to twelve lines on every run of the Overview).
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.markdown(
         t(
             "brief.attention.line",
             what=say(item.what),
@@ -67,7 +69,7 @@ def _line(item, n: int) -> None:
             off=say(item.off_text),
         )
     )
-    if button.button(
+    if row.button(
         t("brief.attention.open"), key=f"attention_open_{n}", type="tertiary", width="content"
     ):
         _open(item)
@@ -127,9 +129,7 @@ def ordered(
         kids = list(cached.child_indexes(url, region.code, str(period)))
         ranked = rank_areas(kids, [], measure, by)
     else:
-        ranked = cached.ranked_children(
-            url, region.code, str(period), measure, by, clock.this_month()
-        )
+        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
     order = {r.region.code: n for n, r in enumerate(ranked)}
     change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
     shown = frame.assign(_order=frame[code_col].map(order)).sort_values(
@@ -159,9 +159,7 @@ def screen_data(url: str, region_code: str, period: str) -> dict:
     """What the two slides show, added to the screen's snapshot."""
     return {
         "attention": cached.attention(url, region_code, period, _today()),
-        "improved": cached.ranked_children(
-            url, region_code, period, INDEX, "change", clock.this_month()
-        ),
+        "improved": cached.ranked_children(url, region_code, period, INDEX, "change", _today()),
     }
 
 

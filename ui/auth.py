@@ -38,6 +38,7 @@ from data_access.auth import (
     utcnow,
 )
 from data_access.db import read_session, store_error, write_session
+from seed_data.meta import get_seed_meta
 from ui.bootstrap import forget_failed_store, store_callback
 from ui.i18n import pick, say, t
 from ui.plain import plain
@@ -115,8 +116,6 @@ def ensure_accounts(url: str) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _ensure_accounts_once(url: str) -> bool:
-    from seed_data.loader import get_seed_meta  # here: the demo generator costs 0.1 s at start
-
     engine = cached.get_engine(url)
     with write_session(engine) as session:
         generated = ensure_first_admin(session, settings.get(settings.ADMIN_PASSWORD))

@@ -3,39 +3,26 @@ comparable), grouped by pillar."""
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from data_access.periods import Coverage, Period
 from data_access.regions import RegionInfo
 from data_access.registry import (
-    INDICATORS_BY_KEY,
     PILLARS,
-    ActivityCount,
-    ActivitySum,
     Indicator,
-    MonthlyAverage,
-    PerPopulation,
+    counts_activities,
     indicators_of,
     policy_figures,
 )
 from ui import format as fmt
 from ui import report_status
 from ui.i18n import pick, t, t_text
-from ui.plain import plain
 
 # The year the article's figures (data_access/reference/figures.csv) describe: they are the
 # city's results of that year, comparable with nothing else.
 ARTICLE_YEAR = 2025
-
-
-def counts_activities(ind: Indicator) -> bool:
-    """Whether the indicator adds up activities of the period (a count, a sum, a monthly average,
-    or one of those per residents): such a figure of a part of a period is not comparable with a
-    whole one. Rates and standing figures are."""
-    comp = ind.computation
-    if isinstance(comp, PerPopulation):
-        return counts_activities(INDICATORS_BY_KEY[comp.indicator])
-    return isinstance(comp, ActivityCount | ActivitySum | MonthlyAverage)
 
 
 def article_comparable(region: RegionInfo, period: Period) -> bool:
@@ -76,40 +63,72 @@ def change(
     return f"{(value - before) / abs(before):+.1%}"
 
 
-def metric(
+# The cards of a pillar are one st.html element, not a grid of st.columns, st.container,
+# st.metric and st.caption (about 70 elements on the Overview, drawn on every run: most of the
+# cards' cost; docs/performance.md "A warm Overview run's CPU"). They look like st.metric: the
+# label, the value, the change with its arrow (green when it is good news: a rise, or a fall
+# where lower is better) and the notes beneath. Four a row, one a row at a phone's width (as
+# st.columns). Every text is escaped (html.escape) where the HTML is built.
+CARD_STYLE = """<style>
+.hs-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem; }
+@media (max-width: 640px) { .hs-cards { grid-template-columns: minmax(0, 1fr); } }
+.hs-card { border: 1px solid rgba(128, 128, 128, 0.3); border-radius: 0.5rem;
+  padding: calc(1rem - 1px); overflow-wrap: anywhere; }
+.hs-card-label { font-size: 0.875rem; margin-bottom: 0.25rem; }
+.hs-card-label[title] { cursor: help; }
+.hs-card-value { font-size: 2.25rem; line-height: 1.3; padding-bottom: 0.25rem; }
+.hs-card-delta { font-size: 0.875rem; display: inline-block; border-radius: 0.75rem;
+  padding: 0 0.5rem; }
+.hs-card-delta.hs-good { color: rgb(21, 130, 55); background: rgba(33, 195, 84, 0.1); }
+.hs-card-delta.hs-bad { color: rgb(189, 65, 65); background: rgba(255, 43, 43, 0.09); }
+.hs-card-note { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }
+</style>"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def card_html(
     ind: Indicator,
     value: float | None,
     before: float | None,
     as_of: str | None = None,
     beside: str | None = None,
     comparable: bool = True,
-) -> None:
-    """One indicator as a metric with its change (coloured by whether lower is better), what it
-    stands beside (the target, or the article's figure) and, for a standing figure, the month
-    it stands at."""
-    with st.container(border=True):
-        st.metric(
-            pick(ind.name_zh, ind.name_en),
-            fmt.indicator_value(ind, value),
-            delta=change(ind, value, before, comparable),
-            delta_color="normal" if ind.higher_is_better else "inverse",
-            help=ind.quote_zh,
+) -> str:
+    """One indicator as a card (HTML, every text escaped): its value with its change (coloured
+    by whether lower is better), what it stands beside (the target, or the article's figure)
+    and, for a standing figure, the month it stands at."""
+    label = pick(ind.name_zh, ind.name_en)
+    help_text = f' title="{_e(ind.quote_zh)}"' if ind.quote_zh else ""
+    parts = [
+        f'<div class="hs-card-label"{help_text}>{_e(label)}</div>',
+        f'<div class="hs-card-value">{_e(fmt.indicator_value(ind, value))}</div>',
+    ]
+    delta = change(ind, value, before, comparable)
+    if delta is not None:
+        rise = not delta.startswith("-")  # an ASCII minus: change() writes the sign
+        good = "hs-good" if rise == ind.higher_is_better else "hs-bad"
+        arrow = "↑" if rise else "↓"
+        parts.append(
+            f'<div class="hs-card-delta {good}"><span aria-hidden="true">{arrow}</span> '
+            f'<span class="hs-card-change">{_e(delta)}</span></div>'
         )
-        if beside:
-            st.caption(beside)
-        if as_of:
-            st.caption(plain(as_of))
+    parts += [f'<div class="hs-card-note">{_e(note)}</div>' for note in (beside, as_of) if note]
+    return f'<div class="hs-card">{"".join(parts)}</div>'
 
 
 def beside_text(ind: Indicator, article: bool, target: float | None) -> str | None:
-    """The article's figure where comparable, else the region's target for the period."""
+    """The article's figure where comparable, else the region's target for the period (plain
+    text: the card escapes it)."""
     if article:
         shown = fmt.article_value(ind)
         if shown:
-            return t("overview.article", value=shown)
+            return t_text("overview.article", value=shown)
     if target is None:
         return None
-    return t("overview.target", value=fmt.indicator_value(ind, shown_target(ind, target)))
+    return t_text("overview.target", value=fmt.indicator_value(ind, shown_target(ind, target)))
 
 
 def overview(
@@ -125,46 +144,63 @@ def overview(
     article = article_comparable(region, cov.period)
     st.caption(t("overview.caption_article" if article else "overview.caption_target"))
     notes = report_status.as_of_notes(region, cov.span)
+    st.html(CARD_STYLE)  # only a style: Streamlit adds it to the page without an element
     for pillar in PILLARS:
         st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
         indicators = indicators_of(pillar.key)
-        headline = [i for i in indicators if i.headline]
-        for col, ind in zip(st.columns(4), headline, strict=False):
-            with col:
-                metric(
-                    ind,
-                    values.get(ind.key),
-                    last_year.get(ind.key),
-                    notes.get(ind.key),
-                    beside_text(ind, article, targets.get(ind.key)),
-                    cov.flows_comparable or not counts_activities(ind),
-                )
-        # Drawn only while open: five hidden tables would cost every run of the page.
-        more = st.expander(t("overview.more_pillar"), key=f"more_{pillar.key}", on_change="rerun")
-        if more.open:
-            beside_label = t_text("overview.article_col" if article else "views.target")
-            more.dataframe(
-                [
-                    {
-                        t("overview.indicator"): pick(i.name_zh, i.name_en),
-                        t("overview.value"): fmt.indicator_value(i, values.get(i.key)),
-                        beside_label: (
-                            fmt.article_value(i) if article else _target_text(i, targets.get(i.key))
-                        )
-                        or "—",
-                        t_text("report.col.as_of"): notes.get(i.key) or "—",
-                    }
-                    for i in indicators
-                ],
-                hide_index=True,
-                width="stretch",
+        grid = "".join(
+            card_html(
+                ind,
+                values.get(ind.key),
+                last_year.get(ind.key),
+                notes.get(ind.key),
+                beside_text(ind, article, targets.get(ind.key)),
+                cov.flows_comparable or not counts_activities(ind),
             )
+            for ind in indicators
+            if ind.headline
+        )
+        st.html(f'<div class="hs-cards">{grid}</div>')
+        _all_indicators(pillar.key, values, targets, notes, article)
     st.markdown(f"#### {t('overview.programme')}")
     st.caption(
         " · ".join(
             f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
             for f in policy_figures()
         )
+    )
+
+
+# Not a fragment: Streamlit copies the page's layout state for every fragment on every run
+# (about 0.3 ms each, measured with bench/overview_cpu.py), more than five rarely opened tables
+# would save.
+def _all_indicators(
+    pillar_key: str,
+    values: dict[str, float | None],
+    targets: dict[str, float | None],
+    notes: dict[str, str],
+    article: bool,
+) -> None:
+    # Drawn only while open: five hidden tables would cost every run of the page.
+    more = st.expander(t("overview.more_pillar"), key=f"more_{pillar_key}", on_change="rerun")
+    if not more.open:
+        return
+    beside_label = t_text("overview.article_col" if article else "views.target")
+    more.dataframe(
+        [
+            {
+                t("overview.indicator"): pick(i.name_zh, i.name_en),
+                t("overview.value"): fmt.indicator_value(i, values.get(i.key)),
+                beside_label: (
+                    fmt.article_value(i) if article else _target_text(i, targets.get(i.key))
+                )
+                or "—",
+                t_text("report.col.as_of"): notes.get(i.key) or "—",
+            }
+            for i in indicators_of(pillar_key)
+        ],
+        hide_index=True,
+        width="stretch",
     )
 
 

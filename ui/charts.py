@@ -1,10 +1,10 @@
-"""Chart builders for the pages: the specs are built in chart_specs/builders.py (pure, shared
-with the briefing document, data_access/briefing/); this module adds what only a page needs (the
-clicked region of a ranking chart)."""
+"""Chart specs for the pages: written in Altair (chart_specs/builders.py), drawn from their stored
+JSON (chart_specs/specs.py, so that the server never imports Altair); this module adds what only
+a page needs (the clicked region of a ranking chart)."""
 
 from __future__ import annotations
 
-from chart_specs.builders import (
+from chart_specs.specs import (
     ACCENT,
     MUTED,
     OTHER,

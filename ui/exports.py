@@ -9,14 +9,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from data_access import clock
 from ui.format import local_time, local_zone
 from ui.i18n import t, t_text
+
+if TYPE_CHECKING:  # pandas is imported where a file is made: not on the sign-in page's path
+    import pandas as pd
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or WPS (OWASP CSV
 # injection), the full-width forms by some Chinese spreadsheet programs; the control characters
@@ -41,6 +43,8 @@ def safe_cell(value: Any) -> Any:
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every text cell and header made safe by `safe_cell`."""
+    import pandas as pd
+
     out = frame.rename(columns=lambda c: safe_cell(str(c)))
     for i, dtype in enumerate(out.dtypes):
         if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
@@ -118,6 +122,7 @@ def to_csv(frame: pd.DataFrame, about: About | None = None) -> bytes:
 
 
 def _xlsx_value(sheet, value: Any) -> Any:
+    import pandas as pd
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES
 
@@ -148,6 +153,8 @@ def _width(values: list[Any]) -> float:
 
 
 def _number_format(column: pd.Series) -> str | None:
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(column):
         return None
     if pd.api.types.is_integer_dtype(column):

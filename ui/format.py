@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -41,15 +42,29 @@ def locale() -> Locale:
 
 def number(value: float, digits: int = 0) -> str:
     """A number in full, grouped for the locale (48,500)."""
+    return _number(value, digits, locale_name())
+
+
+@lru_cache(maxsize=8192)
+def _number(value: float, digits: int, name: str) -> str:
+    # Remembered: the Overview formats the same hundred-odd numbers (cards, the ranking table's
+    # cells) on every run, and Babel's formatting is a few tens of microseconds a number.
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale())
+    return format_decimal(value, format=pattern, locale=_parsed(name))
 
 
 def compact(value: float) -> str:
     """A large number in the locale's short form (4.8万 / 48.5K); small ones in full."""
     if abs(value) < 10_000:
         return number(value, 0 if float(value).is_integer() else 1)
-    return format_compact_decimal(value, format_type="short", locale=locale(), fraction_digits=1)
+    return _compact(value, locale_name())
+
+
+@lru_cache(maxsize=4096)
+def _compact(value: float, name: str) -> str:
+    return format_compact_decimal(
+        value, format_type="short", locale=_parsed(name), fraction_digits=1
+    )
 
 
 def with_unit(text: str, ind: Indicator) -> str:
@@ -124,22 +139,45 @@ def _digits(column) -> int:
     return 3
 
 
-def table(frame, keep: tuple[str, ...] = ()):
+def table(frame, keep: tuple[str, ...] = (), by_cell: tuple[str, ...] = ()):
     """A frame as st.dataframe shows it to a person: numbers grouped for the locale (48,500),
     empty cells as "—", never "None"; the values underneath stay numbers (sorting still works).
+    A column of numbers shows as many decimals as its values need, the same for all; one in
+    `by_cell` mixes units (617 个 above 21.1 人 above 95.3 %), each cell as many as it needs.
     Columns in `keep` are left to their column_config (a progress bar, say)."""
     import pandas as pd
 
-    styler = frame.style.format(na_rep=EMPTY)
+    formats = {}
     for name in frame.columns:
         column = frame[name]
         if name in keep or pd.api.types.is_bool_dtype(column):
             continue
-        if pd.api.types.is_numeric_dtype(column) or (
+        if name in by_cell:
+            formats[name] = _as_needed
+        elif pd.api.types.is_numeric_dtype(column) or (
             column.dtype == object
             and column.map(lambda v: v is None or isinstance(v, int | float)).all()
             and column.notna().any()
         ):
-            digits = _digits(column)
-            styler = styler.format(lambda v, d=digits: number(v, d), subset=[name], na_rep=EMPTY)
-    return styler
+            formats[name] = functools.partial(_grouped, digits=_digits(column))
+    # One call for every column: a call per column (subset=[name]) costs a .loc look-up each,
+    # which was most of a 13-row ranking table's cost on every run of the Overview.
+    return frame.style.format(formats, na_rep=EMPTY)
+
+
+def _grouped(value: float, digits: int) -> str:
+    return number(value, digits)
+
+
+def _as_needed(value: float) -> str:
+    return number(value, _digits([value]))
+
+
+def show_table(frame, *, keep: tuple[str, ...] = (), by_cell: tuple[str, ...] = (), **options):
+    """Show a frame as a table (st.dataframe) the way `table` formats it, an empty cell as "—"
+    (Streamlit draws a missing value itself, as "None", whatever the formatting says)."""
+    import streamlit as st
+
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    return st.dataframe(table(frame, keep, by_cell), placeholder=EMPTY, **options)

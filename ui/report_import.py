@@ -16,6 +16,7 @@ from data_access.importing import MAX_UPLOAD_BYTES, RowError
 from data_access.report_sheets import ReportImport, import_report_sheet, template_xlsx
 from ui.auth import signed_in
 from ui.bootstrap import store_callback
+from ui.format import EMPTY
 from ui.i18n import say, t, t_text
 from ui.monthly_report import month_chooser, month_text
 from ui.plain import plain
@@ -113,12 +114,16 @@ def show_result(result: ReportImport) -> None:
         st.caption(t("import.ignored", cols=plain("、".join(result.ignored_columns))))
     if result.errors:
         st.error(t("report.import.errors"))
-        st.dataframe(errors_frame(result.errors), hide_index=True, width="stretch")
+        st.dataframe(
+            errors_frame(result.errors), hide_index=True, width="stretch", placeholder=EMPTY
+        )
         return
     st.success(t("report.import.done", n=f"{result.saved:,}"))
     if result.warnings:
         st.warning(t("report.warnings"))
-        st.dataframe(errors_frame(result.warnings), hide_index=True, width="stretch")
+        st.dataframe(
+            errors_frame(result.warnings), hide_index=True, width="stretch", placeholder=EMPTY
+        )
 
 
 def page(url: str) -> None:

@@ -21,7 +21,7 @@ from data_access.reports import (
 from ui.auth import actor_id, signed_in
 from ui.bootstrap import store_callback
 from ui.exports import download_buttons
-from ui.format import local_time, period_label
+from ui.format import EMPTY, local_time, period_label
 from ui.i18n import current_language, pick, t, t_text
 from ui.monthly_report import (
     STATUSES,
@@ -162,6 +162,7 @@ def _detail(url: str, row: ReviewRow, month: int, is_admin: bool) -> None:
             lambda r: ["background-color: #fff3cd" if r[change_col] else "" for _ in r], axis=1
         ),
         hide_index=True,
+        placeholder=EMPTY,
         width="stretch",
     )
     if row.comment and row.status in ("returned", "draft"):
@@ -262,7 +263,12 @@ def page(url: str) -> None:
         st.caption(t("report.review.none_submitted"))
     frame = queue_frame(rows)
     cols = frame.columns
-    st.dataframe(_highlight_changes(frame, cols[2], cols[3]), hide_index=True, width="stretch")
+    st.dataframe(
+        _highlight_changes(frame, cols[2], cols[3]),
+        hide_index=True,
+        width="stretch",
+        placeholder=EMPTY,
+    )
     download_buttons(frame, t_text("report.review.export"), "report_review")
     lang = current_language()
     by_id = {r.region_id: r for r in rows}

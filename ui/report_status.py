@@ -8,16 +8,18 @@ that those pages' own code stays as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
-from data_access import cached
-from data_access.db import run_read
+from data_access import cached, clock
+from data_access.attention import completeness_month
 from data_access.periods import Period
 from data_access.regions import RegionInfo
 from data_access.registry import INDICATORS, INDICATORS_BY_KEY, PerPopulation, Reported
-from data_access.reports import Completeness, get_completeness
-from data_access.stocks import Stock, get_reported_stocks
+from data_access.reports import Completeness
+from data_access.stocks import Stock
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.i18n import pick, t, t_text
@@ -33,15 +35,16 @@ LEVELS_BELOW = {
 STANDING = {i.key for i in INDICATORS if isinstance(i.computation, Reported)}
 
 
-def _engine():
-    return cached.get_engine(st.session_state["store_url"])
+def _url() -> str:
+    return st.session_state["store_url"]
 
 
-def stocks(region: RegionInfo, period: Period, include_submitted: bool = False) -> dict[str, Stock]:
-    """The region's standing figures at the period's end, each with its as-of month."""
-    return run_read(
-        _engine(), get_reported_stocks, region, period, include_submitted=include_submitted
-    )
+def stocks(
+    region: RegionInfo, period: Period, include_submitted: bool = False
+) -> Mapping[str, Stock]:
+    """The region's standing figures at the period's end, each with its as-of month (cached:
+    read on every run of the Overview and the pillar pages)."""
+    return cached.reported_stocks(_url(), region.code, str(period), include_submitted)
 
 
 def _stock_of(key: str, found: dict[str, Stock]) -> Stock | None:
@@ -126,17 +129,18 @@ def completeness_frame(done: Completeness) -> pd.DataFrame:
 
 
 def completeness_counts(region: RegionInfo, month: int) -> list[Completeness]:
-    """The month's completeness in the region for each reporting level below it."""
-    engine = _engine()
+    """The month's completeness in the region for each reporting level below it (cached)."""
+    url = _url()
     return [
-        run_read(engine, get_completeness, region, month, level)
+        cached.completeness(url, region.code, month, level)
         for level in LEVELS_BELOW.get(region.level, ())
     ]
 
 
 def completeness_panel(region: RegionInfo, period: Period) -> None:
-    """Completeness of the period's last month's reports in the region, late ones listed."""
-    month = period.end
+    """Completeness of the reports of the period's last month due (attention.completeness_month)
+    in the region, late ones listed."""
+    month = completeness_month(period, clock.today())
     st.markdown(f"#### {t('report.completeness.title')}")
     counts = [c for c in completeness_counts(region, month) if c.total]
     if not counts:
@@ -163,12 +167,20 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
     if not main.late:
         st.caption(f":green[✓ {t('report.completeness.all_done', level=level)}]")
         return
-    with st.expander(t("report.completeness.late", level=level, n=fmt.number(len(main.late)))):
+    # Drawn only while open: a city's list of late communities (a thousand rows, formatted)
+    # cost more than the rest of the Overview's run together.
+    late = st.expander(
+        t("report.completeness.late", level=level, n=fmt.number(len(main.late))),
+        key=f"report_late_{region.code}_{month}",
+        on_change="rerun",
+    )
+    if late.open:
         frame = completeness_frame(main)
-        st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
-        download_buttons(
-            frame, f"{t_text('report.completeness.export')}-{month_text(month)}", "report_late"
-        )
+        with late:
+            fmt.show_table(frame)
+            download_buttons(
+                frame, f"{t_text('report.completeness.export')}-{month_text(month)}", "report_late"
+            )
 
 
 def what_if_frame(
@@ -218,7 +230,7 @@ def what_if(region: RegionInfo, period: Period, pillar_key: str | None = None) -
     if frame.empty:
         st.caption(t("report.what_if.none"))
         return
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    fmt.show_table(frame)
     download_buttons(frame, t_text("report.what_if.export"), f"what_if_{pillar_key or 'all'}")
 
 

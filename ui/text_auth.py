@@ -29,9 +29,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.signed_out": ("您已退出登录。", "You have signed out."),
     "auth.change.heading": ("请修改初始密码", "Change your one-time password"),
     "auth.change.why": (
-        "账户 {name} 使用的是首次启动时生成的一次性密码。请设置自己的新密码后继续使用。",
-        "Account {name} signed in with the one-time password made at first start. Set your own "
-        "password to go on.",
+        "账户 {name} 使用的是一次性密码（首次启动时生成，或由管理员设置）。"
+        "请设置自己的新密码后继续使用。",
+        "Account {name} signed in with a one-time password (made at first start, or set by an "
+        "administrator). Set your own password to go on.",
     ),
     "auth.change.current": ("当前（一次性）密码", "Current (one-time) password"),
     "auth.change.new": ("新密码（至少 8 位）", "New password (8 characters or more)"),

@@ -12,6 +12,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "views.level.district": ("区县（市）", "district"),
     "views.level.street": ("街道（乡镇）", "street"),
     "views.level.community": ("社区（村）", "community"),
+    # The heading's "大东区（区县）": a level name in brackets inside brackets reads badly.
+    "views.level_short.city": ("市", "city"),
+    "views.level_short.district": ("区县", "district"),
+    "views.level_short.street": ("街道", "street"),
+    "views.level_short.community": ("社区", "community"),
     "views.composite": ("幸福指数", "Happiness index"),
     "views.composite_unit": ("幸福指数（分）", "Happiness index (points)"),
     "views.composite_help": (

@@ -23,6 +23,7 @@ from data_access.registry import (
     PILLARS_BY_KEY,
     Indicator,
     activity_types_of,
+    counts_activities,
 )
 from data_access.scoring import IndexResult, mean_index
 from ui import attention, briefing, cards, charts, notes, report_status
@@ -110,7 +111,7 @@ def heading(url: str, title: str, region: RegionInfo, period: Period) -> None:
     st.title(title)
     describe_view(_name(region), fmt.period_label(period))  # for this page's downloads
     breadcrumb(url, region)
-    level = t(f"views.level.{region.level}")
+    level = t(f"views.level_short.{region.level}")
     st.subheader(
         t(
             "overview.heading",
@@ -157,11 +158,13 @@ def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, Index
     )
 
 
-def index_metrics(url: str, region: RegionInfo, period: Period) -> IndexResult:
+def index_metrics(
+    url: str, region: RegionInfo, period: Period, cov: Coverage | None = None
+) -> IndexResult:
     """The composite index and the five pillar scores of the months that have happened, with
     their changes against like-with-like bases (none where the index's counts are not
     comparable: a month not over, a period not fully reported)."""
-    cov = period_coverage(url, period)
+    cov = cov or period_coverage(url, period)
     now = cached.index(url, region.code, str(cov.span))
     prev, year = bases(url, region.code, cov) if cov.flows_comparable else (None, None)
     cols = st.columns(6)
@@ -293,6 +296,9 @@ def _drill_from(event, kids_codes: set[str]) -> None:
         st.rerun()
 
 
+# A fragment: choosing the measure or the order reruns this section alone, not the whole
+# Overview (a click on a bar still reruns the app: it opens another region).
+@st.fragment
 def ranking(url: str, region: RegionInfo, period: Period) -> None:
     """Child regions ranked by the index or a pillar; click a bar to drill down."""
     kids = cached.child_indexes(url, region.code, str(period))
@@ -330,7 +336,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    st.dataframe(fmt.table(shown), hide_index=True, width="stretch")
+    fmt.show_table(shown)
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
@@ -360,8 +366,9 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
 def overview_index(url: str, region: RegionInfo, period: Period) -> None:
     """The index part of the Overview: scores, pillar chart, trend, ranking, completeness (of
     the months that have happened, for a period that is not over)."""
-    now = index_metrics(url, region, period)
-    span = period_coverage(url, period).span
+    cov = period_coverage(url, period)
+    now = index_metrics(url, region, period, cov)
+    span = cov.span
     left, right = st.columns(2)
     with left:
         pillar_chart(url, region, span, now)
@@ -402,7 +409,7 @@ def _unit(ind: Indicator) -> str:
 
 
 def _change(now: float | None, before: float | None, ind: Indicator, comparable: bool) -> str:
-    text = cards.change(ind, now, before, comparable or not cards.counts_activities(ind))
+    text = cards.change(ind, now, before, comparable or not counts_activities(ind))
     if text is None:
         return "—"
     if ind.higher_is_better:
@@ -474,10 +481,10 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
     st.markdown(f"#### {t('views.indicators')}")
     frame = indicator_frame(pillar_key, now, prev, year, cov.flows_comparable)
     frame = report_status.with_as_of(frame, region, cov.span, now.pillar(pillar_key).indicators)
-    st.dataframe(
-        fmt.table(frame, keep=(t("views.progress"),)),
-        hide_index=True,
-        width="stretch",
+    fmt.show_table(
+        frame,
+        keep=(t("views.progress"),),
+        by_cell=(t("views.value"), t("views.target")),  # a row per indicator, each its unit
         column_config={
             t("views.progress"): st.column_config.ProgressColumn(
                 t("views.progress"), min_value=0, max_value=100, format="%.1f"
@@ -613,7 +620,7 @@ def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key:
     st.vega_lite_chart(
         frame, charts.ranking_bars(cols[0], cols[1], cols[0], cols[1], len(frame)), width="stretch"
     )
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    fmt.show_table(frame)
     download_buttons(frame, t("views.by_activity_type"), "types")
 
 
@@ -692,7 +699,8 @@ def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> No
         b = cached.index(url, region.code, str(chosen))
         a_name, b_name = fmt.period_label(cov.span), fmt.period_label(chosen)
     frame = compare_frame(pillar_key, a_name, a, b_name, b)
-    st.dataframe(fmt.table(frame), hide_index=True, width="stretch")
+    values = tuple(f"{name} · {t('views.value')}" for name in (a_name, b_name))
+    fmt.show_table(frame, by_cell=values)  # a row per indicator, each its unit
     download_buttons(frame, t("views.compare"), "compare")
 
 

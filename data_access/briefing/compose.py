@@ -1,6 +1,7 @@
 """A briefing's figures laid out as a list of blocks (headings, paragraphs, tables, charts) in
 one language; the .docx and .pdf writers draw the same blocks. The charts are the pages' specs
-(chart_specs/builders.py) with the briefing's rows; every sentence is filled from figures."""
+(chart_specs: the stored specs of the Altair builders) with the briefing's rows; every
+sentence is filled from figures."""
 
 from __future__ import annotations
 
@@ -24,7 +25,23 @@ from data_access.scoring import IndexResult
 LATE_LISTED = 30
 ATTENTION_LISTED = 20
 IMPROVED_LISTED = 10
+# A chart names a region in at most this many characters (with "…"): its axes leave every label
+# whole, so a 10,000-character name would make an image 150,000 pixels wide that takes minutes to
+# draw and shows nothing at 16 cm. The tables beside it hold the whole name.
+CHART_LABEL = 30
 ZH_NUMERALS = "一二三四五六七八九十"
+
+
+def _specs():
+    """The pages' chart specs (chart_specs.specs: the Altair builders' output stored as JSON, so
+    a build does not import Altair): the one place the briefing reaches them."""
+    from chart_specs import specs
+
+    return specs
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= CHART_LABEL else text[: CHART_LABEL - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -215,8 +232,6 @@ def _cover(lang: str, b: Briefing) -> list[Block]:
 
 
 def _index_section(lang: str, b: Briefing) -> list[Block]:
-    from chart_specs.builders import grouped_bars, trend_lines
-
     parent = parent_label(lang, b)
     rows = []
     for key, label in [("composite", say(lang, "composite"))] + [
@@ -252,20 +267,20 @@ def _index_section(lang: str, b: Briefing) -> list[Block]:
         bars.append(
             {
                 pillar: pillar_short(lang, p),
-                series: b.region.name(lang),
+                series: _label(b.region.name(lang)),
                 score: _round1(b.now.pillar(p.key).score),
             }
         )
         bars.append(
             {
                 pillar: pillar_short(lang, p),
-                series: parent,
+                series: _label(parent),
                 score: _round1(b.parent_scores.get(p.key)),
             }
         )
     blocks.append(
         Chart(
-            grouped_bars(pillar, score, series, say(lang, "unit.score")),
+            _specs().grouped_bars(pillar, score, series, say(lang, "unit.score")),
             bars,
             say(lang, "chart.pillars", parent=parent),
         )
@@ -291,7 +306,7 @@ def _index_section(lang: str, b: Briefing) -> list[Block]:
                 )
         blocks.append(
             Chart(
-                trend_lines(month, score, series, say(lang, "unit.score")),
+                _specs().trend_lines(month, score, series, say(lang, "unit.score")),
                 lines,
                 say(lang, "chart.trend"),
             )
@@ -304,14 +319,12 @@ def _round1(value: float | None) -> float | None:
 
 
 def _ranking_chart(lang: str, b: Briefing, key: str, caption: str) -> Chart:
-    from chart_specs.builders import ranking_bars
-
     region, code = say(lang, "col.region"), say(lang, "col.code")
     score = say(lang, "col.composite") if key == "composite" else say(lang, "col.score")
     rows = sorted(
         (
             {
-                region: k.region.name(lang),
+                region: _label(k.region.name(lang)),
                 code: k.region.code,
                 score: _round1(_score_of(k.index, key)),
             }
@@ -319,12 +332,10 @@ def _ranking_chart(lang: str, b: Briefing, key: str, caption: str) -> Chart:
         ),
         key=lambda r: (r[score] is None, -(r[score] or 0)),
     )
-    return Chart(ranking_bars(region, score, code, score, len(rows)), rows, caption)
+    return Chart(_specs().ranking_bars(region, score, code, score, len(rows)), rows, caption)
 
 
 def _pillar_section(lang: str, b: Briefing) -> list[Block]:
-    from chart_specs.builders import ranking_bars
-
     parent = parent_label(lang, b)
     blocks: list[Block] = [Heading(say(lang, "h.pillars"), 1)]
     kids_level = _level(lang, b.kids[0].region.level) if b.kids else ""
@@ -395,7 +406,7 @@ def _pillar_section(lang: str, b: Briefing) -> list[Block]:
         if types:
             blocks.append(
                 Chart(
-                    ranking_bars(kind, count, kind, count, len(types)),
+                    _specs().ranking_bars(kind, count, kind, count, len(types)),
                     types,
                     say(lang, "chart.types", pillar=name),
                 )

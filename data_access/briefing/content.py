@@ -21,8 +21,8 @@ from data_access.areas import (
     get_child_indexes,
     rank_areas,
 )
-from data_access.attention import AttentionItem, attention_items
-from data_access.indicators import get_activity_totals
+from data_access.attention import AttentionItem, attention_items, completeness_month
+from data_access.indicators import get_activity_totals, get_coverage
 from data_access.models import Rollup
 from data_access.notes import NoteInfo, list_notes
 from data_access.periods import Period
@@ -107,7 +107,7 @@ def get_briefing(
     chain = list_ancestors(session, region)
     now = get_index(session, region, city, period)
     has = months is not None and period.end >= months[0] and period.start <= months[1]
-    months_so_far = periods.so_far(period, today.year * 100 + today.month) or period
+    months_so_far = get_coverage(session, period, today).span
     now_so_far = now if months_so_far == period else get_index(session, region, city, months_so_far)
     ago = months_so_far.year_ago()
     year_ago = (
@@ -125,12 +125,10 @@ def get_briefing(
     trend_months = () if months is None else periods.trend_months(period, *months)
     trend = get_index_trend(session, region, city, list(trend_months)) if trend_months else {}
     totals = get_activity_totals(session, region, period) if has else {}
-    done = get_completeness(session, region, period.end, "community")
+    done = get_completeness(session, region, completeness_month(period, today), "community")
     improved = []
     if region.level in PARENT_LEVELS:
-        now_kids, before_kids = get_child_changes(
-            session, region, city, period, today.year * 100 + today.month
-        )
+        now_kids, before_kids = get_child_changes(session, region, city, period, today)
         ranked = rank_areas(now_kids, before_kids, INDEX, by="change")
         improved = [r for r in ranked if r.change is not None]
     return Briefing(

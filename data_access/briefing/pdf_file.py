@@ -5,7 +5,12 @@ fonts-wqy-zenhei), never fetched."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import subprocess
+import sys
+import time
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -29,6 +34,21 @@ FALLBACK_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 CELL_CHARS = 60
 MARGIN = 18  # mm
 BODY_WIDTH = 210 - 2 * MARGIN
+
+
+# The common characters' font: the CJK face cut to GB 2312 (6,763 hanzi, its symbols) and the
+# Latin and punctuation blocks, with TrueType outlines, made once in the background into the
+# user's cache folder. fpdf2 reads and subsets the whole 65,535-glyph CFF face for every PDF
+# (most of the PDF's time, bench/briefing.py); this one is a ninth of it and simpler to cut. A
+# character it lacks comes from the whole face, added only to a document that has one.
+COMMON_VERSION = 1
+COMMON_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x2000, 0x2070), (0x2100, 0x2200), (0x2460, 0x2500),
+                 (0x25A0, 0x2600), (0x3000, 0x3040), (0xFF00, 0xFFF0))  # fmt: skip
+
+
+def _cache_dir() -> Path:
+    home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(home) / "happy-community"
 
 
 class FontMissing(MessageError):
@@ -63,6 +83,104 @@ def _sc_face(path: Path) -> int:
     return 0
 
 
+def common_font_path(path: str, face: int) -> Path:
+    """Where the common characters' font made from this face is kept (its name changes with the
+    face's file, so a new font package makes a new one)."""
+    stat = os.stat(path)
+    key = f"{COMMON_VERSION}|{path}|{face}|{stat.st_size}|{stat.st_mtime_ns}"
+    return _cache_dir() / f"cjk-common-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ttf"
+
+
+def _common_chars() -> list[int]:
+    chars = {c for low, high in COMMON_RANGES for c in range(low, high)}
+    for high in range(0xA1, 0xF8):
+        for low in range(0xA1, 0xFF):
+            try:
+                chars.add(ord(bytes((high, low)).decode("gb2312")))
+            except UnicodeDecodeError:
+                continue
+    return sorted(chars)
+
+
+def make_common_font(path: str, face: int, out: Path) -> None:
+    """Write the common characters' font of a CJK face to `out` (TrueType outlines, no layout
+    tables: the PDF draws each character by itself)."""
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(path, fontNumber=face, lazy=True)
+    options = subset.Options(layout_features=[], name_IDs=["*"], notdef_outline=True)
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_common_chars())
+    subsetter.subset(font)
+    order = font.getGlyphOrder()
+    glyphs = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, {}
+    for name in order:
+        pen = TTGlyphPen(glyphs)
+        glyphs[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf.glyphs[name] = pen.glyph()
+    del font["CFF "]
+    font["glyf"], font["loca"] = glyf, newTable("loca")
+    maxp = font["maxp"]
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+                  "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+                  "maxComponentElements", "maxPoints", "maxContours", "maxCompositePoints",
+                  "maxCompositeContours", "maxComponentDepth"):  # fmt: skip
+        setattr(maxp, field, 1 if field == "maxZones" else 0)
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+    font.sfntVersion = "\x00\x01\x00\x00"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(f".{os.getpid()}.part")
+    font.save(str(partial))
+    os.replace(partial, out)
+
+
+@cache
+def _start_common_font(path: str, face: int, out: str) -> None:
+    # Once per process, and not while another process makes it (a lock younger than 10 min):
+    # a niced child, so the 20-60 s of fontTools work never holds this server's GIL.
+    lock = Path(out + ".lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        if lock.exists() and time.time() - lock.stat().st_mtime < 600:
+            return
+        lock.touch()
+        code = (
+            "import os, sys; from pathlib import Path; os.nice(10);"
+            "from data_access.briefing.pdf_file import make_common_font;"
+            "make_common_font(sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]));"
+            "Path(sys.argv[3] + '.lock').unlink(missing_ok=True)"
+        )
+        subprocess.Popen(
+            [sys.executable, "-c", code, path, str(face), out],
+            cwd=Path(__file__).resolve().parents[2],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return  # no cache folder or no process: the whole face does the work
+
+
+def pdf_font() -> tuple[str, int, bool]:
+    """The font file, face number and whether it is the whole face: the common characters'
+    font once it is made (and its making started in the background if not)."""
+    path, face = cjk_font()
+    common = common_font_path(path, face)
+    if common.exists():
+        return str(common), 0, False
+    _start_common_font(path, face, str(common))
+    return path, face, True
+
+
 def _texts(blocks: list[Block]):
     for block in blocks:
         if isinstance(block, Heading | Para):
@@ -78,6 +196,14 @@ def has_rtl(blocks: list[Block]) -> bool:
     """Whether any text is written right to left (Hebrew, Arabic in a name or note)."""
     return any(
         unicodedata.bidirectional(char) in ("R", "AL") for text in _texts(blocks) for char in text
+    )
+
+
+def _lacks(cmap, blocks: list[Block], *more: str) -> bool:
+    return any(
+        ord(char) not in cmap and not char.isspace()
+        for text in (*_texts(blocks), *more)
+        for char in text
     )
 
 
@@ -102,9 +228,13 @@ def write_pdf(blocks: list[Block], lang: str, title: str) -> bytes:
     pdf = Document(format="A4", unit="mm")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=18)
-    font, face = cjk_font()
+    font, face, whole = pdf_font()
     pdf.add_font("cjk", "", font, collection_font_number=face)
     fallbacks = []
+    if not whole and _lacks(pdf.fonts["cjk"].cmap, blocks, title, page_label):
+        full, full_face = cjk_font()
+        pdf.add_font("cjk-all", "", full, collection_font_number=full_face)
+        fallbacks.append("cjk-all")
     if Path(FALLBACK_FONT).exists():
         pdf.add_font("latin", "", FALLBACK_FONT)
         fallbacks.append("latin")

@@ -1,0 +1,69 @@
+"""Reading the Overview's indicator cards in AppTest: each pillar's cards are one st.html element
+(ui/cards.py), so a test reads them from that HTML by their classes, as it read st.metric."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class Card:
+    """One card as a person reads it."""
+
+    label: str = ""
+    value: str = ""
+    delta: str | None = None  # the change as written, with its sign ("+3.1%", "-5户")
+    good: bool | None = None  # the change's colour: green (True), red (False)
+    notes: list[str] = field(default_factory=list)  # the target or article figure, the as-of
+    help: str | None = None
+
+
+class _Cards(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[Card] = []
+        self.into: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        got = dict(attrs)
+        classes = (got.get("class") or "").split()
+        if "hs-card" in classes:
+            self.cards.append(Card())
+        elif "hs-card-label" in classes:
+            self.into, self.cards[-1].help = "label", got.get("title")
+        elif "hs-card-value" in classes:
+            self.into = "value"
+        elif "hs-card-delta" in classes:
+            self.cards[-1].good = "hs-good" in classes
+        elif "hs-card-change" in classes:
+            self.into = "delta"
+            self.cards[-1].delta = ""
+        elif "hs-card-note" in classes:
+            self.into = "note"
+            self.cards[-1].notes.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.into = None
+
+    def handle_data(self, data: str) -> None:
+        card = self.cards[-1] if self.cards else None
+        if card is None or self.into is None:
+            return
+        if self.into == "note":
+            card.notes[-1] += data
+        else:
+            setattr(card, self.into, (getattr(card, self.into) or "") + data)
+
+
+def cards(at) -> dict[str, Card]:
+    """Every indicator card the page shows, by its label."""
+    parser = _Cards()
+    for element in at.get("html"):
+        parser.feed(element.proto.body)
+    return {card.label: card for card in parser.cards}
+
+
+def notes(at) -> list[str]:
+    """Every card's notes (the target or the article's figure, the month a figure stands at)."""
+    return [note for card in cards(at).values() for note in card.notes]
