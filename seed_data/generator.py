@@ -1,7 +1,8 @@
 """Deterministic demo activities and reported values for the demo city (numpy, no database).
 
 The demo runs from 2024-01 up to a given "today": activities up to the day before it, monthly
-reported values up to the month before its month (see `report_months`). 2024 and 2025 are
+reported values up to the month before its month (see `report_months`), and today's month's
+reports begun by some communities (`current_month_statuses`). 2024 and 2025 are
 always whole (the article's figures); the same today gives the same demo."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 
 import numpy as np
 
+from data_access.periods import last_day
 from data_access.registry import ACTIVITY_TYPES_BY_KEY, INDICATORS_BY_KEY, Reported
 from seed_data.geography import Geography
 from seed_data.spec import (
@@ -377,6 +379,30 @@ def report_months(today: date | None) -> list[int]:
     while months[-1] < last:
         months.append(next_month(months[-1]))
     return months
+
+
+# The share of the communities that have begun the current month's report (a draft or a
+# submitted one) by its last day; on an earlier day, that share of it in proportion to the days
+# gone: most communities report after the month, so most are not started while it runs.
+CURRENT_MONTH_SHARE = 0.3
+
+
+def current_month_statuses(
+    community_ids: list[int], seed: int, today: date, busy: frozenset[int] = frozenset()
+) -> dict[int, str]:
+    """The communities that have begun the report of `today`'s month by `today`, with its
+    status: "draft" or "submitted" (none approved: a month is reviewed once it is over, and
+    the review of the month before is still going on). A share of them in proportion to the
+    days gone (none on the 1st), later in the month more of them submitted; the `busy` ones
+    (late with the month before) not among them. The same seed and month give the same
+    communities, growing with the day."""
+    days = last_day(today.year * 100 + today.month).day
+    gone = (today.day - 1) / days
+    pool = [c for c in community_ids if c not in busy]
+    order = np.random.default_rng([seed, 14, today.year, today.month]).permutation(pool)
+    begun = order[: round(len(pool) * CURRENT_MONTH_SHARE * gone)].tolist()
+    submitted = round(len(begun) * gone)
+    return {rid: "submitted" if i < submitted else "draft" for i, rid in enumerate(begun)}
 
 
 def generate_reported(

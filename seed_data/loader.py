@@ -41,6 +41,7 @@ from seed_data.generator import (
     MAX_ACTIVITIES,
     ActivityBatch,
     CommunityIndex,
+    current_month_statuses,
     generate_activities,
     generate_reported,
     index_geography,
@@ -53,7 +54,9 @@ from seed_data.meta import META_KEY, get_seed_meta
 from seed_data.spec import ARTICLE_YEAR, demo_years
 
 Progress = Callable[[float, str], None]
-GENERATOR_VERSION = 1
+# Part of every seeded store's meta: a store seeded by another version is another demo (the
+# command line asks for --replace). 2: the current month's reports are begun (draft, submitted).
+GENERATOR_VERSION = 2
 CHUNK = 20_000
 
 
@@ -287,7 +290,9 @@ def _write_reports(session: Session, geo: Geography, seed: int, today: date) -> 
     data_access.reports: all approved, except a few communities' reports of the last month
     (late, draft, submitted, returned). Those communities' values of the month before are set
     to their last month's (as if nothing changed), so the article's figures stand whatever
-    their status. The reports are written as of `today` (00:00 UTC)."""
+    their status. Today's month has begun: some communities' reports of it are drafts or
+    submitted (`current_month_statuses`), none approved. The reports are written as of
+    `today` (00:00 UTC)."""
     now = datetime.combine(today, time(0, 0), tzinfo=UTC)
     values: dict[tuple[int, int], dict[str, float]] = {}
     for cols in generate_reported(geo, seed, today):
@@ -317,6 +322,10 @@ def _write_reports(session: Session, geo: Geography, seed: int, today: date) -> 
             late[rid] = status
         chosen = chosen[n:]
     by_key = {(rid, m): v for rid, m, v in reports}
+    # The month of today has begun: some communities have saved or submitted its report, with
+    # their last month's values (nothing changed yet); approved values stay the month before's.
+    this_month = today.year * 100 + today.month
+    begun = current_month_statuses(communities, seed, today, busy=frozenset(late))
     for rid in late:  # nothing changed for them from the month before: see the docstring
         by_key[(rid, before)].update(by_key[(rid, last)])
     add_approved_reports(
@@ -333,3 +342,6 @@ def _write_reports(session: Session, geo: Geography, seed: int, today: date) -> 
         )
         if status == "returned":
             return_report(session, None, rid, last, RETURN_COMMENT, now=now)
+    for rid, status in sorted(begun.items()):
+        values = dict(by_key[(rid, last)])
+        save_report(session, None, rid, this_month, values, submit=status == "submitted", now=now)

@@ -21,7 +21,8 @@ pytest_plugins = ["tests.browser"]  # the `browser` fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 # The day the test demo stores are seeded for (seed_data: activities up to the day before,
-# approved monthly reports up to the month before, with a few late ones in that month). A test
+# approved monthly reports up to the month before, with a few late ones in that month, and some
+# communities' reports of its own month saved or submitted: test reports in a later month). A test
 # about dates sets the clock (data_access.clock.now) and never depends on the day it runs.
 DEMO_TODAY = date(2026, 1, 15)
 # The demo's last month of reports (the month before DEMO_TODAY's): a few are late in it.

@@ -60,6 +60,17 @@ def load_from_sqlite(sqlite_url: str, pg_url: str) -> dict[str, int]:
         session.execute(text("SET LOCAL session_replication_role = replica"))
         names = ", ".join(f'"{t.name}"' for t in tables)
         session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # Indexes built once after the rows, not kept up row by row (those of constraints stay).
+        indexes = session.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema()"
+                " AND tablename = ANY(:tables)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
+            ),
+            {"tables": [t.name for t in tables]},
+        ).all()
+        for name, _definition in indexes:
+            session.execute(text(f'DROP INDEX "{name}"'))
         for table in tables:
             columns = [c.name for c in table.c]
             order = [c.name for c in table.primary_key.columns] or columns
@@ -70,6 +81,9 @@ def load_from_sqlite(sqlite_url: str, pg_url: str) -> dict[str, int]:
                 row for chunk in iter(lambda c=cursor: c.fetchmany(50_000), []) for row in chunk
             )
             counts[table.name] = bulk_insert(session, table, columns, rows)
+        session.execute(text("SET LOCAL maintenance_work_mem = '128MB'"))
+        for _name, definition in indexes:
+            session.execute(text(definition))
         for table in tables:
             (key, *more) = table.primary_key.columns
             if more or key.type.python_type is not int:

@@ -40,6 +40,11 @@ _SPEED_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
+    # No WAL for the rows a transaction COPYs into a table it created or truncated (the demo
+    # template's load, tests/fixtures_pg.py; with its indexes built after: 50-71 s -> 22-38 s at
+    # load 12-15 on 2 cores, docs/performance.md "CI time"). Nothing here replicates or archives.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
 }
 
 

@@ -5,22 +5,36 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
 
 import pytest
 import shapely
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from data_access.db import read_session
 from data_access.indicators import get_indicator_values
-from data_access.models import Activity, Compound, CompoundGrid, Region, ReportedValue, Rollup
+from data_access.models import (
+    Activity,
+    Compound,
+    CompoundGrid,
+    MonthlyReport,
+    Region,
+    ReportedValue,
+    Rollup,
+)
 from data_access.periods import parse_period
 from data_access.regions import count_by_level, get_city, get_region, list_children
 from data_access.registry import ACTIVITY_TYPE_KEYS
+from data_access.reports import get_completeness, list_review_queue
 from data_access.rollups import select_rollups_from_activities
 from data_access.store import open_store
 from seed_data.generator import (
+    CURRENT_MONTH_SHARE,
     DEFAULT_ACTIVITIES,
+    current_month_statuses,
     generate_activities,
     generate_reported,
     min_activities,
@@ -94,6 +108,38 @@ def test_every_activity_type_has_activities_in_both_years_and_none_from_today_on
     assert last_report == DEMO_LAST_MONTH
 
 
+def test_on_its_today_the_demo_month_is_in_progress(engine):
+    """Seeded on DEMO_TODAY (the 15th), the month's review is under way: some communities'
+    reports are drafts, some submitted and in their street's review queue, most not started,
+    none approved; the month before keeps its approved reports (test_reports)."""
+    month = DEMO_TODAY.year * 100 + DEMO_TODAY.month
+    with read_session(engine) as s:
+        now = get_completeness(s, get_city(s), month)
+        assert now.total == 1158 and now.counts["approved"] == now.counts["returned"] == 0
+        assert now.counts["draft"] > 0 and now.counts["submitted"] > 0
+        assert now.counts["not_started"] > now.total / 2
+        sent = next(r for r in now.late if r.status == "submitted")
+        street = s.get(Region, sent.region_id).parent_id
+        queue = {r.region_id: r.status for r in list_review_queue(s, None, month, street)}
+    assert queue[sent.region_id] == "submitted"
+
+
+def test_the_current_month_is_begun_in_proportion_to_its_days():
+    """None on the 1st; more as the month goes, the same ones again plus new ones, later more
+    of them submitted; never the busy ones, never most of the communities."""
+    ids = list(range(1000, 2000))
+    busy = frozenset(range(1000, 1010))
+    days = [date(2026, 3, d) for d in (1, 2, 15, 31)]
+    plans = [current_month_statuses(ids, 42, d, busy) for d in days]
+    assert plans[0] == {} and 0 < len(plans[1]) < len(plans[2]) < len(plans[3])
+    assert len(plans[3]) <= CURRENT_MONTH_SHARE * len(ids) < len(ids) / 2
+    assert set(plans[1]) <= set(plans[2]) <= set(plans[3]) and not busy & set(plans[3])
+    shares = [sum(v == "submitted" for v in p.values()) / len(p) for p in plans[1:]]
+    assert shares == sorted(shares) and shares[-1] > 0.5 > shares[0]
+    assert set(plans[3].values()) == {"draft", "submitted"}
+    assert current_month_statuses(ids, 42, days[2], busy) == plans[2]
+
+
 def test_rollups_equal_a_recount_of_the_activities(engine):
     with read_session(engine) as s:
         stored = {
@@ -143,21 +189,20 @@ def test_a_community_has_its_own_values(engine):
 
 
 def _fingerprint(url: str) -> str:
-    engine = create_engine(url)
+    """A digest of the demo's rows, read with SQLite's own cursor (a second through the ORM)."""
     digest = hashlib.sha256()
-    with read_session(engine) as s:
+    with closing(sqlite3.connect(make_url(url).database)) as db:
         for model, order in (
             (Region, Region.id),
             (Compound, Compound.id),
             (Activity, Activity.id),
             (ReportedValue, ReportedValue.id),
             (Rollup, Rollup.community_id),
+            (MonthlyReport, MonthlyReport.id),
         ):
-            rows = s.execute(
-                select(model.__table__).order_by(order, *model.__table__.primary_key)
-            ).all()
-            digest.update(repr([tuple(row) for row in rows]).encode())
-    engine.dispose()
+            keys = [order.name, *(c.name for c in model.__table__.primary_key)]
+            rows = db.execute(f"SELECT * FROM {model.__tablename__} ORDER BY {', '.join(keys)}")
+            digest.update(repr(rows.fetchall()).encode())
     return digest.hexdigest()
 
 

@@ -39,8 +39,10 @@ from data_access.stocks import get_reported_stocks
 from data_access.store import open_store
 from tests.conftest import DEMO_LAST_MONTH, ROOT
 
-JAN, FEB = 202601, 202602
-NOW = datetime(2026, 3, 5, 8, 0)  # UTC, injected: both months have started
+# The months these tests report: after the demo's own (some communities have begun
+# DEMO_TODAY's month in the demo), so that no report of them exists before a test writes one.
+FIRST, SECOND = 202602, 202603
+NOW = datetime(2026, 4, 5, 8, 0)  # UTC, injected: both months have started
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ def _submit(session, actor, community, month, change=None):
 
 
 def test_form_is_prefilled_with_the_last_approved_values(session, place):
-    form = get_report_form(session, place.staff1, place.c1.id, JAN)
+    form = get_report_form(session, place.staff1, place.c1.id, FIRST)
     assert form.status == "not_started" and form.version == 0 and form.editable
     keys = [r.indicator_key for r in form.rows]
     assert keys == [i.key for i in reportable_indicators("community")]
@@ -108,28 +110,28 @@ def test_form_is_prefilled_with_the_last_approved_values(session, place):
 
 
 def test_draft_then_submit_then_approve_publishes_one_regions_values(session, place):
-    before = _city(session, "2026-01")
-    values = _values(get_report_form(session, place.staff1, place.c1.id, JAN))
+    before = _city(session, "2026-02")
+    values = _values(get_report_form(session, place.staff1, place.c1.id, FIRST))
     values["grids"] += 1
     values["safety_watchers"] = None  # a draft may have blanks
-    draft = save_report(session, place.staff1, place.c1.id, JAN, values, now=NOW)
+    draft = save_report(session, place.staff1, place.c1.id, FIRST, values, now=NOW)
     assert (draft.status, draft.version) == ("draft", 1)
-    form = get_report_form(session, place.staff1, place.c1.id, JAN)
+    form = get_report_form(session, place.staff1, place.c1.id, FIRST)
     assert form.status == "draft"
     assert next(r for r in form.rows if r.indicator_key == "safety_watchers").value is None
     with pytest.raises(ReportInvalid) as blank:
-        save_report(session, place.staff1, place.c1.id, JAN, values, submit=True, now=NOW)
+        save_report(session, place.staff1, place.c1.id, FIRST, values, submit=True, now=NOW)
     assert [e.field for e in blank.value.errors] == ["safety_watchers"]
     values["safety_watchers"] = get_reported_stocks(session, place.c1, parse_period("2025-12"))[
         "safety_watchers"
     ].value
     sent = save_report(
-        session, place.staff1, place.c1.id, JAN, values, submit=True, expected_version=1, now=NOW
+        session, place.staff1, place.c1.id, FIRST, values, submit=True, expected_version=1, now=NOW
     )
     assert (sent.status, sent.version) == ("submitted", 2)
-    assert _city(session, "2026-01") == before  # submitted is not counted
-    assert approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW) == [place.c1.id]
-    after = _city(session, "2026-01")
+    assert _city(session, "2026-02") == before  # submitted is not counted
+    assert approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW) == [place.c1.id]
+    after = _city(session, "2026-02")
     assert after["grids"] == before["grids"] + 1
     changed = {k for k in after if after[k] != before[k]}
     assert changed <= {"grids", "community_workers_per_10k"}
@@ -141,7 +143,7 @@ def test_draft_then_submit_then_approve_publishes_one_regions_values(session, pl
     ).all()
     assert actions == ["create", "submit", "approve"]  # the refused submit wrote nothing
     with pytest.raises(ReportError) as locked:
-        save_report(session, place.staff1, place.c1.id, JAN, values, now=NOW)
+        save_report(session, place.staff1, place.c1.id, FIRST, values, now=NOW)
     assert locked.value.kind == "locked"
 
 
@@ -149,8 +151,8 @@ def test_one_early_report_does_not_change_the_citys_other_values(session, place)
     """The issue's bug: one community's report for a new month (grids = 5) made the city's
     grids 5 and its safety watchers 0 for the year."""
     before = _city(session, "2026")
-    _submit(session, place.staff1, place.c1, JAN, {"grids": 5})
-    approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW)
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": 5})
+    approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW)
     after = _city(session, "2026")
     old_grids = get_reported_stocks(session, place.c1, parse_period("2025-12"))["grids"].value
     assert after["grids"] == before["grids"] - old_grids + 5
@@ -160,10 +162,10 @@ def test_one_early_report_does_not_change_the_citys_other_values(session, place)
 
 
 def test_validation_refuses_with_messages_in_both_languages(session, place):
-    values = _values(get_report_form(session, place.staff1, place.c1.id, JAN))
+    values = _values(get_report_form(session, place.staff1, place.c1.id, FIRST))
     values.update({"grids": -1, "safety_watchers": 2.5, "pioneer_posts": "many"})
     with pytest.raises(ReportInvalid) as bad:
-        save_report(session, place.staff1, place.c1.id, JAN, values, submit=True, now=NOW)
+        save_report(session, place.staff1, place.c1.id, FIRST, values, submit=True, now=NOW)
     errors = {e.field: e for e in bad.value.errors}
     assert set(errors) == {"grids", "safety_watchers", "pioneer_posts"}
     assert errors["grids"].message.zh == "不能是负数。"
@@ -171,7 +173,7 @@ def test_validation_refuses_with_messages_in_both_languages(session, place):
     assert (
         session.scalar(
             select(MonthlyReport.id).where(
-                MonthlyReport.region_id == place.c1.id, MonthlyReport.month == JAN
+                MonthlyReport.region_id == place.c1.id, MonthlyReport.month == FIRST
             )
         )
         is None
@@ -179,47 +181,47 @@ def test_validation_refuses_with_messages_in_both_languages(session, place):
 
 
 def test_plausibility_warning_saves_all_the_same(session, place):
-    values = _values(get_report_form(session, place.staff1, place.c1.id, JAN))
+    values = _values(get_report_form(session, place.staff1, place.c1.id, FIRST))
     values["grids"] = values["grids"] * 3
-    result = save_report(session, place.staff1, place.c1.id, JAN, values, now=NOW)
+    result = save_report(session, place.staff1, place.c1.id, FIRST, values, now=NOW)
     assert result.status == "draft"
     assert [w.field for w in result.warnings] == ["grids"]
     assert "2025-12" in result.warnings[0].message.zh
 
 
 def test_return_with_comment_then_resubmit_then_approve(session, place):
-    _submit(session, place.staff1, place.c1, JAN)
-    return_report(session, place.reviewer, place.c1.id, JAN, "网格数不对", now=NOW)
-    form = get_report_form(session, place.staff1, place.c1.id, JAN)
+    _submit(session, place.staff1, place.c1, FIRST)
+    return_report(session, place.reviewer, place.c1.id, FIRST, "网格数不对", now=NOW)
+    form = get_report_form(session, place.staff1, place.c1.id, FIRST)
     assert (form.status, form.comment, form.editable) == ("returned", "网格数不对", True)
     with pytest.raises(ReportError):
-        return_report(session, place.reviewer, place.c1.id, JAN, "again", now=NOW)
+        return_report(session, place.reviewer, place.c1.id, FIRST, "again", now=NOW)
     with pytest.raises(ReportError):
-        return_report(session, place.reviewer, place.c1.id, JAN, "  ", now=NOW)
-    _submit(session, place.staff1, place.c1, JAN, {"grids": 7})
-    approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW)
-    stocks = get_reported_stocks(session, place.c1, parse_period("2026-01"))
-    assert stocks["grids"].value == 7 and stocks["grids"].as_of == JAN
+        return_report(session, place.reviewer, place.c1.id, FIRST, "  ", now=NOW)
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": 7})
+    approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW)
+    stocks = get_reported_stocks(session, place.c1, parse_period("2026-02"))
+    assert stocks["grids"].value == 7 and stocks["grids"].as_of == FIRST
 
 
 def test_approve_all_takes_only_the_submitted_reports_the_reviewer_reviews(session, place):
-    _submit(session, place.staff1, place.c1, JAN)
-    _submit(session, place.staff2, place.c2, JAN)
-    _submit(session, place.far_staff, place.far, JAN)
-    approved = approve_reports(session, place.reviewer, JAN, None, now=NOW)
+    _submit(session, place.staff1, place.c1, FIRST)
+    _submit(session, place.staff2, place.c2, FIRST)
+    _submit(session, place.far_staff, place.far, FIRST)
+    approved = approve_reports(session, place.reviewer, FIRST, None, now=NOW)
     assert sorted(approved) == sorted([place.c1.id, place.c2.id])
-    queue = {r.region_id: r for r in list_review_queue(session, place.reviewer, JAN)}
+    queue = {r.region_id: r for r in list_review_queue(session, place.reviewer, FIRST)}
     assert queue[place.c1.id].status == "approved" and place.far.id not in queue
-    other = {r.region_id: r for r in list_review_queue(session, place.other_reviewer, JAN)}
+    other = {r.region_id: r for r in list_review_queue(session, place.other_reviewer, FIRST)}
     assert other[place.far.id].status == "submitted"
     assert all(r.status == "not_started" for k, r in other.items() if k != place.far.id)
     assert compare_area_stocks(session) == []
 
 
 def test_review_queue_lists_changes_against_last_approved(session, place):
-    _submit(session, place.staff1, place.c1, JAN, {"grids": 99})
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": 99})
     row = next(
-        r for r in list_review_queue(session, place.reviewer, JAN) if r.region_id == place.c1.id
+        r for r in list_review_queue(session, place.reviewer, FIRST) if r.region_id == place.c1.id
     )
     assert row.status == "submitted" and row.submitted_at == NOW
     assert [c.indicator_key for c in row.changes] == ["grids"]
@@ -227,60 +229,60 @@ def test_review_queue_lists_changes_against_last_approved(session, place):
 
 
 def test_scope_refusals(session, place):
-    values = _values(get_report_form(session, place.staff1, place.c1.id, JAN))
+    values = _values(get_report_form(session, place.staff1, place.c1.id, FIRST))
     for actor in (place.leader, place.far_staff, place.staff2):
         with pytest.raises(PermissionDenied):
-            save_report(session, actor, place.c1.id, JAN, values, now=NOW)
-    _submit(session, place.staff1, place.c1, JAN)
+            save_report(session, actor, place.c1.id, FIRST, values, now=NOW)
+    _submit(session, place.staff1, place.c1, FIRST)
     for actor in (place.staff1, place.other_reviewer, place.leader):
         with pytest.raises(PermissionDenied):
-            approve_reports(session, actor, JAN, [place.c1.id], now=NOW)
+            approve_reports(session, actor, FIRST, [place.c1.id], now=NOW)
         with pytest.raises(PermissionDenied):
-            return_report(session, actor, place.c1.id, JAN, "no", now=NOW)
-    approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW)
+            return_report(session, actor, place.c1.id, FIRST, "no", now=NOW)
+    approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW)
     for actor in (place.reviewer, place.staff1, place.leader):
         with pytest.raises(PermissionDenied):
-            reopen_report(session, actor, place.c1.id, JAN, "wrong", now=NOW)
+            reopen_report(session, actor, place.c1.id, FIRST, "wrong", now=NOW)
     with pytest.raises(PermissionDenied):
-        get_report_form(session, place.far_staff, place.c1.id, JAN)
+        get_report_form(session, place.far_staff, place.c1.id, FIRST)
 
 
 def test_stale_version_is_a_conflict(session, place):
-    values = _values(get_report_form(session, place.staff1, place.c1.id, JAN))
-    save_report(session, place.staff1, place.c1.id, JAN, values, now=NOW)
-    save_report(session, place.reviewer, place.c1.id, JAN, values, expected_version=1, now=NOW)
+    values = _values(get_report_form(session, place.staff1, place.c1.id, FIRST))
+    save_report(session, place.staff1, place.c1.id, FIRST, values, now=NOW)
+    save_report(session, place.reviewer, place.c1.id, FIRST, values, expected_version=1, now=NOW)
     with pytest.raises(ReportError) as conflict:
-        save_report(session, place.staff1, place.c1.id, JAN, values, expected_version=1, now=NOW)
+        save_report(session, place.staff1, place.c1.id, FIRST, values, expected_version=1, now=NOW)
     assert conflict.value.kind == "conflict"
 
 
 def test_reopen_withdraws_the_values_and_the_totals_follow(session, place):
-    before = get_reported_stocks(session, place.street, parse_period("2026-01"))
-    _submit(session, place.staff1, place.c1, JAN, {"grids": 50})
-    approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW)
-    assert get_reported_stocks(session, place.street, parse_period("2026-01")) != before
-    reopen_report(session, place.admin, place.c1.id, JAN, "数据录错", now=NOW)
-    assert get_reported_stocks(session, place.street, parse_period("2026-01")) == before
-    form = get_report_form(session, place.staff1, place.c1.id, JAN)
+    before = get_reported_stocks(session, place.street, parse_period("2026-02"))
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": 50})
+    approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW)
+    assert get_reported_stocks(session, place.street, parse_period("2026-02")) != before
+    reopen_report(session, place.admin, place.c1.id, FIRST, "数据录错", now=NOW)
+    assert get_reported_stocks(session, place.street, parse_period("2026-02")) == before
+    form = get_report_form(session, place.staff1, place.c1.id, FIRST)
     assert (form.status, form.comment) == ("returned", "数据录错")
     assert compare_area_stocks(session) == []
 
 
 def test_carry_forward_late_and_out_of_order_reports(session, place):
     dec = get_reported_stocks(session, place.c1, parse_period("2025-12"))["grids"].value
-    _submit(session, place.staff1, place.c1, FEB, {"grids": 30})
-    approve_reports(session, place.reviewer, FEB, [place.c1.id], now=NOW)
-    jan = get_reported_stocks(session, place.c1, parse_period("2026-01"))["grids"]
-    assert (jan.value, jan.as_of) == (dec, 202512)  # January not reported: December stands
-    # January is reported late, after February: it stands for January only.
-    _submit(session, place.staff1, place.c1, JAN, {"grids": 20})
-    approve_reports(session, place.reviewer, JAN, [place.c1.id], now=NOW)
+    _submit(session, place.staff1, place.c1, SECOND, {"grids": 30})
+    approve_reports(session, place.reviewer, SECOND, [place.c1.id], now=NOW)
+    first = get_reported_stocks(session, place.c1, parse_period("2026-02"))["grids"]
+    assert (first.value, first.as_of) == (dec, 202512)  # not reported: December stands
+    # The first month is reported late, after the second: it stands for its month only.
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": 20})
+    approve_reports(session, place.reviewer, FIRST, [place.c1.id], now=NOW)
     got = {
         p: get_reported_stocks(session, place.c1, parse_period(p))["grids"].value
-        for p in ("2025-12", "2026-01", "2026-02", "2026-06")
+        for p in ("2025-12", "2026-02", "2026-03", "2026-06")
     }
-    assert got == {"2025-12": dec, "2026-01": 20, "2026-02": 30, "2026-06": 30}
-    street = get_reported_stocks(session, place.street, parse_period("2026-02"))["grids"]
+    assert got == {"2025-12": dec, "2026-02": 20, "2026-03": 30, "2026-06": 30}
+    street = get_reported_stocks(session, place.street, parse_period("2026-03"))["grids"]
     assert street.as_of <= 202512 and compare_area_stocks(session) == []
 
 
@@ -291,10 +293,10 @@ def test_a_region_that_never_reported_has_no_value(session, place):
 
 
 def test_what_if_counts_submitted_values(session, place):
-    period = parse_period("2026-01")
+    period = parse_period("2026-02")
     before = get_reported_stocks(session, place.street, period)["grids"].value
     old = get_reported_stocks(session, place.c1, period)["grids"].value
-    _submit(session, place.staff1, place.c1, JAN, {"grids": old + 4})
+    _submit(session, place.staff1, place.c1, FIRST, {"grids": old + 4})
     assert get_reported_stocks(session, place.street, period)["grids"].value == before
     what_if = get_reported_stocks(session, place.street, period, include_submitted=True)
     assert what_if["grids"].value == before + 4
@@ -376,45 +378,45 @@ def _xlsx(rows: list[list]) -> bytes:
 
 def test_import_of_the_whole_city_is_all_or_nothing(session):
     city = get_city(session)
-    rows = _sheet_rows(template_xlsx(session, city, JAN))
+    rows = _sheet_rows(template_xlsx(session, city, FIRST))
     assert len(rows) == 1 + 1158 and rows[0][0] == "单位代码"
     bad = [list(r) for r in rows]
     bad[700][5] = -3
-    refused = import_report_sheet(session, None, "m.xlsx", _xlsx(bad), JAN, submit=True, now=NOW)
+    refused = import_report_sheet(session, None, "m.xlsx", _xlsx(bad), FIRST, submit=True, now=NOW)
     assert not refused.ok and refused.saved == 0
     assert [(e.row, e.column) for e in refused.errors] == [(701, rows[0][5])]
     assert refused.errors[0].message.en == "Cannot be negative."
-    assert session.scalar(select(func.count()).where(MonthlyReport.month == JAN)) == 0
-    done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), JAN, submit=True, now=NOW)
+    assert session.scalar(select(func.count()).where(MonthlyReport.month == FIRST)) == 0
+    done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), FIRST, submit=True, now=NOW)
     assert done.ok and done.saved == 1158 and done.data_rows == 1158
-    counts = get_completeness(session, city, JAN).counts
+    counts = get_completeness(session, city, FIRST).counts
     assert counts["submitted"] == 1158
-    assert len(approve_reports(session, None, JAN, now=NOW)) == 1158
-    assert get_completeness(session, city, JAN).approved == 1158
+    assert len(approve_reports(session, None, FIRST, now=NOW)) == 1158
+    assert get_completeness(session, city, FIRST).approved == 1158
     assert compare_area_stocks(session) == []
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig", "utf-8"])
 def test_import_reads_csv_in_every_encoding(session, place, encoding):
-    rows = _sheet_rows(template_xlsx(session, place.street, JAN))
+    rows = _sheet_rows(template_xlsx(session, place.street, FIRST))
     rows[1][4] = 12345
     text = "\n".join(",".join("" if c is None else str(c) for c in r) for r in rows)
     data = text.encode(encoding)
-    done = import_report_sheet(session, place.reviewer, "m.csv", data, JAN, now=NOW)
+    done = import_report_sheet(session, place.reviewer, "m.csv", data, FIRST, now=NOW)
     assert done.ok and done.saved == len(rows) - 1
     form = get_report_form(
         session,
         place.reviewer,
         session.scalar(select(Region.id).where(Region.code == str(rows[1][0]))),
-        JAN,
+        FIRST,
     )
     assert form.status == "draft" and form.rows[1].value == 12345
     assert [w.column for w in done.warnings][:1] == [rows[0][4]]  # a big jump warns
 
 
 def test_import_refuses_rows_outside_the_scope(session, place):
-    rows = _sheet_rows(template_xlsx(session, place.district, JAN))
-    result = import_report_sheet(session, place.reviewer, "m.xlsx", _xlsx(rows), JAN, now=NOW)
+    rows = _sheet_rows(template_xlsx(session, place.district, FIRST))
+    result = import_report_sheet(session, place.reviewer, "m.xlsx", _xlsx(rows), FIRST, now=NOW)
     outside = {e.row for e in result.errors}
     assert result.saved == 0 and outside
     assert all(e.message.en == "This community is outside your scope" for e in result.errors)
