@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.areas import (
@@ -26,7 +26,7 @@ from data_access.areas import (
 )
 from data_access.indicators import get_indicator_values
 from data_access.messages import Message
-from data_access.models import Activity, Region, Rollup
+from data_access.models import Activity, Region
 from data_access.periods import Period, so_far
 from data_access.regions import (
     RegionInfo,
@@ -496,45 +496,26 @@ def get_last_activity_days(
     session: Session, region: RegionInfo, as_of: date, since: date
 ) -> dict[RegionInfo, date | None]:
     """The communities inside the region with no activity from `since` to as_of, each with its
-    last activity's day (None: none up to as_of). Reads the monthly rollups, and the activities
-    of only the communities whose last month is not after since's month."""
-    stmt = select_region_info().where(Region.level == "community")
-    clause = scope_clause(Region, region)
-    communities = {
-        row[0]: RegionInfo(*row)
-        for row in session.execute(stmt if clause is None else stmt.where(clause))
-    }
-    last_month_stmt = (
-        select(Rollup.community_id, func.max(Rollup.month))
-        .where(Rollup.month <= as_of.year * 100 + as_of.month, Rollup.n > 0)
-        .group_by(Rollup.community_id)
-    )
-    rclause = scope_clause(Rollup, region)
-    if rclause is not None:
-        last_month_stmt = last_month_stmt.where(rclause)
-    last_month = dict(session.execute(last_month_stmt).all())
-    since_month = since.year * 100 + since.month
-    out: dict[RegionInfo, date | None] = {}
-    unsure = []
-    for cid, info in communities.items():
-        month = last_month.get(cid)
-        if month is None:
-            out[info] = None
-        elif month <= since_month:
-            unsure.append(cid)  # inactive, or active late in since's month: the day decides
-    for start in range(0, len(unsure), 500):
-        rows = session.execute(
-            select(Activity.community_id, func.max(Activity.occurred_on))
-            .where(
-                Activity.community_id.in_(unsure[start : start + 500]),
-                Activity.deleted_at.is_(None),
-                Activity.occurred_on <= as_of,
-            )
-            .group_by(Activity.community_id)
+    last activity's day (None: none up to as_of). One query: per community, one step back along
+    the community-and-date index from as_of (a max over all its activities, or over the rollups
+    of every month, would grow with the data)."""
+    latest = (
+        select(Activity.occurred_on)
+        .where(
+            Activity.community_id == Region.id,
+            Activity.deleted_at.is_(None),
+            Activity.occurred_on <= as_of,
         )
-        for cid, day in rows:
-            if day < since:
-                out[communities[cid]] = day
+        .order_by(Activity.occurred_on.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select_region_info().add_columns(latest).where(Region.level == "community")
+    clause = scope_clause(Region, region)
+    out: dict[RegionInfo, date | None] = {}
+    for *info, day in session.execute(stmt if clause is None else stmt.where(clause)):
+        if day is None or day < since:
+            out[RegionInfo(*info)] = day
     return out
 
 
