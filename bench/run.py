@@ -68,19 +68,24 @@ def build(url: str, n: int) -> float:
 @contextmanager
 def reader_clock(spent: list[float]):
     """Add the seconds spent inside the cached readers (cached.py) while the block runs to
-    `spent`, one entry per reader call."""
+    `spent`, one entry per reader call from outside the readers (a reader that reads through
+    another, e.g. the index through the indicator values, is counted once)."""
     from data_access import cached
 
     names = [fn._info.func.__name__ for fn in cached.READERS]
     originals = {name: getattr(cached, name) for name in names}
+    depth = [0]
 
     def clocked(fn):
         def call(*args, **kwargs):
             began = time.perf_counter()
+            depth[0] += 1
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent.append(time.perf_counter() - began)
+                depth[0] -= 1
+                if depth[0] == 0:
+                    spent.append(time.perf_counter() - began)
 
         call.clear = fn.clear
         return call

@@ -6,6 +6,7 @@ these; the one-region readers are indicators.get_indicator_values and scoring.ge
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -176,13 +177,23 @@ def rank_areas(
     return sorted(rows, key=key)
 
 
+# How a caller gets the child regions' indexes: get_child_indexes itself, or the app's cached
+# reader of it (data_access/cached.py), so that what one page shows is computed once.
+ChildIndexes = Callable[[Session, RegionInfo, RegionInfo, Period], Sequence[AreaIndex]]
+
+
 def get_child_changes(
-    session: Session, region: RegionInfo, city: RegionInfo, period: Period, this_month: int
+    session: Session,
+    region: RegionInfo,
+    city: RegionInfo,
+    period: Period,
+    this_month: int,
+    child_indexes: ChildIndexes = get_child_indexes,
 ) -> tuple[list[AreaIndex], list[AreaIndex]]:
     """The child regions' indexes for the period's months so far (up to `this_month`, yyyymm)
     and for the same months a year earlier: what "most improved" and "fell most" compare."""
     months = so_far(period, this_month) or period
     return (
-        get_child_indexes(session, region, city, months),
-        get_child_indexes(session, region, city, months.year_ago()),
+        list(child_indexes(session, region, city, months)),
+        list(child_indexes(session, region, city, months.year_ago())),
     )

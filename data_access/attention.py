@@ -9,7 +9,7 @@ store gives (so tests build the figures by hand), and `attention_items` reads th
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from data_access.areas import (
     INDEX,
     AreaIndex,
+    ChildIndexes,
     area_value,
     get_child_changes,
+    get_child_indexes,
     higher_is_better,
     per_residents,
 )
@@ -44,7 +46,7 @@ from data_access.registry import (
     PILLARS_BY_KEY,
     Indicator,
 )
-from data_access.reports import LEVEL_NAMES, get_completeness, reportable_indicators
+from data_access.reports import LEVEL_NAMES, count_report_statuses, reportable_indicators
 from data_access.scoring import get_region_share, get_settings, scaled_target
 
 
@@ -519,11 +521,23 @@ def get_last_activity_days(
     return out
 
 
+# How attention_items gets a region's indicator values: get_indicator_values itself, or the
+# app's cached reader of it (data_access/cached.py), shared with the page that shows them.
+IndicatorValues = Callable[[Session, RegionInfo, Period], dict[str, float | None]]
+
+
 def attention_items(
-    session: Session, region_code: str, period: Period, *, today: date
+    session: Session,
+    region_code: str,
+    period: Period,
+    *,
+    today: date,
+    indicator_values: IndicatorValues = get_indicator_values,
+    child_indexes: ChildIndexes = get_child_indexes,
 ) -> list[AttentionItem]:
     """Everything that needs attention in the region for the period, most off first: the rules
-    of RULES, up to the earlier of the period's end and `today`."""
+    of RULES, up to the earlier of the period's end and `today`. The figures are read through
+    `indicator_values` and `child_indexes` (the app passes its cached readers)."""
     region, city = get_region(session, region_code), get_city(session)
     if region is None or city is None or region.level not in DATA_LEVELS:
         return []
@@ -544,19 +558,19 @@ def attention_items(
     }
     items += behind_pace(
         region,
-        get_indicator_values(session, region, ytd),
+        indicator_values(session, region, ytd),
         year_targets,
         elapsed_months(1, as_of),
         link,
     )
     items += falling(
         region,
-        get_indicator_values(session, region, months),
-        get_indicator_values(session, region, months.year_ago()),
+        indicator_values(session, region, months),
+        indicator_values(session, region, months.year_ago()),
         link,
     )
     if region.level != "community":
-        now, before = get_child_changes(session, region, city, period, this_month)
+        now, before = get_child_changes(session, region, city, period, this_month, child_indexes)
         items += child_fell(now, before, link)
         items += child_bottom(now, link)
     since = as_of - timedelta(days=int(RULES_BY_KEY["inactive"].params["days"]))
@@ -565,6 +579,6 @@ def attention_items(
     for level in LEVELS[LEVELS.index(region.level) :]:
         if level not in DATA_LEVELS or not reportable_indicators(level):
             continue
-        done = get_completeness(session, region, due, level)
-        items += report_late(region, due, level, done.counts, done.total)
+        counts = count_report_statuses(session, region, due, level)
+        items += report_late(region, due, level, counts, sum(counts.values()))
     return sorted(items, key=lambda i: (-i.off, i.rule, i.region_code, i.key or ""))

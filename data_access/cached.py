@@ -177,10 +177,12 @@ def children(url: str, code: str) -> list[RegionInfo]:
 # rest of a warm Overview's reads together. Callers must not modify what they get.
 @reader(st.cache_resource, ttl=600, max_entries=2000)
 def index(url: str, code: str, period: str) -> IndexResult:
-    """The happiness index of a region (by code) for a period (string)."""
+    """The happiness index of a region (by code) for a period (string), from the region's cached
+    indicator values (the pages show both)."""
+    values = indicator_values(url, code, period)
     with read_session(get_engine(url)) as session:
         found, city_ = _region_and_city(session, code)
-        return get_index(session, found, city_, parse_period(period))
+        return get_index(session, found, city_, parse_period(period), values)
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
@@ -217,6 +219,25 @@ def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, flo
         return get_activity_totals(session, found, parse_period(period)) if found else {}
 
 
+def _cached_values(url: str):
+    """indicators.get_indicator_values through the cached reader: what a page shows and what
+    its attention list weighs are read once."""
+
+    def read(session, region: RegionInfo, period) -> dict[str, float | None]:
+        return indicator_values(url, region.code, str(period))
+
+    return read
+
+
+def _cached_child_indexes(url: str):
+    """areas.get_child_indexes through the cached reader (shared with the page's ranking)."""
+
+    def read(session, region: RegionInfo, city_: RegionInfo, period) -> tuple[AreaIndex, ...]:
+        return child_indexes(url, region.code, str(period))
+
+    return read
+
+
 # 需关注, 进步最快 and 备注 (issue 16): imported where used, so a page that shows none of them
 # does not load them.
 @reader(st.cache_resource, ttl=600, max_entries=500)
@@ -229,7 +250,14 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
 
     with read_session(get_engine(url)) as session:
         return tuple(
-            attention_items(session, code, parse_period(period), today=date.fromisoformat(today))
+            attention_items(
+                session,
+                code,
+                parse_period(period),
+                today=date.fromisoformat(today),
+                indicator_values=_cached_values(url),
+                child_indexes=_cached_child_indexes(url),
+            )
         )
 
 
@@ -245,7 +273,9 @@ def ranked_children(
         found, city_ = _region_and_city(session, code)
         if found.level not in PARENT_LEVELS:
             return ()
-        now, before = get_child_changes(session, found, city_, parse_period(period), this_month)
+        now, before = get_child_changes(
+            session, found, city_, parse_period(period), this_month, _cached_child_indexes(url)
+        )
         return tuple(rank_areas(now, before, measure, by))
 
 
