@@ -72,7 +72,12 @@ def get_indexes_within(
     totals = get_totals_within(session, region, level, period)
     stocks = get_stocks_within(session, region, level, period)
     communities = count_communities(session, region, level)
-    all_communities = count_communities(session, city, "city")[city.id]
+    # Inside the city the groups hold every community: their sum is the city's count.
+    all_communities = (
+        sum(communities.values())
+        if region.level == "city"
+        else count_communities(session, city, "city")[city.id]
+    )
     settings = get_settings(session)
     out = []
     for r in regions:
