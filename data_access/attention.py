@@ -521,6 +521,17 @@ def get_last_activity_days(
     return out
 
 
+def attention_periods(period: Period, today: date) -> tuple[Period, Period] | None:
+    """The periods attention_items weighs: the year to date at the earlier of the period's end
+    and today, and the period's months so far (None: the period has not begun). It also reads
+    the months so far a year earlier, and the child regions for both (areas.get_child_changes)."""
+    months = so_far(period, today.year * 100 + today.month)
+    if months is None:
+        return None
+    as_of = min(today, _month_end(period.end))
+    return Period(as_of.year, 1, as_of.month), months
+
+
 # How attention_items gets a region's indicator values: get_indicator_values itself, or the
 # app's cached reader of it (data_access/cached.py), shared with the page that shows them.
 IndicatorValues = Callable[[Session, RegionInfo, Period], dict[str, float | None]]
@@ -542,14 +553,14 @@ def attention_items(
     if region is None or city is None or region.level not in DATA_LEVELS:
         return []
     this_month = today.year * 100 + today.month
-    months = so_far(period, this_month)
-    if months is None:
+    periods = attention_periods(period, today)
+    if periods is None:
         return []
+    ytd, months = periods
     as_of = min(today, _month_end(period.end))
     link = str(period)
     items: list[AttentionItem] = []
 
-    ytd = Period(as_of.year, 1, as_of.month)
     settings = get_settings(session)
     share = get_region_share(session, region, city)
     year_targets = {

@@ -27,7 +27,7 @@ from data_access.indicators import (
 from data_access.models import Rollup
 from data_access.periods import parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
-from data_access.registry import PARENT_LEVELS
+from data_access.registry import DATA_LEVELS, PARENT_LEVELS
 from data_access.scoring import IndexResult, get_index, get_index_trend
 from data_access.store import data_version, open_store
 
@@ -251,15 +251,26 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
     most off first (shared, frozen items)."""
     from datetime import date
 
-    from data_access.attention import attention_items
+    from data_access.attention import attention_items, attention_periods
 
+    day, chosen = date.fromisoformat(today), parse_period(period)
+    # The figures it reads through the cached readers, read first: inside its session they are
+    # found cached, so a cold run holds one connection at a time (not two per list).
+    periods, found = attention_periods(chosen, day), region(url, code)
+    if periods is not None and found is not None and found.level in DATA_LEVELS:
+        ytd, months = periods
+        for p in (ytd, months, months.year_ago()):
+            indicator_values(url, code, str(p))
+        if found.level in PARENT_LEVELS:
+            for p in (months, months.year_ago()):
+                child_indexes(url, code, str(p))
     with read_session(get_engine(url)) as session:
         return tuple(
             attention_items(
                 session,
                 code,
-                parse_period(period),
-                today=date.fromisoformat(today),
+                chosen,
+                today=day,
                 indicator_values=_cached_values(url),
                 child_indexes=_cached_child_indexes(url),
             )
