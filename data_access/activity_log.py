@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from data_access.activities import snapshot
-from data_access.auth import viewer_clause
-from data_access.models import Activity, AuditLog, Region
-from data_access.registry import LEVELS, MEASURE_KEYS, activity_types_of
+from data_access.auth import viewer_clause, viewer_scope
+from data_access.models import Activity, AuditLog, Region, Rollup
+from data_access.regions import (
+    RegionInfo,
+    get_city,
+    get_region_by_id,
+    scope_clause,
+    summary_source,
+)
+from data_access.registry import DATA_LEVELS, LEVELS, MEASURE_KEYS, activity_types_of
 
 
 def get_activity(session: Session, activity_id: int, viewer: int | None) -> dict[str, Any] | None:
@@ -70,6 +77,15 @@ class ActivityFilter:
     order: str = "entered"  # "entered": the latest entered first; "date": the latest date first
 
 
+def _type_keys(flt: ActivityFilter) -> list[str] | None:
+    """The activity types the filter keeps (None: every type)."""
+    if flt.type_key:
+        return [flt.type_key]
+    if flt.pillar:
+        return [t.key for t in activity_types_of(flt.pillar)]
+    return None
+
+
 def _filtered(session: Session, query, flt: ActivityFilter):
     live = Activity.deleted_at.is_(None)
     conditions = [~live if flt.deleted else live, viewer_clause(session, flt.viewer, Activity)]
@@ -79,10 +95,8 @@ def _filtered(session: Session, query, flt: ActivityFilter):
         conditions.append(Activity.occurred_on <= flt.end)
     if flt.level in LEVELS[1:] and flt.region_id is not None:
         conditions.append(getattr(Activity, f"{flt.level}_id") == flt.region_id)
-    if flt.type_key:
-        conditions.append(Activity.type_key == flt.type_key)
-    elif flt.pillar:
-        keys = [t.key for t in activity_types_of(flt.pillar)]
+    keys = _type_keys(flt)
+    if keys is not None:
         conditions.append(Activity.type_key.in_(keys))
     if flt.text and flt.text.strip():
         # LIKE wildcards typed by the user are matched literally.
@@ -152,12 +166,86 @@ def _newest_first(flt: ActivityFilter) -> tuple:
     return (Activity.id.desc(),)
 
 
+def _whole_months(flt: ActivityFilter) -> tuple[int | None, int | None] | None:
+    """The filter's first and last month (yyyymm; None: open) when its dates are whole months,
+    else None."""
+    if flt.start and flt.start.day != 1:
+        return None
+    if flt.end and (flt.end + timedelta(days=1)).day != 1:
+        return None
+    return (
+        flt.start.year * 100 + flt.start.month if flt.start else None,
+        flt.end.year * 100 + flt.end.month if flt.end else None,
+    )
+
+
+def _narrowest(session: Session, regions: list[RegionInfo]) -> RegionInfo | None:
+    """The region that both regions (the viewer's scope, the filter's) cover, None when they do
+    not overlap; the city when none is given."""
+    if not regions:
+        return get_city(session)
+    if len(regions) == 1:
+        return regions[0]
+    outer, inner = sorted(regions, key=lambda r: LEVELS.index(r.level))
+    if outer.level == inner.level:
+        return inner if inner.id == outer.id else None
+    clause = scope_clause(Region, outer)
+    if clause is None:
+        return inner
+    inside = session.scalar(select(Region.id).where(Region.id == inner.id, clause))
+    return inner if inside is not None else None
+
+
+def _summary_count(session: Session, flt: ActivityFilter) -> int | None:
+    """How many live records match, read from the monthly summaries, which count every live
+    record exactly (`python -m data_access check`): a few rows at any number of records. None
+    when they cannot answer (a text search, deleted records, dates that are not whole months,
+    a grid)."""
+    months = _whole_months(flt)
+    if months is None or flt.deleted or (flt.text and flt.text.strip()):
+        return None
+    scope = viewer_scope(session, flt.viewer)
+    if scope is False:
+        return 0
+    regions = [] if scope is True else [scope]
+    if flt.level in LEVELS[1:] and flt.region_id is not None:
+        if flt.level not in DATA_LEVELS:
+            return None
+        chosen = get_region_by_id(session, flt.region_id)
+        if chosen is None or chosen.level != flt.level:
+            return 0  # no record's {level}_id is the id of a region of another level
+        regions.append(chosen)
+    region = _narrowest(session, regions)
+    if region is None:
+        return 0 if regions else None
+    table, _, where = summary_source(Rollup, region, region.level)
+    stmt = select(func.coalesce(func.sum(table.n), 0)).where(where)
+    first, last = months
+    if first is not None:
+        stmt = stmt.where(table.month >= first)
+    if last is not None:
+        stmt = stmt.where(table.month <= last)
+    keys = _type_keys(flt)
+    if keys is not None:
+        stmt = stmt.where(table.type_key.in_(keys))
+    return int(session.scalar(stmt))
+
+
+def count_activities(session: Session, flt: ActivityFilter) -> int:
+    """How many records match the filter: from the monthly summaries when they can answer (the
+    log as it opens: no text, whole months), else by counting the records."""
+    counted = _summary_count(session, flt)
+    if counted is not None:
+        return counted
+    return session.scalar(_filtered(session, select(func.count()).select_from(Activity), flt)) or 0
+
+
 def list_activities(
     session: Session, flt: ActivityFilter, page: int = 1, page_size: int = 50, lang: str = "zh"
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of matching records, newest first (the latest entered, or the latest dated), and
     how many match in all."""
-    total = session.scalar(_filtered(session, select(func.count()).select_from(Activity), flt))
+    total = count_activities(session, flt)
     page_size = max(1, min(page_size, 500))
     page = max(1, page)
     rows = session.execute(

@@ -6,14 +6,13 @@ these; the one-region readers are indicators.get_indicator_values and scoring.ge
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.orm import Session
 
 from data_access.indicators import (
     compute_indicator_values,
-    get_coverage,
     group_totals,
     select_totals,
 )
@@ -77,7 +76,12 @@ def get_indexes_within(
     totals = get_totals_within(session, region, level, period)
     stocks = get_stocks_within(session, region, level, period)
     communities = count_communities(session, region, level)
-    all_communities = count_communities(session, city, "city")[city.id]
+    # Inside the city the groups hold every community: their sum is the city's count.
+    all_communities = (
+        sum(communities.values())
+        if region.level == "city"
+        else count_communities(session, city, "city")[city.id]
+    )
     settings = get_settings(session)
     out = []
     for r in regions:
@@ -182,14 +186,22 @@ def rank_areas(
     return sorted(rows, key=key)
 
 
+# How a caller gets the child regions' indexes: get_child_indexes itself, or the app's cached
+# reader of it (data_access/cached.py), so that what one page shows is computed once.
+ChildIndexes = Callable[[Session, RegionInfo, RegionInfo, Period], Sequence[AreaIndex]]
+
+
 def get_child_changes(
-    session: Session, region: RegionInfo, city: RegionInfo, period: Period, today: date
+    session: Session,
+    region: RegionInfo,
+    city: RegionInfo,
+    months: Period,
+    child_indexes: ChildIndexes = get_child_indexes,
 ) -> tuple[list[AreaIndex], list[AreaIndex]]:
-    """The child regions' indexes for the period's months that have happened by `today` (as
-    the pages read it: get_coverage) and for the same months a year earlier: what "most
+    """The child regions' indexes for `months` (a period's months so far: the span of its
+    coverage, indicators.get_coverage) and for the same months a year earlier: what "most
     improved" and "fell most" compare."""
-    months = get_coverage(session, period, today).span
     return (
-        get_child_indexes(session, region, city, months),
-        get_child_indexes(session, region, city, months.year_ago()),
+        list(child_indexes(session, region, city, months)),
+        list(child_indexes(session, region, city, months.year_ago())),
     )

@@ -9,25 +9,27 @@ store gives (so tests build the figures by hand), and `attention_items` reads th
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access.areas import (
     INDEX,
     AreaIndex,
+    ChildIndexes,
     area_value,
     get_child_changes,
+    get_child_indexes,
     higher_is_better,
     per_residents,
 )
 from data_access.indicators import get_coverage, get_indicator_values
 from data_access.messages import Message
-from data_access.models import Activity, Region, Rollup
-from data_access.periods import Period
+from data_access.models import Activity, Region
+from data_access.periods import Coverage, Period
 from data_access.regions import (
     RegionInfo,
     get_city,
@@ -45,7 +47,7 @@ from data_access.registry import (
     Indicator,
     counts_activities,
 )
-from data_access.reports import LEVEL_NAMES, get_completeness, reportable_indicators
+from data_access.reports import LEVEL_NAMES, count_report_statuses, reportable_indicators
 from data_access.scoring import get_region_share, get_settings, scaled_target
 
 
@@ -507,64 +509,68 @@ def get_last_activity_days(
     session: Session, region: RegionInfo, as_of: date, since: date
 ) -> dict[RegionInfo, date | None]:
     """The communities inside the region with no activity from `since` to as_of, each with its
-    last activity's day (None: none up to as_of). Reads the monthly rollups, and the activities
-    of only the communities whose last month is not after since's month."""
-    stmt = select_region_info().where(Region.level == "community")
-    clause = scope_clause(Region, region)
-    communities = {
-        row[0]: RegionInfo(*row)
-        for row in session.execute(stmt if clause is None else stmt.where(clause))
-    }
-    last_month_stmt = (
-        select(Rollup.community_id, func.max(Rollup.month))
-        .where(Rollup.month <= as_of.year * 100 + as_of.month, Rollup.n > 0)
-        .group_by(Rollup.community_id)
-    )
-    rclause = scope_clause(Rollup, region)
-    if rclause is not None:
-        last_month_stmt = last_month_stmt.where(rclause)
-    last_month = dict(session.execute(last_month_stmt).all())
-    since_month = since.year * 100 + since.month
-    out: dict[RegionInfo, date | None] = {}
-    unsure = []
-    for cid, info in communities.items():
-        month = last_month.get(cid)
-        if month is None:
-            out[info] = None
-        elif month <= since_month:
-            unsure.append(cid)  # inactive, or active late in since's month: the day decides
-    for start in range(0, len(unsure), 500):
-        rows = session.execute(
-            select(Activity.community_id, func.max(Activity.occurred_on))
-            .where(
-                Activity.community_id.in_(unsure[start : start + 500]),
-                Activity.deleted_at.is_(None),
-                Activity.occurred_on <= as_of,
-            )
-            .group_by(Activity.community_id)
+    last activity's day (None: none up to as_of). One query: per community, one step back along
+    the community-and-date index from as_of (a max over all its activities, or over the rollups
+    of every month, would grow with the data)."""
+    latest = (
+        select(Activity.occurred_on)
+        .where(
+            Activity.community_id == Region.id,
+            Activity.deleted_at.is_(None),
+            Activity.occurred_on <= as_of,
         )
-        for cid, day in rows:
-            if day < since:
-                out[communities[cid]] = day
+        .order_by(Activity.occurred_on.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select_region_info().add_columns(latest).where(Region.level == "community")
+    clause = scope_clause(Region, region)
+    out: dict[RegionInfo, date | None] = {}
+    for *info, day in session.execute(stmt if clause is None else stmt.where(clause)):
+        if day is None or day < since:
+            out[RegionInfo(*info)] = day
     return out
 
 
+def year_to_date(period: Period, today: date) -> Period | None:
+    """The year to date at the earlier of the period's end and today, which the target pace
+    weighs (None: the period has not begun)."""
+    if period.start > today.year * 100 + today.month:
+        return None
+    as_of = min(today, _month_end(period.end))
+    return Period(as_of.year, 1, as_of.month)
+
+
+# How attention_items gets a region's indicator values: get_indicator_values itself, or the
+# app's cached reader of it (data_access/cached.py), shared with the page that shows them.
+IndicatorValues = Callable[[Session, RegionInfo, Period], dict[str, float | None]]
+
+
 def attention_items(
-    session: Session, region_code: str, period: Period, *, today: date
+    session: Session,
+    region_code: str,
+    period: Period,
+    *,
+    today: date,
+    coverage: Coverage | None = None,
+    indicator_values: IndicatorValues = get_indicator_values,
+    child_indexes: ChildIndexes = get_child_indexes,
 ) -> list[AttentionItem]:
     """Everything that needs attention in the region for the period, most off first: the rules
-    of RULES, up to the earlier of the period's end and `today`."""
+    of RULES, up to the earlier of the period's end and `today`; the period's months so far
+    and their bases as `coverage` says (indicators.get_coverage unless given). The figures are
+    read through `indicator_values` and `child_indexes` (the app passes its cached readers)."""
     region, city = get_region(session, region_code), get_city(session)
     if region is None or city is None or region.level not in DATA_LEVELS:
         return []
-    if period.start > today.year * 100 + today.month:
-        return []  # a period that has not begun
-    cov = get_coverage(session, period, today)
+    ytd = year_to_date(period, today)
+    if ytd is None:
+        return []
+    cov = coverage or get_coverage(session, period, today)
     as_of = min(today, _month_end(period.end))
     link = str(period)
     items: list[AttentionItem] = []
 
-    ytd = Period(as_of.year, 1, as_of.month)
     settings = get_settings(session)
     share = get_region_share(session, region, city)
     year_targets = {
@@ -573,18 +579,18 @@ def attention_items(
     }
     items += behind_pace(
         region,
-        get_indicator_values(session, region, ytd),
+        indicator_values(session, region, ytd),
         year_targets,
         elapsed_months(1, as_of),
         link,
     )
     if cov.year_ago is not None:  # the same months a year earlier, all with data
-        now = get_indicator_values(session, region, cov.span)
+        now = indicator_values(session, region, cov.span)
         if not cov.flows_comparable:  # a part of a month: counts are not compared
             now = {k: v for k, v in now.items() if not counts_activities(INDICATORS_BY_KEY[k])}
-        items += falling(region, now, get_indicator_values(session, region, cov.year_ago), link)
+        items += falling(region, now, indicator_values(session, region, cov.year_ago), link)
     if region.level != "community":
-        now, before = get_child_changes(session, region, city, period, today)
+        now, before = get_child_changes(session, region, city, cov.span, child_indexes)
         items += child_fell(now, before, link)
         items += child_bottom(now, link)
     since = as_of - timedelta(days=int(RULES_BY_KEY["inactive"].params["days"]))
@@ -593,6 +599,6 @@ def attention_items(
     for level in LEVELS[LEVELS.index(region.level) :]:
         if level not in DATA_LEVELS or not reportable_indicators(level):
             continue
-        done = get_completeness(session, region, due, level)
-        items += report_late(region, due, level, done.counts, done.total)
+        counts = count_report_statuses(session, region, due, level)
+        items += report_late(region, due, level, counts, sum(counts.values()))
     return sorted(items, key=lambda i: (-i.off, i.rule, i.region_code, i.key or ""))

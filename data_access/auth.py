@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from data_access.messages import MessageError
 from data_access.models import Account, AuthSession, Region, ScreenLink, SignInFailure
-from data_access.regions import get_region_by_id, scope_clause
+from data_access.regions import RegionInfo, get_region_by_id, scope_clause
 from data_access.registry import DATA_LEVELS, LEVELS
 
 Role = Literal["leader", "staff", "admin"]
@@ -317,21 +317,31 @@ def region_in_scope(session: Session, scope_region_id: int, region_id: int) -> b
     return getattr(target, f"{scope.level}_id", None) == scope.id or target.id == scope.id
 
 
+def viewer_scope(session: Session, viewer_id: int | None) -> RegionInfo | bool:
+    """What the viewer may see: True everything (an admin or a trusted operator, None), False
+    nothing (a missing or disabled account, or one without a usable scope), else the region of
+    its scope."""
+    if viewer_id is None:
+        return True
+    account = session.get(Account, viewer_id)
+    if account is None or not account.is_active:
+        return False
+    if account.role == "admin":
+        return True
+    scope = get_region_by_id(session, account.scope_region_id)
+    if scope is None or scope.level not in SCOPE_LEVELS:
+        return False
+    return scope
+
+
 def viewer_clause(session: Session, viewer_id: int | None, table) -> ColumnElement[bool]:
     """A WHERE clause limiting a table of records (with district_id, street_id, community_id) to
     those the viewer may see: an admin or a trusted operator (None) sees all, other accounts
     their scope's, a missing or disabled account nothing. Readers by id use it, so that an id out
     of scope and an id that does not exist give the same answer from the same query."""
-    if viewer_id is None:
-        return true()
-    account = session.get(Account, viewer_id)
-    if account is None or not account.is_active:
-        return false()
-    if account.role == "admin":
-        return true()
-    scope = get_region_by_id(session, account.scope_region_id)
-    if scope is None or scope.level not in SCOPE_LEVELS:
-        return false()
+    scope = viewer_scope(session, viewer_id)
+    if isinstance(scope, bool):
+        return true() if scope else false()
     clause = scope_clause(table, scope)
     return true() if clause is None else clause
 

@@ -16,6 +16,7 @@ from types import MappingProxyType
 import streamlit as st
 from sqlalchemy import Engine, func, select
 
+from data_access import periods
 from data_access.areas import AreaIndex, get_child_indexes
 from data_access.db import STORE_FAILURES, read_session, store_error
 from data_access.feed import list_recent_activities
@@ -25,9 +26,9 @@ from data_access.indicators import (
     get_monthly_indicator_values,
 )
 from data_access.models import Rollup
-from data_access.periods import parse_period
+from data_access.periods import Coverage, Period, parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
-from data_access.registry import PARENT_LEVELS
+from data_access.registry import DATA_LEVELS, PARENT_LEVELS
 from data_access.scoring import IndexResult, get_index, get_index_trend
 from data_access.store import data_version, open_store
 
@@ -137,21 +138,29 @@ def last_activity_day(url: str):
         return get_last_activity_day(session)
 
 
+def coverage(url: str, period: Period, today: date) -> Coverage:
+    """How much of the period has happened by today and its like-with-like bases
+    (periods.coverage) from the cached months with data: what indicators.get_coverage reads
+    from the store, for the pages and the readers that follow them."""
+    return periods.coverage(period, today, months_with_data(url), last_activity_day(url))
+
+
 @reader(ttl=600)
 def indicator_values(url: str, region_code: str, period: str) -> dict[str, float | None]:
     """Every indicator's value for a region (by code) and period (string)."""
+    found = region(url, region_code)
+    if found is None:
+        return {}
     with read_session(get_engine(url)) as session:
-        found = get_region(session, region_code)
-        if found is None:
-            return {}
         return get_indicator_values(session, found, parse_period(period))
 
 
-def _region_and_city(session, code: str) -> tuple[RegionInfo, RegionInfo]:
-    found = get_region(session, code)
+def _region_and_city(url: str, code: str) -> tuple[RegionInfo, RegionInfo]:
+    # From the cached readers (the page has read both already): two queries fewer per reader.
+    found = region(url, code)
     if found is None:
         raise LookupError(f"no region {code!r}")
-    return found, get_city(session)
+    return found, city(url)
 
 
 @reader(ttl=3600)
@@ -177,25 +186,27 @@ def children(url: str, code: str) -> list[RegionInfo]:
 # rest of a warm Overview's reads together. Callers must not modify what they get.
 @reader(st.cache_resource, ttl=600, max_entries=2000)
 def index(url: str, code: str, period: str) -> IndexResult:
-    """The happiness index of a region (by code) for a period (string)."""
+    """The happiness index of a region (by code) for a period (string), from the region's cached
+    indicator values (the pages show both)."""
+    values = indicator_values(url, code, period)
+    found, city_ = _region_and_city(url, code)
     with read_session(get_engine(url)) as session:
-        found, city_ = _region_and_city(session, code)
-        return get_index(session, found, city_, parse_period(period))
+        return get_index(session, found, city_, parse_period(period), values)
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
 def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     """The index, indicator values and activity count of each child region (shared)."""
+    found, city_ = _region_and_city(url, code)
     with read_session(get_engine(url)) as session:
-        found, city_ = _region_and_city(session, code)
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
 def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, IndexResult]:
     """The region's index in each month (yyyymm), read-only (shared)."""
+    found, city_ = _region_and_city(url, code)
     with read_session(get_engine(url)) as session:
-        found, city_ = _region_and_city(session, code)
         return MappingProxyType(get_index_trend(session, found, city_, list(months)))
 
 
@@ -204,17 +215,40 @@ def monthly_values(
     url: str, code: str, months: tuple[int, ...]
 ) -> dict[int, dict[str, float | None]]:
     """Every indicator's value for the region in each month (yyyymm)."""
+    found = region(url, code)
+    if found is None:
+        return {}
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        return get_monthly_indicator_values(session, found, list(months)) if found else {}
+        return get_monthly_indicator_values(session, found, list(months))
 
 
 @reader(ttl=600)
 def activity_totals(url: str, code: str, period: str) -> dict[str, dict[str, float]]:
     """Per activity type: the number of activities and each measure's sum."""
+    found = region(url, code)
+    if found is None:
+        return {}
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        return get_activity_totals(session, found, parse_period(period)) if found else {}
+        return get_activity_totals(session, found, parse_period(period))
+
+
+def _cached_values(url: str):
+    """indicators.get_indicator_values through the cached reader: what a page shows and what
+    its attention list weighs are read once."""
+
+    def read(session, region: RegionInfo, period) -> dict[str, float | None]:
+        return indicator_values(url, region.code, str(period))
+
+    return read
+
+
+def _cached_child_indexes(url: str):
+    """areas.get_child_indexes through the cached reader (shared with the page's ranking)."""
+
+    def read(session, region: RegionInfo, city_: RegionInfo, period) -> tuple[AreaIndex, ...]:
+        return child_indexes(url, region.code, str(period))
+
+    return read
 
 
 # 需关注, 进步最快 and 备注 (issue 16): imported where used, so a page that shows none of them
@@ -224,11 +258,31 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
     """What needs attention in the region (attention.attention_items) on `today` (ISO date),
     most off first (shared, frozen items)."""
 
-    from data_access.attention import attention_items
+    from data_access.attention import attention_items, year_to_date
 
+    day, chosen = date.fromisoformat(today), parse_period(period)
+    cov = coverage(url, chosen, day)
+    # The figures it reads through the cached readers, read first: inside its session they are
+    # found cached, so a cold run holds one connection at a time (not two per list).
+    ytd, found = year_to_date(chosen, day), region(url, code)
+    if ytd is not None and found is not None and found.level in DATA_LEVELS:
+        for p in (ytd, cov.span, cov.year_ago):
+            if p is not None:
+                indicator_values(url, code, str(p))
+        if found.level in PARENT_LEVELS:
+            for p in (cov.span, cov.span.year_ago()):
+                child_indexes(url, code, str(p))
     with read_session(get_engine(url)) as session:
         return tuple(
-            attention_items(session, code, parse_period(period), today=date.fromisoformat(today))
+            attention_items(
+                session,
+                code,
+                chosen,
+                today=day,
+                coverage=cov,
+                indicator_values=_cached_values(url),
+                child_indexes=_cached_child_indexes(url),
+            )
         )
 
 
@@ -238,12 +292,16 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
     year earlier, as they stand on `today` (ISO date; areas.rank_areas; shared, frozen)."""
     from data_access.areas import get_child_changes, rank_areas
 
+    found, city_ = _region_and_city(url, code)
     with read_session(get_engine(url)) as session:
-        found, city_ = _region_and_city(session, code)
         if found.level not in PARENT_LEVELS:
             return ()
         now, before = get_child_changes(
-            session, found, city_, parse_period(period), date.fromisoformat(today)
+            session,
+            found,
+            city_,
+            coverage(url, parse_period(period), date.fromisoformat(today)).span,
+            _cached_child_indexes(url),
         )
         return tuple(rank_areas(now, before, measure, by))
 

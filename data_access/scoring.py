@@ -151,6 +151,25 @@ def weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
     return sum(s * w for s, w in pairs) / total if total > 0 else None
 
 
+# Per pillar, its indicators in registry order, each with whether it is a standing figure
+# counted above community level (no target below the city): fixed, so worked out once rather
+# than for every index computed (a cold Overview computes a hundred or more).
+_PILLAR_INDICATORS = tuple(
+    (
+        pillar.key,
+        tuple(
+            (
+                ind,
+                isinstance(ind.computation, Reported) and ind.computation.counted_at != "community",
+            )
+            for ind in INDICATORS
+            if ind.pillar == pillar.key
+        ),
+    )
+    for pillar in PILLARS
+)
+
+
 def compute_index(
     values: dict[str, float | None],
     settings: Settings,
@@ -159,21 +178,16 @@ def compute_index(
     region_level: Level,
 ) -> IndexResult:
     """The index from indicator values (pure: no database)."""
+    below_city = region_level != "city"
+    targets, weights = settings.targets, settings.weights
     pillars = []
-    for pillar in PILLARS:
+    for pillar_key, indicators in _PILLAR_INDICATORS:
         scores = []
-        for ind in INDICATORS:
-            if ind.pillar != pillar.key:
-                continue
-            counted_above = (
-                isinstance(ind.computation, Reported)
-                and ind.computation.counted_at != "community"
-                and region_level != "city"
-            )
+        for ind, counted_above in indicators:
             target = (
                 None
-                if counted_above
-                else scaled_target(ind, settings.targets.get(ind.key), share, period)
+                if counted_above and below_city
+                else scaled_target(ind, targets.get(ind.key), share, period)
             )
             value = values.get(ind.key)
             scores.append(
@@ -181,16 +195,18 @@ def compute_index(
                     ind.key,
                     value,
                     target,
-                    score_indicator(ind, value, target),
-                    settings.weights.get(ind.key, ind.weight),
+                    None
+                    if value is None or target is None
+                    else score_indicator(ind, value, target),
+                    weights.get(ind.key, ind.weight),
                 )
             )
         pillar_score = weighted_mean([(s.score, s.weight) for s in scores if s.score is not None])
         pillars.append(
             PillarScore(
-                pillar.key,
+                pillar_key,
                 pillar_score,
-                settings.pillar_weights.get(pillar.key, 1.0),
+                settings.pillar_weights.get(pillar_key, 1.0),
                 tuple(scores),
             )
         )
@@ -233,10 +249,16 @@ def mean_index(results: list[IndexResult]) -> IndexResult:
 
 
 def get_index(
-    session: Session, region: RegionInfo, city: RegionInfo, period: Period
+    session: Session,
+    region: RegionInfo,
+    city: RegionInfo,
+    period: Period,
+    values: dict[str, float | None] | None = None,
 ) -> IndexResult:
-    """The index for a region and period, explainable down to each indicator."""
-    values = get_indicator_values(session, region, period)
+    """The index for a region and period, explainable down to each indicator (from the region's
+    indicator values for the period, if the caller has them already)."""
+    if values is None:
+        values = get_indicator_values(session, region, period)
     return compute_index(
         values, get_settings(session), get_region_share(session, region, city), period, region.level
     )

@@ -15,6 +15,7 @@ each value stops standing, so no reader groups over the history.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -222,8 +223,8 @@ def get_monthly_reported_stocks(
             series[key].append((month, until, value, month))
     out: dict[int, Stocks] = {m: {} for m in months}
     for key, items in series.items():
-        for month in months:
-            for start, until, value, as_of in items:
-                if start <= month < until:
-                    _add(out, month, key, value, as_of)
+        for start, until, value, as_of in items:
+            # The months (in order) the value stands in: where it starts up to where it stops.
+            for month in months[bisect_left(months, start) : bisect_left(months, until)]:
+                _add(out, month, key, value, as_of)
     return out

@@ -325,9 +325,7 @@ def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     engine = open_store(app_env)
     with read_session(engine) as session:
         city = get_city(session)
-        now, before = get_child_changes(
-            session, city, city, parse_period("2025"), date(2026, 3, 20)
-        )
+        now, before = get_child_changes(session, city, city, parse_period("2025"))  # over by 2026
     engine.dispose()
     improved = [r.region.code for r in rank_areas(now, before, "index", "change")]
     at = app_as(app_env, "admin", period="2025")
@@ -378,3 +376,27 @@ def test_a_pillar_pages_sub_regions_order_by_most_improved(app_env, clock):
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
     bars = [s["encoding"]["x"]["field"] for s in specs if "params" in s]
     assert any(field.startswith("较上年同期变化") for field in bars), bars
+
+
+def test_the_report_counts_equal_the_completeness_counts(sqlite_url):
+    """What needs attention counts the reports by status in one grouped query: the same numbers
+    as the completeness the pages show, for each region level, reporting level and month (the
+    demo's last month has drafts, returned and submitted ones)."""
+    from data_access.regions import list_children
+    from data_access.reports import count_report_statuses, get_completeness
+
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        city = get_city(session)
+        district = list_children(session, city.id)[0]
+        street = list_children(session, district.id)[0]
+        seen = set()
+        for region in (city, district, street):
+            for level in ("community", "street", "district"):
+                for month in (202511, 202512, 202601):
+                    done = get_completeness(session, region, month, level)
+                    counts = count_report_statuses(session, region, month, level)
+                    assert counts == done.counts and sum(counts.values()) == done.total
+                    seen |= {status for status, n in counts.items() if n}
+    engine.dispose()
+    assert {"approved", "not_started"} < seen and len(seen) >= 3

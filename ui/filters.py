@@ -110,9 +110,7 @@ def default_period(url: str) -> str:
 
 def period_coverage(url: str, period: Period) -> Coverage:
     """How much of the period has happened by today and what it is fairly compared with."""
-    return periods.coverage(
-        period, clock.today(), cached.months_with_data(url), cached.last_activity_day(url)
-    )
+    return cached.coverage(url, period, clock.today())
 
 
 def fallback_note(url: str, period: Period) -> str | None:

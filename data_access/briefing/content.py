@@ -128,7 +128,7 @@ def get_briefing(
     done = get_completeness(session, region, completeness_month(period, today), "community")
     improved = []
     if region.level in PARENT_LEVELS:
-        now_kids, before_kids = get_child_changes(session, region, city, period, today)
+        now_kids, before_kids = get_child_changes(session, region, city, months_so_far)
         ranked = rank_areas(now_kids, before_kids, INDEX, by="change")
         improved = [r for r in ranked if r.change is not None]
     return Briefing(
