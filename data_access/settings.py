@@ -248,6 +248,16 @@ SCREEN_TIMINGS: Setting[str | None] = Setting(
     "each refresh took",
     shown_default="none",
 )
+CACHE_DIR: Setting[str | None] = Setting(
+    "cache_dir",
+    "HAPPY_CACHE_DIR",
+    None,
+    None,
+    _text,
+    "a folder the server may write derived files to, made again when missing (the briefing's "
+    "cut of the Chinese font for PDFs)",
+    shown_default="`~/.cache/happy-community`",
+)
 
 STORE_SETTINGS = (POOL_SIZE, MAX_OVERFLOW, POOL_TIMEOUT, LOCK_TIMEOUT, CONNECT_TIMEOUT)
 SETTINGS: tuple[Setting, ...] = (
@@ -260,6 +270,7 @@ SETTINGS: tuple[Setting, ...] = (
     TILE_CRS,
     ADMIN_PASSWORD,
     SCREEN_TIMINGS,
+    CACHE_DIR,
 )
 
 

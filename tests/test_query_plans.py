@@ -69,6 +69,8 @@ READERS = [
     "attention",
     "ranked_children",
     "notes",
+    "completeness",
+    "reported_stocks",
 ]
 
 
@@ -107,6 +109,10 @@ def _calls(url: str) -> dict[str, list[tuple]]:
         "attention": [(url, c, "2025", "2025-12-31") for c in (city.code, street.code)],
         "ranked_children": [(url, city.code, "2025", "index", "change", "2025-12-31")],
         "notes": [(url, None, city.code, 202501, 202512)],
+        "completeness": [(url, c, 202512, "community") for c in (city.code, street.code)],
+        "reported_stocks": [
+            (url, c, "2025", s) for c in (city.code, community.code) for s in (False, True)
+        ],
     }
 
 

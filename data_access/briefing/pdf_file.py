@@ -15,6 +15,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from data_access import settings
 from data_access.briefing.compose import Block, Chart, Heading, PageBreak, Para, Table
 from data_access.briefing.text import say
 from data_access.messages import MessageError
@@ -47,8 +48,8 @@ COMMON_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x2000, 0x2070), (0x2100, 0x2200)
 
 
 def _cache_dir() -> Path:
-    home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(home) / "happy-community"
+    chosen = settings.get(settings.CACHE_DIR)
+    return Path(chosen) if chosen else Path.home() / ".cache" / "happy-community"
 
 
 class FontMissing(MessageError):
