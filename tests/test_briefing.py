@@ -410,7 +410,7 @@ def test_pdf_embeds_the_common_characters_cut_and_the_whole_face_for_the_rest(
     from data_access.briefing import pdf_file
     from data_access.briefing.compose import Heading, Para
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("HAPPY_CACHE_DIR", str(tmp_path / "happy-community"))
     # A small cut (the real one is GB 2312) keeps the test quick; 鑫淼 are not in it.
     cut = "汇报材料第页共，"
     monkeypatch.setattr(pdf_file, "_common_chars", lambda: [*range(0x20, 0x7F), *map(ord, cut)])
