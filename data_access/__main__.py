@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from data_access.accounts import (
@@ -23,6 +21,7 @@ from data_access.auth import ROLES, get_account_by_username, list_accounts
 from data_access.backup import add_commands as add_backup_commands
 from data_access.backup import run_command as run_backup_command
 from data_access.db import StoreError, read_session, run_write, write_session
+from data_access.files import replaced_whole
 from data_access.indicators import get_indicator_values
 from data_access.messages import MessageError
 from data_access.periods import PeriodError, parse_period
@@ -111,33 +110,18 @@ def _briefing(args: argparse.Namespace) -> int:
     from data_access.briefing import build_briefing
 
     period = parse_period(args.period)
-    out = Path(args.out)
-    # A file beside the target first: an unwritable place is said before the document is built,
-    # and the target is replaced whole (a scheduled run never leaves half a file, nor loses the
-    # last good one when a build fails).
+    # Written beside the target first (files.replaced_whole): an unwritable place is said before
+    # the document is built, and a scheduled run never leaves half a file nor loses the last
+    # good one when a build fails.
     try:
-        fd, part = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        with replaced_whole(Path(args.out), private=False) as part:
+            engine = open_store(args.db)
+            files = build_briefing(
+                engine, args.region, period, [args.format], args.lang, today=clock.today()
+            )
+            part.write_bytes(files[args.format])
     except OSError as exc:
         raise StoreError(f"无法写入 {args.out} / cannot write the file: {exc.strerror}") from None
-    try:
-        engine = open_store(args.db)
-        files = build_briefing(
-            engine, args.region, period, [args.format], args.lang, today=clock.today()
-        )
-        with os.fdopen(fd, "wb") as f:
-            fd = None
-            f.write(files[args.format])
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(part, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's owner-only
-        os.replace(part, out)
-    except OSError as exc:
-        raise StoreError(f"无法写入 {args.out} / cannot write the file: {exc.strerror}") from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if os.path.exists(part):
-            os.unlink(part)
     print(f"汇报材料已写入 {args.out} / briefing written")
     return 0
 

@@ -23,6 +23,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 
 from data_access.db import StoreError, make_engine, redact, resolve_url
+from data_access.files import replaced_whole
 
 
 def _tool(name: str) -> str:
@@ -94,29 +95,23 @@ def _sqlite_path(url: URL) -> Path:
 def _sqlite_copy(source: Path, target: Path) -> None:
     """SQLite's online backup API from one file to a new one, written beside it first and moved
     into place, so that an interrupted copy leaves no half file under the target's name."""
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    os.close(handle)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        src = sqlite3.connect(source, timeout=30)
-        dst = sqlite3.connect(partial)
-        try:
-            with dst:
-                # In one step: a read transaction on the source (writers go on under WAL), so
-                # the copy is the store as of its start; in steps, every write by another
-                # connection would start the copy over.
-                src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        finally:
-            src.close()
-            dst.close()
-        os.replace(partial, target)
+        with replaced_whole(target, private=True) as partial:
+            src = sqlite3.connect(source, timeout=30)
+            dst = sqlite3.connect(partial)
+            try:
+                with dst:
+                    # In one step: a read transaction on the source (writers go on under WAL),
+                    # so the copy is the store as of its start; in steps, every write by another
+                    # connection would start the copy over.
+                    src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            finally:
+                src.close()
+                dst.close()
     except sqlite3.Error as exc:
         raise StoreError(f"SQLite 备份失败：{exc}", f"SQLite backup failed: {exc}") from None
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
 
 
 def backup(url: str, out: str | os.PathLike[str]) -> Path:
