@@ -6,12 +6,15 @@ Every widget has a key `rep_<indicator>`; the form's values are put into the wid
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from data_access import cached, clock
+from data_access.attention import report_deadline
 from data_access.auth import AccountInfo, can_write
 from data_access.db import run_read
-from data_access.periods import Period
+from data_access.periods import Period, month_period
 from data_access.registry import INDICATORS_BY_KEY, PILLARS
 from data_access.reports import (
     ReportError,
@@ -54,15 +57,33 @@ def month_options(latest: int | None = None) -> list[str]:
     return [str(last.shift(-i)) for i in range(MONTHS_BACK + 1)]
 
 
-def month_chooser(container=None) -> int:
-    """The month select box (URL `month`), this month by default; returns yyyymm."""
+UNSENT = ("not_started", "draft", "returned")
+
+
+def opening_month(last_month_status: str | None, today: date) -> int:
+    """The month the form opens on when none is chosen: last month while its report is unsent
+    and not yet due (the first days of a month are when it is filled in), else this month."""
+    if last_month_status in UNSENT and today <= report_deadline(last_month()):
+        return last_month()
+    return clock.this_month()
+
+
+def last_month() -> int:
+    """The month before this one (yyyymm), by the product's clock."""
+    return month_period(clock.this_month()).shift(-1).start
+
+
+def month_chooser(container=None, default: int | None = None) -> int:
+    """The month select box (URL `month`), `default` (else this month) when none is chosen;
+    returns yyyymm."""
     options = month_options()
 
     def label(value: str) -> str:
         year, month = value.split("-")
         return period_label(Period(int(year), int(month), 1))
 
-    chosen = synced_select("month", t("report.month"), options, options[0], label, container or st)
+    first = month_text(default) if default is not None else options[0]
+    chosen = synced_select("month", t("report.month"), options, first, label, container or st)
     year, month = chosen.split("-")
     return int(year) * 100 + int(month)
 
@@ -112,6 +133,14 @@ def _load(form: ReportForm) -> None:
 
 def _read_form(url: str, region_id: int, month: int):
     return run_read(cached.get_engine(url), get_report_form, actor_id(), region_id, month)
+
+
+def _opening_month(url: str, region_id: int) -> int | None:
+    """opening_month for the account's region, read only while no month is chosen yet."""
+    if "month" in st.session_state or "month" in st.query_params:
+        return None
+    status = _read_form(url, region_id, last_month()).status
+    return opening_month(status, clock.today())
 
 
 def save(url: str, region_id: int, month: int, submit: bool) -> None:
@@ -216,7 +245,7 @@ def page(url: str) -> None:
     if account is None or not can_write(account):
         st.info(t("report.leader_no_write"))
         return
-    month = month_chooser()
+    month = month_chooser(default=_opening_month(url, account.scope_region_id))
     form = _read_form(url, account.scope_region_id, month)
     region_name = form.region.name(lang())
     st.subheader(
