@@ -32,18 +32,14 @@ from pathlib import Path
 from uuid import uuid4
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import OVERVIEW_MARK  # noqa: E402
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
 from bench.signin import admin_tokens  # noqa: E402
+from bench.tab import connect, page_run  # noqa: E402
 from deploy import Fleet  # noqa: E402
-
-STORE_MARK = "数据库".encode()  # every store line says 数据库… (unreachable, busy, …)
 
 
 def established(port: int) -> int:
@@ -72,44 +68,18 @@ class Tab:
     took: list[float] = field(default_factory=list)  # each run's latency
 
 
-async def _page_run(ws, query: str) -> str:
-    msg = BackMsg()
-    msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = ""
-    await ws.send(msg.SerializeToString())
-    shown = store = failed = False
-    while True:
-        data = await asyncio.wait_for(ws.recv(), timeout=120)
-        shown = shown or OVERVIEW_MARK in data
-        store = store or STORE_MARK in data
-        fwd = ForwardMsg()
-        fwd.ParseFromString(data)
-        kind = fwd.WhichOneof("type")
-        if kind == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
-            failed = True
-        if kind == "script_finished":
-            break
-    if failed:
-        return "exception"
-    return "page" if shown else "store" if store else "other"
-
-
 async def tab_loop(tab: Tab, port: int, query: str, think: float, stop: asyncio.Event) -> None:
     """Rerun the page every ~think s until stopped; reconnect (with backoff, as Streamlit's
     page does) whenever the connection closes."""
     await asyncio.sleep(think * random.random())
-    uri = f"ws://127.0.0.1:{port}/_stcore/stream"
-    headers = {"Cookie": f"happy_session={tab.cookie}"}
     backoff = 0.5
     while not stop.is_set():
         try:
-            async with websockets.connect(
-                uri, subprotocols=["streamlit"], max_size=None, additional_headers=headers
-            ) as ws:
+            async with await connect(port, tab.cookie) as ws:
                 backoff = 0.5
                 while not stop.is_set():
                     began = time.monotonic()
-                    what = await _page_run(ws, query)
+                    what = (await page_run(ws, query, timeout=120)).outcome
                     tab.runs.append((time.monotonic(), what))
                     tab.took.append(time.monotonic() - began)
                     await asyncio.sleep(think * (0.5 + random.random()))

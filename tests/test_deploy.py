@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.load import OVERVIEW_MARK
 from bench.signin import admin_tokens
+from bench.tab import connect, page_run
 from deploy import NGINX, TEMPLATE, site_config
 from tests.browser import free_port
 from tests.conftest import ROOT
+
+QUERY = "period=2025"
 
 
 def _descendants(pid: int) -> set[int]:
@@ -59,47 +59,19 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-async def _run(ws, query: str = "period=2025") -> bool:
-    """One page run on an open session; whether it showed the Overview without an error."""
-    msg = BackMsg()
-    msg.rerun_script.query_string = query
-    msg.rerun_script.page_name = ""
-    await ws.send(msg.SerializeToString())
-    shown, failed = False, False
-    while True:
-        data = await asyncio.wait_for(ws.recv(), timeout=300)
-        shown = shown or OVERVIEW_MARK in data
-        fwd = ForwardMsg()
-        fwd.ParseFromString(data)
-        kind = fwd.WhichOneof("type")
-        if kind == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
-            failed = True
-        if kind == "script_finished":
-            return shown and not failed and fwd.script_finished in (0, 3)
-
-
-async def _connect(port: int, cookie: str):
-    return await websockets.connect(
-        f"ws://127.0.0.1:{port}/_stcore/stream",
-        subprotocols=["streamlit"],
-        max_size=None,
-        additional_headers={"Cookie": f"happy_session={cookie}"},
-    )
-
-
 async def _fail_alone(port: int, cookies: list[str], kill) -> dict:
     """Open one session per cookie through nginx; kill a replica; rerun every session, and
     reconnect (through nginx, with the same cookie) those whose connection the kill closed."""
-    sockets = [await _connect(port, c) for c in cookies]
-    first = [await _run(ws) for ws in sockets]
+    sockets = [await connect(port, c) for c in cookies]
+    first = [(await page_run(ws, QUERY)).ok for ws in sockets]
     kill()
     survivors, moved = [], []
     for ws, cookie in zip(sockets, cookies, strict=True):
         try:
-            survivors.append(await _run(ws))
+            survivors.append((await page_run(ws, QUERY)).ok)
         except websockets.ConnectionClosed:
-            again = await _connect(port, cookie)
-            moved.append(await _run(again))
+            again = await connect(port, cookie)
+            moved.append((await page_run(again, QUERY)).ok)
             await again.close()
         else:
             await ws.close()
@@ -178,7 +150,7 @@ def test_a_postgresql_restart_loses_no_save_and_the_server_recovers_by_itself(
     """PostgreSQL stopped under writers and a signed-in session: the page says so in one line,
     every save either committed or was reported failed (rows counted against the writers' own
     record), and after the restart the same server process shows the page again."""
-    from bench.fleet_faults import Writers, _page_run
+    from bench.fleet_faults import Writers
     from deploy import Fleet
 
     cookie = admin_tokens(write_pg_url, 1)[0]
@@ -197,19 +169,19 @@ def test_a_postgresql_restart_loses_no_save_and_the_server_recovers_by_itself(
 
     async def session() -> list[str]:
         seen = []
-        async with await _connect(fleet.ports[0], cookie) as ws:
-            seen.append(await _page_run(ws, "period=2025"))
+        async with await connect(fleet.ports[0], cookie) as ws:
+            seen.append((await page_run(ws, QUERY, timeout=120)).outcome)
             writers.start()
             until(lambda: committed() >= 3)
             pg_server.pause()
             try:
-                seen.append(await _page_run(ws, "period=2025"))
+                seen.append((await page_run(ws, QUERY, timeout=120)).outcome)
                 until(lambda: len(writers.failures) >= 1)
             finally:
                 pg_server.resume()
             before = committed()
             until(lambda: committed() > before)
-            seen.append(await _page_run(ws, "period=2025"))
+            seen.append((await page_run(ws, QUERY, timeout=120)).outcome)
         return seen
 
     server = fleet.servers[0]
