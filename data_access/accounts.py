@@ -316,15 +316,20 @@ def change_own_password(session: Session, account_id: int, current: str, new: st
     )
 
 
-def add_demo_accounts(session: Session) -> None:
-    """Add the demo leader and demo staff accounts (README.md) if missing."""
-    serialise(session, "accounts")
-    community = session.scalar(
+def demo_community(session: Session) -> Region | None:
+    """The demo staff's community (多福社区; the first by code if several share the name)."""
+    return session.scalar(
         select(Region)
         .where(Region.level == "community", Region.name_zh == DEMO_COMMUNITY_NAME)
         .order_by(Region.code)
         .limit(1)
     )
+
+
+def add_demo_accounts(session: Session) -> None:
+    """Add the demo leader and demo staff accounts (README.md) if missing."""
+    serialise(session, "accounts")
+    community = demo_community(session)
     if community is None:
         return
     scopes = {"community": community.id, "district": community.district_id}

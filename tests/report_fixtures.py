@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import select
 
-from data_access.accounts import DEMO_COMMUNITY_NAME, add_account
+from data_access.accounts import add_account, demo_community
 from data_access.db import read_session, write_session
 from data_access.models import Region
 from data_access.store import open_store
@@ -39,12 +39,7 @@ def add_street_reviewer(url: str) -> None:
     """A staff account scoped to the street of the demo staff's community (多福社区)."""
     engine = open_store(url)
     with write_session(engine) as session:
-        community = session.scalar(
-            select(Region)
-            .where(Region.level == "community", Region.name_zh == DEMO_COMMUNITY_NAME)
-            .order_by(Region.code)
-            .limit(1)
-        )
+        community = demo_community(session)
         add_account(
             session, None, STREET_USER, "街道审核员", "staff", community.street_id, STREET_PASSWORD
         )
@@ -55,12 +50,7 @@ def demo_place(url: str) -> Place:
     """The demo staff's community, its street and district, and its sibling communities."""
     engine = open_store(url)
     with read_session(engine) as session:
-        community = session.scalar(
-            select(Region)
-            .where(Region.level == "community", Region.name_zh == DEMO_COMMUNITY_NAME)
-            .order_by(Region.code)
-            .limit(1)
-        )
+        community = demo_community(session)
         street = session.get(Region, community.street_id)
         district = session.get(Region, community.district_id)
         siblings = session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from data_access import cached
+from data_access.accounts import demo_community
 from data_access.activities import add_activity, update_activity
 from data_access.activity_log import get_activity
 from data_access.db import read_session, write_session
@@ -342,7 +343,7 @@ def _staff_places(url: str) -> dict[str, dict]:
     """The demo staff member's community (多福社区) and a community of another district."""
     engine = open_store(url)
     with read_session(engine) as session:
-        own = session.scalar(select(Region).where(Region.name_zh == "多福社区"))
+        own = demo_community(session)
         far = session.scalar(
             select(Region)
             .where(Region.level == "community", Region.district_id != own.district_id)

@@ -15,6 +15,7 @@ from data_access.accounts import (
     AccountError,
     add_account,
     add_screen_link,
+    demo_community,
     reset_password,
     revoke_screen_link,
     set_account_active,
@@ -63,7 +64,7 @@ def places(engine) -> dict[str, int]:
     """Region ids: 多福 community, another community of its street, one of its district but
     another street, one of another district; its street, its district, the city."""
     with read_session(engine) as s:
-        duofu = s.scalar(select(Region).where(Region.name_zh == "多福社区"))
+        duofu = demo_community(s)
         same_street = s.scalar(
             select(Region.id).where(
                 Region.level == "community",

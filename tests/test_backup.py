@@ -14,9 +14,10 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select
 
+from data_access.accounts import demo_community
 from data_access.activities import add_activity, delete_activity
 from data_access.db import StoreError, read_session, run_write
-from data_access.models import Activity, Region
+from data_access.models import Activity
 from data_access.store import open_store
 from tests.conftest import ROOT
 
@@ -105,7 +106,7 @@ def test_a_backup_taken_during_writes_restores_to_that_moment(backend, request, 
         target = f"sqlite:///{tmp_path / 'restored.db'}"
     engine = open_store(source)
     with read_session(engine) as session:
-        community = session.scalars(select(Region.id).where(Region.name_zh == "多福社区")).one()
+        community = demo_community(session).id
     run = uuid4().hex[:8]
     writer = Writer(source, community, run)
     writer.start()

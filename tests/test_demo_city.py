@@ -14,6 +14,7 @@ import shapely
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
+from data_access.accounts import demo_community
 from data_access.db import read_session
 from data_access.indicators import get_indicator_values
 from data_access.models import (
@@ -180,7 +181,7 @@ def test_districts_add_up_to_the_city(engine):
 
 def test_a_community_has_its_own_values(engine):
     with read_session(engine) as s:
-        duofu = s.scalar(select(Region.code).where(Region.name_zh == "多福社区"))
+        duofu = demo_community(s).code
         region = get_region(s, duofu)
         values = get_indicator_values(s, region, parse_period("2025"))
     assert region.level == "community"

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from data_access.accounts import DEMO_COMMUNITY_NAME, add_account
+from data_access.accounts import add_account, demo_community
 from data_access.auth import PermissionDenied, get_account_by_username
 from data_access.db import read_session, write_session
 from data_access.models import AuditLog, Note, Region
@@ -47,12 +47,7 @@ class World:
 def world(write_db_url) -> World:
     engine = open_store(write_db_url)
     with write_session(engine) as s:
-        mine = s.scalar(
-            select(Region)
-            .where(Region.level == "community", Region.name_zh == DEMO_COMMUNITY_NAME)
-            .order_by(Region.code)
-            .limit(1)
-        )
+        mine = demo_community(s)
         if get_account_by_username(s, "note_staff2") is None:
             add_account(s, None, "note_staff2", "备注测试", "staff", mine.id, "note-staff-2025")
         ids = {u: get_account_by_username(s, u).id for u in ("admin", "leader", "staff")}

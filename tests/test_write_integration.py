@@ -8,8 +8,8 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select
 
+from data_access.accounts import demo_community
 from data_access.activities import (
     add_activity,
     delete_activity,
@@ -39,7 +39,7 @@ def _account(engine, username: str) -> int:
 
 def _duofu(engine) -> dict:
     with read_session(engine) as session:
-        community = session.scalars(select(Region).where(Region.name_zh == "多福社区")).one()
+        community = demo_community(session)
         return {"community_id": community.id}
 
 
