@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -99,6 +100,24 @@ def streamlit_server(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def store(sqlite_url: str) -> str:
+    """The store a module's `server` runs on: the session's demo store, which the module must not
+    change; a module that writes defines its own `store` (a copy) instead."""
+    return sqlite_url
+
+
+@pytest.fixture(scope="module")
+def server(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app of this checkout served over the module's `store`, with no tile server (nothing
+    loads from outside); yields its base URL. Its log is in the test's temporary folder."""
+    require_chromium()
+    env = {**os.environ, "HAPPY_DB_URL": store}
+    env.pop("HAPPY_TILE_URL", None)
+    with streamlit_server(env, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
+        yield base
 
 
 def sign_in(context, base: str, db_url: str, username: str) -> None:

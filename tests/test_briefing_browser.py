@@ -4,14 +4,13 @@ page shows its progress, step by step in Chinese. Nothing is requested from anot
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, require_chromium, settle, sign_in, streamlit_server
+from tests.browser import Watch, settle, sign_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 240_000  # the build draws 13 charts and embeds a CJK font: long on a busy machine
@@ -31,14 +30,6 @@ RECORD_PROGRESS = """() => {
 @pytest.fixture(scope="module")
 def store(sqlite_url, tmp_path_factory) -> str:
     return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("briefing-flow") / "happy.db")
-
-
-@pytest.fixture(scope="module")
-def server(store, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("briefing-flow-log") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
-        yield base
 
 
 def test_a_leader_downloads_the_briefing_as_word_and_pdf(server, browser, store):

@@ -3,20 +3,11 @@ breadcrumb goes back up (the Vega-Lite selection round trip AppTest cannot exerc
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, sign_in, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(sqlite_url, tmp_path):
-    require_chromium()
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, tmp_path / "st.log") as base:
-        yield base
 
 
 def test_clicking_a_bar_drills_down_and_the_breadcrumb_goes_back(server, sqlite_url):

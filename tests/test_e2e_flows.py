@@ -6,7 +6,6 @@ In every test nothing is requested from another host and the browser console sho
 
 from __future__ import annotations
 
-import os
 import re
 from uuid import uuid4
 
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 from data_access.db import make_engine, read_session
 from data_access.models import Activity
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, require_chromium, settle, sign_in, streamlit_server
+from tests.browser import Watch, settle, sign_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
@@ -26,14 +25,6 @@ TIMEOUT = 90_000
 def store(sqlite_url, tmp_path_factory) -> str:
     """A fresh copy of the demo store: the staff flow writes to it."""
     return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("flows") / "happy.db")
-
-
-@pytest.fixture(scope="module")
-def server(store, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("flows-log") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
-        yield base
 
 
 def choose(page, label: str, option: str) -> None:

@@ -17,10 +17,8 @@ from data_access.db import make_engine, write_session
 from data_access.models import Region
 from tests.browser import (
     Watch,
-    require_chromium,
     settle,
     sign_in,
-    streamlit_server,
 )
 from tests.conftest import ROOT
 
@@ -43,14 +41,6 @@ PAGES = {
     "admin": "/admin",
 }
 SIZES = {"desktop": (1400, 900), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_url, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("e2e") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, log) as base:
-        yield base
 
 
 def _footer(page) -> str:

@@ -6,14 +6,13 @@ resident memory (its process and its children, the reading child included) stays
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import pytest
 
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import require_chromium, sign_in, streamlit_server
+from tests.browser import sign_in
 from tests.hostile.sheets import filled_bomb
 
 pytestmark = pytest.mark.browser
@@ -26,14 +25,6 @@ RSS_BOUND = 1024 * 1024 * 1024
 @pytest.fixture(scope="module")
 def store(sqlite_url, tmp_path_factory) -> str:
     return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("import-bomb") / "happy.db")
-
-
-@pytest.fixture(scope="module")
-def server(store, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("import-bomb-log") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
-        yield base
 
 
 def _status(pid: int, field: str) -> int:

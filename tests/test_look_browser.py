@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, sign_in, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -34,13 +34,6 @@ RANKING_FIT = """() => {
       getComputedStyle(r).fontSize)).map(r => r.textContent),
   };
 }"""
-
-
-@pytest.fixture
-def server(sqlite_url, tmp_path):
-    require_chromium()
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, tmp_path / "st.log") as base:
-        yield base
 
 
 def test_english_at_1920_cards_are_whole_and_the_ranking_slide_fits(server, sqlite_url):

@@ -28,16 +28,6 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Streamlit server over the demo store, with no tile server; yields its base URL."""
-    require_chromium()
-    env = {**os.environ, "HAPPY_DB_URL": sqlite_url}
-    env.pop("HAPPY_TILE_URL", None)
-    with streamlit_server(env, tmp_path_factory.mktemp("server") / "streamlit.log") as base:
-        yield base
-
-
 class _Tiles(BaseHTTPRequestHandler):
     """An intranet XYZ tile server stand-in: a plain PNG for every tile, paths recorded."""
 

@@ -4,7 +4,6 @@ banner shows the title as typed, never as Markdown."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from uuid import uuid4
 
@@ -15,7 +14,7 @@ from data_access.db import make_engine, read_session
 from data_access.models import Activity
 from data_access.validation import EARLIEST_DATE
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, require_chromium, sign_in, streamlit_server
+from tests.browser import Watch, sign_in
 from tests.test_e2e_flows import TIMEOUT, choose, fill, open_page, settle
 from ui.plain import WORD_JOINER
 
@@ -25,14 +24,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def store(sqlite_url, tmp_path_factory) -> str:
     return copy_sqlite(sqlite_url, tmp_path_factory.mktemp("record-browser") / "happy.db")
-
-
-@pytest.fixture(scope="module")
-def server(store, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("record-browser-log") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
-        yield base
 
 
 def saved(url: str, title: str) -> list[Activity]:

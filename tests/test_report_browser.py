@@ -5,7 +5,6 @@ Nothing is requested from another host and the browser console shows no error.""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -16,7 +15,7 @@ from data_access.regions import get_region
 from data_access.reports import get_completeness, get_report_form, reopen_report
 from data_access.store import open_store
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, require_chromium, sign_in, streamlit_server
+from tests.browser import Watch, sign_in
 from tests.report_fixtures import STREET_USER, add_street_reviewer, demo_place
 from tests.test_e2e_flows import choose, fill, settle
 
@@ -41,14 +40,6 @@ def store(sqlite_url, tmp_path_factory) -> str:
             reopen_report(session, None, place.community_id, MONTH, "演示：重新填报")
     engine.dispose()
     return url
-
-
-@pytest.fixture(scope="module")
-def server(store, tmp_path_factory):
-    require_chromium()
-    log = tmp_path_factory.mktemp("report-flow-log") / "streamlit.log"
-    with streamlit_server({**os.environ, "HAPPY_DB_URL": store}, log) as base:
-        yield base
 
 
 def _number(text: str) -> int:
