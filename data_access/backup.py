@@ -119,14 +119,9 @@ def backup(url: str, out: str | os.PathLike[str]) -> Path:
     SQLite: a database file), consistent as of one moment while writes go on."""
     parsed, target = make_url(url), Path(out)
     if parsed.get_backend_name() == "postgresql":
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            argv = [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial)]
-            with _libpq(parsed) as args:
-                _run([*argv, *args], parsed, "备份", "backup")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        argv = [_tool("pg_dump"), "--format=custom", "--no-owner", "--file"]
+        with replaced_whole(target, private=True) as partial, _libpq(parsed) as args:
+            _run([*argv, str(partial), *args], parsed, "备份", "backup")
         return target
     if parsed.get_backend_name() == "sqlite":
         source = _sqlite_path(parsed)

@@ -5,6 +5,7 @@ backup's point (the source rolled back to that point through the product's own d
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 import threading
@@ -115,6 +116,10 @@ def test_a_backup_taken_during_writes_restores_to_that_moment(backend, request, 
         backup = tmp_path / ("happy.dump" if backend == "pg" else "happy-backup.db")
         out = _cli("backup", "--db", source, "--out", str(backup))
         assert out.returncode == 0, out.stderr
+        # It holds the accounts' password hashes: readable by its owner only, and whole (no
+        # file of the copy in progress left beside it).
+        assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
         done_at_backup = len(writer.committed)
         writer.wait_for(done_at_backup + 3)  # and the writer went on
     finally:
@@ -146,6 +151,14 @@ def test_a_backup_taken_during_writes_restores_to_that_moment(backend, request, 
     again = _cli("restore", str(backup), "--db", target)
     assert again.returncode == 2 and "restore into a new" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_a_failed_postgresql_backup_leaves_no_file(pg_server, tmp_path):
+    target = tmp_path / "happy.dump"
+    out = _cli("backup", "--db", pg_server.url(f"none_{uuid4().hex[:8]}"), "--out", str(target))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "Traceback" not in out.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_backup_says_why_in_one_line(tmp_path):

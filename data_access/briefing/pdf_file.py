@@ -18,6 +18,7 @@ from pathlib import Path
 from data_access import settings
 from data_access.briefing.compose import Block, Chart, Heading, PageBreak, Para, Table
 from data_access.briefing.text import say
+from data_access.files import replaced_whole
 from data_access.messages import MessageError
 from data_access.text import drop_refused
 
@@ -138,9 +139,8 @@ def make_common_font(path: str, face: int, out: Path) -> None:
     post.formatType, post.extraNames, post.mapping = 2.0, [], {}
     font.sfntVersion = "\x00\x01\x00\x00"
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(f".{os.getpid()}.part")
-    font.save(str(partial))
-    os.replace(partial, out)
+    with replaced_whole(out, private=False) as partial:
+        font.save(str(partial))
 
 
 @cache
