@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import pickle
 import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import streamlit as st
 from sqlalchemy import Engine, func, select
+from streamlit.runtime.caching import cache_data_api, cache_resource_api
 
 from data_access import periods
 from data_access.areas import AreaIndex, get_child_indexes
@@ -47,7 +51,8 @@ class _Reads:
 
 def reader(cache=st.cache_data, **options):
     """Cache a reader (st.cache_data; st.cache_resource for shared frozen results) and register
-    it, so that clear_readers() forgets it with the others."""
+    it, so that clear_readers() forgets it with the others. A memo in front of Streamlit's cache
+    (_memo_front) answers the calls it has seen since the last clear without hashing them."""
 
     def register(fn):
         @functools.wraps(fn)
@@ -60,10 +65,81 @@ def reader(cache=st.cache_data, **options):
                     _Reads.straddled = True
 
         cached_fn = cache(show_spinner=False, **options)(watched)
-        READERS.append(cached_fn)
-        return cached_fn
+        shared = cache is st.cache_resource
+        front = _memo_front(fn, cached_fn, shared, options.get("ttl"), options.get("max_entries"))
+        READERS.append(front)
+        return front
 
     return register
+
+
+MEMO_ENTRIES = 1000  # a reader's memo is emptied when it holds more (max_entries if smaller)
+
+
+def _streamlit_registries() -> tuple:
+    """Streamlit's registries of cached functions: st.cache_data.clear() and
+    st.cache_resource.clear() replace them (a memo entry stored before is then not used)."""
+    return (
+        getattr(cache_data_api._data_caches, "_function_caches", None),
+        getattr(cache_resource_api._resource_caches, "_function_caches", None),
+    )
+
+
+def _memo_front(fn, cached_fn, shared: bool, ttl: float | None, max_entries: int | None):
+    """A reader answered from a plain dict keyed by its arguments, in front of Streamlit's cache
+    (whose key costs an inspect.signature and a hash of every argument on each call: about 14 %
+    of a warm Overview run's CPU). An entry is used only while nothing was forgotten since it
+    was stored: not this process's cached reads (`_Reads.generation`: every clear, a write's,
+    forget_all's or follow_store's after another process's write, moves it on), not this
+    reader (its .clear()), not Streamlit's caches (st.cache_data.clear(),
+    st.cache_resource.clear()); and only within the reader's ttl. A value read while the reads
+    were forgotten is not stored. Like Streamlit's: a shared reader (cache_resource) gives
+    everyone the same object; any other gives each call its own copy (the memo keeps the value
+    pickled, as st.cache_data does). Arguments that cannot be a dict key (a dict: the activity
+    log's filter) go to Streamlit's cache directly."""
+    memo: dict = {}
+    limit = min(MEMO_ENTRIES, max_entries or MEMO_ENTRIES)
+
+    @functools.wraps(fn)
+    def front(*args, **kwargs):
+        key = (args, tuple(kwargs.items())) if kwargs else args
+        try:
+            hit = memo.get(key)
+        except TypeError:  # unhashable arguments
+            return cached_fn(*args, **kwargs)
+        generation, now = _Reads.generation, time.monotonic()
+        data, resource = _streamlit_registries()
+        if (
+            hit is not None
+            and hit[0] == generation
+            and hit[1] > now
+            and hit[2] is data
+            and hit[3] is resource
+            and data is not None
+        ):
+            return hit[4] if shared else pickle.loads(hit[4])  # noqa: S301 - our own bytes
+        value = cached_fn(*args, **kwargs)
+        again = _streamlit_registries()
+        if _Reads.generation == generation and again[0] is data and again[1] is resource:
+            if len(memo) >= limit:
+                memo.clear()
+            expires = now + ttl if ttl is not None else math.inf
+            memo[key] = (
+                generation,
+                expires,
+                data,
+                resource,
+                value if shared else pickle.dumps(value),
+            )
+        return value
+
+    def clear() -> None:
+        memo.clear()
+        cached_fn.clear()
+
+    front.clear = clear
+    front.cached = cached_fn  # Streamlit's cache behind the memo
+    return front
 
 
 @st.cache_resource(show_spinner=False)
@@ -524,11 +600,15 @@ def forget_store(url: str) -> None:
 
 
 def clear_readers() -> None:
-    """Forget every cached read (after a write)."""
+    """Forget every cached read (after a write): the memos in front of the readers at once
+    (their entries are of an older generation), then Streamlit's caches."""
     _Reads.straddled = False
     _Reads.generation += 1
     for cached_reader in READERS:
         cached_reader.clear()
+    # Once more when all are cleared: a memo entry stored meanwhile by another session, from a
+    # Streamlit cache not yet cleared, is of the generation in between and never used.
+    _Reads.generation += 1
 
 
 def forget_all() -> None:

@@ -188,7 +188,7 @@ def plan_url(db_url: str) -> Iterator[str]:
 
 def test_every_reader_has_its_plans_checked(sqlite_url: str) -> None:
     """A reader added to cached.py must be added here (its arguments), or its plans go unseen."""
-    registered = {fn._info.func.__name__ for fn in cached.READERS}
+    registered = {fn.__name__ for fn in cached.READERS}
     assert registered == set(READERS) == set(_calls(sqlite_url))
     st.cache_data.clear()
     st.cache_resource.clear()
