@@ -13,6 +13,7 @@ import pickle
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
@@ -33,7 +34,14 @@ from data_access.models import Rollup
 from data_access.periods import Coverage, Period, parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
 from data_access.registry import DATA_LEVELS, PARENT_LEVELS
-from data_access.scoring import IndexResult, get_index, get_index_trend
+from data_access.scoring import (
+    SETTINGS_KEY,
+    IndexResult,
+    Settings,
+    get_index,
+    get_index_trend,
+    get_settings,
+)
 from data_access.store import data_version, open_store
 
 log = logging.getLogger(__name__)
@@ -257,6 +265,23 @@ def children(url: str, code: str) -> list[RegionInfo]:
         return list_children(session, found.id)
 
 
+@reader(st.cache_resource, ttl=600)
+def settings(url: str) -> Settings:
+    """The targets and weights (scoring.get_settings; shared, read-only): every index a page
+    shows is scored with them, so they are read once, not in each reader."""
+    with read_session(get_engine(url)) as session:
+        return get_settings(session)
+
+
+@contextmanager
+def _scoring_session(url: str):
+    """A read session whose scoring.get_settings answers from the cached settings."""
+    known = settings(url)
+    with read_session(get_engine(url)) as session:
+        session.info[SETTINGS_KEY] = known
+        yield session
+
+
 # The index readers return frozen results shared by every session of the process (a resource,
 # not a copy per call): pages read them several times a run, and copying them cost more than the
 # rest of a warm Overview's reads together. Callers must not modify what they get.
@@ -266,7 +291,7 @@ def index(url: str, code: str, period: str) -> IndexResult:
     indicator values (the pages show both)."""
     values = indicator_values(url, code, period)
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return get_index(session, found, city_, parse_period(period), values)
 
 
@@ -274,7 +299,7 @@ def index(url: str, code: str, period: str) -> IndexResult:
 def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     """The index, indicator values and activity count of each child region (shared)."""
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
 
 
@@ -282,7 +307,7 @@ def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
 def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, IndexResult]:
     """The region's index in each month (yyyymm), read-only (shared)."""
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return MappingProxyType(get_index_trend(session, found, city_, list(months)))
 
 
@@ -348,7 +373,7 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
         if found.level in PARENT_LEVELS:
             for p in (cov.span, cov.span.year_ago()):
                 child_indexes(url, code, str(p))
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return tuple(
             attention_items(
                 session,
@@ -369,7 +394,7 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
     from data_access.areas import get_child_changes, rank_areas
 
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         if found.level not in PARENT_LEVELS:
             return ()
         now, before = get_child_changes(
@@ -389,10 +414,17 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
 def completeness(url: str, code: str, month: int, level: str):
     """How complete the month's reports of the regions of `level` inside the region are
     (reports.get_completeness; shared)."""
-    from data_access.reports import get_completeness
+    from data_access.reports import Completeness, count_report_statuses, get_completeness
 
+    found = region(url, code)
     with read_session(get_engine(url)) as session:
-        return get_completeness(session, get_region(session, code), month, level)
+        # The counts first, in one grouped query: when every report is approved (the months
+        # past), nothing is late and no region need be read one by one.
+        counts = count_report_statuses(session, found, month, level)
+        total = sum(counts.values())
+        if counts.get("approved", 0) == total:
+            return Completeness(month, level, total, counts, ())
+        return get_completeness(session, found, month, level)
 
 
 @reader(st.cache_resource, ttl=600, max_entries=2000)
@@ -449,7 +481,7 @@ def screen_snapshot(url: str, region_code: str, period: str, base: str | None = 
     index is set beside the `base` period's (the same months a year earlier), if one is given;
     "index_last_year" is None otherwise."""
     read_at = datetime.now(UTC)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         city = get_city(session)
         region = get_region(session, region_code) or city
         chosen = parse_period(period)
@@ -481,7 +513,7 @@ def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict
     indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
     from data_access.areas import get_indexes_within
 
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         within = get_region(session, code)
         city_info = get_city(session)
         if within is None or city_info is None:

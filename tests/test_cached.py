@@ -264,3 +264,31 @@ def test_the_memo_keeps_an_entry_no_longer_than_the_readers_ttl(counting_readers
     assert copied("k")["value"] == shared("k")[1] == "first"
     now[0] += 2  # past it: read again
     assert copied("k")["value"] == shared("k")[1] == "second"
+
+
+def test_the_cached_completeness_is_the_completeness(sqlite_url):
+    """cached.completeness counts first and lists the regions only when some are late: the
+    same Completeness as reports.get_completeness, months all approved and months with late
+    reports alike."""
+    from data_access.db import read_session
+    from data_access.regions import get_city, list_children
+    from data_access.reports import get_completeness
+    from data_access.store import open_store
+
+    engine = open_store(sqlite_url)
+    seen = set()
+    try:
+        with read_session(engine) as session:
+            city = get_city(session)
+            district = list_children(session, city.id)[0]
+            street = list_children(session, district.id)[0]
+            for region in (city, district, street):
+                for level in ("community", "street", "district"):
+                    for month in (202511, 202512, 202601):
+                        done = get_completeness(session, region, month, level)
+                        assert cached.completeness(sqlite_url, region.code, month, level) == done
+                        seen.add(bool(done.late))
+    finally:
+        engine.dispose()
+        cached.clear_readers()
+    assert seen == {True, False}
