@@ -250,18 +250,20 @@ def _region_and_city(url: str, code: str) -> tuple[RegionInfo, RegionInfo]:
 @reader(ttl=3600)
 def ancestors(url: str, code: str) -> list[RegionInfo]:
     """The region's ancestors from the city down to its parent."""
+    found = region(url, code)
+    if found is None:
+        return []
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        return list_ancestors(session, found) if found else []
+        return list_ancestors(session, found)
 
 
 @reader(ttl=3600)
 def children(url: str, code: str) -> list[RegionInfo]:
     """The region's direct children (none below community level: data stop there)."""
+    found = region(url, code)
+    if found is None or found.level not in PARENT_LEVELS:
+        return []
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        if found is None or found.level not in PARENT_LEVELS:
-            return []
         return list_children(session, found.id)
 
 
@@ -435,8 +437,8 @@ def reported_stocks(
     (stocks.get_reported_stocks; read-only, shared)."""
     from data_access.stocks import get_reported_stocks
 
+    found = region(url, code)
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
         return MappingProxyType(
             get_reported_stocks(
                 session, found, parse_period(period), include_submitted=include_submitted
