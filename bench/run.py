@@ -66,19 +66,23 @@ def build(url: str, n: int) -> float:
 
 
 @contextmanager
-def reader_clock(spent: list[float]):
+def reader_clock(spent: list[float], cpu: list[float] | None = None):
     """Add the seconds spent inside the cached readers (cached.py) while the block runs to
     `spent`, one entry per reader call from outside the readers (a reader that reads through
-    another, e.g. the index through the indicator values, is counted once)."""
+    another, e.g. the index through the indicator values, is counted once); their CPU seconds
+    (the script thread's: what a busy machine's other work does not add) to `cpu`."""
+    cpu = [] if cpu is None else cpu
     from data_access import cached
 
-    names = [fn._info.func.__name__ for fn in cached.READERS]
+    # A reader is a function in front of Streamlit's cache (with .cached) since the memo; a
+    # CachedFunc itself before it (main's code, which this bench also measures).
+    names = [getattr(fn, "__name__", None) or fn._info.func.__name__ for fn in cached.READERS]
     originals = {name: getattr(cached, name) for name in names}
     depth = [0]
 
     def clocked(fn):
         def call(*args, **kwargs):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.thread_time()
             depth[0] += 1
             try:
                 return fn(*args, **kwargs)
@@ -86,6 +90,7 @@ def reader_clock(spent: list[float]):
                 depth[0] -= 1
                 if depth[0] == 0:
                     spent.append(time.perf_counter() - began)
+                    cpu.append(time.thread_time() - began_cpu)
 
         call.clear = fn.clear
         return call
@@ -99,7 +104,9 @@ def reader_clock(spent: list[float]):
             setattr(cached, name, fn)
 
 
-def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int = 3) -> dict:
+def time_pages(
+    url: str, region: str | None, warm_runs: int = 3, cold_runs: int = 3, pages=PAGES
+) -> dict:
     """Cold (cached readers cleared) and warm script-run seconds of every page, through AppTest:
     the median of a few runs each, since the machine is shared; for the Overview also the
     seconds spent in its cached readers in the cold runs ("readers_cold")."""
@@ -108,22 +115,24 @@ def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int 
 
     os.environ["HAPPY_DB_URL"] = url
     out = {}
-    for page in PAGES:
+    for page in pages:
         at = signed_in_app(url)
         at.query_params["period"] = PERIOD
         if region:
             at.query_params["region"] = region
         at.run()
         at.switch_page(f"app_pages/{page}.py")
-        cold, readers = [], []
+        cold, readers, readers_cpu = [], [], []
         for _ in range(cold_runs):
             cached.clear_readers()
             spent: list[float] = []
-            with reader_clock(spent):
+            cpu: list[float] = []
+            with reader_clock(spent, cpu):
                 started = time.perf_counter()
                 at.run()
                 cold.append(time.perf_counter() - started)
             readers.append(sum(spent))
+            readers_cpu.append(sum(cpu))
             assert not at.exception, at.exception
         warm = []
         for _ in range(warm_runs):
@@ -135,6 +144,8 @@ def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int 
             "cold_max": round(max(cold), 3),
             "warm": round(statistics.median(warm), 3),
             "readers_cold": round(statistics.median(readers), 4),
+            "readers_cold_min": round(min(readers), 4),
+            "readers_cold_cpu": round(statistics.median(readers_cpu), 4),
         }
     import streamlit as st
 
@@ -143,9 +154,10 @@ def time_pages(url: str, region: str | None, warm_runs: int = 3, cold_runs: int 
     return out
 
 
-def time_data(url: str) -> dict:
+def time_data(url: str, naive: bool = True) -> dict:
     """Seconds for the overview's numbers from the rollups (data functions, no Streamlit) and
-    from the raw activities table (the baseline); and whether both give the same index."""
+    from the raw activities table (the baseline, unless `naive` is False: minutes at 5
+    million); and whether both give the same index."""
     from bench.baseline import raw_overview
     from data_access.areas import get_child_indexes
     from data_access.db import read_session
@@ -167,6 +179,9 @@ def time_data(url: str) -> dict:
             "children": get_child_indexes(session, city, city, period),
         }
         rollup_s = time.perf_counter() - started
+        if not naive:
+            engine.dispose()
+            return {"rollups_s": round(rollup_s, 3)}
         started = time.perf_counter()
         raw = raw_overview(session, city, period)
         raw_s = time.perf_counter() - started
@@ -325,6 +340,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time the pages on a copy of the SQLite store without its monthly reports",
     )
+    parser.add_argument(
+        "--pages", nargs="+", default=PAGES, choices=PAGES, help="time only these pages"
+    )
+    parser.add_argument("--cold-runs", type=int, default=3, help="cold runs per page (median)")
+    parser.add_argument(
+        "--no-naive", action="store_true", help="skip the naive raw baseline (minutes at 5 million)"
+    )
     args = parser.parse_args(argv)
     results_file = Path(args.results)
     Path(args.dir).mkdir(parents=True, exist_ok=True)
@@ -355,14 +377,16 @@ def main(argv: list[str] | None = None) -> int:
                     "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                     "machine": machine(),
                     "build_s": round(build_s, 1),
-                    "pages_city": time_pages(url, None),
-                    "data": time_data(url),
+                    "pages_city": time_pages(url, None, 3, args.cold_runs, args.pages),
+                    "data": time_data(url, naive=not args.no_naive),
                 }
                 run["data"]["strong_raw_s"] = round(time_strong_raw(url), 4)
                 run["duckdb"] = time_duckdb(parquet)
                 if args.without_reports and backend == "sqlite":
                     bare = without_reports(url, args.dir)
-                    run["pages_city_without_reports"] = time_pages(bare, None)
+                    run["pages_city_without_reports"] = time_pages(
+                        bare, None, 3, args.cold_runs, args.pages
+                    )
                     Path(make_url_path(bare)).unlink(missing_ok=True)
                 if args.region:
                     run["pages_region"] = {"region": args.region, **time_pages(url, args.region)}

@@ -54,7 +54,8 @@ def list_regions_within(session: Session, region: RegionInfo, level: Level) -> l
     stmt = select_region_info().where(Region.level == level)
     clause = scope_clause(Region, region)
     stmt = stmt if clause is None else stmt.where(clause)
-    return [RegionInfo(*row) for row in session.execute(stmt.order_by(Region.code))]
+    rows = session.connection().execute(stmt.order_by(Region.code)).all()
+    return [RegionInfo(*row) for row in rows]
 
 
 def get_totals_within(
@@ -64,7 +65,7 @@ def get_totals_within(
     check_level(region, level)
     table, key, where = summary_source(Rollup, region, level)
     stmt = select_totals(table, where, period.start, period.end, key)
-    return group_totals(session.execute(stmt))
+    return group_totals(session.connection().execute(stmt).all())
 
 
 def get_indexes_within(

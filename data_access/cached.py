@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import pickle
 import threading
+import time
 from collections.abc import Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import streamlit as st
 from sqlalchemy import Engine, func, select
+from streamlit.runtime.caching import cache_data_api, cache_resource_api
 
 from data_access import periods
 from data_access.areas import AreaIndex, get_child_indexes
@@ -29,7 +34,14 @@ from data_access.models import Rollup
 from data_access.periods import Coverage, Period, parse_period
 from data_access.regions import RegionInfo, get_city, get_region, list_ancestors, list_children
 from data_access.registry import DATA_LEVELS, PARENT_LEVELS
-from data_access.scoring import IndexResult, get_index, get_index_trend
+from data_access.scoring import (
+    SETTINGS_KEY,
+    IndexResult,
+    Settings,
+    get_index,
+    get_index_trend,
+    get_settings,
+)
 from data_access.store import data_version, open_store
 
 log = logging.getLogger(__name__)
@@ -47,7 +59,8 @@ class _Reads:
 
 def reader(cache=st.cache_data, **options):
     """Cache a reader (st.cache_data; st.cache_resource for shared frozen results) and register
-    it, so that clear_readers() forgets it with the others."""
+    it, so that clear_readers() forgets it with the others. A memo in front of Streamlit's cache
+    (_memo_front) answers the calls it has seen since the last clear without hashing them."""
 
     def register(fn):
         @functools.wraps(fn)
@@ -60,10 +73,81 @@ def reader(cache=st.cache_data, **options):
                     _Reads.straddled = True
 
         cached_fn = cache(show_spinner=False, **options)(watched)
-        READERS.append(cached_fn)
-        return cached_fn
+        shared = cache is st.cache_resource
+        front = _memo_front(fn, cached_fn, shared, options.get("ttl"), options.get("max_entries"))
+        READERS.append(front)
+        return front
 
     return register
+
+
+MEMO_ENTRIES = 1000  # a reader's memo is emptied when it holds more (max_entries if smaller)
+
+
+def _streamlit_registries() -> tuple:
+    """Streamlit's registries of cached functions: st.cache_data.clear() and
+    st.cache_resource.clear() replace them (a memo entry stored before is then not used)."""
+    return (
+        getattr(cache_data_api._data_caches, "_function_caches", None),
+        getattr(cache_resource_api._resource_caches, "_function_caches", None),
+    )
+
+
+def _memo_front(fn, cached_fn, shared: bool, ttl: float | None, max_entries: int | None):
+    """A reader answered from a plain dict keyed by its arguments, in front of Streamlit's cache
+    (whose key costs an inspect.signature and a hash of every argument on each call: about 14 %
+    of a warm Overview run's CPU). An entry is used only while nothing was forgotten since it
+    was stored: not this process's cached reads (`_Reads.generation`: every clear, a write's,
+    forget_all's or follow_store's after another process's write, moves it on), not this
+    reader (its .clear()), not Streamlit's caches (st.cache_data.clear(),
+    st.cache_resource.clear()); and only within the reader's ttl. A value read while the reads
+    were forgotten is not stored. Like Streamlit's: a shared reader (cache_resource) gives
+    everyone the same object; any other gives each call its own copy (the memo keeps the value
+    pickled, as st.cache_data does). Arguments that cannot be a dict key (a dict: the activity
+    log's filter) go to Streamlit's cache directly."""
+    memo: dict = {}
+    limit = min(MEMO_ENTRIES, max_entries or MEMO_ENTRIES)
+
+    @functools.wraps(fn)
+    def front(*args, **kwargs):
+        key = (args, tuple(kwargs.items())) if kwargs else args
+        try:
+            hit = memo.get(key)
+        except TypeError:  # unhashable arguments
+            return cached_fn(*args, **kwargs)
+        generation, now = _Reads.generation, time.monotonic()
+        data, resource = _streamlit_registries()
+        if (
+            hit is not None
+            and hit[0] == generation
+            and hit[1] > now
+            and hit[2] is data
+            and hit[3] is resource
+            and data is not None
+        ):
+            return hit[4] if shared else pickle.loads(hit[4])  # noqa: S301 - our own bytes
+        value = cached_fn(*args, **kwargs)
+        again = _streamlit_registries()
+        if _Reads.generation == generation and again[0] is data and again[1] is resource:
+            if len(memo) >= limit:
+                memo.clear()
+            expires = now + ttl if ttl is not None else math.inf
+            memo[key] = (
+                generation,
+                expires,
+                data,
+                resource,
+                value if shared else pickle.dumps(value),
+            )
+        return value
+
+    def clear() -> None:
+        memo.clear()
+        cached_fn.clear()
+
+    front.clear = clear
+    front.cached = cached_fn  # Streamlit's cache behind the memo
+    return front
 
 
 @st.cache_resource(show_spinner=False)
@@ -166,19 +250,38 @@ def _region_and_city(url: str, code: str) -> tuple[RegionInfo, RegionInfo]:
 @reader(ttl=3600)
 def ancestors(url: str, code: str) -> list[RegionInfo]:
     """The region's ancestors from the city down to its parent."""
+    found = region(url, code)
+    if found is None:
+        return []
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        return list_ancestors(session, found) if found else []
+        return list_ancestors(session, found)
 
 
 @reader(ttl=3600)
 def children(url: str, code: str) -> list[RegionInfo]:
     """The region's direct children (none below community level: data stop there)."""
+    found = region(url, code)
+    if found is None or found.level not in PARENT_LEVELS:
+        return []
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
-        if found is None or found.level not in PARENT_LEVELS:
-            return []
         return list_children(session, found.id)
+
+
+@reader(st.cache_resource, ttl=600)
+def settings(url: str) -> Settings:
+    """The targets and weights (scoring.get_settings; shared, read-only): every index a page
+    shows is scored with them, so they are read once, not in each reader."""
+    with read_session(get_engine(url)) as session:
+        return get_settings(session)
+
+
+@contextmanager
+def _scoring_session(url: str):
+    """A read session whose scoring.get_settings answers from the cached settings."""
+    known = settings(url)
+    with read_session(get_engine(url)) as session:
+        session.info[SETTINGS_KEY] = known
+        yield session
 
 
 # The index readers return frozen results shared by every session of the process (a resource,
@@ -190,7 +293,7 @@ def index(url: str, code: str, period: str) -> IndexResult:
     indicator values (the pages show both)."""
     values = indicator_values(url, code, period)
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return get_index(session, found, city_, parse_period(period), values)
 
 
@@ -198,7 +301,7 @@ def index(url: str, code: str, period: str) -> IndexResult:
 def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     """The index, indicator values and activity count of each child region (shared)."""
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
 
 
@@ -206,7 +309,7 @@ def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
 def index_trend(url: str, code: str, months: tuple[int, ...]) -> Mapping[int, IndexResult]:
     """The region's index in each month (yyyymm), read-only (shared)."""
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return MappingProxyType(get_index_trend(session, found, city_, list(months)))
 
 
@@ -272,7 +375,7 @@ def attention(url: str, code: str, period: str, today: str) -> tuple:
         if found.level in PARENT_LEVELS:
             for p in (cov.span, cov.span.year_ago()):
                 child_indexes(url, code, str(p))
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         return tuple(
             attention_items(
                 session,
@@ -293,7 +396,7 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
     from data_access.areas import get_child_changes, rank_areas
 
     found, city_ = _region_and_city(url, code)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         if found.level not in PARENT_LEVELS:
             return ()
         now, before = get_child_changes(
@@ -313,10 +416,17 @@ def ranked_children(url: str, code: str, period: str, measure: str, by: str, tod
 def completeness(url: str, code: str, month: int, level: str):
     """How complete the month's reports of the regions of `level` inside the region are
     (reports.get_completeness; shared)."""
-    from data_access.reports import get_completeness
+    from data_access.reports import Completeness, count_report_statuses, get_completeness
 
+    found = region(url, code)
     with read_session(get_engine(url)) as session:
-        return get_completeness(session, get_region(session, code), month, level)
+        # The counts first, in one grouped query: when every report is approved (the months
+        # past), nothing is late and no region need be read one by one.
+        counts = count_report_statuses(session, found, month, level)
+        total = sum(counts.values())
+        if counts.get("approved", 0) == total:
+            return Completeness(month, level, total, counts, ())
+        return get_completeness(session, found, month, level)
 
 
 @reader(st.cache_resource, ttl=600, max_entries=2000)
@@ -327,8 +437,8 @@ def reported_stocks(
     (stocks.get_reported_stocks; read-only, shared)."""
     from data_access.stocks import get_reported_stocks
 
+    found = region(url, code)
     with read_session(get_engine(url)) as session:
-        found = get_region(session, code)
         return MappingProxyType(
             get_reported_stocks(
                 session, found, parse_period(period), include_submitted=include_submitted
@@ -373,7 +483,7 @@ def screen_snapshot(url: str, region_code: str, period: str, base: str | None = 
     index is set beside the `base` period's (the same months a year earlier), if one is given;
     "index_last_year" is None otherwise."""
     read_at = datetime.now(UTC)
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         city = get_city(session)
         region = get_region(session, region_code) or city
         chosen = parse_period(period)
@@ -405,7 +515,7 @@ def map_measures(url: str, code: str, level: str, period: str) -> dict[str, dict
     indicator values under "ind.<key>", the index under "index" and "pillar.<key>"."""
     from data_access.areas import get_indexes_within
 
-    with read_session(get_engine(url)) as session:
+    with _scoring_session(url) as session:
         within = get_region(session, code)
         city_info = get_city(session)
         if within is None or city_info is None:
@@ -524,11 +634,15 @@ def forget_store(url: str) -> None:
 
 
 def clear_readers() -> None:
-    """Forget every cached read (after a write)."""
+    """Forget every cached read (after a write): the memos in front of the readers at once
+    (their entries are of an older generation), then Streamlit's caches."""
     _Reads.straddled = False
     _Reads.generation += 1
     for cached_reader in READERS:
         cached_reader.clear()
+    # Once more when all are cleared: a memo entry stored meanwhile by another session, from a
+    # Streamlit cache not yet cleared, is of the generation in between and never used.
+    _Reads.generation += 1
 
 
 def forget_all() -> None:

@@ -83,8 +83,17 @@ def default_settings() -> Settings:
     )
 
 
+# A session's info may hold the settings already read (the app's cached readers put them there:
+# data_access/cached.py), so that a cold page reads them once rather than in every reader.
+SETTINGS_KEY = "happy.settings"
+
+
 def get_settings(session: Session) -> Settings:
-    """Targets and weights from the database (registry defaults for anything missing)."""
+    """Targets and weights from the database (registry defaults for anything missing), or as
+    the session's info holds them under SETTINGS_KEY."""
+    known = session.info.get(SETTINGS_KEY)
+    if known is not None:
+        return known
     base = default_settings()
     targets, weights = dict(base.targets), dict(base.weights)
     for key, target, weight in session.execute(

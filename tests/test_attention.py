@@ -400,3 +400,48 @@ def test_the_report_counts_equal_the_completeness_counts(sqlite_url):
                     seen |= {status for status, n in counts.items() if n}
     engine.dispose()
     assert {"approved", "not_started"} < seen and len(seen) >= 3
+
+
+def test_the_quiet_communities_are_those_whose_latest_activity_is_before_since(db_url):
+    """get_last_activity_days reads one step back per community and returns only the quiet
+    ones: the same communities and days as the latest live activity of each, counted whole,
+    for days with communities that never recorded one, some quiet and none."""
+    from sqlalchemy import func, select
+
+    from data_access.attention import get_last_activity_days
+    from data_access.models import Activity, Region
+    from data_access.regions import list_children
+
+    engine = open_store(db_url)
+    seen: set[str] = set()
+    with read_session(engine) as session:
+        city = get_city(session)
+        district = list_children(session, city.id)[0]
+        first = session.scalar(select(func.min(Activity.occurred_on)))
+        communities = dict(
+            session.execute(
+                select(Region.id, Region.district_id).where(Region.level == "community")
+            ).all()
+        )
+        for as_of, days in ((first.replace(day=min(first.day + 3, 28)), 2), (DEMO_TODAY, 60)):
+            since = date.fromordinal(as_of.toordinal() - days)
+            latest = dict(
+                session.execute(
+                    select(Activity.community_id, func.max(Activity.occurred_on))
+                    .where(Activity.deleted_at.is_(None), Activity.occurred_on <= as_of)
+                    .group_by(Activity.community_id)
+                ).all()
+            )
+            for region in (city, district):
+                found = get_last_activity_days(session, region, as_of, since)
+                expected = {
+                    cid: latest.get(cid)
+                    for cid, did in communities.items()
+                    if (region.level == "city" or did == region.id)
+                    and (latest.get(cid) is None or latest[cid] < since)
+                }
+                assert {r.id: day for r, day in found.items()} == expected
+                seen |= {"never" if d is None else "quiet" for d in expected.values()}
+                seen |= {"active"} if len(expected) < len(communities) else set()
+    engine.dispose()
+    assert seen == {"never", "quiet", "active"}
