@@ -275,6 +275,7 @@ class _EngineFacts:
     url: str
     lock_timeout: float
     writers: _WriterQueue | None = None
+    set_local: str | None = None  # PostgreSQL: the write transaction's SET LOCAL lock_timeout
 
 
 _ENGINE_FACTS: weakref.WeakKeyDictionary[Engine, _EngineFacts] = weakref.WeakKeyDictionary()
@@ -389,7 +390,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
         if postgres:
             event.listen(engine, "connect", _postgres_lock_timeout(int(lock * 1000)))
-        _ENGINE_FACTS[engine] = _EngineFacts(url, lock)
+        set_local = f"SET LOCAL lock_timeout = {int(lock * 1000)}" if postgres else None
+        _ENGINE_FACTS[engine] = _EngineFacts(url, lock, None, set_local)
         return engine
     except StoreError:
         raise
@@ -441,6 +443,10 @@ def write_session(engine: Engine) -> Iterator[Session]:
     if queue is None:
         writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         with Session(writer) as session, session.begin():
+            if facts is not None and facts.set_local is not None:
+                # For this transaction only: also behind PgBouncer in transaction mode, where
+                # the connection's own SET may belong to another client's server connection.
+                session.execute(text(facts.set_local))
             yield session
         return
     patience = facts.lock_timeout
@@ -455,12 +461,21 @@ def write_session(engine: Engine) -> Iterator[Session]:
         queue.release()
 
 
+class Moved(Exception):
+    """Raised by a prepared write's writes when what its preparation read has changed meanwhile
+    (a version in a WHERE matched no row, another publication came first): nothing was written
+    (the transaction rolls back) and run_write prepares the write again."""
+
+
 @dataclass(frozen=True)
 class Writes:
     """What a prepared write leaves for its transaction: `run(session)` issues only the
     INSERT/UPDATE/DELETEs worked out beforehand and gives the write's result."""
 
     run: Callable[[Session], Any]
+
+
+_IN_SESSION_TRIES = 20
 
 
 def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
@@ -473,8 +488,18 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     version or a unique token in their WHERE or ON CONFLICT)."""
 
     def write(session: Session, *args: Any, **kwargs: Any) -> Any:
-        step = prepare(session, *args, **kwargs)
-        return step.run(session) if isinstance(step, Writes) else step
+        # In the caller's transaction: what moved meanwhile (another transaction's commit, on
+        # PostgreSQL) is read again and the writes made afresh, back to a savepoint.
+        for _attempt in range(_IN_SESSION_TRIES):
+            step = prepare(session, *args, **kwargs)
+            if not isinstance(step, Writes):
+                return step
+            try:
+                with session.begin_nested():
+                    return step.run(session)
+            except Moved:
+                continue
+        raise StoreError(*BUSY, kind="busy")
 
     write.__name__, write.__qualname__ = prepare.__name__, prepare.__qualname__
     write.__doc__, write.__module__ = prepare.__doc__, prepare.__module__
@@ -509,6 +534,10 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     while True:
         try:
             return _run_once(engine, fn, args, kwargs)
+        except Moved:
+            # Prepared from a state that changed before its writes: prepare it again.
+            if time.monotonic() - began >= patience:
+                raise StoreError(*BUSY, kind="busy") from None
         except STORE_FAILURES as exc:
             # The transaction never began (or was rolled back), so trying again is safe, and
             # saves carry their client token, so none is made twice. A pool timeout, a turn in
