@@ -260,12 +260,14 @@ def import_report_sheet(
     except ReportError as exc:  # e.g. a month not started: the same for every row
         raise ImportRefused(exc.message.zh, exc.message.en) from None
 
+    rows = [(number, region.level) for number, region, _values in todo]
+
     def writes(session: Session) -> ReportImport:
         # One INSERT of the new reports, the stored ones updated at the version read (a report
         # submitted meanwhile: prepared again, db.Moved), the values and audit rows in bulk.
         saved = saves.run(session)
-        for (number, region, _values), one in zip(todo, saved, strict=True):
-            names = {i.key: indicator_header(i) for i in reportable_indicators(region.level)}
+        for (number, level), one in zip(rows, saved, strict=True):
+            names = {i.key: indicator_header(i) for i in reportable_indicators(level)}
             result.warnings.extend(_row_error(number, names[w.field], w) for w in one.warnings)
         result.saved = len(saved)
         return result

@@ -30,7 +30,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, true, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -666,7 +666,7 @@ def _write_saves(
             .where(
                 table.c.id == bindparam("b_id"),
                 table.c.version == bindparam("b_version"),
-                table.c.status.in_(("draft", "returned")),
+                or_(table.c.status == "draft", table.c.status == "returned"),
             )
             .values(
                 status=saves[0].after.status,
