@@ -475,6 +475,10 @@ class Writes:
     INSERT/UPDATE/DELETEs worked out beforehand and gives the write's result."""
 
     run: Callable[[Session], Any]
+    # A long write in turns: after this transaction commits, the write is prepared and written
+    # again (its next part), and the parts' results added up (+), so that other writers get the
+    # lock in between (approving every report of a month).
+    more: bool = False
 
 
 _IN_SESSION_TRIES = 20
@@ -489,19 +493,26 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     held for the writes alone. The writes must re-check what may have changed in between (a
     version or a unique token in their WHERE or ON CONFLICT)."""
 
-    def write(session: Session, *args: Any, **kwargs: Any) -> Any:
+    def write_part(session: Session, args: tuple, kwargs: dict) -> tuple[Any, bool]:
         # In the caller's transaction: what moved meanwhile (another transaction's commit, on
         # PostgreSQL) is read again and the writes made afresh, back to a savepoint.
         for _attempt in range(_IN_SESSION_TRIES):
             step = prepare(session, *args, **kwargs)
             if not isinstance(step, Writes):
-                return step
+                return step, False
             try:
                 with session.begin_nested():
-                    return step.run(session)
+                    return step.run(session), step.more
             except Moved:
                 continue
         raise StoreError(*BUSY, kind="busy")
+
+    def write(session: Session, *args: Any, **kwargs: Any) -> Any:
+        total, more = write_part(session, args, kwargs)
+        while more:
+            part, more = write_part(session, args, kwargs)
+            total = total + part
+        return total
 
     write.__name__, write.__qualname__ = prepare.__name__, prepare.__qualname__
     write.__doc__, write.__module__ = prepare.__doc__, prepare.__module__
@@ -509,18 +520,19 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     return write
 
 
-def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> Any:
+def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+    """One transaction of a write: its result, and whether a prepared write has a next part."""
     prepare = getattr(fn, "prepare", None)
     if prepare is None:
         with write_session(engine) as session:
-            return fn(session, *args, **kwargs)
+            return fn(session, *args, **kwargs), False
     with engine.connect() as connection:
         with Session(connection) as session, session.begin():
             step = prepare(session, *args, **kwargs)
         if not isinstance(step, Writes):
-            return step
+            return step, False
         with write_session(engine, connection) as session:
-            return step.run(session)
+            return step.run(session), step.more
 
 
 def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -528,7 +540,17 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     (prepared_write) is prepared in a read transaction before it, so that the write transaction
     holds only its INSERT/UPDATEs. A deadlock, or a lock given up on before the lock timeout
     has passed since the write began, is tried again (the preparation too); any failure ends
-    as a one-line StoreError, and nothing is written."""
+    as a one-line StoreError, and nothing (of that transaction) is written. A prepared write in
+    parts (Writes.more) commits each part in its own transaction: a failure leaves the parts
+    committed before it, each whole (approving all: those approved stay approved)."""
+    total, more = _run_tried(engine, fn, args, kwargs)
+    while more:
+        part, more = _run_tried(engine, fn, args, kwargs)
+        total = total + part
+    return total
+
+
+def _run_tried(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
     began = time.monotonic()
     # The engine's own lock timeout: read once, not from the environment and secrets.toml on
     # every try (an engine made elsewhere, by tests, gets the setting).

@@ -870,7 +870,8 @@ def approve_reports(
     now: datetime | None = None,
 ) -> list[int] | Writes:
     """Approve the submitted reports of these regions for the month (None: every submitted one
-    the actor reviews); publish their values. Returns the approved regions' ids. Prepared
+    the actor reviews, APPROVE_PART at a time, each part its own transaction under run_write);
+    publish their values. Returns the approved regions' ids. Prepared
     (db.prepared_write): the reports, the reviewer's rights, the published values' spans, the
     area stocks' changes and the audit rows are worked out before the write transaction, which
     holds their writes alone; a report or a publication that moved meanwhile makes run_write
@@ -889,8 +890,10 @@ def approve_reports(
         ]
         regions = {r.id: r for r in _regions(session, [c.region_id for c in candidates])}
         reports = [c for c in candidates if may_review(session, actor_id, regions[c.region_id])]
+        more = len(reports) > APPROVE_PART
+        reports = reports[:APPROVE_PART]
     else:
-        reports = []
+        reports, more = [], False
         for region_id in region_ids:
             region = _region(session, region_id)
             _check_reviewer(session, actor_id, region)
@@ -927,7 +930,13 @@ def approve_reports(
         add_audit_rows(session, actor_id, "approve", entries, now)
         return [r.region_id for r in reports]
 
-    return Writes(writes)
+    return Writes(writes, more=more)
+
+
+# Approving every report of a month commits them this many at a time (each part whole: its
+# reports approved and published, the area stocks exact), so that other writers get the lock
+# in between; a failure leaves the parts before it approved, and approving all again goes on.
+APPROVE_PART = 100
 
 
 def _review(

@@ -366,3 +366,48 @@ def test_writes_racing_an_approval_are_all_kept(write_db_url, monkeypatch) -> No
         assert all(status[r.id] == "approved" for r in rest)
         _published_exactly(session, month)
     engine.dispose()
+
+
+def test_approving_all_commits_in_parts_each_whole(write_sqlite_url, monkeypatch) -> None:
+    """Approve-all commits APPROVE_PART reports at a time, each part its own write transaction
+    (other writers get the lock in between); a part that fails leaves the parts before it
+    approved and published exactly, and approving all again approves the rest."""
+    engine = make_engine(write_sqlite_url)
+    month = 202606
+    now = datetime(2026, 7, 2, 8, 0)
+    _street, communities = _street_and_communities(engine)
+    for region in communities[:5]:
+        run_write(engine, save_report, None, region.id, month, _full("community", 4),
+                  submit=True, now=now)  # fmt: skip
+    monkeypatch.setattr(reports, "APPROVE_PART", 2)
+    write = reports.write_publication
+    parts: list[int] = []
+
+    def failing_third(session, publication):
+        parts.append(len(publication.added))
+        if len(parts) == 3:
+            raise RuntimeError("the store failed")
+        write(session, publication)
+
+    monkeypatch.setattr(reports, "write_publication", failing_third)
+    try:
+        run_write(engine, approve_reports, None, month, None, now)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the third part should have failed")
+    with read_session(engine) as session:
+        _published_exactly(session, month)
+        approved = session.scalar(
+            select(func.count()).where(
+                MonthlyReport.month == month, MonthlyReport.status == "approved"
+            )
+        )
+    assert approved == 4
+    monkeypatch.setattr(reports, "write_publication", write)
+    assert len(run_write(engine, approve_reports, None, month, None, now)) == 1
+    per_report = len(reportable_indicators("community"))
+    assert parts == [2 * per_report, 2 * per_report, per_report]
+    with read_session(engine) as session:
+        _published_exactly(session, month)
+    engine.dispose()
