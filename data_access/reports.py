@@ -1100,7 +1100,7 @@ def prepare_publication(
     # change and the recount's input.
     state = {
         row[0]: list(row[1:])
-        for row in session.execute(
+        for row in session.connection().execute(
             select(
                 rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month, rv.value,
                 rv.district_id, rv.street_id,
@@ -1151,7 +1151,7 @@ def prepare_publication(
     recount = area_stock_totals(counted, city_id, since)
     stored = {
         (r, k, m): (float(v), a)
-        for r, m, k, v, a in session.execute(
+        for r, m, k, v, a in session.connection().execute(
             select(
                 AreaStock.region_id, AreaStock.month, AreaStock.indicator_key, AreaStock.value,
                 AreaStock.as_of,
