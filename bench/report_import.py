@@ -24,12 +24,15 @@ import argparse
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from data_access import db
 from data_access.db import read_session, redact, run_write
 from data_access.models import Region
 from data_access.regions import get_city
@@ -89,6 +92,29 @@ def run(url: str, month: int) -> dict:
     return out
 
 
+@contextmanager
+def _timed_write_sessions(held: list[float]) -> Iterator[None]:
+    """Time every write transaction run_write opens in this process (the write lock's hold on
+    SQLite: from the turn in the writers' queue to the commit)."""
+    original = db.write_session
+
+    @contextmanager
+    def timed(*args, **kwargs):
+        with original(*args, **kwargs) as session:
+            began = time.perf_counter()
+            try:
+                yield session
+                session.flush()
+            finally:
+                held.append(time.perf_counter() - began)
+
+    db.write_session = timed
+    try:
+        yield
+    finally:
+        db.write_session = original
+
+
 def beside(url: str, month: int, writers: int, per_writer: int = 25) -> dict:
     """The import and approve-all, committed through run_write, beside paced writers."""
     from bench import activity_inserts as ai
@@ -111,11 +137,15 @@ def beside(url: str, month: int, writers: int, per_writer: int = 25) -> dict:
     thread.start()
     time.sleep(12)  # the writers at their pace first
     out: dict = {"store": engine.dialect.name, "load_start": os.getloadavg()[0]}
+    held: list[float] = []  # how long each write transaction of this process lasted
     t0 = time.time()
-    result = run_write(engine, import_report_sheet, None, "city.xlsx", data, month, submit=True)
-    t1 = time.time()
-    approved = run_write(engine, approve_reports, None, month, None)
-    t2 = time.time()
+    with _timed_write_sessions(held):
+        result = run_write(engine, import_report_sheet, None, "city.xlsx", data, month, submit=True)
+        t1 = time.time()
+        out["import_held_s"] = sum(held)
+        approved = run_write(engine, approve_reports, None, month, None)
+        t2 = time.time()
+        out["approve_held_s"] = sum(held) - out["import_held_s"]
     out["load_end"] = os.getloadavg()[0]
     thread.join()
     engine.dispose()
@@ -178,7 +208,9 @@ def main() -> None:
         r = beside(args.db, parse_month(args.month), args.beside)
         print(
             f"{r['store']}: import {r['reports']} reports {r['import_s']:.1f} s, approve "
-            f"{r['approved']} {r['approve_s']:.1f} s | writers during: {r['during']} saves p50 "
+            f"{r['approved']} {r['approve_s']:.1f} s (write transactions held "
+            f"{r['import_held_s']:.2f} / {r['approve_held_s']:.2f} s) | writers during: "
+            f"{r['during']} saves p50 "
             f"{r['during_p50']:.0f} p95 {r['during_p95']:.0f} p99 {r['during_p99']:.0f} max "
             f"{r['max_during']:.0f} ms | all {r['saves']}: p50 {r['all_p50']:.0f} p95 "
             f"{r['all_p95']:.0f} p99 {r['all_p99']:.0f} ms | errors {r['errors']} lost "

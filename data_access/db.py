@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -275,6 +275,7 @@ class _EngineFacts:
     url: str
     lock_timeout: float
     writers: _WriterQueue | None = None
+    set_local: str | None = None  # PostgreSQL: the write transaction's SET LOCAL lock_timeout
 
 
 _ENGINE_FACTS: weakref.WeakKeyDictionary[Engine, _EngineFacts] = weakref.WeakKeyDictionary()
@@ -389,7 +390,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
         if postgres:
             event.listen(engine, "connect", _postgres_lock_timeout(int(lock * 1000)))
-        _ENGINE_FACTS[engine] = _EngineFacts(url, lock)
+        set_local = f"SET LOCAL lock_timeout = {int(lock * 1000)}" if postgres else None
+        _ENGINE_FACTS[engine] = _EngineFacts(url, lock, None, set_local)
         return engine
     except StoreError:
         raise
@@ -431,16 +433,22 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine, connection: Connection | None = None) -> Iterator[Session]:
     """A session for one write transaction: committed on success, rolled back on any error. On
     SQLite the writers of this process take turns (see _WriterQueue) and then wait for the
     file's write lock; one that has not got both within the lock timeout gets a "busy"
-    StoreError."""
+    StoreError. `connection`: one of the engine's, not in a transaction, to write on (run_write
+    prepares and writes on one connection: one checkout and pre-ping instead of two)."""
     facts = _ENGINE_FACTS.get(engine)
     queue = facts.writers if facts else None
+    bind = connection if connection is not None else engine
     if queue is None:
-        writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        writer = bind.execution_options(sqlite_begin="IMMEDIATE")
         with Session(writer) as session, session.begin():
+            if facts is not None and facts.set_local is not None:
+                # For this transaction only: also behind PgBouncer in transaction mode, where
+                # the connection's own SET may belong to another client's server connection.
+                session.execute(text(facts.set_local))
             yield session
         return
     patience = facts.lock_timeout
@@ -448,11 +456,17 @@ def write_session(engine: Engine) -> Iterator[Session]:
     if not queue.acquire(patience):
         raise StoreError(*BUSY, kind="busy")
     try:
-        writer = engine.execution_options(sqlite_begin="IMMEDIATE", sqlite_deadline=deadline)
+        writer = bind.execution_options(sqlite_begin="IMMEDIATE", sqlite_deadline=deadline)
         with Session(writer) as session, session.begin():
             yield session
     finally:
         queue.release()
+
+
+class Moved(Exception):
+    """Raised by a prepared write's writes when what its preparation read has changed meanwhile
+    (a version in a WHERE matched no row, another publication came first): nothing was written
+    (the transaction rolls back) and run_write prepares the write again."""
 
 
 @dataclass(frozen=True)
@@ -461,6 +475,13 @@ class Writes:
     INSERT/UPDATE/DELETEs worked out beforehand and gives the write's result."""
 
     run: Callable[[Session], Any]
+    # A long write in turns: after this transaction commits, the write is prepared and written
+    # again (its next part), and the parts' results added up (+), so that other writers get the
+    # lock in between (approving every report of a month).
+    more: bool = False
+
+
+_IN_SESSION_TRIES = 20
 
 
 def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
@@ -472,9 +493,26 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     held for the writes alone. The writes must re-check what may have changed in between (a
     version or a unique token in their WHERE or ON CONFLICT)."""
 
+    def write_part(session: Session, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+        # In the caller's transaction: what moved meanwhile (another transaction's commit, on
+        # PostgreSQL) is read again and the writes made afresh, back to a savepoint.
+        for _attempt in range(_IN_SESSION_TRIES):
+            step = prepare(session, *args, **kwargs)
+            if not isinstance(step, Writes):
+                return step, False
+            try:
+                with session.begin_nested():
+                    return step.run(session), step.more
+            except Moved:
+                continue
+        raise StoreError(*BUSY, kind="busy")
+
     def write(session: Session, *args: Any, **kwargs: Any) -> Any:
-        step = prepare(session, *args, **kwargs)
-        return step.run(session) if isinstance(step, Writes) else step
+        total, more = write_part(session, args, kwargs)
+        while more:
+            part, more = write_part(session, args, kwargs)
+            total = total + part
+        return total
 
     write.__name__, write.__qualname__ = prepare.__name__, prepare.__qualname__
     write.__doc__, write.__module__ = prepare.__doc__, prepare.__module__
@@ -482,17 +520,19 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     return write
 
 
-def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> Any:
+def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+    """One transaction of a write: its result, and whether a prepared write has a next part."""
     prepare = getattr(fn, "prepare", None)
     if prepare is None:
         with write_session(engine) as session:
-            return fn(session, *args, **kwargs)
-    with read_session(engine) as session:
-        step = prepare(session, *args, **kwargs)
-    if not isinstance(step, Writes):
-        return step
-    with write_session(engine) as session:
-        return step.run(session)
+            return fn(session, *args, **kwargs), False
+    with engine.connect() as connection:
+        with Session(connection) as session, session.begin():
+            step = prepare(session, *args, **kwargs)
+        if not isinstance(step, Writes):
+            return step, False
+        with write_session(engine, connection) as session:
+            return step.run(session), step.more
 
 
 def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -500,7 +540,17 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     (prepared_write) is prepared in a read transaction before it, so that the write transaction
     holds only its INSERT/UPDATEs. A deadlock, or a lock given up on before the lock timeout
     has passed since the write began, is tried again (the preparation too); any failure ends
-    as a one-line StoreError, and nothing is written."""
+    as a one-line StoreError, and nothing (of that transaction) is written. A prepared write in
+    parts (Writes.more) commits each part in its own transaction: a failure leaves the parts
+    committed before it, each whole (approving all: those approved stay approved)."""
+    total, more = _run_tried(engine, fn, args, kwargs)
+    while more:
+        part, more = _run_tried(engine, fn, args, kwargs)
+        total = total + part
+    return total
+
+
+def _run_tried(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
     began = time.monotonic()
     # The engine's own lock timeout: read once, not from the environment and secrets.toml on
     # every try (an engine made elsewhere, by tests, gets the setting).
@@ -509,6 +559,10 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     while True:
         try:
             return _run_once(engine, fn, args, kwargs)
+        except Moved:
+            # Prepared from a state that changed before its writes: prepare it again.
+            if time.monotonic() - began >= patience:
+                raise StoreError(*BUSY, kind="busy") from None
         except STORE_FAILURES as exc:
             # The transaction never began (or was rolled back), so trying again is safe, and
             # saves carry their client token, so none is made twice. A pool timeout, a turn in

@@ -25,7 +25,7 @@ from data_access.reports import (
     ReportError,
     previous_values,
     reportable_indicators,
-    save_report,
+    save_reports,
     validate_report_values,
 )
 from data_access.sheet_reader import ImportRefused
@@ -144,9 +144,11 @@ def import_report_sheet(
     now: datetime | None = None,
 ) -> ReportImport | Writes:
     """Check every row of a report sheet, then save each region's report for the month (as a
-    draft, or submitted) through save_report — all rows or none. ImportRefused when the file
-    as a whole cannot be read. Prepared (db.prepared_write): the sheet is read and checked
-    before the write transaction begins."""
+    draft, or submitted) as save_report would — all rows or none, in one write transaction.
+    ImportRefused when the file as a whole cannot be read. Prepared (db.prepared_write): the
+    sheet is read and checked, and the saves worked out (reports.save_reports), before the write
+    transaction begins; it holds one INSERT of the new reports, the UPDATEs of stored ones, and
+    the values and audit rows in bulk."""
     now = now or utcnow()
     sheet = read_sheet(filename, data, 3 + len(reportable_indicators("community")) + EXTRA_COLUMNS)
     result = ReportImport()
@@ -246,20 +248,28 @@ def import_report_sheet(
     if result.errors:
         result.errors.sort(key=lambda e: (e.row, e.column))
         return result
-    rows = [(number, region.id, region.level, values) for number, region, values in todo]
+    try:
+        saves = save_reports(
+            session,
+            actor_id,
+            month,
+            [(region.id, values) for _n, region, values in todo],
+            submit=submit,
+            now=now,
+        )
+    except ReportError as exc:  # e.g. a month not started: the same for every row
+        raise ImportRefused(exc.message.zh, exc.message.en) from None
+
+    rows = [(number, region.level) for number, region, _values in todo]
 
     def writes(session: Session) -> ReportImport:
-        # save_report checks each report again under the write lock (submitted meanwhile?).
-        for number, region_id, level, values in rows:
-            try:
-                saved = save_report(
-                    session, actor_id, region_id, month, values, submit=submit, now=now
-                )
-            except ReportError as exc:  # e.g. a month not started: the same for every row
-                raise ImportRefused(exc.message.zh, exc.message.en) from None
+        # One INSERT of the new reports, the stored ones updated at the version read (a report
+        # submitted meanwhile: prepared again, db.Moved), the values and audit rows in bulk.
+        saved = saves.run(session)
+        for (number, level), one in zip(rows, saved, strict=True):
             names = {i.key: indicator_header(i) for i in reportable_indicators(level)}
-            result.warnings.extend(_row_error(number, names[w.field], w) for w in saved.warnings)
-        result.saved = len(rows)
+            result.warnings.extend(_row_error(number, names[w.field], w) for w in one.warnings)
+        result.saved = len(saved)
         return result
 
     return Writes(writes)

@@ -25,16 +25,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, delete, func, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
-from data_access.audit import add_audit_row
+from data_access.audit import AuditEntry, add_audit_row, add_audit_rows
 from data_access.auth import (
     PermissionDenied,
     check_region_scope,
@@ -43,11 +44,20 @@ from data_access.auth import (
     utcnow,
 )
 from data_access.bulk import bulk_insert
+from data_access.db import Moved, Writes, prepared_write
 from data_access.messages import MessageError
-from data_access.models import Account, MonthlyReport, MonthlyReportValue, Region, ReportedValue
+from data_access.models import (
+    Account,
+    AppMeta,
+    AreaStock,
+    MonthlyReport,
+    MonthlyReportValue,
+    Region,
+    ReportedValue,
+)
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import INDICATORS, LEVELS, REVIEWED_BY, Indicator, Reported
-from data_access.rollups import refresh_area_stocks
+from data_access.rollups import AREA_STOCK_COLUMNS, area_stock_totals
 from data_access.stocks import OPEN
 from data_access.text import check_text
 from data_access.validation import FieldError, _as_number, _blank, field_error
@@ -312,11 +322,11 @@ def _check_reviewer(session: Session, actor_id: int | None, region: Region) -> N
         )
 
 
-def _get(session: Session, region_id: int, month: int, lock: bool = False) -> MonthlyReport | None:
+def _get(session: Session, region_id: int, month: int) -> MonthlyReport | None:
     stmt = select(MonthlyReport).where(
         MonthlyReport.region_id == region_id, MonthlyReport.month == month
     )
-    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+    return session.scalars(stmt).first()
 
 
 def _report_values(session: Session, report_ids: list[int]) -> dict[int, dict[str, float | None]]:
@@ -351,7 +361,9 @@ def previous_values(
     return out
 
 
-def _snapshot(report: MonthlyReport, values: Mapping[str, float | None]) -> dict[str, Any]:
+def _snapshot(
+    report: MonthlyReport | _Stored, values: Mapping[str, float | None]
+) -> dict[str, Any]:
     return {
         "region_id": report.region_id,
         "month": report.month,
@@ -360,27 +372,6 @@ def _snapshot(report: MonthlyReport, values: Mapping[str, float | None]) -> dict
         "comment": report.comment,
         "values": dict(values),
     }
-
-
-def _audit(
-    session: Session,
-    actor_id: int | None,
-    action: str,
-    report: MonthlyReport,
-    before: dict | None,
-    values: Mapping[str, float | None],
-    now: datetime,
-) -> None:
-    add_audit_row(
-        session,
-        actor_id,
-        action,
-        "monthly_report",
-        report.id,
-        before,
-        _snapshot(report, values),
-        now,
-    )
 
 
 def _definition(ind: Indicator, level: str) -> tuple[str, str]:
@@ -511,6 +502,210 @@ def plausibility_warnings(
     return warnings
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """A stored report as its preparation read it (plain values: the writes are statements, so
+    no ORM object goes stale)."""
+
+    id: int | None
+    region_id: int
+    month: int
+    status: str
+    version: int
+    comment: str | None
+
+
+def _stored_columns():
+    mr = MonthlyReport
+    return (mr.id, mr.region_id, mr.month, mr.status, mr.version, mr.comment)
+
+
+def _stored(session: Session, region_ids: list[int], month: int) -> dict[int, _Stored]:
+    """The stored reports of these regions for the month, by region id."""
+    out = {}
+    for start in range(0, len(region_ids), 5_000):
+        chunk = region_ids[start : start + 5_000]
+        stmt = select(*_stored_columns()).where(
+            MonthlyReport.month == month, MonthlyReport.region_id.in_(chunk)
+        )
+        out.update({row[1]: _Stored(*row) for row in session.execute(stmt)})
+    return out
+
+
+@dataclass
+class _Save:
+    """One report's save, worked out before the write transaction."""
+
+    region_id: int
+    level: str
+    stored: _Stored | None  # None: a new report
+    clean: dict[str, float | None]
+    before: dict | None
+    after: _Stored
+    action: str  # create, update or submit
+    warnings: list[FieldError]
+
+
+def _prepare_saves(
+    session: Session,
+    actor_id: int | None,
+    month: int,
+    items: list[tuple[Region, dict[str, float | None]]],
+    *,
+    submit: bool,
+    expected_version: int | None = None,
+) -> list[_Save]:
+    """The saves of these regions' reports (values already checked), with the status and
+    version checks, the audit rows' content and the plausibility warnings."""
+    stored = _stored(session, [r.id for r, _c in items], month)
+    values = _report_values(session, [s.id for s in stored.values()])
+    previous: dict[int, dict[str, tuple[float, int]]] = {}
+    for (rid, key), prev in previous_values(session, [r for r, _c in items], month).items():
+        previous.setdefault(rid, {})[key] = prev
+    status = "submitted" if submit else "draft"
+    saves = []
+    for region, clean in items:
+        report = stored.get(region.id)
+        if report is None:
+            if expected_version not in (None, 0):
+                raise _conflict()
+            before, action = None, "create"
+            after = _Stored(None, region.id, month, status, 1, None)
+        else:
+            if report.status == "approved":
+                raise ReportError(
+                    "该月报已通过审核，已锁定；如需修改请联系管理员重新打开",
+                    "This report is approved and locked; an administrator can reopen it",
+                    "locked",
+                )
+            if report.status == "submitted":
+                raise ReportError(
+                    "该月报已提交，等待审核；如需修改请请审核人退回",
+                    "This report is submitted and awaits review; ask the reviewer to return it",
+                    "status",
+                )
+            if expected_version is not None and expected_version != report.version:
+                raise _conflict()
+            before, action = _snapshot(report, values[report.id]), "update"
+            after = replace(report, status=status, version=report.version + 1)
+        saves.append(
+            _Save(
+                region.id,
+                region.level,
+                report,
+                clean,
+                before,
+                after,
+                "submit" if submit else action,
+                plausibility_warnings(region.level, clean, previous.get(region.id, {})),
+            )
+        )
+    return saves
+
+
+@cache
+def _insert_report(dialect: str):
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = MonthlyReport.__table__
+    return (
+        insert_fn(table)
+        .on_conflict_do_nothing(index_elements=[table.c.region_id, table.c.month])
+        .returning(table.c.id, table.c.region_id)
+    )
+
+
+def _expire_reports(session: Session) -> None:
+    """A report object this session read before is stale after the statements: reload it."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, MonthlyReport):
+            session.expire(obj)
+
+
+def _write_saves(
+    session: Session,
+    actor_id: int | None,
+    month: int,
+    saves: list[_Save],
+    now: datetime,
+    *,
+    conflict: bool,
+) -> list[SaveReportResult]:
+    """The writes of prepared saves: new reports inserted (none may exist meanwhile), stored ones
+    updated at the version read (and still editable), their values replaced, the audit rows.
+    What moved meanwhile is a conflict for a form (`conflict`) and a new preparation (Moved)
+    otherwise."""
+    moved = _conflict() if conflict else Moved()
+    conn = session.connection()
+    table = MonthlyReport.__table__
+    submitted = (
+        {"submitted_by": actor_id, "submitted_at": now}
+        if saves[0].after.status == ("submitted")
+        else {}
+    )
+    new = [s for s in saves if s.stored is None]
+    if new:
+        rows = [
+            {"region_id": s.region_id, "level": s.level, "month": month,
+             "status": s.after.status, "version": 1, "created_by": actor_id,
+             "updated_by": actor_id, "created_at": now, "updated_at": now,
+             "submitted_by": None, "submitted_at": None, **submitted}
+            for s in new
+        ]  # fmt: skip
+        ids = dict(
+            (rid, rid_id)
+            for rid_id, rid in conn.execute(_insert_report(conn.dialect.name), rows).all()
+        )
+        if len(ids) != len(new):
+            raise moved
+        for s in new:
+            s.after = replace(s.after, id=ids[s.region_id])
+    old = [s for s in saves if s.stored is not None]
+    if old:
+        changed = conn.execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.version == bindparam("b_version"),
+                or_(table.c.status == "draft", table.c.status == "returned"),
+            )
+            .values(
+                status=saves[0].after.status,
+                version=table.c.version + 1,
+                updated_by=actor_id,
+                updated_at=now,
+                **submitted,
+            ),
+            [{"b_id": s.stored.id, "b_version": s.stored.version} for s in old],
+        )
+        if changed.rowcount != len(old):
+            raise moved
+        ids_old = [s.stored.id for s in old]
+        for start in range(0, len(ids_old), 5_000):
+            conn.execute(
+                delete(MonthlyReportValue.__table__).where(
+                    MonthlyReportValue.__table__.c.report_id.in_(ids_old[start : start + 5_000])
+                )
+            )
+    bulk_insert(
+        session,
+        MonthlyReportValue.__table__,
+        ("report_id", "indicator_key", "value"),
+        [(s.after.id, k, v) for s in saves for k, v in s.clean.items()],
+    )
+    for action in sorted({s.action for s in saves}):
+        entries = [
+            AuditEntry("monthly_report", s.after.id, s.before, _snapshot(s.after, s.clean))
+            for s in saves
+            if s.action == action
+        ]
+        add_audit_rows(session, actor_id, action, entries, now)
+    _expire_reports(session)
+    return [
+        SaveReportResult(s.after.id, s.after.status, s.after.version, s.warnings) for s in saves
+    ]
+
+
+@prepared_write
 def save_report(
     session: Session,
     actor_id: int | None,
@@ -521,11 +716,13 @@ def save_report(
     submit: bool = False,
     expected_version: int | None = None,
     now: datetime | None = None,
-) -> SaveReportResult:
+) -> Writes:
     """Save the region's report for the month as a draft (blanks allowed) or submit it (every
     value required), checking each value (whole numbers for counts, no negatives: ReportInvalid
     with zh/en per indicator) and the version the form was read at (ReportError 'conflict');
-    values that move by more than the registry's factor come back as warnings."""
+    values that move by more than the registry's factor come back as warnings. Prepared
+    (db.prepared_write): the write transaction holds only the report's INSERT/UPDATE, its values
+    and the audit row; a report changed meanwhile is a conflict when the form gave its version."""
     now = now or utcnow()
     region = _region(session, region_id)
     check_region_scope(session, actor_id, region.id)
@@ -533,67 +730,52 @@ def save_report(
     clean, errors = validate_report_values(region.level, values, submit=submit)
     if errors:
         raise ReportInvalid(errors)
-    report = _get(session, region.id, month, lock=True)
-    if report is None:
-        if expected_version not in (None, 0):
-            raise _conflict()
-        report = MonthlyReport(
-            region_id=region.id,
-            level=region.level,
-            month=month,
-            status="draft",
-            version=0,
-            created_by=actor_id,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(report)
-                session.flush()
-        except IntegrityError:
-            raise _conflict() from None
-        before = None
-        action = "create"
-    else:
-        if report.status == "approved":
-            raise ReportError(
-                "该月报已通过审核，已锁定；如需修改请联系管理员重新打开",
-                "This report is approved and locked; an administrator can reopen it",
-                "locked",
-            )
-        if report.status == "submitted":
-            raise ReportError(
-                "该月报已提交，等待审核；如需修改请请审核人退回",
-                "This report is submitted and awaits review; ask the reviewer to return it",
-                "status",
-            )
-        if expected_version is not None and expected_version != report.version:
-            raise _conflict()
-        before = _snapshot(report, _report_values(session, [report.id])[report.id])
-        action = "update"
-    session.execute(delete(MonthlyReportValue).where(MonthlyReportValue.report_id == report.id))
-    session.execute(
-        insert(MonthlyReportValue),
-        [{"report_id": report.id, "indicator_key": k, "value": v} for k, v in clean.items()],
-    )
-    report.version += 1
-    report.updated_by, report.updated_at = actor_id, now
-    if submit:
-        report.status = "submitted"
-        report.submitted_by, report.submitted_at = actor_id, now
-        action = "submit"
-    else:
-        report.status = "draft"
-    session.flush()
-    _audit(session, actor_id, action, report, before, clean, now)
-    previous = {k: v for (_r, k), v in previous_values(session, [region], month).items()}
-    return SaveReportResult(
-        report.id,
-        report.status,
-        report.version,
-        plausibility_warnings(region.level, clean, previous),
-    )
+    saves = _prepare_saves(
+        session, actor_id, month, [(region, clean)], submit=submit,
+        expected_version=expected_version,
+    )  # fmt: skip
+
+    def writes(session: Session) -> SaveReportResult:
+        conflict = expected_version is not None or saves[0].stored is None
+        return _write_saves(session, actor_id, month, saves, now, conflict=conflict)[0]
+
+    return Writes(writes)
+
+
+def save_reports(
+    session: Session,
+    actor_id: int | None,
+    month: int,
+    items: list[tuple[int, Mapping[str, Any]]],
+    *,
+    submit: bool = False,
+    now: datetime | None = None,
+) -> Writes:
+    """The preparation of many regions' saves for one month at once (the sheet import), checked
+    like save_report's (the first problem raised); its writes are one INSERT of the new reports,
+    one UPDATE per stored one, the values and audit rows in bulk, and run again from the start
+    (db.Moved) when a report changed meanwhile."""
+    now = now or utcnow()
+    _check_month(month, now)
+    regions = {r.id: r for r in _regions(session, sorted({rid for rid, _v in items}))}
+    checked = []
+    for region_id, values in items:
+        region = regions.get(region_id)
+        if region is None or not reportable_indicators(region.level):
+            raise ReportError("没有这个填报单位", "No such reporting region", "not_found")
+        check_region_scope(session, actor_id, region.id)
+        clean, errors = validate_report_values(region.level, values, submit=submit)
+        if errors:
+            raise ReportInvalid(errors)
+        checked.append((region, clean))
+    saves = _prepare_saves(session, actor_id, month, checked, submit=submit)
+
+    def writes(session: Session) -> list[SaveReportResult]:
+        if not saves:
+            return []
+        return _write_saves(session, actor_id, month, saves, now, conflict=False)
+
+    return Writes(writes)
 
 
 def _conflict() -> ReportError:
@@ -679,35 +861,43 @@ def list_review_queue(
     return out
 
 
+@prepared_write
 def approve_reports(
     session: Session,
     actor_id: int | None,
     month: int,
     region_ids: list[int] | None = None,
     now: datetime | None = None,
-) -> list[int]:
+) -> list[int] | Writes:
     """Approve the submitted reports of these regions for the month (None: every submitted one
-    the actor reviews); publish their values. Returns the approved regions' ids."""
+    the actor reviews, APPROVE_PART at a time, each part its own transaction under run_write);
+    publish their values. Returns the approved regions' ids. Prepared
+    (db.prepared_write): the reports, the reviewer's rights, the published values' spans, the
+    area stocks' changes and the audit rows are worked out before the write transaction, which
+    holds their writes alone; a report or a publication that moved meanwhile makes run_write
+    prepare it again (approving all: without a report returned meanwhile)."""
     now = now or utcnow()
     if actor_id is not None:
         _account(session, actor_id)
     if region_ids is None:
-        candidates = list(
-            session.scalars(
-                select(MonthlyReport)
+        candidates = [
+            _Stored(*row)
+            for row in session.execute(
+                select(*_stored_columns())
                 .where(MonthlyReport.month == month, MonthlyReport.status == "submitted")
                 .order_by(MonthlyReport.region_id)
-                .with_for_update()
             )
-        )
+        ]
         regions = {r.id: r for r in _regions(session, [c.region_id for c in candidates])}
         reports = [c for c in candidates if may_review(session, actor_id, regions[c.region_id])]
+        more = len(reports) > APPROVE_PART
+        reports = reports[:APPROVE_PART]
     else:
-        reports = []
+        reports, more = [], False
         for region_id in region_ids:
             region = _region(session, region_id)
             _check_reviewer(session, actor_id, region)
-            report = _get(session, region.id, month, lock=True)
+            report = _stored(session, [region.id], month).get(region.id)
             if report is None or report.status != "submitted":
                 raise ReportError(
                     f"{region.name_zh} 的月报未提交，不能审核通过",
@@ -718,16 +908,55 @@ def approve_reports(
     if not reports:
         return []
     values = _report_values(session, [r.id for r in reports])
-    publish_values(session, [(r.region_id, r.month, values[r.id]) for r in reports])
-    for report in reports:
-        before = _snapshot(report, values[report.id])
-        report.status = "approved"
-        report.version += 1
-        report.reviewed_by, report.reviewed_at = actor_id, now
-        report.comment = None
-        _audit(session, actor_id, "approve", report, before, values[report.id], now)
-    session.flush()
-    return [r.region_id for r in reports]
+    publication = prepare_publication(
+        session, [(r.region_id, r.month, values[r.id]) for r in reports]
+    )
+    entries = [
+        AuditEntry(
+            "monthly_report",
+            r.id,
+            _snapshot(r, values[r.id]),
+            _snapshot(
+                replace(r, status="approved", version=r.version + 1, comment=None), values[r.id]
+            ),
+        )
+        for r in reports
+    ]
+    review = {"reviewed_by": actor_id, "reviewed_at": now, "comment": None}
+
+    def writes(session: Session) -> list[int]:
+        write_publication(session, publication)
+        _review(session, reports, "submitted", "approved", review)
+        add_audit_rows(session, actor_id, "approve", entries, now)
+        return [r.region_id for r in reports]
+
+    return Writes(writes, more=more)
+
+
+# Approving every report of a month commits them this many at a time (each part whole: its
+# reports approved and published, the area stocks exact), so that other writers get the lock
+# in between; a failure leaves the parts before it approved, and approving all again goes on.
+APPROVE_PART = 100
+
+
+def _review(
+    session: Session, reports: list[_Stored], was: str, status: str, values: dict[str, Any]
+) -> None:
+    """Move reports read at their version and status on (Moved when one is not so any more)."""
+    table = MonthlyReport.__table__
+    changed = session.connection().execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.version == bindparam("b_version"),
+            table.c.status == was,
+        )
+        .values(status=status, version=table.c.version + 1, **values),
+        [{"b_id": r.id, "b_version": r.version} for r in reports],
+    )
+    if changed.rowcount != len(reports):
+        raise Moved()
+    _expire_reports(session)
 
 
 def _regions(session: Session, ids: list[int]) -> list[Region]:
@@ -752,6 +981,7 @@ def _comment(text: str, what_zh: str, what_en: str) -> str:
     return comment
 
 
+@prepared_write
 def return_report(
     session: Session,
     actor_id: int | None,
@@ -759,26 +989,32 @@ def return_report(
     month: int,
     comment: str,
     now: datetime | None = None,
-) -> None:
-    """Send a submitted report back to its region with a comment (required)."""
+) -> Writes:
+    """Send a submitted report back to its region with a comment (required). Prepared
+    (db.prepared_write): the write transaction holds the report's UPDATE and audit row."""
     now = now or utcnow()
     region = _region(session, region_id)
     _check_reviewer(session, actor_id, region)
     comment = _comment(comment, "退回意见", "comment")
-    report = _get(session, region.id, month, lock=True)
+    report = _stored(session, [region.id], month).get(region.id)
     if report is None or report.status != "submitted":
         raise ReportError(
             "只有已提交的月报可以退回", "Only a submitted report can be returned", "status"
         )
     values = _report_values(session, [report.id])[report.id]
     before = _snapshot(report, values)
-    report.status, report.comment = "returned", comment
-    report.version += 1
-    report.reviewed_by, report.reviewed_at = actor_id, now
-    session.flush()
-    _audit(session, actor_id, "return", report, before, values, now)
+    after = _snapshot(replace(report, status="returned", version=report.version + 1,
+                              comment=comment), values)  # fmt: skip
+
+    def writes(session: Session) -> None:
+        review = {"reviewed_by": actor_id, "reviewed_at": now, "comment": comment}
+        _review(session, [report], "submitted", "returned", review)
+        add_audit_row(session, actor_id, "return", "monthly_report", report.id, before, after, now)
+
+    return Writes(writes)
 
 
+@prepared_write
 def reopen_report(
     session: Session,
     actor_id: int | None,
@@ -786,26 +1022,225 @@ def reopen_report(
     month: int,
     reason: str,
     now: datetime | None = None,
-) -> None:
+) -> Writes:
     """Admins only: unlock an approved report (back to returned, with the reason) and withdraw
-    its published values."""
+    its published values. Prepared (db.prepared_write), like approve_reports."""
     now = now or utcnow()
     require_admin(session, actor_id)
     region = _region(session, region_id)
     reason = _comment(reason, "重新打开的原因", "reason")
-    report = _get(session, region.id, month, lock=True)
+    report = _stored(session, [region.id], month).get(region.id)
     if report is None or report.status != "approved":
         raise ReportError(
             "只有已通过的月报可以重新打开", "Only an approved report can be reopened", "status"
         )
     values = _report_values(session, [report.id])[report.id]
     before = _snapshot(report, values)
-    withdraw_values(session, region.id, month)
-    report.status, report.comment = "returned", reason
-    report.version += 1
-    report.reviewed_by, report.reviewed_at = actor_id, now
-    session.flush()
-    _audit(session, actor_id, "reopen", report, before, values, now)
+    after = _snapshot(replace(report, status="returned", version=report.version + 1,
+                              comment=reason), values)  # fmt: skip
+    publication = prepare_publication(session, [], [(region.id, month)])
+
+    def writes(session: Session) -> None:
+        write_publication(session, publication)
+        review = {"reviewed_by": actor_id, "reviewed_at": now, "comment": reason}
+        _review(session, [report], "approved", "returned", review)
+        add_audit_row(session, actor_id, "reopen", "monthly_report", report.id, before, after, now)
+
+    return Writes(writes)
+
+
+PUBLISHED_VERSION = "published_version"  # app_meta: counts publications and withdrawals
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The writes of publishing or withdrawing approved values, worked out before the write
+    transaction (prepare_publication) from the store as read then (`version`: app_meta's count of
+    publications at that moment; write_publication refuses with Moved if another came first)."""
+
+    version: str | None
+    until: dict[int, list[int]]  # new until_month -> reported_values ids
+    removed: list[int]  # reported_values ids withdrawn
+    added: list[tuple]  # new reported_values rows, in PUBLISHED_COLUMNS order
+    stale_stocks: list[dict[str, Any]]  # area_stocks rows (primary key) to delete
+    stocks: list[tuple]  # area_stocks rows to insert (rollups' column order)
+
+
+def prepare_publication(
+    session: Session,
+    added: list[tuple[int, int, Mapping[str, float | None]]],
+    withdrawn: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> Publication:
+    """The writes that publish approved reports' values, (region id, month, values) each, each
+    value standing until its region's next value of the indicator, or that withdraw a region's
+    published values of a month, (region id, month) each (the values before stand again until the
+    next ones); with the area stocks recounted for the indicators from the first month on and
+    only the rows that change kept."""
+    rv = ReportedValue
+    version = session.scalar(select(AppMeta.value).where(AppMeta.key == PUBLISHED_VERSION))
+    timeline: dict[tuple[int, str], dict[int, float]] = {}
+    for region_id, month, values in added:
+        for key, value in values.items():
+            if value is not None:
+                timeline.setdefault((region_id, key), {})[month] = float(value)
+    going = []  # (region id, month, key) withdrawn
+    for region_id, month in withdrawn:
+        going += [
+            (region_id, month, key)
+            for key in session.scalars(
+                select(rv.indicator_key).where(rv.region_id == region_id, rv.month == month)
+            )
+        ]
+    months = [m for _r, m, _v in added] + [m for _r, m in withdrawn]
+    keys = sorted({k for _r, k in timeline} | {k for _r, _m, k in going})
+    if not keys:
+        return Publication(version, {}, [], [], [], [])
+    since = min(months)
+    # Every value of these indicators standing at or after the first month: the spans that
+    # change and the recount's input.
+    state = {
+        row[0]: list(row[1:])
+        for row in session.connection().execute(
+            select(
+                rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month, rv.value,
+                rv.district_id, rv.street_id,
+            ).where(rv.indicator_key.in_(keys), rv.until_month >= since)
+        )
+    }  # fmt: skip
+    series: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
+    for row_id, (rid, key, month, until, *_rest) in state.items():
+        series.setdefault((rid, key), []).append((month, row_id, until))
+    new_until: dict[int, int] = {}
+    removed = []
+    for rid, month, key in going:
+        for m, row_id, until in series.get((rid, key), []):
+            if m == month:
+                removed.append(row_id)
+                for m0, before_id, until0 in series[(rid, key)]:
+                    if m0 < month and until0 == month:
+                        new_until[before_id] = until
+    new_rows = []
+    places = {
+        r.id: (r.district_id, r.street_id, r.community_id)
+        for r in _regions(session, sorted({rid for rid, _k in timeline}))
+    }
+    for (rid, key), values_by_month in timeline.items():
+        old = series.get((rid, key), [])
+        if any(m in values_by_month for m, _id, _u in old):
+            raise ReportError(
+                "该月已有通过的数值", "This month already has approved values", "status"
+            )
+        events = sorted([*values_by_month, *(m for m, _id, _u in old)])
+        nxt = {m: (events[i + 1] if i + 1 < len(events) else OPEN) for i, m in enumerate(events)}
+        for m, row_id, until in old:
+            if nxt[m] != until:
+                new_until[row_id] = nxt[m]
+        for m, value in values_by_month.items():
+            new_rows.append((key, rid, m, value, nxt[m], *places[rid]))
+    new_rows.sort()  # in the unique index's order (indicator, region, month): far quicker to insert
+    for row_id, until in new_until.items():
+        state[row_id][3] = until
+    gone = set(removed)
+    counted = [
+        (key, month, until, value, district, street)
+        for row_id, (_rid, key, month, until, value, district, street) in state.items()
+        if row_id not in gone
+    ] + [(key, m, until, value, district, street)
+         for key, _rid, m, value, until, district, street, _c in new_rows]  # fmt: skip
+    city_id = session.scalar(select(Region.id).where(Region.level == "city"))
+    recount = area_stock_totals(counted, city_id, since)
+    stored = {
+        (r, k, m): (float(v), a)
+        for r, m, k, v, a in session.connection().execute(
+            select(
+                AreaStock.region_id, AreaStock.month, AreaStock.indicator_key, AreaStock.value,
+                AreaStock.as_of,
+            ).where(AreaStock.month >= since, AreaStock.indicator_key.in_(keys))
+        )
+    }  # fmt: skip
+    changed = [
+        k for k, v in recount.items()
+        if k not in stored or stored[k][1] != v[1] or not math.isclose(stored[k][0], v[0])
+    ]  # fmt: skip
+    stale = [k for k in stored if k not in recount] + [k for k in changed if k in stored]
+    areas = {k[0] for k in changed}
+    place = {
+        rid: (level, parent)
+        for rid, level, parent in session.execute(
+            select(Region.id, Region.level, Region.parent_id).where(
+                Region.level.in_(("city", "district", "street"))
+            )
+        )
+        if rid in areas
+    }
+    by_month = {}
+    for area, key, month in changed:
+        by_month[(area, key, month)] = (
+            area,
+            month,
+            key,
+            *place[area],
+            *recount[(area, key, month)],
+        )
+    return Publication(
+        version,
+        {u: [i for i, v in new_until.items() if v == u] for u in set(new_until.values())},
+        removed,
+        new_rows,
+        [{"b_region": r, "b_key": k, "b_month": m} for r, k, m in stale],
+        sorted(by_month.values()),
+    )
+
+
+@cache
+def _claim_first(dialect: str):
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert_fn(AppMeta.__table__)
+        .values(key=PUBLISHED_VERSION, value="1")
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def write_publication(session: Session, publication: Publication) -> None:
+    """The writes of a prepared publication, first counting it in app_meta at the version it was
+    prepared from (Moved if another publication came first: two at once on PostgreSQL would each
+    change the area stocks from a state without the other's values; the row's lock makes the
+    second wait for the first's commit)."""
+    conn = session.connection()
+    meta = AppMeta.__table__
+    if publication.version is None:
+        claimed = conn.execute(_claim_first(conn.dialect.name))
+    else:
+        claimed = conn.execute(
+            update(meta)
+            .where(meta.c.key == PUBLISHED_VERSION, meta.c.value == publication.version)
+            .values(value=str(int(publication.version) + 1))
+        )
+    if claimed.rowcount != 1:
+        raise Moved()
+    rv = ReportedValue.__table__
+    for until, row_ids in publication.until.items():
+        for start in range(0, len(row_ids), 5_000):
+            conn.execute(
+                update(rv)
+                .where(rv.c.id.in_(row_ids[start : start + 5_000]))
+                .values(until_month=until)
+            )
+    for start in range(0, len(publication.removed), 5_000):
+        conn.execute(delete(rv).where(rv.c.id.in_(publication.removed[start : start + 5_000])))
+    bulk_insert(session, rv, PUBLISHED_COLUMNS, publication.added)
+    stocks = AreaStock.__table__
+    if publication.stale_stocks:
+        conn.execute(
+            delete(stocks).where(
+                stocks.c.region_id == bindparam("b_region"),
+                stocks.c.indicator_key == bindparam("b_key"),
+                stocks.c.month == bindparam("b_month"),
+            ),
+            publication.stale_stocks,
+        )
+    bulk_insert(session, stocks, AREA_STOCK_COLUMNS, publication.stocks)
 
 
 def publish_values(
@@ -814,66 +1249,8 @@ def publish_values(
     """Publish approved reports' values, (region id, month, values) each, into reported_values
     (each value standing until its region's next value of the indicator) and bring the area
     stocks up to date, in the caller's transaction."""
-    if not reports:
-        return
-    _lock_published(session)
-    rv = ReportedValue
-    timeline: dict[tuple[int, str], dict[int, float]] = {}
-    for region_id, month, values in reports:
-        for key, value in values.items():
-            if value is not None:
-                timeline.setdefault((region_id, key), {})[month] = float(value)
-    first = min(m for _r, m, _v in reports)
-    ids = sorted({rid for rid, _k in timeline})
-    keys = sorted({k for _r, k in timeline})
-    # The values already published that stand at or after the first new month: their spans
-    # may end earlier now.
-    existing: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
-    for start in range(0, len(ids), 5_000):
-        stmt = select(rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month).where(
-            rv.region_id.in_(ids[start : start + 5_000]),
-            rv.indicator_key.in_(keys),
-            rv.until_month > first,
-        )
-        for row_id, rid, key, month, until in session.execute(stmt):
-            if (rid, key) in timeline:
-                existing.setdefault((rid, key), []).append((month, row_id, until))
-    new_rows = []
-    new_until: dict[int, list[int]] = {}
-    places = {r.id: (r.district_id, r.street_id, r.community_id) for r in _regions(session, ids)}
-    for (rid, key), months in timeline.items():
-        old = existing.get((rid, key), [])
-        if any(m in months for m, _id, _u in old):
-            raise ReportError(
-                "该月已有通过的数值", "This month already has approved values", "status"
-            )
-        events = sorted([*months, *(m for m, _id, _u in old)])
-        nxt = {m: (events[i + 1] if i + 1 < len(events) else OPEN) for i, m in enumerate(events)}
-        # The last old value before the new ones ends its span at the next event; it stood
-        # until its own stored `until` (a later old value, or open) before.
-        for m, row_id, until in old:
-            if nxt[m] != until:
-                new_until.setdefault(nxt[m], []).append(row_id)
-        above = places[rid]
-        for m, value in months.items():
-            new_rows.append((key, rid, m, value, nxt[m], *above))
-    for until, row_ids in new_until.items():
-        for start in range(0, len(row_ids), 5_000):
-            session.execute(
-                update(rv)
-                .where(rv.id.in_(row_ids[start : start + 5_000]))
-                .values(until_month=until)
-            )
-    new_rows.sort()  # in the unique index's order (indicator, region, month): far quicker to insert
-    bulk_insert(session, rv.__table__, PUBLISHED_COLUMNS, new_rows)
-    refresh_area_stocks(session, keys, first)
-
-
-def _lock_published(session: Session) -> None:
-    """Take turns publishing: two approvals at once (PostgreSQL) would each recount the city's
-    area stocks without the other's values. The city's region row is the lock (released at
-    commit); SQLite writers take turns anyway."""
-    session.execute(select(Region.id).where(Region.level == "city").with_for_update())
+    if reports:
+        write_publication(session, prepare_publication(session, reports))
 
 
 PUBLISHED_COLUMNS = (
@@ -891,27 +1268,7 @@ PUBLISHED_COLUMNS = (
 def withdraw_values(session: Session, region_id: int, month: int) -> None:
     """Remove a region's published values of a month (a reopened report): the values before
     stand again until its next ones; the area stocks follow, in the caller's transaction."""
-    _lock_published(session)
-    rv = ReportedValue
-    rows = session.execute(
-        select(rv.id, rv.indicator_key, rv.until_month).where(
-            rv.region_id == region_id, rv.month == month
-        )
-    ).all()
-    for _id, key, until in rows:
-        session.execute(
-            update(rv)
-            .where(
-                rv.region_id == region_id,
-                rv.indicator_key == key,
-                rv.month < month,
-                rv.until_month == month,
-            )
-            .values(until_month=until)
-        )
-    session.execute(delete(rv).where(rv.id.in_([r[0] for r in rows])))
-    if rows:
-        refresh_area_stocks(session, {r[1] for r in rows}, month)
+    write_publication(session, prepare_publication(session, [], [(region_id, month)]))
 
 
 def list_report_statuses(

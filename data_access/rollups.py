@@ -3,8 +3,9 @@ street (area rollups and area stocks), rebuilt from the rollups and the reported
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
@@ -173,7 +174,7 @@ def compare_rollups(session: Session, community_id: int | None = None) -> list[R
 # oldest month among them. A row exists for each month in which some value inside starts; a
 # reader takes an area's latest row up to the month it wants (nothing changed in between).
 AreaStockKey = tuple[int, str, int]
-_AREA_STOCK_COLUMNS = (
+AREA_STOCK_COLUMNS = (
     "region_id",
     "month",
     "indicator_key",
@@ -197,7 +198,16 @@ def _recount_area_stocks(
     ).where(rv.until_month > since)
     if keys is not None:
         stmt = stmt.where(rv.indicator_key.in_(sorted(set(keys))))
-    rows = session.execute(stmt).all()
+    return area_stock_totals(session.execute(stmt).all(), city_id, since)
+
+
+def area_stock_totals(
+    rows: Sequence[Sequence[Any]], city_id: int | None, since: int = 0
+) -> dict[AreaStockKey, tuple[float, int]]:
+    """(total, oldest month) per area row from `since` on, counted from approved values given as
+    (indicator, month, until_month, value, district id, street id) rows: the one computation of
+    the area stocks, for a recount of the store (_recount_area_stocks) and for a publication
+    worked out before its write transaction (reports.py)."""
     if not rows or city_id is None:
         return {}
     key_names = sorted({r[0] for r in rows})
@@ -269,7 +279,7 @@ def refresh_area_stocks(
         (area, month, key, *place[area], value, as_of)
         for (area, key, month), (value, as_of) in recount.items()
     )
-    bulk_insert(session, AreaStock.__table__, _AREA_STOCK_COLUMNS, rows)
+    bulk_insert(session, AreaStock.__table__, AREA_STOCK_COLUMNS, rows)
 
 
 def rebuild_area_stocks(session: Session) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from data_access.db import make_engine, read_session
+from data_access.db import make_engine, read_session, write_session
 from data_access.store import open_store
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -99,4 +99,29 @@ def test_the_app_reads_and_writes_through_pgbouncer_in_transaction_mode(pg_serve
                     assert count >= 0
     finally:
         for engine in engines:
+            engine.dispose()
+
+
+def test_a_write_waits_for_locks_as_long_as_its_own_setting_says_through_pgbouncer(
+    pg_server, bouncer, monkeypatch
+):
+    """Each write transaction sets its own lock timeout (SET LOCAL): behind PgBouncer in
+    transaction mode the connection-wide SET of one app connection lands on a server connection
+    that the next transaction of another app connection (another replica, another setting) may
+    get. Two replicas with different timeouts share the one server connection."""
+    open_store(pg_server.create_database("bouncer_locks")).dispose()
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{bouncer}/bouncer_locks"
+    engines = {}
+    for seconds in (3, 7):
+        monkeypatch.setenv("HAPPY_DB_LOCK_TIMEOUT", str(seconds))
+        engines[seconds] = make_engine(url)
+    try:
+        for seconds in (3, 7):  # each replica's connection made: the server's SET is the last
+            with read_session(engines[seconds]) as session:
+                session.execute(text("SELECT 1"))
+        for seconds in (3, 7, 3):
+            with write_session(engines[seconds]) as session:
+                assert session.execute(text("SHOW lock_timeout")).scalar_one() == f"{seconds}s"
+    finally:
+        for engine in engines.values():
             engine.dispose()
