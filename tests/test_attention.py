@@ -320,6 +320,7 @@ def test_overview_panel_lists_the_items_with_rules_and_opens_the_first(app_env, 
 def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     from data_access.areas import get_child_changes
     from tests.auth_helpers import app_as
+    from tests.cards_html import tables as html_tables
 
     clock(date(2026, 3, 20))
     engine = open_store(app_env)
@@ -331,7 +332,7 @@ def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     at = app_as(app_env, "admin", period="2025")
     at.segmented_control(key=f"order_rank_{city.code}").set_value("change").run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    table = next(t for t in html_tables(at) if "幸福指数（分）" in t.columns)
     assert list(table["地区代码"]) == improved
     assert any(c.startswith("较上年同期变化") for c in table.columns)
     by_level = [r.region.code for r in rank_areas(now, before, "index")]

@@ -18,6 +18,7 @@ from data_access.registry import indicators_of
 from data_access.scoring import get_index
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.cards_html import tables as html_tables
 from ui.exports import to_csv, to_xlsx
 from ui.views import ranking_frame
 
@@ -101,7 +102,7 @@ def test_overview_shows_the_index_and_ranks_the_districts(app_env, sqlite_url):
     assert metrics["幸福指数"] == f"{index.composite:.1f}"
     assert metrics["组织有力"] == f"{index.pillar('organization').score:.1f}"
     assert metrics["本期有活动记录的区县（市）"] == f"{len(kids)} / {len(kids)}"
-    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    table = next(t for t in html_tables(at) if "幸福指数（分）" in t.columns)
     assert len(table) == len(kids)
     best = max(kids, key=lambda k: k.index.composite)
     assert table.iloc[0]["地区代码"] == best.region.code

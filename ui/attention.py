@@ -5,8 +5,8 @@ or most improved), and the wall screen's two slides of them (HTML, every value e
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -18,6 +18,9 @@ from data_access.regions import RegionInfo
 from data_access.registry import PARENT_LEVELS, PILLARS_BY_KEY, child_level
 from ui.i18n import pick, say, t, t_text
 from ui.plain import plain
+
+if TYPE_CHECKING:  # the Overview orders plain rows (ordered_rows); a pillar page, a frame
+    import pandas as pd
 
 SHOWN = 12  # lines of the panel; the rest behind "n more"
 SCREEN_SLIDES = ("attention", "improved")
@@ -111,6 +114,26 @@ def order_control(key: str) -> str:
     return chosen or "level"
 
 
+def _order(
+    url: str, region: RegionInfo, period: Period, measure: str, key: str
+) -> tuple[str, dict[str, int], dict[str, float | None]]:
+    """The order control drawn, and the order it asks for: 'level' or 'change', each region
+    code's place, and its change (most improved; areas.rank_areas)."""
+    by = order_control(key)
+    if by == "level":  # the children's indexes the page has read already; no year earlier
+        kids = list(cached.child_indexes(url, region.code, str(period)))
+        ranked = rank_areas(kids, [], measure, by)
+    else:
+        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
+    order = {r.region.code: n for n, r in enumerate(ranked)}
+    change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
+    return by, order, change
+
+
+def _change_column(value_col: str) -> str:
+    return f"{t_text('brief.change')} · {value_col}"
+
+
 def ordered(
     url: str,
     region: RegionInfo,
@@ -124,27 +147,51 @@ def ordered(
     """The ranking frame with its order control drawn: by level (the frame by `value_col`, best
     first) or most improved (with a change column, areas.rank_areas); returns the frame in that
     order and the column to draw."""
-    by = order_control(key)
-    if by == "level":  # the children's indexes the page has read already; no year earlier
-        kids = list(cached.child_indexes(url, region.code, str(period)))
-        ranked = rank_areas(kids, [], measure, by)
-    else:
-        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
-    order = {r.region.code: n for n, r in enumerate(ranked)}
-    change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
+    by, order, change = _order(url, region, period, measure, key)
     shown = frame.assign(_order=frame[code_col].map(order)).sort_values(
         "_order", na_position="last", kind="stable"
     )
     shown = shown.drop(columns="_order")
     if by == "level":
         return shown, value_col
-    column = f"{t_text('brief.change')} · {value_col}"
+    column = _change_column(value_col)
     shown.insert(shown.columns.get_loc(value_col) + 1, column, shown[code_col].map(change))
     st.caption(t("brief.improved.caption"))
     return shown, column
 
 
-# The measures of the Overview's ranking, in the order of its columns (ui/views.ranking_frame).
+def ordered_rows(
+    url: str,
+    region: RegionInfo,
+    period: Period,
+    rows: list[dict],
+    code_col: str,
+    measure: str,
+    value_col: str,
+    key: str,
+) -> tuple[list[dict], str]:
+    """`ordered` for plain rows (dicts, no pandas: the Overview's ranking): the rows in the
+    chosen order (regions not ranked last), with the change column after `value_col` when
+    ordered by most improved, and the column to draw."""
+    by, order, change = _order(url, region, period, measure, key)
+    last = len(order)
+    shown = sorted(rows, key=lambda row: order.get(row[code_col], last))  # stable
+    if by == "level":
+        return shown, value_col
+    column = _change_column(value_col)
+    with_change = []
+    for row in shown:
+        out = {}
+        for name, value in row.items():
+            out[name] = value
+            if name == value_col:
+                out[column] = change.get(row[code_col])
+        with_change.append(out)
+    st.caption(t("brief.improved.caption"))
+    return with_change, column
+
+
+# The measures of the Overview's ranking, in the order of its columns (ui/views.ranking_rows).
 MEASURES = (INDEX, *PILLARS_BY_KEY, ACTIVITIES)
 
 

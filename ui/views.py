@@ -265,8 +265,9 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     download_buttons(frame, t("views.trend"), "trend")
 
 
-def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
-    """The child regions with their index, pillar scores and activities per 10,000 residents."""
+def ranking_rows(kids: list[AreaIndex]) -> list[dict]:
+    """The child regions with their index, pillar scores and activities per 10,000 residents
+    (plain rows: the Overview draws them without pandas)."""
     rows = []
     for kid in kids:
         row = {
@@ -286,7 +287,12 @@ def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
             else None
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
+    """The ranking's rows as a frame (what its downloads write)."""
+    return pd.DataFrame(ranking_rows(kids))
 
 
 def _drill_from(event, kids_codes: set[str]) -> None:
@@ -306,8 +312,9 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         return
     level = t(f"views.level.{kids[0].region.level}")
     st.markdown(f"#### {t('views.ranking', level=level)}")
-    frame = ranking_frame(kids)
-    measures = [c for c in frame.columns if c not in (t("views.region"), t("views.code"))]
+    rows = ranking_rows(kids)
+    columns = list(rows[0])
+    measures = [c for c in columns if c not in (t("views.region"), t("views.code"))]
     measures.remove(t("views.population_unit"))
     measures.remove(t("views.activities_unit"))
     by = (
@@ -316,18 +323,20 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         )
         or measures[0]
     )
-    shown, by = attention.ordered(
+    shown, by = attention.ordered_rows(
         url,
         region,
         period,
-        frame,
+        rows,
         t("views.code"),
         attention.MEASURES[measures.index(by)],
         by,
         f"rank_{region.code}",
     )
+    # Plain rows, no DataFrame: the chart's data go to Arrow directly, the table is one HTML
+    # element, the downloads make their frame only when asked (docs/performance.md).
     event = st.vega_lite_chart(
-        shown,
+        charts.arrow(shown),
         charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
         width="stretch",
         on_select="rerun",
@@ -336,7 +345,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    fmt.show_table(shown)
+    st.html(fmt.html_table(shown))
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
