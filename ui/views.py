@@ -158,34 +158,56 @@ def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, Index
     )
 
 
+def _score_card(label: str, now, prev, last_year, cov: Coverage, help_text=None) -> str:
+    """A score as a card (ui/cards.py), with what _score_metric shows: the change against the
+    period before on its arrow, against a year earlier beneath."""
+    delta = _delta(now, prev)
+    yoy = _delta(now, last_year)
+    shown = "—" if yoy is None else f"{yoy:+.1f}"
+    if cov.span == cov.period:
+        note = t_text("views.vs_previous_and_year", yoy=shown)
+    else:
+        base = fmt.period_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
+        note = t_text("views.vs_year_ago", base=base, yoy=shown)
+    return cards.score_card(
+        label,
+        "—" if now is None else f"{now:.1f}",
+        None if delta is None else f"{delta:+.1f}",
+        note,
+        help_text,
+    )
+
+
 def index_metrics(
     url: str, region: RegionInfo, period: Period, cov: Coverage | None = None
 ) -> IndexResult:
     """The composite index and the five pillar scores of the months that have happened, with
     their changes against like-with-like bases (none where the index's counts are not
-    comparable: a month not over, a period not fully reported)."""
+    comparable: a month not over, a period not fully reported): six cards, one element."""
     cov = cov or period_coverage(url, period)
     now = cached.index(url, region.code, str(cov.span))
     prev, year = bases(url, region.code, cov) if cov.flows_comparable else (None, None)
-    cols = st.columns(6)
-    with cols[0], st.container(border=True):
-        _score_metric(
-            t("views.composite"),
+    shown = [
+        _score_card(
+            t_text("views.composite"),
             now.composite,
             prev.composite if prev else None,
             year.composite if year else None,
             cov,
-            t("views.composite_help"),
+            t_text("views.composite_help"),
         )
-    for col, pillar in zip(cols[1:], PILLARS, strict=True):
-        with col, st.container(border=True):
-            _score_metric(
+    ]
+    for pillar in PILLARS:
+        shown.append(
+            _score_card(
                 pick(pillar.name_zh, pillar.name_en),
                 now.pillar(pillar.key).score,
                 prev.pillar(pillar.key).score if prev else None,
                 year.pillar(pillar.key).score if year else None,
                 cov,
             )
+        )
+    cards.grid(shown, per_row=6)
     return now
 
 
