@@ -55,37 +55,38 @@ def _open(item) -> None:
 
 def _rules_popover() -> None:
     with st.popover(t("brief.attention.rules"), icon=":material/help:"):
-        st.markdown(t("brief.attention.rules_intro"))
-        for rule in RULES:
-            st.markdown(f"- **{plain(say(rule.name))}**：{plain(say(rule_help(rule)))}")
+        # One element: drawn on every run of the Overview, open or not.
+        st.markdown(
+            "\n".join(
+                [
+                    t("brief.attention.rules_intro"),
+                    "",
+                    *(f"- **{plain(say(r.name))}**：{plain(say(rule_help(r)))}" for r in RULES),
+                ]
+            )
+        )
 
 
 def _line(item, n: int) -> None:
-    # One row of two elements (a horizontal container rather than columns: two blocks fewer a
-    # line, for up to twelve lines on every run of the Overview).
-    row = st.container(horizontal=True, vertical_alignment="center")
-    row.markdown(
-        t(
-            "brief.attention.line",
-            what=say(item.what),
-            region=say(item.region_name),
-            off=say(item.off_text),
-        )
+    # One element a line: the line is its own button (tertiary: it reads as a link), not a row of
+    # text and a button (three elements a line, for up to twelve lines on every Overview run).
+    label = t(
+        "brief.attention.line",
+        what=say(item.what),
+        region=say(item.region_name),
+        off=say(item.off_text),
     )
-    if row.button(
-        t("brief.attention.open"), key=f"attention_open_{n}", type="tertiary", width="content"
-    ):
+    if st.button(label, key=f"attention_open_{n}", type="tertiary", width="content"):
         _open(item)
 
 
 def panel(url: str, region: RegionInfo, period: Period) -> None:
-    """The attention panel: the list, most off first, each line with its page link, and the
-    rules on a help popover."""
+    """The attention panel: the list, most off first, each line opening its page, and the rules
+    on a help popover."""
     found = items(url, region, period)
     with st.container(border=True):
-        head, rules = st.columns([6, 1], vertical_alignment="center")
-        head.markdown(f"#### {t('brief.attention.count', n=len(found))}")
-        with rules:
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.markdown(f"#### {t('brief.attention.count', n=len(found))}")
             _rules_popover()
         if not found:
             st.caption(t("brief.attention.none"))
@@ -93,9 +94,16 @@ def panel(url: str, region: RegionInfo, period: Period) -> None:
         for n, item in enumerate(found[:SHOWN]):
             _line(item, n)
         if len(found) > SHOWN:
-            with st.expander(t("brief.attention.more", n=len(found) - SHOWN)):
-                for n, item in enumerate(found[SHOWN:], start=SHOWN):
-                    _line(item, n)
+            # The rest drawn only while open: hidden lines would cost every run.
+            more = st.expander(
+                t("brief.attention.more", n=len(found) - SHOWN),
+                key=f"attention_more_{region.code}_{period}",
+                on_change="rerun",
+            )
+            if more.open:
+                with more:
+                    for n, item in enumerate(found[SHOWN:], start=SHOWN):
+                        _line(item, n)
 
 
 # 进步最快: the order control of the rankings
