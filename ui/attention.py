@@ -85,8 +85,10 @@ def panel(url: str, region: RegionInfo, period: Period) -> None:
     on a help popover."""
     found = items(url, region, period)
     with st.container(border=True):
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.markdown(f"#### {t('brief.attention.count', n=len(found))}")
+        with st.container(
+            horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
+        ):
+            st.markdown(f"#### {t('brief.attention.count', n=len(found))}", width="content")
             _rules_popover()
         if not found:
             st.caption(t("brief.attention.none"))
