@@ -1,5 +1,6 @@
-"""Reading the Overview's indicator cards in AppTest: each pillar's cards are one st.html element
-(ui/cards.py), so a test reads them from that HTML by their classes, as it read st.metric."""
+"""Reading the Overview's indicator cards and its ranking table in AppTest: each pillar's cards
+are one st.html element (ui/cards.py), the ranking table another (ui/format.html_table), so a
+test reads them from that HTML, as it read st.metric and st.dataframe."""
 
 from __future__ import annotations
 
@@ -67,3 +68,38 @@ def cards(at) -> dict[str, Card]:
 def notes(at) -> list[str]:
     """Every card's notes (the target or the article's figure, the month a figure stands at)."""
     return [note for card in cards(at).values() for note in card.notes]
+
+
+class _Tables(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []  # each: the header row, then the body's rows
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("th", "td") and self.tables:
+            self.tables[-1][-1].append("")
+            self.cell = self.tables[-1][-1]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td"):
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell[-1] += data
+
+
+def tables(at) -> list:
+    """Every HTML table the page shows (the Overview's ranking, ui/format.html_table) as a frame
+    of the texts a person reads, by its header's columns."""
+    import pandas as pd
+
+    parser = _Tables()
+    for element in at.get("html"):
+        parser.feed(element.proto.body)
+    return [pd.DataFrame(rows[1:], columns=rows[0]) for rows in parser.tables if rows]

@@ -309,9 +309,15 @@ def test_overview_panel_lists_the_items_with_rules_and_opens_the_first(app_env, 
     assert not at.exception
     texts = [m.value for m in at.markdown]
     assert f"#### 需关注（{len(expected)} 项）" in texts
-    first = next(i for i, text in enumerate(texts) if "需关注" in text and "项" in text)
-    assert expected[0].what.zh.split("：")[0] in " ".join(texts[first:])
+    lines = [b.label for b in at.button if b.key.startswith("attention_open_")]
+    assert len(lines) == min(len(expected), 12)  # each line is its own button; the rest folded
+    assert expected[0].what.zh.split("：")[0] in lines[0]
     assert all(any(rule.name.zh in text for text in texts) for rule in RULES)  # the popover
+    assert len(expected) > 12  # the demo city has more than the panel shows
+    at.session_state[f"attention_more_{city.code}_2025Q4"] = True  # what opening "n more" sets
+    at.run()
+    lines = [b.label for b in at.button if b.key.startswith("attention_open_")]
+    assert len(lines) == len(expected)  # the rest, drawn once opened
     at.button(key="attention_open_0").click().run()
     assert not at.exception
     assert at.query_params["region"] == expected[0].link.region_code
@@ -320,6 +326,7 @@ def test_overview_panel_lists_the_items_with_rules_and_opens_the_first(app_env, 
 def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     from data_access.areas import get_child_changes
     from tests.auth_helpers import app_as
+    from tests.cards_html import tables as html_tables
 
     clock(date(2026, 3, 20))
     engine = open_store(app_env)
@@ -331,7 +338,7 @@ def test_the_overview_ranking_orders_by_most_improved(app_env, clock):
     at = app_as(app_env, "admin", period="2025")
     at.segmented_control(key=f"order_rank_{city.code}").set_value("change").run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    table = next(t for t in html_tables(at) if "幸福指数（分）" in t.columns)
     assert list(table["地区代码"]) == improved
     assert any(c.startswith("较上年同期变化") for c in table.columns)
     by_level = [r.region.code for r in rank_areas(now, before, "index")]

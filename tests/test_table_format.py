@@ -36,6 +36,26 @@ def test_numbers_are_grouped_and_empty_cells_are_a_dash():
     assert frame["人口（人）"].tolist() == [612345, 40000]  # the values underneath stay numbers
 
 
+def test_the_html_table_shows_what_the_styled_table_shows_and_escapes_text():
+    from tests.cards_html import _Tables
+
+    use_language("zh")
+    rows = [
+        {"地区": "和平区", "人口（人）": 612345, "指数": 71.25, "目标": None},
+        {"地区": "<b>沈河区</b>", "人口（人）": 40000, "指数": None, "目标": 3.0},
+    ]
+    parser = _Tables()
+    out = fmt.html_table(rows)
+    parser.feed(out)
+    [shown] = parser.tables
+    styled = _shown(fmt.table(pd.DataFrame(rows)))
+    assert shown[0] == list(rows[0])
+    assert shown[1] == styled[0] == ["和平区", "612,345", "71.25", "—"]
+    assert shown[2] == ["<b>沈河区</b>", "40,000", "—", "3"]  # read as text, not markup
+    assert "<b>" not in out and "&lt;b&gt;" in out
+    assert fmt.html_table([]) == ""
+
+
 def test_a_column_of_mixed_units_shows_each_number_as_it_needs():
     use_language("zh")
     frame = pd.DataFrame(

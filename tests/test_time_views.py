@@ -54,7 +54,8 @@ def _text(at: AppTest) -> str:
 
 
 def _metric(at: AppTest, label: str):
-    return next(m for m in at.metric if m.label == label)
+    """A score card of the Overview (the index and the pillars: cards, ui/views.index_metrics)."""
+    return shown_cards(at)[label]
 
 
 @pytest.fixture(scope="module")

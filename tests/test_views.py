@@ -18,6 +18,8 @@ from data_access.registry import indicators_of
 from data_access.scoring import get_index
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.cards_html import cards as shown_cards
+from tests.cards_html import tables as html_tables
 from ui.exports import to_csv, to_xlsx
 from ui.views import ranking_frame
 
@@ -97,11 +99,12 @@ def test_overview_shows_the_index_and_ranks_the_districts(app_env, sqlite_url):
         index = get_index(session, city, city, parse_period("2025"))
         kids = get_child_indexes(session, city, city, parse_period("2025"))
     engine.dispose()
+    scores = {label: card.value for label, card in shown_cards(at).items()}
+    assert scores["幸福指数"] == f"{index.composite:.1f}"
+    assert scores["组织有力"] == f"{index.pillar('organization').score:.1f}"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["幸福指数"] == f"{index.composite:.1f}"
-    assert metrics["组织有力"] == f"{index.pillar('organization').score:.1f}"
     assert metrics["本期有活动记录的区县（市）"] == f"{len(kids)} / {len(kids)}"
-    table = next(d.value for d in at.dataframe if "幸福指数（分）" in d.value.columns)
+    table = next(t for t in html_tables(at) if "幸福指数（分）" in t.columns)
     assert len(table) == len(kids)
     best = max(kids, key=lambda k: k.index.composite)
     assert table.iloc[0]["地区代码"] == best.region.code
@@ -146,3 +149,25 @@ def test_csv_and_excel_exports_equal_the_query_result(sqlite_url):
         kid = by_code[row["地区代码"]]
         assert row["幸福指数（分）"] == pytest.approx(round(kid.index.composite, 1))
         assert row["活动数（次）"] == kid.activities
+
+
+def test_a_score_card_reads_as_the_metric_did():
+    from tests.cards_html import _Cards
+    from ui import cards
+
+    parser = _Cards()
+    html = cards.score_card("幸福指数", "71.3", "-1.2", "较上年同期 +0.5", '<b>"help"</b>')
+    assert "<b>" not in html and "&lt;b&gt;&quot;help&quot;" in html  # escaped where built
+    parser.feed(html)
+    parser.feed(cards.score_card("组织有力", "80.0", "+0.4", "较上年同期 —"))
+    parser.feed(cards.score_card("服务便民", "—", None, "较上年同期 —"))
+    fall, rise, empty = parser.cards
+    assert (fall.value, fall.delta, fall.good, fall.notes) == (
+        "71.3",
+        "-1.2",
+        False,
+        ["较上年同期 +0.5"],
+    )
+    assert fall.help == '<b>"help"</b>'
+    assert (rise.delta, rise.good, rise.help) == ("+0.4", True, None)
+    assert (empty.value, empty.delta) == ("—", None)

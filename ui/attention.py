@@ -5,8 +5,8 @@ or most improved), and the wall screen's two slides of them (HTML, every value e
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -18,6 +18,9 @@ from data_access.regions import RegionInfo
 from data_access.registry import PARENT_LEVELS, PILLARS_BY_KEY, child_level
 from ui.i18n import pick, say, t, t_text
 from ui.plain import plain
+
+if TYPE_CHECKING:  # the Overview orders plain rows (ordered_rows); a pillar page, a frame
+    import pandas as pd
 
 SHOWN = 12  # lines of the panel; the rest behind "n more"
 SCREEN_SLIDES = ("attention", "improved")
@@ -52,37 +55,40 @@ def _open(item) -> None:
 
 def _rules_popover() -> None:
     with st.popover(t("brief.attention.rules"), icon=":material/help:"):
-        st.markdown(t("brief.attention.rules_intro"))
-        for rule in RULES:
-            st.markdown(f"- **{plain(say(rule.name))}**：{plain(say(rule_help(rule)))}")
+        # One element: drawn on every run of the Overview, open or not.
+        st.markdown(
+            "\n".join(
+                [
+                    t("brief.attention.rules_intro"),
+                    "",
+                    *(f"- **{plain(say(r.name))}**：{plain(say(rule_help(r)))}" for r in RULES),
+                ]
+            )
+        )
 
 
 def _line(item, n: int) -> None:
-    # One row of two elements (a horizontal container rather than columns: two blocks fewer a
-    # line, for up to twelve lines on every run of the Overview).
-    row = st.container(horizontal=True, vertical_alignment="center")
-    row.markdown(
-        t(
-            "brief.attention.line",
-            what=say(item.what),
-            region=say(item.region_name),
-            off=say(item.off_text),
-        )
+    # One element a line: the line is its own button (tertiary: it reads as a link), not a row of
+    # text and a button (three elements a line, for up to twelve lines on every Overview run).
+    label = t(
+        "brief.attention.line",
+        what=say(item.what),
+        region=say(item.region_name),
+        off=say(item.off_text),
     )
-    if row.button(
-        t("brief.attention.open"), key=f"attention_open_{n}", type="tertiary", width="content"
-    ):
+    if st.button(label, key=f"attention_open_{n}", type="tertiary", width="content"):
         _open(item)
 
 
 def panel(url: str, region: RegionInfo, period: Period) -> None:
-    """The attention panel: the list, most off first, each line with its page link, and the
-    rules on a help popover."""
+    """The attention panel: the list, most off first, each line opening its page, and the rules
+    on a help popover."""
     found = items(url, region, period)
     with st.container(border=True):
-        head, rules = st.columns([6, 1], vertical_alignment="center")
-        head.markdown(f"#### {t('brief.attention.count', n=len(found))}")
-        with rules:
+        with st.container(
+            horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
+        ):
+            st.markdown(f"#### {t('brief.attention.count', n=len(found))}", width="content")
             _rules_popover()
         if not found:
             st.caption(t("brief.attention.none"))
@@ -90,9 +96,16 @@ def panel(url: str, region: RegionInfo, period: Period) -> None:
         for n, item in enumerate(found[:SHOWN]):
             _line(item, n)
         if len(found) > SHOWN:
-            with st.expander(t("brief.attention.more", n=len(found) - SHOWN)):
-                for n, item in enumerate(found[SHOWN:], start=SHOWN):
-                    _line(item, n)
+            # The rest drawn only while open: hidden lines would cost every run.
+            more = st.expander(
+                t("brief.attention.more", n=len(found) - SHOWN),
+                key=f"attention_more_{region.code}_{period}",
+                on_change="rerun",
+            )
+            if more.open:
+                with more:
+                    for n, item in enumerate(found[SHOWN:], start=SHOWN):
+                        _line(item, n)
 
 
 # 进步最快: the order control of the rankings
@@ -111,6 +124,26 @@ def order_control(key: str) -> str:
     return chosen or "level"
 
 
+def _order(
+    url: str, region: RegionInfo, period: Period, measure: str, key: str
+) -> tuple[str, dict[str, int], dict[str, float | None]]:
+    """The order control drawn, and the order it asks for: 'level' or 'change', each region
+    code's place, and its change (most improved; areas.rank_areas)."""
+    by = order_control(key)
+    if by == "level":  # the children's indexes the page has read already; no year earlier
+        kids = list(cached.child_indexes(url, region.code, str(period)))
+        ranked = rank_areas(kids, [], measure, by)
+    else:
+        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
+    order = {r.region.code: n for n, r in enumerate(ranked)}
+    change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
+    return by, order, change
+
+
+def _change_column(value_col: str) -> str:
+    return f"{t_text('brief.change')} · {value_col}"
+
+
 def ordered(
     url: str,
     region: RegionInfo,
@@ -124,27 +157,51 @@ def ordered(
     """The ranking frame with its order control drawn: by level (the frame by `value_col`, best
     first) or most improved (with a change column, areas.rank_areas); returns the frame in that
     order and the column to draw."""
-    by = order_control(key)
-    if by == "level":  # the children's indexes the page has read already; no year earlier
-        kids = list(cached.child_indexes(url, region.code, str(period)))
-        ranked = rank_areas(kids, [], measure, by)
-    else:
-        ranked = cached.ranked_children(url, region.code, str(period), measure, by, _today())
-    order = {r.region.code: n for n, r in enumerate(ranked)}
-    change = {r.region.code: None if r.change is None else round(r.change, 2) for r in ranked}
+    by, order, change = _order(url, region, period, measure, key)
     shown = frame.assign(_order=frame[code_col].map(order)).sort_values(
         "_order", na_position="last", kind="stable"
     )
     shown = shown.drop(columns="_order")
     if by == "level":
         return shown, value_col
-    column = f"{t_text('brief.change')} · {value_col}"
+    column = _change_column(value_col)
     shown.insert(shown.columns.get_loc(value_col) + 1, column, shown[code_col].map(change))
     st.caption(t("brief.improved.caption"))
     return shown, column
 
 
-# The measures of the Overview's ranking, in the order of its columns (ui/views.ranking_frame).
+def ordered_rows(
+    url: str,
+    region: RegionInfo,
+    period: Period,
+    rows: list[dict],
+    code_col: str,
+    measure: str,
+    value_col: str,
+    key: str,
+) -> tuple[list[dict], str]:
+    """`ordered` for plain rows (dicts, no pandas: the Overview's ranking): the rows in the
+    chosen order (regions not ranked last), with the change column after `value_col` when
+    ordered by most improved, and the column to draw."""
+    by, order, change = _order(url, region, period, measure, key)
+    last = len(order)
+    shown = sorted(rows, key=lambda row: order.get(row[code_col], last))  # stable
+    if by == "level":
+        return shown, value_col
+    column = _change_column(value_col)
+    with_change = []
+    for row in shown:
+        out = {}
+        for name, value in row.items():
+            out[name] = value
+            if name == value_col:
+                out[column] = change.get(row[code_col])
+        with_change.append(out)
+    st.caption(t("brief.improved.caption"))
+    return with_change, column
+
+
+# The measures of the Overview's ranking, in the order of its columns (ui/views.ranking_rows).
 MEASURES = (INDEX, *PILLARS_BY_KEY, ACTIVITIES)
 
 

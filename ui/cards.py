@@ -71,7 +71,9 @@ def change(
 # st.columns). Every text is escaped (html.escape) where the HTML is built.
 CARD_STYLE = """<style>
 .hs-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem; }
-@media (max-width: 640px) { .hs-cards { grid-template-columns: minmax(0, 1fr); } }
+.hs-cards.hs-cards-6 { grid-template-columns: repeat(6, minmax(0, 1fr)); }
+@media (max-width: 640px) {
+  .hs-cards, .hs-cards.hs-cards-6 { grid-template-columns: minmax(0, 1fr); } }
 .hs-card { border: 1px solid rgba(128, 128, 128, 0.3); border-radius: 0.5rem;
   padding: calc(1rem - 1px); overflow-wrap: anywhere; }
 .hs-card-label { font-size: 0.875rem; margin-bottom: 0.25rem; }
@@ -89,6 +91,32 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _card(
+    label: str,
+    value: str,
+    delta: str | None,
+    good: bool,
+    notes: tuple[str | None, ...] = (),
+    help_text: str | None = None,
+) -> str:
+    """One card (HTML, every text escaped): the label (its help as the hover), the value, the
+    change with its arrow (green when `good`) and the notes beneath."""
+    help_attr = f' title="{_e(help_text)}"' if help_text else ""
+    parts = [
+        f'<div class="hs-card-label"{help_attr}>{_e(label)}</div>',
+        f'<div class="hs-card-value">{_e(value)}</div>',
+    ]
+    if delta is not None:
+        arrow = "↓" if delta.startswith("-") else "↑"  # an ASCII minus: the callers write it
+        parts.append(
+            f'<div class="hs-card-delta {"hs-good" if good else "hs-bad"}">'
+            f'<span aria-hidden="true">{arrow}</span> '
+            f'<span class="hs-card-change">{_e(delta)}</span></div>'
+        )
+    parts += [f'<div class="hs-card-note">{_e(note)}</div>' for note in notes if note]
+    return f'<div class="hs-card">{"".join(parts)}</div>'
+
+
 def card_html(
     ind: Indicator,
     value: float | None,
@@ -100,23 +128,30 @@ def card_html(
     """One indicator as a card (HTML, every text escaped): its value with its change (coloured
     by whether lower is better), what it stands beside (the target, or the article's figure)
     and, for a standing figure, the month it stands at."""
-    label = pick(ind.name_zh, ind.name_en)
-    help_text = f' title="{_e(ind.quote_zh)}"' if ind.quote_zh else ""
-    parts = [
-        f'<div class="hs-card-label"{help_text}>{_e(label)}</div>',
-        f'<div class="hs-card-value">{_e(fmt.indicator_value(ind, value))}</div>',
-    ]
     delta = change(ind, value, before, comparable)
-    if delta is not None:
-        rise = not delta.startswith("-")  # an ASCII minus: change() writes the sign
-        good = "hs-good" if rise == ind.higher_is_better else "hs-bad"
-        arrow = "↑" if rise else "↓"
-        parts.append(
-            f'<div class="hs-card-delta {good}"><span aria-hidden="true">{arrow}</span> '
-            f'<span class="hs-card-change">{_e(delta)}</span></div>'
-        )
-    parts += [f'<div class="hs-card-note">{_e(note)}</div>' for note in (beside, as_of) if note]
-    return f'<div class="hs-card">{"".join(parts)}</div>'
+    rise = delta is not None and not delta.startswith("-")
+    return _card(
+        pick(ind.name_zh, ind.name_en),
+        fmt.indicator_value(ind, value),
+        delta,
+        rise == ind.higher_is_better,
+        (beside, as_of),
+        ind.quote_zh or None,
+    )
+
+
+def score_card(
+    label: str, value: str, delta: str | None, note: str, help_text: str | None = None
+) -> str:
+    """A score (the index or a pillar's) as a card, as st.metric showed it: a rise is green."""
+    good = delta is None or not delta.startswith("-")
+    return _card(label, value, delta, good, (note,), help_text)
+
+
+def grid(cards: list[str], per_row: int = 4) -> None:
+    """Cards as one st.html element: `per_row` (4 or 6) a row, one a row at a phone's width."""
+    six = " hs-cards-6" if per_row == 6 else ""
+    st.html(f'{CARD_STYLE}<div class="hs-cards{six}">{"".join(cards)}</div>')
 
 
 def beside_text(ind: Indicator, article: bool, target: float | None) -> str | None:

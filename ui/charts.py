@@ -18,6 +18,7 @@ from chart_specs.specs import (
 )
 
 __all__ = [
+    "arrow",
     "ACCENT",
     "MUTED",
     "OTHER",
@@ -37,3 +38,11 @@ def picked_code(event, code: str) -> str | None:
         return None
     rows = event.get("selection", {}).get(PICK) or []
     return rows[0].get(code) if rows and isinstance(rows[0], dict) else None
+
+
+def arrow(rows: list[dict]):
+    """A chart's plain rows (dicts of the same columns) as an Arrow table: st.vega_lite_chart
+    sends it as it is, where a DataFrame or a list would first be converted through pandas."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(rows)

@@ -225,16 +225,24 @@ def _column_letter(n: int) -> str:
     return get_column_letter(n)
 
 
-def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel download buttons for a chart's data; the files are made only when asked.
-    Their names and first lines say the region and period of the view (describe_view) and the
-    time of export."""
+def _as_frame(data: pd.DataFrame | list[dict]) -> pd.DataFrame:
+    if isinstance(data, list):  # plain rows (the Overview's ranking): a frame only when asked
+        import pandas as pd
+
+        return pd.DataFrame(data)
+    return data
+
+
+def download_buttons(frame: pd.DataFrame | list[dict], name: str, key: str) -> None:
+    """CSV and Excel download buttons for a chart's data (a frame, or plain rows: dicts of the
+    same columns); the files are made only when asked. Their names and first lines say the
+    region and period of the view (describe_view) and the time of export."""
     described = about(name)
     row = st.container(horizontal=True)
     left = right = row
     left.download_button(
         t("views.download_csv"),
-        data=lambda: to_csv(frame, described),
+        data=lambda: to_csv(_as_frame(frame), described),
         file_name=described.file_name("csv"),
         mime="text/csv",
         key=f"csv_{key}",
@@ -242,7 +250,7 @@ def download_buttons(frame: pd.DataFrame, name: str, key: str) -> None:
     )
     right.download_button(
         t("views.download_xlsx"),
-        data=lambda: to_xlsx(frame, described),
+        data=lambda: to_xlsx(_as_frame(frame), described),
         file_name=described.file_name("xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",

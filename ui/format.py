@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
@@ -171,6 +172,57 @@ def _grouped(value: float, digits: int) -> str:
 
 def _as_needed(value: float) -> str:
     return number(value, _digits([value]))
+
+
+# The Overview's ranking table is one st.html element built here, not st.dataframe of a Styler:
+# the Styler's marshalling (pandas' _translate, the display values to Arrow) was about 12 ms of
+# a warm Overview run's CPU (docs/performance.md "A warm Overview run's CPU"). It shows what
+# `table` shows (numbers grouped, a column's decimals as its values need, "—" for an empty cell),
+# numbers aligned right; its order is the ranking's (its measure and order controls).
+TABLE_STYLE = (
+    "<style>.hs-table-wrap { overflow-x: auto; }"
+    ".hs-table { border-collapse: collapse; font-size: 0.875rem; width: 100%; }"
+    ".hs-table th, .hs-table td { border: 1px solid rgba(128, 128, 128, 0.25);"
+    " padding: 0.25rem 0.5rem; white-space: nowrap; }"
+    ".hs-table th { font-weight: 400; opacity: 0.75; text-align: left; }"
+    ".hs-table td.hs-num { text-align: right; font-variant-numeric: tabular-nums; }</style>"
+)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def html_table(rows: list[dict]) -> str:
+    """Rows (dicts of the same columns, in order) as one HTML table formatted as `table` formats
+    a frame: numbers grouped for the locale, each column with the decimals its values need,
+    empty cells "—"; every text escaped (html.escape)."""
+    if not rows:
+        return ""
+    columns = list(rows[0])
+    digits = {}
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        present = [v for v in values if v is not None and v == v]
+        if present and all(_is_number(v) for v in present):
+            digits[name] = _digits(present)
+    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for name in columns:
+            value = row.get(name)
+            if value is None or value != value:  # None, NaN
+                cells.append(f"<td>{EMPTY}</td>")
+            elif name in digits:
+                cells.append(f'<td class="hs-num">{number(value, digits[name])}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'{TABLE_STYLE}<div class="hs-table-wrap"><table class="hs-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def show_table(frame, *, keep: tuple[str, ...] = (), by_cell: tuple[str, ...] = (), **options):

@@ -9,8 +9,8 @@ that those pages' own code stays as it was."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from data_access import cached, clock
@@ -32,6 +32,9 @@ LEVELS_BELOW = {
     "street": ("community",),
     "community": ("community",),
 }
+if TYPE_CHECKING:  # a frame only where a table is drawn: the Overview's run needs no pandas
+    import pandas as pd
+
 STANDING = {i.key for i in INDICATORS if isinstance(i.computation, Reported)}
 
 
@@ -110,6 +113,8 @@ def with_as_of(frame: pd.DataFrame, region: RegionInfo, period: Period, scored) 
 
 def completeness_frame(done: Completeness) -> pd.DataFrame:
     """The late regions of a completeness count: region, code, street (parent), status."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {
@@ -205,6 +210,8 @@ def what_if_frame(
                 else round(b - a, 2),
             }
         )
+    import pandas as pd
+
     return pd.DataFrame(
         rows,
         columns=[

@@ -12,8 +12,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按偏离程度从大到小排列。规则与阈值：",
         "Ordered by how far off they are. The rules and their thresholds:",
     ),
-    "brief.attention.line": ("**{what}** · {region} — {off}", "**{what}** · {region} — {off}"),
-    "brief.attention.open": ("查看", "Open"),
+    # A line of the panel is its own button (a tertiary button reads as a link): it opens the item.
+    "brief.attention.line": (
+        "**{what}** · {region} — {off} · 查看 ›",
+        "**{what}** · {region} — {off} · Open ›",
+    ),
     "brief.attention.more": ("另有 {n} 项", "{n} more"),
     "brief.attention.cannot_open": (
         "您的账户不能打开该页面。",

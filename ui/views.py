@@ -7,8 +7,8 @@ that the chart, the table and the CSV/Excel download all show the same numbers.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 from babel.dates import format_skeleton
 
@@ -42,7 +42,18 @@ from ui.filters import (
 from ui.i18n import current_language, pick, t, t_text
 from ui.plain import plain
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 PER = 10_000
+
+
+def _frame(rows, columns=None) -> pd.DataFrame:
+    # pandas only where a pillar page's table or a file needs a frame: the Overview draws from
+    # plain rows and never imports it.
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _name(region: RegionInfo) -> str:
@@ -158,49 +169,74 @@ def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, Index
     )
 
 
+def _score_card(label: str, now, prev, last_year, cov: Coverage, help_text=None) -> str:
+    """A score as a card (ui/cards.py), with what _score_metric shows: the change against the
+    period before on its arrow, against a year earlier beneath."""
+    delta = _delta(now, prev)
+    yoy = _delta(now, last_year)
+    shown = "—" if yoy is None else f"{yoy:+.1f}"
+    if cov.span == cov.period:
+        note = t_text("views.vs_previous_and_year", yoy=shown)
+    else:
+        base = fmt.period_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
+        note = t_text("views.vs_year_ago", base=base, yoy=shown)
+    return cards.score_card(
+        label,
+        "—" if now is None else f"{now:.1f}",
+        None if delta is None else f"{delta:+.1f}",
+        note,
+        help_text,
+    )
+
+
 def index_metrics(
     url: str, region: RegionInfo, period: Period, cov: Coverage | None = None
 ) -> IndexResult:
     """The composite index and the five pillar scores of the months that have happened, with
     their changes against like-with-like bases (none where the index's counts are not
-    comparable: a month not over, a period not fully reported)."""
+    comparable: a month not over, a period not fully reported): six cards, one element."""
     cov = cov or period_coverage(url, period)
     now = cached.index(url, region.code, str(cov.span))
     prev, year = bases(url, region.code, cov) if cov.flows_comparable else (None, None)
-    cols = st.columns(6)
-    with cols[0], st.container(border=True):
-        _score_metric(
-            t("views.composite"),
+    shown = [
+        _score_card(
+            t_text("views.composite"),
             now.composite,
             prev.composite if prev else None,
             year.composite if year else None,
             cov,
-            t("views.composite_help"),
+            t_text("views.composite_help"),
         )
-    for col, pillar in zip(cols[1:], PILLARS, strict=True):
-        with col, st.container(border=True):
-            _score_metric(
+    ]
+    for pillar in PILLARS:
+        shown.append(
+            _score_card(
                 pick(pillar.name_zh, pillar.name_en),
                 now.pillar(pillar.key).score,
                 prev.pillar(pillar.key).score if prev else None,
                 year.pillar(pillar.key).score if year else None,
                 cov,
             )
+        )
+    cards.grid(shown, per_row=6)
     return now
 
 
-def pillar_comparison_frame(
+def pillar_comparison_rows(
     region: RegionInfo, now: IndexResult, other_name: str, other: dict[str, float | None]
-) -> pd.DataFrame:
+) -> list[dict]:
     """The five pillar scores of the region beside another series (the parent or an average)."""
+    pillar, series, score = t("views.pillar"), t("views.series"), t("views.score")
     rows = []
-    for pillar in PILLARS:
-        label = pick(pillar.short_zh, pillar.short_en)
-        rows.append((label, _name(region), _score(now.pillar(pillar.key).score)))
-        rows.append((label, other_name, _score(other.get(pillar.key))))
-    return pd.DataFrame(rows, columns=[t("views.pillar"), t("views.series"), t("views.score")])
+    for p in PILLARS:
+        label = pick(p.short_zh, p.short_en)
+        rows.append({pillar: label, series: _name(region), score: _score(now.pillar(p.key).score)})
+        rows.append({pillar: label, series: other_name, score: _score(other.get(p.key))})
+    return rows
 
 
+# The Overview's charts take plain rows (no DataFrame): their data go to Arrow directly
+# (charts.arrow), their downloads make a frame only when asked.
 def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult) -> None:
     """Bars of the five pillars beside the parent region's (the districts' average for the city)."""
     st.markdown(f"#### {t('views.pillars_vs_parent')}")
@@ -218,40 +254,48 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         )
         average = mean_index([k.index for k in kids])
         scores = {p.key: p.score for p in average.pillars}
-    frame = pillar_comparison_frame(region, now, other_name, scores)
-    cols = frame.columns
+    rows = pillar_comparison_rows(region, now, other_name, scores)
+    cols = list(rows[0])
     st.vega_lite_chart(
-        frame,
+        charts.arrow(rows),
         charts.grouped_bars(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
         width="stretch",
     )
-    download_buttons(frame, t("views.pillars_vs_parent"), "pillars")
+    download_buttons(rows, t("views.pillars_vs_parent"), "pillars")
 
 
-def index_trend_frame(trend: dict[int, IndexResult]) -> pd.DataFrame:
+def index_trend_rows(trend: dict[int, IndexResult]) -> list[dict]:
     """The composite and each pillar's score by month, long form."""
+    month_col, series, score = t("views.month"), t("views.series"), t("views.score")
     rows = []
     for month, result in sorted(trend.items()):
-        rows.append((month_label(month), t("views.composite"), _score(result.composite)))
+        label = month_label(month)
+        rows.append(
+            {month_col: label, series: t("views.composite"), score: _score(result.composite)}
+        )
         for p in result.pillars:
             pillar = PILLARS_BY_KEY[p.key]
             rows.append(
-                (month_label(month), pick(pillar.short_zh, pillar.short_en), _score(p.score))
+                {
+                    month_col: label,
+                    series: pick(pillar.short_zh, pillar.short_en),
+                    score: _score(p.score),
+                }
             )
-    return pd.DataFrame(rows, columns=[t("views.month"), t("views.series"), t("views.score")])
+    return rows
 
 
 def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     """Monthly trend of the index and the pillars (12 months up to the period's end)."""
     st.markdown(f"#### {t('views.trend')}")
     months = trend_months(url, period)
-    if not months:
+    rows = index_trend_rows(cached.index_trend(url, region.code, months)) if months else []
+    if not rows:
         st.info(t("views.no_data"))
         return
-    frame = index_trend_frame(cached.index_trend(url, region.code, months))
-    cols = frame.columns
+    cols = list(rows[0])
     st.vega_lite_chart(
-        frame,
+        charts.arrow(rows),
         notes.with_marks(
             url,
             region,
@@ -262,11 +306,12 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
         ),
         width="stretch",
     )
-    download_buttons(frame, t("views.trend"), "trend")
+    download_buttons(rows, t("views.trend"), "trend")
 
 
-def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
-    """The child regions with their index, pillar scores and activities per 10,000 residents."""
+def ranking_rows(kids: list[AreaIndex]) -> list[dict]:
+    """The child regions with their index, pillar scores and activities per 10,000 residents
+    (plain rows: the Overview draws them without pandas)."""
     rows = []
     for kid in kids:
         row = {
@@ -286,7 +331,12 @@ def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
             else None
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def ranking_frame(kids: list[AreaIndex]) -> pd.DataFrame:
+    """The ranking's rows as a frame (what its downloads write)."""
+    return _frame(ranking_rows(kids))
 
 
 def _drill_from(event, kids_codes: set[str]) -> None:
@@ -306,8 +356,9 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         return
     level = t(f"views.level.{kids[0].region.level}")
     st.markdown(f"#### {t('views.ranking', level=level)}")
-    frame = ranking_frame(kids)
-    measures = [c for c in frame.columns if c not in (t("views.region"), t("views.code"))]
+    rows = ranking_rows(kids)
+    columns = list(rows[0])
+    measures = [c for c in columns if c not in (t("views.region"), t("views.code"))]
     measures.remove(t("views.population_unit"))
     measures.remove(t("views.activities_unit"))
     by = (
@@ -316,18 +367,20 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         )
         or measures[0]
     )
-    shown, by = attention.ordered(
+    shown, by = attention.ordered_rows(
         url,
         region,
         period,
-        frame,
+        rows,
         t("views.code"),
         attention.MEASURES[measures.index(by)],
         by,
         f"rank_{region.code}",
     )
+    # Plain rows, no DataFrame: the chart's data go to Arrow directly, the table is one HTML
+    # element, the downloads make their frame only when asked (docs/performance.md).
     event = st.vega_lite_chart(
-        shown,
+        charts.arrow(shown),
         charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
         width="stretch",
         on_select="rerun",
@@ -336,7 +389,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
     )
     st.caption(t("views.click_to_drill"))
     _drill_from(event, {k.region.code for k in kids})
-    fmt.show_table(shown)
+    st.html(fmt.html_table(shown))
     download_buttons(shown, t_text("views.ranking", level=level), "ranking")
 
 
@@ -353,12 +406,12 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
         f"{len(kids) - len(silent)} / {len(kids)}",
     )
     if silent:
-        frame = pd.DataFrame(
-            [(_name(k.region), k.region.code) for k in silent],
-            columns=[t("views.region"), t("views.code")],
-        )
-        st.warning(t("views.silent", level=level, names="、".join(frame.iloc[:, 0][:20])))
-        download_buttons(frame, t("views.completeness"), "silent")
+        rows = [
+            {t("views.region"): _name(k.region), t("views.code"): k.region.code} for k in silent
+        ]
+        names = "、".join(_name(k.region) for k in silent[:20])
+        st.warning(t("views.silent", level=level, names=names))
+        download_buttons(rows, t("views.completeness"), "silent")
     else:
         st.caption(f":green[✓ {t('views.all_reported', level=level)}]")
 
@@ -457,7 +510,7 @@ def indicator_frame(
                 ),
             }
         )
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: str) -> IndexResult:
@@ -499,7 +552,7 @@ def indicator_trend_frame(
     ind: Indicator, monthly: dict[int, dict[str, float | None]]
 ) -> pd.DataFrame:
     """One indicator's value by month."""
-    return pd.DataFrame(
+    return _frame(
         [
             (month_label(m), pick(ind.name_zh, ind.name_en), monthly[m].get(ind.key))
             for m in sorted(monthly)
@@ -525,7 +578,7 @@ def child_values_frame(ind: Indicator, kids: list[AreaIndex]) -> pd.DataFrame:
                 else None
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 def indicator_detail(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
@@ -607,7 +660,7 @@ def activity_breakdown_frame(pillar_key: str, totals: dict[str, dict[str, float]
             unit = pick(measure.unit_zh, measure.unit_en)
             row[_u(pick(measure.name_zh, measure.name_en), unit)] = got.get(m, 0)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 def activity_breakdown(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
@@ -652,7 +705,7 @@ def compare_frame(
                 f"{b_name} · {t('views.score')}": _score(other.score),
             }
         )
-    return pd.DataFrame(rows)
+    return _frame(rows)
 
 
 def compare(url: str, region: RegionInfo, period: Period, pillar_key: str) -> None:
