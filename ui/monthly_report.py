@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access import cached, clock
-from data_access.auth import AccountInfo, can_write
+from data_access.auth import can_write
 from data_access.db import run_read
 from data_access.periods import Period
 from data_access.registry import INDICATORS_BY_KEY, PILLARS
@@ -34,7 +34,6 @@ P = "rep"
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
 # How far back the month chooser goes: two years of reports, the span of the demo city.
 MONTHS_BACK = 24
-REVIEW_LEVELS = ("city", "district", "street")
 
 
 def current_month() -> int:
@@ -65,16 +64,6 @@ def month_chooser(container=None) -> int:
     chosen = synced_select("month", t("report.month"), options, options[0], label, container or st)
     year, month = chosen.split("-")
     return int(year) * 100 + int(month)
-
-
-def report_pages(account: AccountInfo) -> list[str]:
-    """The monthly report's pages this account's menu lists (URL paths)."""
-    if not can_write(account):
-        return []
-    pages = ["report"]
-    if account.role == "admin" or account.scope_level in REVIEW_LEVELS:
-        pages += ["report-review", "report-import"]
-    return pages
 
 
 def status_label(status: str) -> str:
