@@ -273,17 +273,18 @@ def get_session_account(
 ) -> AccountInfo | None:
     """The active account of a live (unexpired, unrevoked) session, or None."""
     now = now or utcnow()
-    account_id = session.scalar(
-        select(AuthSession.account_id)
-        .join(Account, Account.id == AuthSession.account_id)
+    # One query: the router asks on every script run.
+    row = session.execute(
+        _select_accounts()
+        .join(AuthSession, AuthSession.account_id == Account.id)
         .where(
             AuthSession.token_hash == token_hash,
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
             Account.is_active.is_(True),
         )
-    )
-    return get_account(session, account_id) if account_id is not None else None
+    ).first()
+    return AccountInfo(*row) if row else None
 
 
 def end_session(session: Session, token_hash: str, now: datetime | None = None) -> None:
