@@ -23,8 +23,6 @@ from typing import Literal, get_args
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, false, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access.messages import MessageError
@@ -205,7 +203,12 @@ def _storable(text: str) -> str:
 def _failure_row(session: Session, username: str, client: str, now: datetime) -> SignInFailure:
     """The failure count of (username, client), created at zero if new, locked for this
     transaction so that simultaneous attempts count one after another."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The dialect's own INSERT, imported here: a SQLite server need not import PostgreSQL's
+    # dialect at start (0.03 s), nor the other way round.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(SignInFailure)
         .values(username=username, client=client, failed_attempts=0, updated_at=now)
