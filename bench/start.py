@@ -7,13 +7,15 @@ on an idle machine the wall time is about that CPU time plus what the server wai
 (exported to a temporary folder, with its own copy of the store): the baseline. Writes its
 section of docs/performance.md.
 
-    python -m bench.start --db /tmp/happy-bench/a100000.db --runs 5 --before 32ea664
+    python -m bench.start --db /tmp/happy-bench/a100000.db --runs 5 --before 068513c \
+        --router-runs 30 --record
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import os
 import shutil
 import statistics
@@ -99,6 +101,7 @@ def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
                     raise RuntimeError("the server did not start") from None
                 time.sleep(0.02)
         healthy = time.perf_counter() - started
+        healthy_cpu = _cpu_seconds(proc.pid)
         shown, how = asyncio.run(_first_overview(port, cookie))
         finished = time.perf_counter() - started
         cpu = _cpu_seconds(proc.pid)
@@ -108,7 +111,21 @@ def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    return {"healthy_s": healthy, "overview_s": finished, "cpu_s": cpu, "shown": shown, "how": how}
+    return {
+        "healthy_s": healthy,
+        "healthy_cpu_s": healthy_cpu,
+        "overview_s": finished,
+        "cpu_s": cpu,
+        "shown": shown,
+        "how": how,
+    }
+
+
+def _python() -> str:
+    """The interpreter the servers ran with and how many distributions it has installed (the
+    number of packages Streamlit's start scans for component manifests)."""
+    count = len({d.metadata["Name"] for d in importlib.metadata.distributions()})
+    return f"Python {sys.version.split()[0]} at {sys.prefix} with {count} installed distributions"
 
 
 def export(ref: str, folder: Path) -> Path:
@@ -129,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--before", default=None, help="git commit to compare with")
     parser.add_argument("--port", type=int, default=8631)
+    parser.add_argument(
+        "--router-runs", type=int, default=0, help="also the router's CPU per warm run (N runs)"
+    )
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="happy-start-"))
@@ -154,26 +174,52 @@ def main(argv: list[str] | None = None) -> int:
     for label, results in runs.items():
         ok = all(r["shown"] for r in results)
         healthy = statistics.median(r["healthy_s"] for r in results)
+        healthy_cpu = statistics.median(r["healthy_cpu_s"] for r in results)
         overview = statistics.median(r["overview_s"] for r in results)
         worst = max(r["overview_s"] for r in results)
         cpu = statistics.median(r["cpu_s"] for r in results)
         rows.append(
-            f"| {label} | {healthy:.2f} | {overview:.2f} | {worst:.2f} | {cpu:.2f} |"
-            f" {'yes' if ok else 'NO'} |"
+            f"| {label} | {healthy:.2f} | {healthy_cpu:.2f} | {overview:.2f} | {worst:.2f} |"
+            f" {cpu:.2f} | {'yes' if ok else 'NO'} |"
         )
+    router = []
+    if args.router_runs:
+        from bench.router_cpu import measure
+
+        got: dict[str, list[dict]] = {label: [] for label in setups}
+        for _ in range(3):
+            for label, (tree, url, _cookie) in setups.items():
+                got[label].append(measure(tree, url, args.router_runs))
+        router = [
+            "",
+            "The router's CPU per warm run (bench/router_cpu.py: a signed-in Overview run through"
+            " AppTest, the script thread's CPU minus the page's; median of"
+            f" {args.router_runs} runs, 3 rounds turn about):",
+            "",
+            "| code | whole run (ms) | the page (ms) | the router (ms) |",
+            "|---|---|---|---|",
+            *(
+                f"| {label} | {statistics.median(r['run_ms'] for r in rs):.1f} |"
+                f" {statistics.median(r['page_ms'] for r in rs):.1f} |"
+                f" {statistics.median(r['router_ms'] for r in rs):.1f} |"
+                for label, rs in got.items()
+            ),
+        ]
     body = "\n".join(
         [
             f"`python -m bench.start --db … --runs {args.runs}"
             + (f" --before {args.before}`" if args.before else "`")
             + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_summary()},"
-            f" load average ≈ {load:.1f} while measured (shared machine). Median of {args.runs}"
+            f" load average ≈ {load:.1f} while measured (shared machine); {_python()}."
+            f" Median of {args.runs}"
             " starts each, turn about; the process start is the clock's zero; the store's"
             " compiled files and migration done by an unmeasured first start.",
             "",
-            "| code | server answers (s) | first Overview finished (s) | slowest (s) | server CPU"
-            " until then (s) | showed the Overview |",
-            "|---|---|---|---|---|---|",
+            "| code | server answers (s) | server CPU until it answers (s) | first Overview"
+            " finished (s) | slowest (s) | server CPU until then (s) | showed the Overview |",
+            "|---|---|---|---|---|---|---|",
             *rows,
+            *router,
         ]
     )
     print(body)

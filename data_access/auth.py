@@ -23,8 +23,6 @@ from typing import Literal, get_args
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, false, func, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access.messages import MessageError
@@ -205,7 +203,12 @@ def _storable(text: str) -> str:
 def _failure_row(session: Session, username: str, client: str, now: datetime) -> SignInFailure:
     """The failure count of (username, client), created at zero if new, locked for this
     transaction so that simultaneous attempts count one after another."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The dialect's own INSERT, imported here: a SQLite server need not import PostgreSQL's
+    # dialect at start (0.03 s), nor the other way round.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(SignInFailure)
         .values(username=username, client=client, failed_attempts=0, updated_at=now)
@@ -273,17 +276,18 @@ def get_session_account(
 ) -> AccountInfo | None:
     """The active account of a live (unexpired, unrevoked) session, or None."""
     now = now or utcnow()
-    account_id = session.scalar(
-        select(AuthSession.account_id)
-        .join(Account, Account.id == AuthSession.account_id)
+    # One query: the router asks on every script run.
+    row = session.execute(
+        _select_accounts()
+        .join(AuthSession, AuthSession.account_id == Account.id)
         .where(
             AuthSession.token_hash == token_hash,
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
             Account.is_active.is_(True),
         )
-    )
-    return get_account(session, account_id) if account_id is not None else None
+    ).first()
+    return AccountInfo(*row) if row else None
 
 
 def end_session(session: Session, token_hash: str, now: datetime | None = None) -> None:

@@ -5,6 +5,7 @@ Streamlit's English "Page not found" dialog."""
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
@@ -44,6 +45,53 @@ def test_the_overview_is_the_default_page_and_keeps_its_own_path(app_env):
     assert not at.exception and at.title[0].value == "幸福社区看板"
     at.switch_page("app_pages/overview.py").run()  # the hidden page at /overview
     assert not at.exception and at.title[0].value == "幸福社区看板"
+
+
+def test_a_sessions_menu_follows_its_language(app_env):
+    """The router keeps a session's st.Page objects (ui/navigation.py) for its menu and
+    language: the menu of the next run in another language has that language's titles."""
+    at = app_as(app_env, "admin")
+
+    def titles() -> dict[str, str]:  # what the browser's menu gets: title by URL path ('' the root)
+        return {i["url_pathname"]: i["page_name"] for i in at._registered_pages.values()}
+
+    assert titles()["record"] == "活动录入" and titles()[""] == "总览"
+    at.run()
+    assert titles()["record"] == "活动录入"
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert titles()["record"] == "Record an activity" and titles()[""] == "Overview"
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert titles()["admin"] == "管理"
+
+
+def test_the_router_reads_the_icon_once_per_process(app_env, monkeypatch):
+    """The page icon goes to the browser as a data URL made once per process: Streamlit, given
+    the file's path, read and re-encoded it on every run of every session."""
+    import builtins
+    import io
+
+    from ui.navigation import ICON, page_icon
+
+    reads: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file).endswith("icon.png"):
+            reads.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    page_icon.cache_clear()
+    at = app_as(app_env, "admin")
+    for _ in range(3):
+        at.run()
+    assert not at.exception
+    assert len(reads) == 1
+    assert page_icon() == "data:image/png;base64," + base64.b64encode(ICON.read_bytes()).decode()
 
 
 @pytest.mark.browser

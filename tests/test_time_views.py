@@ -245,3 +245,14 @@ def test_a_leader_at_the_top_of_the_scope_compares_with_the_other_districts(
     assert not at.exception
     table = at.dataframe[-1].value
     assert any("·" in c for c in table.columns)
+
+
+def test_the_period_choices_follow_the_sessions_language(app_env):
+    # The choices' words are made once per period and language (ui/filters.py), not per run.
+    at = app_as(app_env, "admin", period="2025Q1")
+    assert {"2025年", "2025年第1季度"} <= set(at.selectbox(key="_w_period").options)
+    at.session_state["lang"] = "en"
+    at.run()
+    options = set(at.selectbox(key="_w_period").options)
+    assert {"2025", "Q1 2025"} <= options and "2025年" not in options
+    assert at.selectbox(key="_w_period").value == "2025Q1"

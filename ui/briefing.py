@@ -24,8 +24,6 @@ _KEPT = "briefing_files"
 
 def offer(url: str, region: RegionInfo, period: Period) -> None:
     """The button, the progress while building, and the downloads once built."""
-    from data_access.briefing import FORMATS, build_briefing, file_name
-
     lang = current_language()
     wanted = (region.code, str(period), lang)
     st.markdown(f"#### {t('briefing.title')}")
@@ -35,6 +33,9 @@ def offer(url: str, region: RegionInfo, period: Period) -> None:
         icon=":material/description:",
         help=t("briefing.help", region=region.name(lang), period=fmt.period_label(period)),
     ):
+        # Imported on the click: the briefing's modules are not needed to draw the Overview.
+        from data_access.briefing import FORMATS, build_briefing
+
         with st.status(t("briefing.building"), expanded=True) as status:
             bar = st.progress(0.0)
 
@@ -62,6 +63,8 @@ def offer(url: str, region: RegionInfo, period: Period) -> None:
     kept = st.session_state.get(_KEPT)
     if not kept or kept[0] != wanted:
         return
+    from data_access.briefing import file_name
+
     row = st.container(horizontal=True)
     for kind, data in kept[1].items():
         row.download_button(

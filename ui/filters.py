@@ -4,6 +4,7 @@ same view. Each filter's value lives in session state under its name; the widget
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import streamlit as st
@@ -125,16 +126,27 @@ def period_filter(url: str) -> Period:
     """The period selector (sidebar); returns the chosen period."""
     options = period_options(url)
     default = default_period(url)
-
-    def label(value: str) -> str:
-        try:
-            return period_label(parse_period(value))
-        except PeriodError:
-            return value
-
+    lang = current_language()
     return parse_period(
-        synced_select("period", t("filter.period"), options, default, label, st.sidebar)
+        synced_select(
+            "period",
+            t("filter.period"),
+            options,
+            default,
+            lambda value: _period_text(value, lang),
+            st.sidebar,
+        )
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _period_text(value: str, lang: str) -> str:
+    # A period's words depend on it and the language only: made once per process, not for
+    # each of the fifty options on every run. (`lang` is the active language, a key here.)
+    try:
+        return period_label(parse_period(value))
+    except PeriodError:
+        return value
 
 
 def scope_root(url: str) -> RegionInfo:

@@ -37,7 +37,6 @@ P = "rep"
 STATUSES = ("not_started", "draft", "submitted", "returned", "approved")
 # How far back the month chooser goes: two years of reports, the span of the demo city.
 MONTHS_BACK = 24
-REVIEW_LEVELS = ("city", "district", "street")
 
 
 def current_month() -> int:
@@ -86,16 +85,6 @@ def month_chooser(container=None, default: int | None = None) -> int:
     chosen = synced_select("month", t("report.month"), options, first, label, container or st)
     year, month = chosen.split("-")
     return int(year) * 100 + int(month)
-
-
-def report_pages(account: AccountInfo) -> list[str]:
-    """The monthly report's pages this account's menu lists (URL paths)."""
-    if not can_write(account):
-        return []
-    pages = ["report"]
-    if account.role == "admin" or account.scope_level in REVIEW_LEVELS:
-        pages += ["report-review", "report-import"]
-    return pages
 
 
 def status_label(status: str) -> str:
