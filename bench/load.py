@@ -25,20 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
 from bench.signin import admin_tokens  # noqa: E402
+from bench.tab import FINISHED_WELL, connect, page_run  # noqa: E402
 from deploy import Fleet  # noqa: E402
-
-# Every Overview run sends the composite index's label; a run without it did not show the page
-# (for instance the sign-in page, if the session cookie were refused).
-OVERVIEW_MARK = "幸福指数".encode()
 
 
 async def one_session(
@@ -49,37 +42,19 @@ async def one_session(
     each session opens within the first `think` seconds."""
     if think:
         await asyncio.sleep(think * random.random())
-    uri = f"ws://127.0.0.1:{port}/_stcore/stream"
-    headers = {"Cookie": f"happy_session={cookie}"}
-    async with websockets.connect(
-        uri, subprotocols=["streamlit"], max_size=None, additional_headers=headers
-    ) as ws:
+    async with await connect(port, cookie) as ws:
         for i in range(runs):
             if think and i:
                 # A person reads the page before the next click: 0.5–1.5 × the think time.
                 await asyncio.sleep(think * (0.5 + random.random()))
-            msg = BackMsg()
-            msg.rerun_script.query_string = query
-            msg.rerun_script.page_name = ""
             started = time.perf_counter()
-            await ws.send(msg.SerializeToString())
-            size, shown = 0, False
-            while True:
-                data = await asyncio.wait_for(ws.recv(), timeout=300)
-                size += len(data)
-                shown = shown or OVERVIEW_MARK in data
-                fwd = ForwardMsg()
-                fwd.ParseFromString(data)
-                kind = fwd.WhichOneof("type")
-                if kind == "delta" and fwd.delta.new_element.WhichOneof("type") == "exception":
-                    errors.append(fwd.delta.new_element.exception.message[:200])
-                if kind == "script_finished":
-                    if fwd.script_finished not in (0, 3):  # finished / rerun requested
-                        errors.append(f"script_finished={fwd.script_finished}")
-                    break
-            if not shown:
+            run = await page_run(ws, query)
+            errors.extend(run.exceptions)
+            if run.finished not in FINISHED_WELL:
+                errors.append(f"script_finished={run.finished}")
+            if not run.shown:
                 errors.append("the run did not show the Overview")
-            out.append((time.perf_counter() - started, size, i == 0))
+            out.append((time.perf_counter() - started, run.size, i == 0))
 
 
 async def load(port: int, cookies: list[str], runs: int, query: str, think: float = 0) -> dict:

@@ -26,16 +26,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
-
-OVERVIEW_MARK = "幸福指数".encode()
+from bench.tab import connect, page_run  # noqa: E402
 
 
 def _tokens(tree: Path, db_url: str) -> str:
@@ -51,29 +46,11 @@ def _tokens(tree: Path, db_url: str) -> str:
 
 async def _first_overview(port: int, cookie: str) -> tuple[bool, str]:
     """Open the Overview once, like a signed-in tab; whether it showed the Overview."""
-    uri = f"ws://127.0.0.1:{port}/_stcore/stream"
-    async with websockets.connect(
-        uri,
-        subprotocols=["streamlit"],
-        max_size=None,
-        additional_headers={"Cookie": f"happy_session={cookie}"},
-    ) as ws:
-        msg = BackMsg()
-        msg.rerun_script.query_string = "period=2025"
-        msg.rerun_script.page_name = ""
-        await ws.send(msg.SerializeToString())
-        shown = False
-        while True:
-            data = await asyncio.wait_for(ws.recv(), timeout=120)
-            shown = shown or OVERVIEW_MARK in data
-            fwd = ForwardMsg()
-            fwd.ParseFromString(data)
-            if fwd.WhichOneof("type") == "delta":
-                element = fwd.delta.new_element
-                if element.WhichOneof("type") == "exception":
-                    return False, element.exception.message[:200]
-            if fwd.WhichOneof("type") == "script_finished":
-                return shown, f"script_finished={fwd.script_finished}"
+    async with await connect(port, cookie) as ws:
+        run = await page_run(ws, "period=2025", timeout=120)
+    if run.exceptions:
+        return False, run.exceptions[0]
+    return run.shown, f"script_finished={run.finished}"
 
 
 def _cpu_seconds(pid: int) -> float:

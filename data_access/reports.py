@@ -1199,6 +1199,7 @@ def _claim_first(dialect: str):
         insert_fn(AppMeta.__table__)
         .values(key=PUBLISHED_VERSION, value="1")
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(AppMeta.__table__.c.key)  # psycopg's rowcount of this INSERT is -1
     )
 
 
@@ -1210,14 +1211,17 @@ def write_publication(session: Session, publication: Publication) -> None:
     conn = session.connection()
     meta = AppMeta.__table__
     if publication.version is None:
-        claimed = conn.execute(_claim_first(conn.dialect.name))
+        claimed = conn.execute(_claim_first(conn.dialect.name)).first() is not None
     else:
-        claimed = conn.execute(
-            update(meta)
-            .where(meta.c.key == PUBLISHED_VERSION, meta.c.value == publication.version)
-            .values(value=str(int(publication.version) + 1))
+        claimed = (
+            conn.execute(
+                update(meta)
+                .where(meta.c.key == PUBLISHED_VERSION, meta.c.value == publication.version)
+                .values(value=str(int(publication.version) + 1))
+            ).rowcount
+            == 1
         )
-    if claimed.rowcount != 1:
+    if not claimed:
         raise Moved()
     rv = ReportedValue.__table__
     for until, row_ids in publication.until.items():

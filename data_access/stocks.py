@@ -196,11 +196,15 @@ def get_monthly_reported_stocks(
     months = months_between(first, last)
     series: dict[str, list[tuple[int, int, float, int]]] = defaultdict(list)
     if region.level in AREA_LEVELS:
-        rows = session.connection().execute(
-            select(AreaStock.indicator_key, AreaStock.month, AreaStock.value, AreaStock.as_of)
-            .where(AreaStock.region_id == region.id, AreaStock.month <= last)
-            .order_by(AreaStock.month)
-        ).all()
+        rows = (
+            session.connection()
+            .execute(
+                select(AreaStock.indicator_key, AreaStock.month, AreaStock.value, AreaStock.as_of)
+                .where(AreaStock.region_id == region.id, AreaStock.month <= last)
+                .order_by(AreaStock.month)
+            )
+            .all()
+        )
         for key, month, value, as_of in rows:
             series[key].append((month, OPEN, value, as_of))
         # An area row stands until the area's next row of the indicator.

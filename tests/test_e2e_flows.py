@@ -146,7 +146,7 @@ def test_a_staff_member_fixes_an_error_saves_once_and_finds_the_activity(server,
     watch = Watch(page)
     # 2025 in the link: the server's default period follows the real clock, not the test's.
     page.goto(f"{server}/?period=2025")
-    page.get_by_test_id("stMetric").first.wait_for()
+    page.locator(".hs-card-value").first.wait_for()
     settle(page)
     assert heading(page).startswith("多福社区（社区） · 2025年")
     before = metric_number(page, "人民调解化解矛盾纠纷")

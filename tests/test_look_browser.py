@@ -48,7 +48,7 @@ def test_english_at_1920_cards_are_whole_and_the_ranking_slide_fits(server, sqli
         page.set_default_timeout(120_000)
 
         page.goto(f"{server}/?lang=en&period=2025")
-        page.get_by_test_id("stMetricValue").first.wait_for()
+        page.locator(".hs-card-value").first.wait_for()
         page.get_by_test_id("stVegaLiteChart").nth(2).locator("canvas, svg").first.wait_for()
         page.wait_for_timeout(3000)  # the charts draw after their elements appear
         page.screenshot(path=SHOTS / "overview-en-1920.png", full_page=True)
@@ -68,6 +68,6 @@ def test_english_at_1920_cards_are_whole_and_the_ranking_slide_fits(server, sqli
         box = leave.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 1080
         page.keyboard.press("Escape")
-        page.get_by_test_id("stMetricValue").first.wait_for()
+        page.locator(".hs-card-value").first.wait_for()
         assert "/screen" not in page.url
         browser.close()

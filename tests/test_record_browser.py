@@ -53,7 +53,7 @@ def test_typed_dates_and_a_fraction_of_a_person_are_refused_and_kept(server, bro
     page.set_default_timeout(TIMEOUT)
     watch = Watch(page)
     page.goto(server)
-    page.get_by_test_id("stMetric").first.wait_for()
+    page.locator(".hs-card-value").first.wait_for()
     settle(page)
     open_page(page, "活动录入")
     choose(page, "活动类型", "治理 · 人民调解")

@@ -65,7 +65,7 @@ def _overview(page, base: str) -> tuple[int, str]:
     """The leader's Overview of 2025 (in the link: the server's default period follows the real
     clock): the district's grids and the completeness count."""
     page.goto(f"{base}/?period=2025")
-    page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT)
+    page.locator(".hs-card-value").first.wait_for(timeout=TIMEOUT)
     settle(page)
     return _number(_card(page, GRIDS)), _metric(page, COMPLETE)
 

@@ -16,6 +16,7 @@ from uuid import uuid4
 from sqlalchemy import event, func, select, text
 
 from data_access import report_sheets, reports
+from data_access.accounts import demo_community
 from data_access.activities import (
     add_activity,
     delete_activity,
@@ -111,7 +112,7 @@ def test_a_write_transaction_holds_only_its_writes_and_audits_what_is_stored(wri
     with read_session(engine) as session:
         staff = get_account_by_username(session, "staff").id
         admin = get_account_by_username(session, "admin").id
-        home = session.scalar(select(Region.id).where(Region.name_zh == "多福社区"))
+        home = demo_community(session).id
     transactions: list[list[str]] = []
 
     @event.listens_for(engine, "begin")

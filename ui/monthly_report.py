@@ -12,7 +12,7 @@ import streamlit as st
 
 from data_access import cached, clock
 from data_access.attention import report_deadline
-from data_access.auth import AccountInfo, can_write
+from data_access.auth import can_write
 from data_access.db import run_read
 from data_access.periods import Period, month_period
 from data_access.registry import INDICATORS_BY_KEY, PILLARS

@@ -140,25 +140,6 @@ def _delta(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else round(now - before, 1)
 
 
-def _score_metric(
-    label: str, now, prev, last_year, cov: Coverage, help_text: str | None = None
-) -> None:
-    delta = _delta(now, prev)
-    st.metric(
-        label,
-        "—" if now is None else f"{now:.1f}",
-        delta=None if delta is None else f"{delta:+.1f}",
-        help=help_text,
-    )
-    yoy = _delta(now, last_year)
-    shown = "—" if yoy is None else f"{yoy:+.1f}"
-    if cov.span == cov.period:
-        st.caption(t("views.vs_previous_and_year", yoy=shown))
-    else:
-        base = fmt.period_label(cov.year_ago) if cov.year_ago else t_text("views.no_fair_base")
-        st.caption(t("views.vs_year_ago", base=base, yoy=shown))
-
-
 def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, IndexResult | None]:
     """The index of the like-with-like bases: the period before (the same months a year earlier
     for a year) and the same months a year earlier; None where there is no fair base."""
@@ -170,8 +151,8 @@ def bases(url: str, code: str, cov: Coverage) -> tuple[IndexResult | None, Index
 
 
 def _score_card(label: str, now, prev, last_year, cov: Coverage, help_text=None) -> str:
-    """A score as a card (ui/cards.py), with what _score_metric shows: the change against the
-    period before on its arrow, against a year earlier beneath."""
+    """A score as a card (ui/cards.py), the change against the period before on
+    its arrow, against a year earlier beneath."""
     delta = _delta(now, prev)
     yoy = _delta(now, last_year)
     shown = "—" if yoy is None else f"{yoy:+.1f}"
@@ -520,17 +501,16 @@ def indicator_table(url: str, region: RegionInfo, period: Period, pillar_key: st
     now = cached.index(url, region.code, str(cov.span))
     prev, year = bases(url, region.code, cov)
     pillar = PILLARS_BY_KEY[pillar_key]
-    left, _ = st.columns([1, 3])
-    with left, st.container(border=True):
-        scored = cov.flows_comparable  # a score weighs counts too
-        _score_metric(
-            t("views.pillar_score", pillar=pick(pillar.name_zh, pillar.name_en)),
-            now.pillar(pillar_key).score,
-            prev.pillar(pillar_key).score if prev and scored else None,
-            year.pillar(pillar_key).score if year and scored else None,
-            cov,
-            t("views.composite_help"),
-        )
+    scored = cov.flows_comparable  # a score weighs counts too
+    card = _score_card(
+        t_text("views.pillar_score", pillar=pick(pillar.name_zh, pillar.name_en)),
+        now.pillar(pillar_key).score,
+        prev.pillar(pillar_key).score if prev and scored else None,
+        year.pillar(pillar_key).score if year and scored else None,
+        cov,
+        t_text("views.composite_help"),
+    )
+    cards.grid([card])  # a quarter of the width, as the Overview's four-a-row cards
     st.markdown(f"#### {t('views.indicators')}")
     frame = indicator_frame(pillar_key, now, prev, year, cov.flows_comparable)
     frame = report_status.with_as_of(frame, region, cov.span, now.pillar(pillar_key).indicators)
