@@ -73,6 +73,17 @@ def list_data_months(session: Session) -> list[int]:
     return list(session.scalars(stmt))
 
 
+def get_data_months(session: Session) -> tuple[int, int] | None:
+    """The first and last month with recorded activities (yyyymm), or None."""
+    # Two scalar subqueries, not min() and max() in one SELECT: SQLite answers a lone min() or
+    # max() from the end of an index (ix_rollups_month_type), but with both in one query it
+    # scans the whole table (53 ms at 5 million activities; microseconds this way).
+    low = select(func.min(Rollup.month)).scalar_subquery()
+    high = select(func.max(Rollup.month)).scalar_subquery()
+    low, high = session.execute(select(low, high)).one()
+    return (low, high) if low is not None else None
+
+
 def get_last_activity_day(session: Session) -> date | None:
     """The date of the latest live activity (None: none recorded)."""
     return session.scalar(

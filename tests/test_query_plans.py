@@ -271,3 +271,30 @@ def test_the_logs_count_from_the_summaries_equals_the_records_count(db_url: str)
             assert _summary_count(session, flt) is None, flt
             assert count_activities(session, flt) == _raw_count(session, flt), flt
     engine.dispose()
+
+
+def test_the_briefing_reads_no_big_table_whole(plan_url: str) -> None:
+    """The briefing's figures (data_access/briefing/content.py) are read like the pages': no
+    whole-table read of the activities or the summaries (its data span once asked min() and
+    max() of the rollups in one query, which SQLite answers by reading every row)."""
+    from datetime import date
+
+    from data_access.briefing.content import get_briefing
+    from data_access.db import read_session
+    from data_access.periods import parse_period
+
+    engine = cached.get_engine(plan_url)
+    explain: Callable = _sqlite_full_scans if plan_url.startswith("sqlite") else _pg_full_scans
+    city = cached.city(plan_url)
+    district = cached.children(plan_url, city.code)[0]
+    with _statements(engine) as seen:
+        for region in (city, district):
+            with read_session(engine) as session:
+                get_briefing(session, region, parse_period("2025"), today=date(2025, 12, 31))
+    with engine.connect() as conn, conn.begin():
+        scans = [
+            (t, i, statement)
+            for statement, parameters in seen
+            for t, i in explain(conn, statement, parameters)
+        ]
+    assert seen and scans == []

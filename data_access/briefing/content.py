@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_access import periods
@@ -22,8 +21,7 @@ from data_access.areas import (
     rank_areas,
 )
 from data_access.attention import AttentionItem, attention_items, completeness_month
-from data_access.indicators import get_activity_totals, get_coverage
-from data_access.models import Rollup
+from data_access.indicators import get_activity_totals, get_coverage, get_data_months
 from data_access.notes import NoteInfo, list_notes
 from data_access.periods import Period
 from data_access.regions import RegionInfo, get_city, list_ancestors
@@ -73,12 +71,6 @@ class Briefing:
         """Whether any recorded month falls in the period (the pages' rule, ui/views.has_data)."""
         months = self.data_months
         return months is not None and period.end >= months[0] and period.start <= months[1]
-
-
-def get_data_months(session: Session) -> tuple[int, int] | None:
-    """The first and last month with recorded activities (yyyymm), or None."""
-    low, high = session.execute(select(func.min(Rollup.month), func.max(Rollup.month))).one()
-    return (low, high) if low is not None else None
 
 
 def _mean(values: list[float | None]) -> float | None:
