@@ -11,13 +11,11 @@ from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access.audit import add_audit_row
 from data_access.auth import check_scope, require_admin
-from data_access.db import Writes, prepared_write
+from data_access.db import Writes, dialect_insert, prepared_write
 from data_access.indicators import TOTAL_COLUMNS
 from data_access.models import Activity, AreaRollup, Region, Rollup, Totals
 from data_access.region_facts import RegionFacts
@@ -114,7 +112,7 @@ def add_delta(
 @cache
 def _totals_upsert(dialect: str, model: type[Totals]):
     """INSERT … ON CONFLICT (primary key) DO UPDATE adding to each total: atomic per row."""
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(dialect)
     stmt = insert_fn(model)
     return stmt.on_conflict_do_update(
         index_elements=list(model.__table__.primary_key.columns),
@@ -153,7 +151,7 @@ def _area_rows(city_id: int | None, rows: list[dict[str, Any]]) -> list[dict[str
 
 @cache
 def _insert_once(dialect: str):
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(dialect)
     return (
         insert_fn(Activity)
         .on_conflict_do_nothing(index_elements=[Activity.client_token])

@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
+from data_access.db import dialect_insert
 from data_access.messages import MessageError
 from data_access.models import Account, AuthSession, Region, ScreenLink, SignInFailure
 from data_access.regions import RegionInfo, get_region_by_id, scope_clause
@@ -203,14 +204,8 @@ def _storable(text: str) -> str:
 def _failure_row(session: Session, username: str, client: str, now: datetime) -> SignInFailure:
     """The failure count of (username, client), created at zero if new, locked for this
     transaction so that simultaneous attempts count one after another."""
-    # The dialect's own INSERT, imported here: a SQLite server need not import PostgreSQL's
-    # dialect at start (0.03 s), nor the other way round.
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     session.execute(
-        insert(SignInFailure)
+        dialect_insert(session.get_bind().dialect.name)(SignInFailure)
         .values(username=username, client=client, failed_attempts=0, updated_at=now)
         .on_conflict_do_nothing(index_elements=["username", "client"])
     )

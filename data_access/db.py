@@ -50,6 +50,16 @@ class StoreError(MessageError):
 STORE_FAILURES: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, sqlite3.Error)
 
 
+def dialect_insert(dialect: str) -> Callable:
+    """The dialect's own INSERT (with ON CONFLICT), imported when first asked for: a SQLite
+    server need not import PostgreSQL's dialect at start (0.03 s), nor the other way round."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def store_setting(setting: settings.Setting[T]) -> T:
     """A setting's value (data_access/settings.py); StoreError ("config") if it is not valid."""
     try:

@@ -13,8 +13,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access.activities import (
@@ -26,7 +24,7 @@ from data_access.activities import (
 )
 from data_access.audit import AuditEntry, add_audit_rows
 from data_access.auth import PermissionDenied, check_scope
-from data_access.db import Writes, prepared_write
+from data_access.db import Writes, dialect_insert, prepared_write
 from data_access.messages import Message
 from data_access.models import Activity, AuditLog, Compound, Region
 from data_access.region_facts import RegionFacts
@@ -555,7 +553,7 @@ def import_activities(
 
 
 def _insert_rows(dialect: str):
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Activity)
+    return dialect_insert(dialect)(Activity)
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:

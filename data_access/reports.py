@@ -31,8 +31,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, true, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from data_access.audit import AuditEntry, add_audit_row, add_audit_rows
@@ -44,7 +42,7 @@ from data_access.auth import (
     utcnow,
 )
 from data_access.bulk import bulk_insert
-from data_access.db import Moved, Writes, prepared_write
+from data_access.db import Moved, Writes, dialect_insert, prepared_write
 from data_access.messages import MessageError
 from data_access.models import (
     Account,
@@ -605,7 +603,7 @@ def _prepare_saves(
 
 @cache
 def _insert_report(dialect: str):
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(dialect)
     table = MonthlyReport.__table__
     return (
         insert_fn(table)
@@ -1194,7 +1192,7 @@ def prepare_publication(
 
 @cache
 def _claim_first(dialect: str):
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(dialect)
     return (
         insert_fn(AppMeta.__table__)
         .values(key=PUBLISHED_VERSION, value="1")
