@@ -164,7 +164,7 @@ def render(args: argparse.Namespace, started: str, load: tuple[str, str], rows: 
         + (f" --region {args.region}" if args.region else "")
         + (f" --before {args.before}" if args.before else "")
         + f" --rounds {args.rounds} --runs {args.runs}` — {started}, {machine_summary()}; "
-        f"shared with five other helpers' work: `uptime` before: {load[0]}; after: {load[1]}.",
+        f"`uptime` before: {load[0]}; after: {load[1]}.",
         "",
         f"The Overview of {where}, period {args.period}, run through AppTest (the router and the "
         "page, signed in as the admin) after one run filled the cached readers; *CPU* is the "
