@@ -55,7 +55,7 @@ from data_access.models import (
 )
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import INDICATORS, LEVELS, REVIEWED_BY, Indicator, Reported
-from data_access.rollups import AREA_STOCK_COLUMNS, area_stock_totals
+from data_access.rollups import AREA_STOCK_COLUMNS, area_places, area_stock_totals
 from data_access.stocks import OPEN
 from data_access.text import check_text
 from data_access.validation import FieldError, _as_number, _blank, field_error
@@ -1161,16 +1161,7 @@ def prepare_publication(
         if k not in stored or stored[k][1] != v[1] or not math.isclose(stored[k][0], v[0])
     ]  # fmt: skip
     stale = [k for k in stored if k not in recount] + [k for k in changed if k in stored]
-    areas = {k[0] for k in changed}
-    place = {
-        rid: (level, parent)
-        for rid, level, parent in session.execute(
-            select(Region.id, Region.level, Region.parent_id).where(
-                Region.level.in_(("city", "district", "street"))
-            )
-        )
-        if rid in areas
-    }
+    place = area_places(session, {k[0] for k in changed})
     by_month = {}
     for area, key, month in changed:
         by_month[(area, key, month)] = (

@@ -254,6 +254,20 @@ def area_stock_totals(
     }
 
 
+def area_places(session: Session, areas: set[int]) -> dict[int, tuple[str, int | None]]:
+    """The level and parent of each of these areas (city, district or street ids), for their
+    area_stocks rows."""
+    return {
+        rid: (level, parent)
+        for rid, level, parent in session.execute(
+            select(Region.id, Region.level, Region.parent_id).where(
+                Region.level.in_(("city", "district", "street"))
+            )
+        )
+        if rid in areas
+    }
+
+
 def refresh_area_stocks(
     session: Session, keys: Iterable[str] | None = None, since: int = 0
 ) -> None:
@@ -265,16 +279,7 @@ def refresh_area_stocks(
     if keys is not None:
         wipe = wipe.where(AreaStock.indicator_key.in_(keys))
     session.execute(wipe)
-    areas = {k[0] for k in recount}
-    place = {
-        rid: (level, parent)
-        for rid, level, parent in session.execute(
-            select(Region.id, Region.level, Region.parent_id).where(
-                Region.level.in_(("city", "district", "street"))
-            )
-        )
-        if rid in areas
-    }
+    place = area_places(session, {k[0] for k in recount})
     rows = (
         (area, month, key, *place[area], value, as_of)
         for (area, key, month), (value, as_of) in recount.items()

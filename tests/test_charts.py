@@ -174,3 +174,22 @@ def test_drawing_leaves_the_shared_spec_as_built():
         (charts.ranking_bars, ("区域", "得分", "代码", "得分", 2)),
     ]:
         assert builder(*shape) == builder.__wrapped__(*shape)
+
+
+def test_a_charts_rows_go_to_arrow_as_they_are() -> None:
+    """charts.arrow keeps every row, column order and value (a column of whole and decimal
+    numbers as decimals, missing values as nulls, Chinese text as typed), and an empty chart
+    is an empty table."""
+    from ui.charts import arrow
+
+    rows = [
+        {"区域": "和平区", "得分": 1, "变化": None},
+        {"区域": "沈河区", "得分": 2.5, "变化": -0.4},
+    ]
+    table = arrow(rows)
+    assert table.column_names == ["区域", "得分", "变化"]
+    assert table.to_pylist() == [
+        {"区域": "和平区", "得分": 1.0, "变化": None},
+        {"区域": "沈河区", "得分": 2.5, "变化": -0.4},
+    ]
+    assert arrow([]).num_rows == 0
