@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -97,6 +99,28 @@ def test_writers_of_one_process_are_served_in_arrival_order_and_none_is_lost(
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
+@contextmanager
+def _transactions(engine) -> Iterator[list[list[str]]]:
+    """The statements of each transaction the engine begins inside the block (normalised:
+    one line, upper case; BEGIN left out)."""
+    transactions: list[list[str]] = []
+
+    def began(_conn) -> None:
+        transactions.append([])
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        if transactions and not sql.lstrip().upper().startswith("BEGIN"):
+            transactions[-1].append(" ".join(sql.split()).upper())
+
+    event.listen(engine, "begin", began)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield transactions
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", began)
+
+
 def _not_writes(statements: list[str]) -> list[str]:
     """The statements of a write transaction that are not its writes (on PostgreSQL the
     transaction's own SET LOCAL lock_timeout is a setting, not a read)."""
@@ -113,29 +137,17 @@ def test_a_write_transaction_holds_only_its_writes_and_audits_what_is_stored(wri
         staff = get_account_by_username(session, "staff").id
         admin = get_account_by_username(session, "admin").id
         home = demo_community(session).id
-    transactions: list[list[str]] = []
-
-    @event.listens_for(engine, "begin")
-    def began(_conn) -> None:
-        transactions.append([])
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def statement(_conn, _cursor, sql, *_args) -> None:
-        if transactions and not sql.lstrip().upper().startswith("BEGIN"):
-            transactions[-1].append(" ".join(sql.split()).upper())
-
     data = {"type_key": "mediation", "community_id": home, "occurred_on": date(2025, 4, 2),
             "title": f"调解 {uuid4().hex[:8]}", "participants": 3, "cases_resolved": 2}  # fmt: skip
-    saved = run_write(engine, add_activity, data, uuid4().hex, actor=staff)
-    assert saved.status == "saved"
-    edited = run_write(
-        engine, update_activity, saved.activity_id, data | {"participants": 5}, 1, actor=staff
-    )
-    assert edited.status == "saved"
-    assert run_write(engine, delete_activity, saved.activity_id, 2, actor=staff).ok
-    assert run_write(engine, restore_activity, saved.activity_id, 3, actor=admin).ok
-    event.remove(engine, "before_cursor_execute", statement)
-    event.remove(engine, "begin", began)
+    with _transactions(engine) as transactions:
+        saved = run_write(engine, add_activity, data, uuid4().hex, actor=staff)
+        assert saved.status == "saved"
+        edited = run_write(
+            engine, update_activity, saved.activity_id, data | {"participants": 5}, 1, actor=staff
+        )
+        assert edited.status == "saved"
+        assert run_write(engine, delete_activity, saved.activity_id, 2, actor=staff).ok
+        assert run_write(engine, restore_activity, saved.activity_id, 3, actor=admin).ok
 
     writing = [t for t in transactions if any(sql.startswith(WRITES) for sql in t)]
     assert len(writing) == 4
@@ -257,37 +269,25 @@ def test_a_report_write_transaction_holds_only_its_writes(write_db_url) -> None:
     with read_session(engine) as session:
         admin = get_account_by_username(session, "admin").id
         sheet = report_sheets.template_xlsx(session, get_region(session, street.code), APRIL)
-    transactions: list[list[str]] = []
-
-    @event.listens_for(engine, "begin")
-    def began(_conn) -> None:
-        transactions.append([])
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def statement(_conn, _cursor, sql, *_args) -> None:
-        if transactions and not sql.lstrip().upper().startswith("BEGIN"):
-            transactions[-1].append(" ".join(sql.split()).upper())
-
-    values = _full("community", 10)
-    saved = run_write(engine, save_report, None, first.id, APRIL, values, now=IN_MAY)
-    assert (saved.status, saved.version) == ("draft", 1)
-    saved = run_write(engine, save_report, None, first.id, APRIL, values, submit=True,
-                      expected_version=1, now=IN_MAY)  # fmt: skip
-    run_write(engine, return_report, None, first.id, APRIL, "请核对", IN_MAY)
-    saved = run_write(engine, save_report, None, first.id, APRIL, _full("community", 20),
-                      submit=True, expected_version=3, now=IN_MAY)  # fmt: skip
-    assert saved.version == 4
-    assert run_write(engine, approve_reports, None, APRIL, [first.id], IN_MAY) == [first.id]
-    run_write(engine, reopen_report, admin, first.id, APRIL, "数字有误", IN_MAY)
-    run_write(engine, save_report, None, second.id, APRIL, values, now=IN_MAY)  # a draft
-    imported = run_write(
-        engine, report_sheets.import_report_sheet, None, "street.xlsx", sheet, APRIL,
-        submit=True, now=IN_MAY,
-    )  # fmt: skip
-    assert imported.ok and imported.saved == len(communities)
-    approved = run_write(engine, approve_reports, None, APRIL, None, IN_MAY)
-    event.remove(engine, "before_cursor_execute", statement)
-    event.remove(engine, "begin", began)
+    with _transactions(engine) as transactions:
+        values = _full("community", 10)
+        saved = run_write(engine, save_report, None, first.id, APRIL, values, now=IN_MAY)
+        assert (saved.status, saved.version) == ("draft", 1)
+        saved = run_write(engine, save_report, None, first.id, APRIL, values, submit=True,
+                          expected_version=1, now=IN_MAY)  # fmt: skip
+        run_write(engine, return_report, None, first.id, APRIL, "请核对", IN_MAY)
+        saved = run_write(engine, save_report, None, first.id, APRIL, _full("community", 20),
+                          submit=True, expected_version=3, now=IN_MAY)  # fmt: skip
+        assert saved.version == 4
+        assert run_write(engine, approve_reports, None, APRIL, [first.id], IN_MAY) == [first.id]
+        run_write(engine, reopen_report, admin, first.id, APRIL, "数字有误", IN_MAY)
+        run_write(engine, save_report, None, second.id, APRIL, values, now=IN_MAY)  # a draft
+        imported = run_write(
+            engine, report_sheets.import_report_sheet, None, "street.xlsx", sheet, APRIL,
+            submit=True, now=IN_MAY,
+        )  # fmt: skip
+        assert imported.ok and imported.saved == len(communities)
+        approved = run_write(engine, approve_reports, None, APRIL, None, IN_MAY)
 
     assert set(approved) >= {c.id for c in communities}
     writing = [t for t in transactions if any(sql.startswith(WRITES) for sql in t)]
