@@ -4,7 +4,6 @@ or most improved), and the wall screen's two slides of them (HTML, every value e
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -17,6 +16,7 @@ from data_access.periods import Period
 from data_access.regions import RegionInfo
 from data_access.registry import PARENT_LEVELS, PILLARS_BY_KEY, child_level
 from ui.i18n import pick, say, t, t_text
+from ui.plain import html_text as _e
 from ui.plain import plain
 
 if TYPE_CHECKING:  # the Overview orders plain rows (ordered_rows); a pillar page, a frame
@@ -206,10 +206,6 @@ MEASURES = (INDEX, *PILLARS_BY_KEY, ACTIVITIES)
 
 
 # The wall screen's slides
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def screen_data(url: str, region_code: str, period: str) -> dict:

@@ -3,8 +3,6 @@ comparable), grouped by pillar."""
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from data_access.periods import Coverage, Period
@@ -19,6 +17,7 @@ from data_access.registry import (
 from ui import format as fmt
 from ui import report_status
 from ui.i18n import pick, t, t_text
+from ui.plain import html_text as _e
 
 # The year the article's figures (data_access/reference/figures.csv) describe: they are the
 # city's results of that year, comparable with nothing else.
@@ -68,7 +67,7 @@ def change(
 # cards' cost; docs/performance.md "A warm Overview run's CPU"). They look like st.metric: the
 # label, the value, the change with its arrow (green when it is good news: a rise, or a fall
 # where lower is better) and the notes beneath. Four a row, one a row at a phone's width (as
-# st.columns). Every text is escaped (html.escape) where the HTML is built.
+# st.columns). Every text is escaped (plain.html_text) where the HTML is built.
 CARD_STYLE = """<style>
 .hs-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem; }
 .hs-cards.hs-cards-6 { grid-template-columns: repeat(6, minmax(0, 1fr)); }
@@ -85,10 +84,6 @@ CARD_STYLE = """<style>
 .hs-card-delta.hs-bad { color: rgb(189, 65, 65); background: rgba(255, 43, 43, 0.09); }
 .hs-card-note { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }
 </style>"""
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _card(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from data_access.periods import Period
 from data_access.registry import Indicator
 from ui.i18n import current_language, t, t_text
 from ui.i18n import locale as locale_name
+from ui.plain import html_text
 
 
 def local_zone() -> ZoneInfo:
@@ -196,7 +196,7 @@ def _is_number(value) -> bool:
 def html_table(rows: list[dict]) -> str:
     """Rows (dicts of the same columns, in order) as one HTML table formatted as `table` formats
     a frame: numbers grouped for the locale, each column with the decimals its values need,
-    empty cells "—"; every text escaped (html.escape)."""
+    empty cells "—"; every text escaped (plain.html_text)."""
     if not rows:
         return ""
     columns = list(rows[0])
@@ -206,7 +206,7 @@ def html_table(rows: list[dict]) -> str:
         present = [v for v in values if v is not None and v == v]
         if present and all(_is_number(v) for v in present):
             digits[name] = _digits(present)
-    head = "".join(f"<th>{html.escape(str(name))}</th>" for name in columns)
+    head = "".join(f"<th>{html_text(name)}</th>" for name in columns)
     body = []
     for row in rows:
         cells = []
@@ -217,7 +217,7 @@ def html_table(rows: list[dict]) -> str:
             elif name in digits:
                 cells.append(f'<td class="hs-num">{number(value, digits[name])}</td>')
             else:
-                cells.append(f"<td>{html.escape(str(value))}</td>")
+                cells.append(f"<td>{html_text(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'{TABLE_STYLE}<div class="hs-table-wrap"><table class="hs-table">'

@@ -5,7 +5,6 @@ Nothing here reads the database or draws; the page passes plain data in and gets
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from data_access.registry import INDICATORS, INDICATORS_BY_KEY, PILLARS, Indicat
 from ui import format as fmt
 from ui.coords import convert_geometry, converter
 from ui.i18n import current_language, pick, t, t_text
+from ui.plain import html_text
 
 # ColorBrewer YlGnBu, 5 classes (colour-blind safe, prints in grey): light = worse, dark = better.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -189,7 +189,7 @@ def legend_entries(info: MeasureInfo, breaks: list[float]) -> list[tuple[str, st
 
 def legend_html(info: MeasureInfo, breaks: list[float], level: str) -> str:
     """The legend as HTML: title, unit, scale rule and colour rows (every text escaped)."""
-    esc = html.escape
+    esc = html_text
     parts = [
         f"<div style='font-size:0.85rem;line-height:1.5'><b>"
         f"{esc(t_text('map.legend.title', measure=info.label))}</b><br>",
@@ -226,7 +226,7 @@ def _plain(text: str) -> str:
 
 def tooltip(measure_label: str) -> dict:
     """The deck's tooltip: labels escaped here, per-object fields escaped by Streamlit."""
-    esc = html.escape
+    esc = html_text
     return {
         "html": (
             "<b>{name}</b><br>"

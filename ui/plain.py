@@ -22,6 +22,7 @@ is escaped twice. `trusted()` marks Markdown the app wrote itself.
 
 from __future__ import annotations
 
+import html
 import re
 
 WORD_JOINER = "\u2060"
@@ -45,6 +46,12 @@ def plain(text: object) -> Plain:
     value = _LINE_BREAK.sub(" ", str(text))
     value = _BREAK_PATTERN.sub(WORD_JOINER, value)
     return Plain(_PUNCTUATION.sub(r"\\\1", value))
+
+
+def html_text(text: object) -> str:
+    """The text escaped for HTML the app builds itself (st.html cards and tables, the wall
+    screen, map tooltips): the one HTML escaper, as `plain` is the Markdown one."""
+    return html.escape(str(text), quote=True)
 
 
 def trusted(markdown: str) -> Plain:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
@@ -27,6 +26,7 @@ from ui import format as fmt
 from ui.auth import screen_viewer_check, signed_in
 from ui.filters import default_period, in_scope, period_coverage, scope_root
 from ui.i18n import pick, t, t_text
+from ui.plain import html_text as _e
 from ui.plain import plain
 
 SLIDE_KINDS = ("index", "pillars", "ranking", "latest")
@@ -91,10 +91,6 @@ def expand_slides(kinds: tuple[str, ...]) -> list[str]:
         else:
             slides.append(kind)
     return slides
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _score(value: float | None) -> str:
