@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata
 import os
 import shutil
 import statistics
@@ -59,10 +58,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
-    """Start the server in `tree`, open the Overview as soon as it answers, stop the server."""
+def one_start(
+    tree: Path, db_url: str, cookie: str, port: int, python: str = sys.executable
+) -> dict:
+    """Start the server in `tree` with the interpreter `python`, open the Overview as soon as it
+    answers, stop the server."""
     env = {**os.environ, "HAPPY_DB_URL": db_url, "PYTHONDONTWRITEBYTECODE": "0"}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    command = [python, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true"]  # fmt: skip
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -98,11 +100,16 @@ def one_start(tree: Path, db_url: str, cookie: str, port: int) -> dict:
     }
 
 
-def _python() -> str:
-    """The interpreter the servers ran with and how many distributions it has installed (the
+def _python(python: str) -> str:
+    """An interpreter the servers ran with and how many distributions it has installed (the
     number of packages Streamlit's start scans for component manifests)."""
-    count = len({d.metadata["Name"] for d in importlib.metadata.distributions()})
-    return f"Python {sys.version.split()[0]} at {sys.prefix} with {count} installed distributions"
+    code = (
+        "import importlib.metadata as m, sys; print(sys.version.split()[0], sys.prefix,"
+        " len({d.metadata['Name'] for d in m.distributions()}))"
+    )
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    version, prefix, count = done.stdout.split()
+    return f"Python {version} at {prefix} with {count} installed distributions"
 
 
 def export(ref: str, folder: Path) -> Path:
@@ -126,24 +133,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--router-runs", type=int, default=0, help="also the router's CPU per warm run (N runs)"
     )
+    parser.add_argument(
+        "--python",
+        action="append",
+        help="an interpreter to run the servers with (repeatable; default: this one), e.g. a"
+        " virtual environment made by README's app command: only the app's requirements, as on"
+        " a server — Streamlit's start reads every installed distribution's metadata",
+    )
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args(argv)
+    pythons = args.python or [sys.executable]
     folder = Path(tempfile.mkdtemp(prefix="happy-start-"))
     trees = {"this branch": ROOT}
     if args.before:
         trees[f"before ({args.before})"] = export(args.before, folder)
     setups = {}
-    for label, tree in trees.items():
+    for code, tree in trees.items():
         store = folder / f"{len(setups)}.db"
         shutil.copyfile(args.db, store)  # each code migrates its own copy to its own schema
         url = f"sqlite:///{store}"
-        setups[label] = (tree, url, _tokens(tree, url))
-        one_start(tree, url, setups[label][2], args.port)  # compiled files written, store migrated
+        cookie = _tokens(tree, url)
+        for n, python in enumerate(pythons, 1):
+            label = code if len(pythons) == 1 else f"{code}, interpreter {n}"
+            setups[label] = (tree, url, cookie, python)
+            one_start(tree, url, cookie, args.port, python)  # compiled files, store migrated
     runs: dict[str, list[dict]] = {label: [] for label in setups}
     load = os.getloadavg()[0]
     for i in range(args.runs):
-        for label, (tree, url, cookie) in setups.items():
-            result = one_start(tree, url, cookie, args.port)
+        for label, (tree, url, cookie, python) in setups.items():
+            result = one_start(tree, url, cookie, args.port, python)
             print(label, i, result, flush=True)
             runs[label].append(result)
     load = (load + os.getloadavg()[0]) / 2
@@ -165,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
         got: dict[str, list[dict]] = {label: [] for label in setups}
         for _ in range(3):
-            for label, (tree, url, _cookie) in setups.items():
+            for label, (tree, url, _cookie, _python_path) in setups.items():
                 got[label].append(measure(tree, url, args.router_runs))
         router = [
             "",
@@ -185,9 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join(
         [
             f"`python -m bench.start --db … --runs {args.runs}"
-            + (f" --before {args.before}`" if args.before else "`")
+            + (f" --before {args.before}" if args.before else "")
+            + "".join(f" --python {python}" for python in args.python or ())
+            + "`"
             + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_summary()},"
-            f" load average ≈ {load:.1f} while measured (shared machine); {_python()}."
+            f" load average ≈ {load:.1f} while measured (shared machine); "
+            + "; ".join(
+                (f"interpreter {n}: " if len(pythons) > 1 else "") + _python(python)
+                for n, python in enumerate(pythons, 1)
+            )
+            + "."
             f" Median of {args.runs}"
             " starts each, turn about; the process start is the clock's zero; the store's"
             " compiled files and migration done by an unmeasured first start.",

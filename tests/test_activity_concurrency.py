@@ -49,3 +49,21 @@ def test_twenty_concurrent_writers(write_db_url):
     assert saved == distinct == WRITERS * PER_WRITER
     assert audits == WRITERS * PER_WRITER
     assert differences == []
+
+
+def test_paced_writers_wait_before_their_first_save_too(monkeypatch):
+    """bench/activity_inserts.py --pause: people at a form save at their own moments, so every
+    save, the first included, comes after a random pause; 20 first saves at the barrier's
+    release were a burst that set the paced p95 (docs/performance.md, session 9)."""
+    import random
+
+    import bench.activity_inserts as inserts
+
+    slept: list[float] = []
+    monkeypatch.setattr(inserts.time, "sleep", slept.append)
+    monkeypatch.setattr(inserts, "PAUSE", (1.0, 5.0))
+    inserts._pause(random.Random(0))
+    assert len(slept) == 1 and 1.0 <= slept[0] <= 5.0
+    monkeypatch.setattr(inserts, "PAUSE", None)
+    inserts._pause(random.Random(0))
+    assert len(slept) == 1

@@ -59,3 +59,19 @@ def test_signed_in_sessions_get_the_overview_through_nginx_and_two_replicas(sqli
             assert (direct["runs_done"], direct["errors"]) == (1, 0), direct
     finally:
         deployment.stop()
+
+
+def test_the_start_bench_times_a_fresh_servers_first_overview(sqlite_url):
+    """bench/start.py's smoke version: a server started by the bench answers its health check,
+    then shows a signed-in tab the Overview, and the bench reads the process's CPU seconds; it
+    can name the interpreter it ran (the number of distributions Streamlit's start scans)."""
+    import sys
+
+    from bench.start import ROOT, _python, _tokens, one_start
+    from tests.browser import free_port
+
+    result = one_start(ROOT, sqlite_url, _tokens(ROOT, sqlite_url), free_port(), sys.executable)
+    assert result["shown"], result["how"]
+    assert 0 < result["healthy_s"] < result["overview_s"]
+    assert 0 < result["healthy_cpu_s"] <= result["cpu_s"]
+    assert "installed distributions" in _python(sys.executable)
