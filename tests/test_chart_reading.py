@@ -3,17 +3,15 @@ series, rankings name and label every bar (read from the spec and data the page 
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
-from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
-from streamlit.testing.v1 import AppTest
 
 from data_access.db import read_session
 from data_access.regions import get_city, list_children
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.chart_read import drawn
 from ui import charts
 
 
@@ -31,19 +29,11 @@ def chain(sqlite_url) -> dict[str, str]:
     return codes
 
 
-def _charts(at: AppTest) -> list[tuple[dict, object]]:
-    """Each chart's spec and frame as the page sent them."""
-    return [
-        (json.loads(c.proto.spec), convert_arrow_bytes_to_pandas_df(c.proto.data.data))
-        for c in at.get("vega_lite_chart")
-    ]
-
-
-def _colour_of(spec: dict, frame, series: str) -> str:
-    """The colour Vega-Lite gives a series: sort=None keeps the frame's order for the domain."""
+def _colour_of(spec: dict, rows: list[dict], series: str) -> str:
+    """The colour Vega-Lite gives a series: sort=None keeps the rows' order for the domain."""
     color = spec["encoding"]["color"]
     assert color.get("sort", "ascending") is None
-    domain = list(dict.fromkeys(frame[color["field"]]))
+    domain = list(dict.fromkeys(row[color["field"]] for row in rows))
     return color["scale"]["range"][domain.index(series) % len(color["scale"]["range"])]
 
 
@@ -51,15 +41,15 @@ def _colour_of(spec: dict, frame, series: str) -> str:
 def test_this_region_has_the_same_colour_at_every_level(app_env, chain, level):
     at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh", region=chain[level], period="2025")
     assert not at.exception
-    (spec, frame), *_ = [(s, f) for s, f in _charts(at) if "xOffset" in s.get("encoding", {})]
+    (spec, rows), *_ = [(s, r) for s, r in drawn(at) if "xOffset" in s.get("encoding", {})]
     name = at.query_params["region"]
     series = spec["encoding"]["color"]["field"]
-    this_name, other_name = list(dict.fromkeys(frame[series]))
+    this_name, other_name = list(dict.fromkeys(row[series] for row in rows))
     assert name == chain[level]
     heading = " ".join(h.value for h in at.subheader)
     assert this_name in heading and other_name not in heading  # the first series is this region
-    assert _colour_of(spec, frame, this_name) == charts.THIS_REGION
-    assert _colour_of(spec, frame, other_name) == charts.OTHER
+    assert _colour_of(spec, rows, this_name) == charts.THIS_REGION
+    assert _colour_of(spec, rows, other_name) == charts.OTHER
     assert spec["encoding"]["color"]["legend"]["labelLimit"] == 0  # names never cut
 
 
@@ -73,11 +63,11 @@ def test_the_trend_legend_names_all_six_series_in_rows_that_fit():
 @pytest.mark.parametrize("level", ["city", "street"])
 def test_rankings_name_and_label_every_bar(app_env, chain, level):
     at = app_as(os.environ["HAPPY_DB_URL"], "admin", "zh", region=chain[level], period="2025")
-    rankings = [(s, f) for s, f in _charts(at) if "layer" in s]
+    rankings = [(s, r) for s, r in drawn(at) if "layer" in s]
     assert rankings and not at.exception
-    for spec, frame in rankings:
+    for spec, rows in rankings:
         axis = spec["encoding"]["y"]
         assert axis["axis"]["labelOverlap"] is False  # no name dropped
         marks = {layer["mark"]["type"]: layer for layer in spec["layer"]}
         assert marks["text"]["encoding"]["text"]["field"] == spec["encoding"]["x"]["field"]
-        assert spec["height"] >= 28 * len(frame)  # room for every bar's name
+        assert spec["height"] >= 28 * len(rows)  # room for every bar's name

@@ -5,7 +5,7 @@ stored as JSON) — each cost a start 0.1–1 s (issue 15, measured by bench/sta
 new Python process, so nothing imported by other tests counts; deterministic (which modules are
 loaded, not how long they took). Nor the briefing's modules (imported when a briefing is made)
 or, on SQLite, PostgreSQL's dialect, or pandas (≈ 0.5 s). A signed-out visitor's first page, the
-sign-in form, does not import the monthly report's modules either."""
+sign-in form, does not import the monthly report's modules either. Nor pyarrow (session 9)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ NOT_AT_START = (
     # pandas (≈ 0.5 s): the Overview makes no DataFrame, and its charts' Arrow tables are read
     # from JSON lines (pyarrow's Python constructors import pandas)
     "pandas",
+    # pyarrow (≈ 35–55 ms with its JSON reader): the Overview's chart rows go inside their specs
+    # (charts.with_rows), not beside them as Arrow tables
+    "pyarrow",
 )
 
 # The sign-in page needs no monthly-report module either (the menu's report pages are decided

@@ -4,8 +4,7 @@ a page needs (the clicked region of a ranking chart)."""
 
 from __future__ import annotations
 
-import io
-import json
+import math
 
 from chart_specs.specs import (
     ACCENT,
@@ -21,7 +20,6 @@ from chart_specs.specs import (
 )
 
 __all__ = [
-    "arrow",
     "ACCENT",
     "MUTED",
     "OTHER",
@@ -32,7 +30,12 @@ __all__ = [
     "grouped_bars",
     "ranking_bars",
     "trend_lines",
+    "with_rows",
 ]
+
+# What stays at the top of a chart's spec when its rows go inside it (with_rows): the size, the
+# schema's name and the selections (Vega-Lite finds a selection's views by name in any layer).
+_TOP = ("$schema", "height", "width", "params")
 
 
 def picked_code(event, code: str) -> str | None:
@@ -43,17 +46,19 @@ def picked_code(event, code: str) -> str | None:
     return rows[0].get(code) if rows and isinstance(rows[0], dict) else None
 
 
-def arrow(rows: list[dict]):
-    """A chart's plain rows (dicts of the same columns) as an Arrow table: st.vega_lite_chart
-    sends it as it is, where a DataFrame or a list would first be converted through pandas.
-    Read from JSON lines by Arrow's own reader: pyarrow's Python constructors (pa.array,
-    pa.table, Table.from_pylist) import pandas on first use (≈ 0.5 s on a first Overview)."""
-    import pyarrow
-    import pyarrow.json
-
-    if not rows:
-        return pyarrow.Table.from_batches([], schema=pyarrow.schema([]))
-    data = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows).encode()
-    # One block: a column's type is inferred from all its values (1 then 2.5: double).
-    whole = pyarrow.json.ReadOptions(block_size=max(len(data) + 1, 1 << 20))
-    return pyarrow.json.read_json(io.BytesIO(data), read_options=whole)
+def with_rows(spec: Spec, rows: list[dict]) -> Spec:
+    """The chart's spec with its plain rows in it (a new dict; the shared stored spec is left as
+    it is): the spec, less what belongs at the top, becomes the one layer of a new spec, and the
+    rows that layer's `data.values`. st.vega_lite_chart takes data given beside a spec or at its
+    top out of it and sends them as Arrow: pyarrow and numpy on a process's first chart (part of
+    a first Overview's start, issue 15), a conversion on every run. A layer's own data go in the
+    spec's JSON as they are. Vega-Lite draws the same: the same selections, scales and sorts
+    (tests/test_charts.py compiles both). A number that is not one (NaN) is sent as null, which
+    JSON can carry."""
+    top = {key: spec[key] for key in _TOP if key in spec}
+    inner = {key: value for key, value in spec.items() if key not in top}
+    values = [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        for row in rows
+    ]
+    return {"layer": [{**inner, "data": {"values": values}}], **top}

@@ -216,8 +216,8 @@ def pillar_comparison_rows(
     return rows
 
 
-# The Overview's charts take plain rows (no DataFrame): their data go to Arrow directly
-# (charts.arrow), their downloads make a frame only when asked.
+# The Overview's charts take plain rows (no DataFrame): their rows go inside the spec
+# (charts.with_rows), their downloads make a frame only when asked.
 def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult) -> None:
     """Bars of the five pillars beside the parent region's (the districts' average for the city)."""
     st.markdown(f"#### {t('views.pillars_vs_parent')}")
@@ -237,11 +237,8 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         scores = {p.key: p.score for p in average.pillars}
     rows = pillar_comparison_rows(region, now, other_name, scores)
     cols = list(rows[0])
-    st.vega_lite_chart(
-        charts.arrow(rows),
-        charts.grouped_bars(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
-        width="stretch",
-    )
+    spec = charts.grouped_bars(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score")))
+    st.vega_lite_chart(spec=charts.with_rows(spec, rows), width="stretch")
     download_buttons(rows, t("views.pillars_vs_parent"), "pillars")
 
 
@@ -275,16 +272,9 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
         st.info(t("views.no_data"))
         return
     cols = list(rows[0])
+    spec = charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score")))
     st.vega_lite_chart(
-        charts.arrow(rows),
-        notes.with_marks(
-            url,
-            region,
-            period,
-            months,
-            charts.trend_lines(cols[0], cols[2], cols[1], _u(cols[2], t("views.unit.score"))),
-            cols[0],
-        ),
+        spec=notes.with_marks(url, region, period, months, charts.with_rows(spec, rows), cols[0]),
         width="stretch",
     )
     download_buttons(rows, t("views.trend"), "trend")
@@ -358,11 +348,11 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         by,
         f"rank_{region.code}",
     )
-    # Plain rows, no DataFrame: the chart's data go to Arrow directly, the table is one HTML
+    # Plain rows, no DataFrame: the chart's rows go inside its spec, the table is one HTML
     # element, the downloads make their frame only when asked (docs/performance.md).
+    spec = charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown))
     event = st.vega_lite_chart(
-        charts.arrow(shown),
-        charts.ranking_bars(t("views.region"), by, t("views.code"), by, len(shown)),
+        spec=charts.with_rows(spec, shown),
         width="stretch",
         on_select="rerun",
         selection_mode=charts.PICK,
