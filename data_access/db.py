@@ -3,6 +3,7 @@ sessions, and the one place that turns a database failure into a one-line messag
 
 from __future__ import annotations
 
+import inspect
 import logging
 import random
 import re
@@ -487,8 +488,19 @@ class Writes:
     run: Callable[[Session], Any]
     # A long write in turns: after this transaction commits, the write is prepared and written
     # again (its next part), and the parts' results added up (+), so that other writers get the
-    # lock in between (approving every report of a month).
-    more: bool = False
+    # lock in between (approving every report of a month). True: the next part is called with
+    # the same arguments; a dict: with these arguments changed (the regions still to approve).
+    more: bool | dict[str, Any] = False
+
+
+def _next_part(fn: Callable, args: tuple, kwargs: dict, more: bool | dict) -> tuple[tuple, dict]:
+    """The arguments of a write's next part: the same, or with `more`'s changes (by name, however
+    the caller passed them)."""
+    if not isinstance(more, dict):
+        return args, kwargs
+    bound = inspect.signature(getattr(fn, "prepare", fn)).bind(None, *args, **kwargs)
+    bound.arguments.update(more)
+    return bound.args[1:], bound.kwargs
 
 
 _IN_SESSION_TRIES = 20
@@ -503,7 +515,7 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     held for the writes alone. The writes must re-check what may have changed in between (a
     version or a unique token in their WHERE or ON CONFLICT)."""
 
-    def write_part(session: Session, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+    def write_part(session: Session, args: tuple, kwargs: dict) -> tuple[Any, bool | dict]:
         # In the caller's transaction: what moved meanwhile (another transaction's commit, on
         # PostgreSQL) is read again and the writes made afresh, back to a savepoint.
         for _attempt in range(_IN_SESSION_TRIES):
@@ -520,6 +532,7 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     def write(session: Session, *args: Any, **kwargs: Any) -> Any:
         total, more = write_part(session, args, kwargs)
         while more:
+            args, kwargs = _next_part(prepare, args, kwargs, more)
             part, more = write_part(session, args, kwargs)
             total = total + part
         return total
@@ -530,7 +543,7 @@ def prepared_write(prepare: Callable[..., Any]) -> Callable[..., Any]:
     return write
 
 
-def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool | dict]:
     """One transaction of a write: its result, and whether a prepared write has a next part."""
     prepare = getattr(fn, "prepare", None)
     if prepare is None:
@@ -552,15 +565,21 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     has passed since the write began, is tried again (the preparation too); any failure ends
     as a one-line StoreError, and nothing (of that transaction) is written. A prepared write in
     parts (Writes.more) commits each part in its own transaction: a failure leaves the parts
-    committed before it, each whole (approving all: those approved stay approved)."""
+    committed before it, each whole (approving all: those approved stay approved), and the
+    exception carries their results added up as `committed` (a page says what was done)."""
     total, more = _run_tried(engine, fn, args, kwargs)
     while more:
-        part, more = _run_tried(engine, fn, args, kwargs)
+        args, kwargs = _next_part(fn, args, kwargs, more)
+        try:
+            part, more = _run_tried(engine, fn, args, kwargs)
+        except Exception as exc:
+            exc.committed = total  # type: ignore[attr-defined]
+            raise
         total = total + part
     return total
 
 
-def _run_tried(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool]:
+def _run_tried(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, bool | dict]:
     began = time.monotonic()
     # The engine's own lock timeout: read once, not from the environment and secrets.toml on
     # every try (an engine made elsewhere, by tests, gets the setting).

@@ -868,7 +868,7 @@ def approve_reports(
     now: datetime | None = None,
 ) -> list[int] | Writes:
     """Approve the submitted reports of these regions for the month (None: every submitted one
-    the actor reviews, APPROVE_PART at a time, each part its own transaction under run_write);
+    the actor reviews), APPROVE_PART at a time, each part its own transaction under run_write;
     publish their values. Returns the approved regions' ids. Prepared
     (db.prepared_write): the reports, the reviewer's rights, the published values' spans, the
     area stocks' changes and the audit rows are worked out before the write transaction, which
@@ -892,7 +892,10 @@ def approve_reports(
         reports = reports[:APPROVE_PART]
     else:
         reports, more = [], False
-        for region_id in region_ids:
+        for position, region_id in enumerate(region_ids):
+            if len(reports) == APPROVE_PART:  # the rest in the next part, checked then
+                more = {"region_ids": list(region_ids[position:])}
+                break
             region = _region(session, region_id)
             _check_reviewer(session, actor_id, region)
             report = _stored(session, [region.id], month).get(region.id)
@@ -931,9 +934,10 @@ def approve_reports(
     return Writes(writes, more=more)
 
 
-# Approving every report of a month commits them this many at a time (each part whole: its
-# reports approved and published, the area stocks exact), so that other writers get the lock
-# in between; a failure leaves the parts before it approved, and approving all again goes on.
+# Approving many reports (every one of a month, or the list a reviewer's "approve all" shows)
+# commits them this many at a time (each part whole: its reports approved and published, the
+# area stocks exact), so that other writers get the lock in between; a failure leaves the
+# parts before it approved (the exception's `committed`), and approving all again goes on.
 APPROVE_PART = 100
 
 

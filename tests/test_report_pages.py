@@ -265,6 +265,46 @@ def test_approve_all_approves_every_submitted_report_at_once(report_db_env, monk
         assert _report(report_db_env, place.siblings[2], month)[0] is None
 
 
+def test_approve_all_that_fails_partway_says_how_many_were_approved(report_db_env, monkeypatch):
+    """Approve-all commits in parts: when a later part fails, the page says how many reports
+    were approved and that the rest were not (not only the failure), the queue shows them
+    approved, and "approve all" again approves the rest."""
+    from data_access import reports
+    from data_access.db import StoreError
+
+    month = 202603  # other tests of this module's store save no report for it
+    at_month(monkeypatch, month)
+    place = demo_place(report_db_env)
+    submitted = place.siblings[-3:]
+    assert len(submitted) == 3
+    for region_id in submitted:
+        _submit(report_db_env, region_id, month)
+    at = _app(STREET_USER, REVIEW)
+    monkeypatch.setattr(reports, "APPROVE_PART", 2)
+    publish, calls = reports.write_publication, []
+
+    def failing_second(session, publication):
+        calls.append(publication)
+        if len(calls) == 2:
+            raise StoreError("数据库暂时无法写入。", "The database cannot be written just now.")
+        publish(session, publication)
+
+    monkeypatch.setattr(reports, "write_publication", failing_second)
+    at.button(key="rv_approve_all").click().run()
+    assert not at.exception
+    assert not at.error
+    said = at.warning[0].value
+    assert "已通过 2 份报表" in said and "其余未能通过" in said and "数据库暂时无法写入" in said
+    statuses = [_report(report_db_env, r, month)[0].status for r in submitted]
+    assert sorted(statuses) == ["approved", "approved", "submitted"]
+    again = at.button(key="rv_approve_all")
+    assert "1" in again.label  # the queue was read afresh: one report still submitted
+    monkeypatch.setattr(reports, "write_publication", publish)
+    again.click().run()
+    assert "已通过 1 份报表" in at.success[0].value
+    assert [_report(report_db_env, r, month)[0].status for r in submitted] == ["approved"] * 3
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_report_returned_with_a_comment_is_fixed_and_resubmitted(
     report_db_env, monkeypatch, lang

@@ -412,3 +412,54 @@ def test_approving_all_commits_in_parts_each_whole(write_sqlite_url, monkeypatch
     with read_session(engine) as session:
         _published_exactly(session, month)
     engine.dispose()
+
+
+def test_approving_a_list_commits_in_parts_and_says_what_was_committed(
+    write_sqlite_url, monkeypatch
+) -> None:
+    """The review page's "approve all" names the reports it shows: they too are approved
+    APPROVE_PART at a time, each part its own transaction; a part that fails leaves the parts
+    before it approved and published exactly, and the failure carries their regions
+    (`committed`), for the page to say what was done."""
+    engine = make_engine(write_sqlite_url)
+    month = 202607
+    now = datetime(2026, 8, 2, 8, 0)
+    _street, communities = _street_and_communities(engine)
+    ids = [region.id for region in communities[:5]]
+    for region_id in ids:
+        run_write(engine, save_report, None, region_id, month, _full("community", 5),
+                  submit=True, now=now)  # fmt: skip
+    monkeypatch.setattr(reports, "APPROVE_PART", 2)
+    write = reports.write_publication
+    parts: list[int] = []
+
+    def failing_third(session, publication):
+        parts.append(len(publication.added))
+        if len(parts) == 3:
+            raise RuntimeError("the store failed")
+        write(session, publication)
+
+    monkeypatch.setattr(reports, "write_publication", failing_third)
+    try:
+        run_write(engine, approve_reports, None, month, ids, now)
+    except RuntimeError as failed:
+        assert failed.committed == ids[:4]
+    else:
+        raise AssertionError("the third part should have failed")
+    with read_session(engine) as session:
+        _published_exactly(session, month)
+        status = dict(
+            session.execute(
+                select(MonthlyReport.region_id, MonthlyReport.status).where(
+                    MonthlyReport.month == month
+                )
+            ).all()
+        )
+    assert [status[i] for i in ids] == ["approved"] * 4 + ["submitted"]
+    monkeypatch.setattr(reports, "write_publication", write)
+    assert run_write(engine, approve_reports, None, month, ids[4:], now) == ids[4:]
+    per_report = len(reportable_indicators("community"))
+    assert parts == [2 * per_report, 2 * per_report, per_report]
+    with read_session(engine) as session:
+        _published_exactly(session, month)
+    engine.dispose()

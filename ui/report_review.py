@@ -43,10 +43,13 @@ def _say(kind: str, text: str) -> None:
 def approve(url: str, month: int, region_ids: list[int]) -> None:
     """Approve these submitted reports (callback of "approve" and "approve all")."""
     written = write(url, approve_reports, SIGNED_IN, month, region_ids, clock.now())
-    if not written.ok:
+    if written.committed:
+        done = len(written.committed)
+        _say("warning", t("report.review.approved_part", n=done, error=written.error))
+    elif not written.ok:
         _say("error", written.error)
-        return
-    _say("success", t("report.review.approved_n", n=len(written.value)))
+    else:
+        _say("success", t("report.review.approved_n", n=len(written.value)))
 
 
 def send_back(url: str, month: int, region_id: int, name: str) -> None:

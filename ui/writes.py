@@ -42,10 +42,12 @@ SIGNED_IN = _SignedIn()
 
 @dataclass(frozen=True)
 class Written:
-    """What a write gave back (`value`), or why it did not happen (`error`, one line to show)."""
+    """What a write gave back (`value`), or why it did not happen (`error`, one line to show);
+    a write in parts that failed after some had committed says what they gave (`committed`)."""
 
     value: Any = None
     error: Plain | None = None
+    committed: Any = None
 
     @property
     def ok(self) -> bool:
@@ -75,11 +77,15 @@ def write(
         value = run_write(cached.get_engine(url), fn, *args, **kwargs)
     except raising:
         raise
-    except REFUSALS as exc:
-        return Written(error=plain(say(exc.message)))
-    except STORE_FAILURES as exc:
+    except (*REFUSALS, *STORE_FAILURES) as exc:
+        committed = getattr(exc, "committed", None)
+        if committed is not None:
+            forget_reads(url, everything)  # the parts before the failure are written
+        if isinstance(exc, REFUSALS):
+            return Written(error=plain(say(exc.message)), committed=committed)
         error = note_failure(exc)
-        return Written(error=t("activity.store_error", message=say(error.message)))
+        message = t("activity.store_error", message=say(error.message))
+        return Written(error=message, committed=committed)
     if getattr(value, "ok", True):
         forget_reads(url, everything)
     return Written(value)
