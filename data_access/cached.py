@@ -40,6 +40,7 @@ from data_access.scoring import (
     get_index,
     get_index_trend,
     get_settings,
+    mean_index,
 )
 from data_access.store import data_version, open_store
 
@@ -298,6 +299,14 @@ def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     found, city_ = _region_and_city(url, code)
     with _scoring_session(url) as session:
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
+
+
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def children_average(url: str, code: str, period: str) -> IndexResult | None:
+    """The mean index of the region's children (shared; None without children): what the
+    city's pillar chart stands beside, averaged once rather than on every run."""
+    kids = child_indexes(url, code, period)
+    return mean_index([k.index for k in kids]) if kids else None
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)

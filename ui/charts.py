@@ -19,6 +19,7 @@ from chart_specs.specs import (
     ranking_bars,
     trend_lines,
 )
+from ui.format import rows_memo
 
 __all__ = [
     "arrow",
@@ -43,11 +44,13 @@ def picked_code(event, code: str) -> str | None:
     return rows[0].get(code) if rows and isinstance(rows[0], dict) else None
 
 
+@rows_memo(256)
 def arrow(rows: list[dict]):
     """A chart's plain rows (dicts of the same columns) as an Arrow table: st.vega_lite_chart
     sends it as it is, where a DataFrame or a list would first be converted through pandas.
     Read from JSON lines by Arrow's own reader: pyarrow's Python constructors (pa.array,
-    pa.table, Table.from_pylist) import pandas on first use (≈ 0.5 s on a first Overview)."""
+    pa.table, Table.from_pylist) import pandas on first use (≈ 0.5 s on a first Overview).
+    Made once for the same rows (an Arrow table is immutable: sessions share it)."""
     import pyarrow
     import pyarrow.json
 

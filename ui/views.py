@@ -25,7 +25,7 @@ from data_access.registry import (
     activity_types_of,
     counts_activities,
 )
-from data_access.scoring import IndexResult, mean_index
+from data_access.scoring import IndexResult
 from ui import attention, briefing, cards, charts, notes, report_status
 from ui import format as fmt
 from ui.exports import describe_view, download_buttons
@@ -233,7 +233,7 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         other_name = t_text(
             "views.children_average", level=t_text(f"views.level.{kids[0].region.level}")
         )
-        average = mean_index([k.index for k in kids])
+        average = cached.children_average(url, region.code, str(period))
         scores = {p.key: p.score for p in average.pillars}
     rows = pillar_comparison_rows(region, now, other_name, scores)
     cols = list(rows[0])
@@ -774,8 +774,7 @@ def compare_regions(
     if outside:
         st.caption(t("views.compare_outside_scope", level=t_text(f"views.level.{region.level}")))
     if other == AVERAGE:
-        kids = cached.child_indexes(url, chain[-1].code, str(span))
-        return options[other], mean_index([k.index for k in kids])
+        return options[other], cached.children_average(url, chain[-1].code, str(span))
     return options[other], cached.index(url, other, str(span))
 
 
