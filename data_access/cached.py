@@ -150,6 +150,26 @@ def _memo_front(fn, cached_fn, shared: bool, ttl: float | None, max_entries: int
     return front
 
 
+_DERIVED: dict = {}  # (fn, id of a shared result, args) -> (that result, fn's value)
+
+
+def derived(fn, shared, *args):
+    """fn(shared, *args) made once per shared reader result (a cache_resource reader's: the
+    same object on every call until the reads are forgotten) and args — e.g. a table's rows
+    shaped from the children's indexes in the viewer's language — rather than on every run.
+    Keyed by the result's identity (kept alive with the entry, so the id is not reused);
+    emptied with the readers. The value is shared too: never change it."""
+    key = (fn, id(shared), args)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is shared:
+        return hit[1]
+    value = fn(shared, *args)
+    if len(_DERIVED) >= MEMO_ENTRIES:
+        _DERIVED.clear()
+    _DERIVED[key] = (shared, value)
+    return value
+
+
 @st.cache_resource(show_spinner=False)
 def get_engine(url: str) -> Engine:
     """The migrated engine for a URL, shared by all sessions of this server process."""
@@ -642,6 +662,7 @@ def clear_readers() -> None:
     (their entries are of an older generation), then Streamlit's caches."""
     _Reads.straddled = False
     _Reads.generation += 1
+    _DERIVED.clear()
     for cached_reader in READERS:
         cached_reader.clear()
     # Once more when all are cleared: a memo entry stored meanwhile by another session, from a

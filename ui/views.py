@@ -270,7 +270,10 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     """Monthly trend of the index and the pillars (12 months up to the period's end)."""
     st.markdown(f"#### {t('views.trend')}")
     months = trend_months(url, period)
-    rows = index_trend_rows(cached.index_trend(url, region.code, months)) if months else []
+    rows = []
+    if months:
+        trend = cached.index_trend(url, region.code, months)
+        rows = cached.derived(_in_language, trend, index_trend_rows, current_language())
     if not rows:
         st.info(t("views.no_data"))
         return
@@ -288,6 +291,11 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
         width="stretch",
     )
     download_buttons(rows, t("views.trend"), "trend")
+
+
+def _in_language(shared, shape, lang: str):
+    # cached.derived's function: `shape` of a shared reader result, once per language.
+    return shape(shared)
 
 
 def ranking_rows(kids: list[AreaIndex]) -> list[dict]:
@@ -337,7 +345,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         return
     level = t(f"views.level.{kids[0].region.level}")
     st.markdown(f"#### {t('views.ranking', level=level)}")
-    rows = ranking_rows(kids)
+    rows = cached.derived(_in_language, kids, ranking_rows, current_language())
     columns = list(rows[0])
     measures = [c for c in columns if c not in (t("views.region"), t("views.code"))]
     measures.remove(t("views.population_unit"))
