@@ -40,6 +40,7 @@ from data_access.scoring import (
     get_index,
     get_index_trend,
     get_settings,
+    mean_index,
 )
 from data_access.store import data_version, open_store
 
@@ -147,6 +148,26 @@ def _memo_front(fn, cached_fn, shared: bool, ttl: float | None, max_entries: int
     front.clear = clear
     front.cached = cached_fn  # Streamlit's cache behind the memo
     return front
+
+
+_DERIVED: dict = {}  # (fn, id of a shared result, args) -> (that result, fn's value)
+
+
+def derived(fn, shared, *args):
+    """fn(shared, *args) made once per shared reader result (a cache_resource reader's: the
+    same object on every call until the reads are forgotten) and args — e.g. a table's rows
+    shaped from the children's indexes in the viewer's language — rather than on every run.
+    Keyed by the result's identity (kept alive with the entry, so the id is not reused);
+    emptied with the readers. The value is shared too: never change it."""
+    key = (fn, id(shared), args)
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is shared:
+        return hit[1]
+    value = fn(shared, *args)
+    if len(_DERIVED) >= MEMO_ENTRIES:
+        _DERIVED.clear()
+    _DERIVED[key] = (shared, value)
+    return value
 
 
 @st.cache_resource(show_spinner=False)
@@ -298,6 +319,14 @@ def child_indexes(url: str, code: str, period: str) -> tuple[AreaIndex, ...]:
     found, city_ = _region_and_city(url, code)
     with _scoring_session(url) as session:
         return tuple(get_child_indexes(session, found, city_, parse_period(period)))
+
+
+@reader(st.cache_resource, ttl=600, max_entries=500)
+def children_average(url: str, code: str, period: str) -> IndexResult | None:
+    """The mean index of the region's children (shared; None without children): what the
+    city's pillar chart stands beside, averaged once rather than on every run."""
+    kids = child_indexes(url, code, period)
+    return mean_index([k.index for k in kids]) if kids else None
 
 
 @reader(st.cache_resource, ttl=600, max_entries=500)
@@ -633,6 +662,7 @@ def clear_readers() -> None:
     (their entries are of an older generation), then Streamlit's caches."""
     _Reads.straddled = False
     _Reads.generation += 1
+    _DERIVED.clear()
     for cached_reader in READERS:
         cached_reader.clear()
     # Once more when all are cleared: a memo entry stored meanwhile by another session, from a

@@ -292,3 +292,34 @@ def test_the_cached_completeness_is_the_completeness(sqlite_url):
         engine.dispose()
         cached.clear_readers()
     assert seen == {True, False}
+
+
+def test_a_derived_value_is_made_once_per_shared_result_and_forgotten_with_the_readers():
+    made: list[tuple] = []
+
+    def shape(shared, lang):
+        made.append((shared, lang))
+        return [len(shared), lang]
+
+    first, second = (1, 2), (1, 2, 3)
+    assert cached.derived(shape, first, "zh") == [2, "zh"]
+    assert cached.derived(shape, first, "zh") is cached.derived(shape, first, "zh")
+    assert cached.derived(shape, first, "en") == [2, "en"]  # other arguments: made again
+    assert cached.derived(shape, second, "zh") == [3, "zh"]  # another result: made again
+    assert len(made) == 3
+    cached.clear_readers()
+    cached.derived(shape, first, "zh")
+    assert len(made) == 4
+
+
+def test_the_children_average_is_the_mean_of_the_child_indexes(sqlite_url):
+    from data_access.scoring import mean_index
+
+    city = cached.city(sqlite_url)
+    try:
+        kids = cached.child_indexes(sqlite_url, city.code, "2025")
+        average = cached.children_average(sqlite_url, city.code, "2025")
+        assert average == mean_index([k.index for k in kids])
+        assert cached.children_average(sqlite_url, city.code, "2025") is average  # shared
+    finally:
+        cached.clear_readers()

@@ -250,6 +250,33 @@ def _marks(spec: dict) -> list[dict]:
     return [row for layer in layers[1:] for row in layer.get("data", {}).get("values", [])]
 
 
+def _open_add_form(at, key: str) -> None:
+    """Click 添加备注: the add form is drawn only when asked."""
+    at.button(key=f"{key}_ask").click().run()
+    assert not at.exception
+
+
+def _form_drawn(at, key: str) -> bool:
+    return any(b.form_id == key for b in at.button)
+
+
+def test_the_add_form_is_drawn_only_when_asked_and_closes_on_cancel(record_env):
+    from tests.auth_helpers import app_as
+
+    at = app_as(record_env, "staff", period="2025")
+    key = f"note_add_{at.query_params['region']}_"
+    assert not _form_drawn(at, key)
+    assert at.button(key=f"{key}_ask").label == "添加备注"
+    _open_add_form(at, key)
+    assert at.text_area(key=f"{key}_text").value in ("", None)
+    at.run()  # the form stays open while in use
+    assert _form_drawn(at, key)
+    next(b for b in at.button if b.label == "取消" and b.form_id == key).click().run()
+    assert not at.exception
+    assert not _form_drawn(at, key)
+    assert at.button(key=f"{key}_ask")
+
+
 def test_a_note_added_on_the_overview_lists_as_text_and_marks_the_trend(record_env, monkeypatch):
     from datetime import UTC, datetime
 
@@ -265,13 +292,16 @@ def test_a_note_added_on_the_overview_lists_as_text_and_marks_the_trend(record_e
     assert not at.exception
     code = at.query_params["region"]
     key = f"note_add_{code}_"
+    _open_add_form(at, key)
     at.date_input(key=f"{key}_day").set_value(date(2025, 11, 3))
     at.text_area(key=f"{key}_text").input(PAGE_TEXT)
     # The add form's button (the shared store may hold earlier notes with edit forms of their own).
     next(b for b in at.button if b.label == "保存备注" and b.form_id == key).click().run()
     assert not at.exception
     assert plain(PAGE_TEXT) in [m.value for m in at.markdown]
-    assert at.text_area(key=f"{key}_text").value in ("", None)  # saved: the box is empty again
+    assert "备注已保存。" in [s.value for s in at.success]
+    _open_add_form(at, key)  # saved: the form closed, and opens with an empty box
+    assert at.text_area(key=f"{key}_text").value in ("", None)
     trend = [s for s in _specs(at) if len(s.get("layer", [])) > 1]  # the chart and its marks
     assert trend, "the trend chart carries the notes"
     rows = _marks(trend[0])
@@ -293,6 +323,7 @@ def test_a_bad_note_on_the_page_says_why_and_keeps_the_input(record_env):
 
     at = app_as(record_env, "staff", period="2025")
     key = f"note_add_{at.query_params['region']}_"
+    _open_add_form(at, key)
     at.text_area(key=f"{key}_text").input("a\u202eb")
     # The add form's button (the shared store may hold earlier notes with edit forms of their own).
     next(b for b in at.button if b.label == "保存备注" and b.form_id == key).click().run()

@@ -75,3 +75,23 @@ def test_the_pillar_pages_tables_show_no_none(app_env):
         assert styled is None or "None" not in str(styled.display_values)
         # Streamlit draws a missing value itself, as "None", unless told otherwise.
         assert table.proto.placeholder == "—"
+
+
+def test_the_remembered_html_table_follows_the_values_and_the_language():
+    from tests.cards_html import _Tables
+
+    def shown(rows):
+        parser = _Tables()
+        parser.feed(fmt.html_table(rows))
+        return parser.tables[0][1:]
+
+    use_language("zh")
+    rows = [{"地区": "和平区", "活动": 48500.5}]
+    assert shown(rows) == [["和平区", "48,500.5"]]
+    assert fmt.html_table([dict(r) for r in rows]) is fmt.html_table(rows)  # made once
+    assert shown([{"地区": "和平区", "活动": 48501.5}]) == [["和平区", "48,501.5"]]
+    use_language("en")
+    assert shown([{"地区": "和平区", "活动": 1234.5}]) == [["和平区", "1,234.5"]]
+    use_language("zh")
+    # A value that cannot be a key: made each time, the same way.
+    assert shown([{"地区": ["和平区"], "活动": 1.5}]) == [["['和平区']", "1.5"]]

@@ -171,3 +171,32 @@ def test_a_score_card_reads_as_the_metric_did():
     assert fall.help == '<b>"help"</b>'
     assert (rise.delta, rise.good, rise.help) == ("+0.4", True, None)
     assert (empty.value, empty.delta) == ("—", None)
+
+
+def test_the_remembered_pillar_cards_follow_the_values_the_targets_and_the_language():
+    from tests.cards_html import _Cards
+    from ui import cards
+    from ui.i18n import use_language
+
+    ind = next(i for i in indicators_of("governance") if i.headline and i.kind == "flow")
+
+    def shown(lang, value, target, comparable=True):
+        use_language(lang)
+        got = cards._pillar_grids(
+            lang, False, comparable, ((ind.key, value),), ((ind.key, 100.0),),
+            ((ind.key, target),), ()
+        )  # fmt: skip
+        parser = _Cards()
+        parser.feed("".join(got))
+        return next(c for c in parser.cards if c.label in (ind.name_zh, ind.name_en))
+
+    try:
+        first = shown("zh", 120.0, 150.0)
+        assert (first.label, first.delta) == (ind.name_zh, "+20.0%")
+        assert shown("zh", 120.0, 150.0) == first
+        assert shown("zh", 90.0, 150.0).delta == "-10.0%"  # other values: made again
+        assert shown("zh", 120.0, 150.0, comparable=False).delta is None
+        assert shown("zh", 120.0, 300.0).notes != first.notes  # another target
+        assert shown("en", 120.0, 150.0).label == ind.name_en
+    finally:
+        use_language("zh")

@@ -3,6 +3,8 @@ comparable), grouped by pillar."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import streamlit as st
 
 from data_access.periods import Coverage, Period
@@ -16,7 +18,7 @@ from data_access.registry import (
 )
 from ui import format as fmt
 from ui import report_status
-from ui.i18n import pick, t, t_text
+from ui.i18n import current_language, pick, t, t_text
 from ui.plain import html_text as _e
 
 # The year the article's figures (data_access/reference/figures.csv) describe: they are the
@@ -174,23 +176,15 @@ def overview(
     article = article_comparable(region, cov.period)
     st.caption(t("overview.caption_article" if article else "overview.caption_target"))
     notes = report_status.as_of_notes(region, cov.span)
-    st.html(CARD_STYLE)  # only a style: Streamlit adds it to the page without an element
-    for pillar in PILLARS:
+    grids = _pillar_grids(
+        current_language(),
+        article,
+        cov.flows_comparable,
+        *(tuple(d.items()) for d in (values, last_year, targets, notes)),
+    )
+    for pillar, grid in zip(PILLARS, grids, strict=True):
         st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
-        indicators = indicators_of(pillar.key)
-        grid = "".join(
-            card_html(
-                ind,
-                values.get(ind.key),
-                last_year.get(ind.key),
-                notes.get(ind.key),
-                beside_text(ind, article, targets.get(ind.key)),
-                cov.flows_comparable or not counts_activities(ind),
-            )
-            for ind in indicators
-            if ind.headline
-        )
-        st.html(f'<div class="hs-cards">{grid}</div>')
+        st.html(grid)
         _all_indicators(pillar.key, values, targets, notes, article)
     st.markdown(f"#### {t('overview.programme')}")
     st.caption(
@@ -199,6 +193,33 @@ def overview(
             for f in policy_figures()
         )
     )
+
+
+# The five pillars' cards are made once for what they show (the language, the figures, the
+# targets and the as-of notes, as keys) rather than on every run: about a tenth of a warm
+# Overview run's CPU (docs/performance.md). Each is a string, shared; the first carries the
+# cards' style (a style alone would be an element of its own).
+@lru_cache(maxsize=256)
+def _pillar_grids(
+    lang: str, article: bool, flows_comparable: bool, values, last_year, targets, notes
+) -> tuple[str, ...]:
+    values, last_year, targets, notes = map(dict, (values, last_year, targets, notes))
+    grids = []
+    for pillar in PILLARS:
+        cards = "".join(
+            card_html(
+                ind,
+                values.get(ind.key),
+                last_year.get(ind.key),
+                notes.get(ind.key),
+                beside_text(ind, article, targets.get(ind.key)),
+                flows_comparable or not counts_activities(ind),
+            )
+            for ind in indicators_of(pillar.key)
+            if ind.headline
+        )
+        grids.append(f'{"" if grids else CARD_STYLE}<div class="hs-cards">{cards}</div>')
+    return tuple(grids)
 
 
 # Not a fragment: Streamlit copies the page's layout state for every fragment on every run

@@ -193,6 +193,32 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def rows_memo(maxsize: int, *, by_locale: bool = False):
+    """Remember fn(rows) by the rows' values (dicts of the same columns), and the locale where
+    the result depends on it: the Overview makes the same table and chart data from the same
+    cached figures on every run. The value is shared: it must not be changed (a string, an
+    Arrow table). Rows holding a value that cannot be a key are made each time."""
+
+    def wrap(fn):
+        @lru_cache(maxsize=maxsize)
+        def remembered(frozen: tuple, name: str | None):
+            return fn([dict(row) for row in frozen])
+
+        @functools.wraps(fn)
+        def call(rows: list[dict]):
+            frozen = tuple(tuple(row.items()) for row in rows)
+            try:
+                hash(frozen)
+            except TypeError:
+                return fn(rows)
+            return remembered(frozen, locale_name() if by_locale else None)
+
+        return call
+
+    return wrap
+
+
+@rows_memo(256, by_locale=True)
 def html_table(rows: list[dict]) -> str:
     """Rows (dicts of the same columns, in order) as one HTML table formatted as `table` formats
     a frame: numbers grouped for the locale, each column with the decimals its values need,

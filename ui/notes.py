@@ -131,13 +131,30 @@ def _errors(errors) -> None:
         st.markdown(f":red[{plain(say(error.message))}]")
 
 
+def _ask(name: str) -> None:
+    st.session_state[name] = True
+
+
 def _add_form(url: str, region: RegionInfo, period: Period, pillar: str | None) -> None:
-    options = _about_options(pillar)
     key = f"note_add_{region.code}_{pillar or ''}"
+    opened = f"{key}_open"  # session state, not a widget's: the form stays open while in use
     if st.session_state.pop("_note_saved", None) == key:
         st.session_state.pop(f"{key}_text", None)  # saved: an empty box for the next note
         st.success(t("brief.notes.saved"))
+    if not st.session_state.get(opened):
+        # The form (a date, a box of every pillar and indicator, a text box) only when asked:
+        # drawn on every run it was ≈ 8 % of a warm Overview's CPU (docs/performance.md).
+        st.button(
+            t("brief.notes.add"),
+            key=f"{key}_ask",
+            icon=":material/add:",
+            on_click=_ask,
+            args=(opened,),
+        )
+        return
+    options = _about_options(pillar)
     with st.form(key, clear_on_submit=False):
+        st.markdown(f"**{t('brief.notes.add')}**")
         year, month = divmod(period.end, 100)
         end = date(year, month, calendar.monthrange(year, month)[1])
         day = st.date_input(t("brief.notes.day"), value=min(clock.today(), end), key=f"{key}_day")
@@ -149,7 +166,12 @@ def _add_form(url: str, region: RegionInfo, period: Period, pillar: str | None) 
             key=f"{key}_about",
         )
         text = st.text_area(t("brief.notes.text"), max_chars=TEXT_MAX, key=f"{key}_text")
-        if not st.form_submit_button(t("brief.notes.save")):
+        row = st.container(horizontal=True)
+        save = row.form_submit_button(t("brief.notes.save"))
+        if row.form_submit_button(t("brief.notes.cancel"), type="tertiary"):
+            st.session_state.pop(opened, None)
+            st.rerun()
+        if not save:
             return
     kind, _, what = about.partition(":")
     written = write(
@@ -168,6 +190,7 @@ def _add_form(url: str, region: RegionInfo, period: Period, pillar: str | None) 
     elif not written.value.ok:
         _errors(written.value.errors)
     else:
+        st.session_state.pop(opened, None)
         st.session_state["_note_saved"] = key
         st.rerun()
 
@@ -211,7 +234,8 @@ def _note(url: str, note, viewer: int | None, is_admin: bool) -> None:
 
 def section(url: str, region: RegionInfo, period: Period, pillar: str | None = None) -> None:
     """The region's notes of the period (and those of the regions inside it), newest first, with
-    the add form for whoever may write and edit/delete for the author (delete: admins too)."""
+    the add form (behind its button) for whoever may write and edit/delete for the author
+    (delete: admins too)."""
     account = signed_in()
     if account is None:
         return
@@ -221,5 +245,4 @@ def section(url: str, region: RegionInfo, period: Period, pillar: str | None = N
             st.caption(t("brief.notes.none"))
         for note in reversed(notes):
             _note(url, note, account.id, account.role == "admin")
-        st.markdown(f"**{t('brief.notes.add')}**")
         _add_form(url, region, period, pillar)

@@ -9,6 +9,7 @@ that those pages' own code stays as it was."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -22,7 +23,7 @@ from data_access.reports import Completeness
 from data_access.stocks import Stock
 from ui import format as fmt
 from ui.exports import download_buttons
-from ui.i18n import pick, t, t_text
+from ui.i18n import current_language, pick, t, t_text
 from ui.monthly_report import month_text, status_label
 
 # The reporting levels below each level whose completeness a leader sees, most numerous first.
@@ -87,15 +88,19 @@ def as_of_note(key: str, found: dict[str, Stock], period: Period) -> str | None:
     return note
 
 
-def as_of_notes(region: RegionInfo, period: Period) -> dict[str, str]:
-    """The as-of note of every standing figure of the region for the period, by indicator key."""
-    found = stocks(region, period)
+def as_of_notes(region: RegionInfo, period: Period) -> Mapping[str, str]:
+    """The as-of note of every standing figure of the region for the period, by indicator key
+    (made once per cached figures and language: read-only)."""
+    return cached.derived(_as_of_notes, stocks(region, period), period, current_language())
+
+
+def _as_of_notes(found: Mapping[str, Stock], period: Period, lang: str) -> Mapping[str, str]:
     notes = {}
     for ind in INDICATORS:
         note = as_of_note(ind.key, found, period)
         if note is not None:
             notes[ind.key] = note
-    return notes
+    return MappingProxyType(notes)
 
 
 def with_as_of(frame: pd.DataFrame, region: RegionInfo, period: Period, scored) -> pd.DataFrame:

@@ -40,6 +40,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brief.notes.about": ("关于", "About"),
     "brief.notes.about_none": ("（整体）", "(overall)"),
     "brief.notes.save": ("保存备注", "Save the note"),
+    "brief.notes.cancel": ("取消", "Cancel"),
     "brief.notes.saved": ("备注已保存。", "The note is saved."),
     "brief.notes.edit": ("修改", "Edit"),
     "brief.notes.delete": ("删除", "Delete"),

@@ -25,7 +25,7 @@ from data_access.registry import (
     activity_types_of,
     counts_activities,
 )
-from data_access.scoring import IndexResult, mean_index
+from data_access.scoring import IndexResult
 from ui import attention, briefing, cards, charts, notes, report_status
 from ui import format as fmt
 from ui.exports import describe_view, download_buttons
@@ -233,7 +233,7 @@ def pillar_chart(url: str, region: RegionInfo, period: Period, now: IndexResult)
         other_name = t_text(
             "views.children_average", level=t_text(f"views.level.{kids[0].region.level}")
         )
-        average = mean_index([k.index for k in kids])
+        average = cached.children_average(url, region.code, str(period))
         scores = {p.key: p.score for p in average.pillars}
     rows = pillar_comparison_rows(region, now, other_name, scores)
     cols = list(rows[0])
@@ -267,7 +267,10 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
     """Monthly trend of the index and the pillars (12 months up to the period's end)."""
     st.markdown(f"#### {t('views.trend')}")
     months = trend_months(url, period)
-    rows = index_trend_rows(cached.index_trend(url, region.code, months)) if months else []
+    rows = []
+    if months:
+        trend = cached.index_trend(url, region.code, months)
+        rows = cached.derived(_in_language, trend, index_trend_rows, current_language())
     if not rows:
         st.info(t("views.no_data"))
         return
@@ -278,6 +281,11 @@ def index_trend(url: str, region: RegionInfo, period: Period) -> None:
         width="stretch",
     )
     download_buttons(rows, t("views.trend"), "trend")
+
+
+def _in_language(shared, shape, lang: str):
+    # cached.derived's function: `shape` of a shared reader result, once per language.
+    return shape(shared)
 
 
 def ranking_rows(kids: list[AreaIndex]) -> list[dict]:
@@ -327,7 +335,7 @@ def ranking(url: str, region: RegionInfo, period: Period) -> None:
         return
     level = t(f"views.level.{kids[0].region.level}")
     st.markdown(f"#### {t('views.ranking', level=level)}")
-    rows = ranking_rows(kids)
+    rows = cached.derived(_in_language, kids, ranking_rows, current_language())
     columns = list(rows[0])
     measures = [c for c in columns if c not in (t("views.region"), t("views.code"))]
     measures.remove(t("views.population_unit"))
@@ -764,8 +772,7 @@ def compare_regions(
     if outside:
         st.caption(t("views.compare_outside_scope", level=t_text(f"views.level.{region.level}")))
     if other == AVERAGE:
-        kids = cached.child_indexes(url, chain[-1].code, str(span))
-        return options[other], mean_index([k.index for k in kids])
+        return options[other], cached.children_average(url, chain[-1].code, str(span))
     return options[other], cached.index(url, other, str(span))
 
 
