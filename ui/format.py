@@ -195,9 +195,9 @@ def _is_number(value) -> bool:
 
 def rows_memo(maxsize: int, *, by_locale: bool = False):
     """Remember fn(rows) by the rows' values (dicts of the same columns), and the locale where
-    the result depends on it: the Overview makes the same table and chart data from the same
-    cached figures on every run. The value is shared: it must not be changed (a string, an
-    Arrow table). Rows holding a value that cannot be a key are made each time."""
+    the result depends on it: the Overview makes the same table from the same cached figures on
+    every run. The value is shared: it must not be changed (a string). Rows holding a value
+    that cannot be a key are made each time."""
 
     def wrap(fn):
         @lru_cache(maxsize=maxsize)
