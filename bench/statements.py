@@ -1,7 +1,7 @@
 """The SQL of one cold Overview, statement by statement (issue 15 part 1): every SELECT the
-cached readers send during a cold script run (city, period 2025, the admin), each replayed on a
-sqlite3 connection (the app's pragmas; best of N), with its rows and its plan; the sum is the SQL floor of a
-cold Overview with the store's schema, without SQLAlchemy.
+cached readers send during a cold script run (city, period 2025, the admin), each replayed on the
+store's sqlite3 connection (the app's pragmas; best of N), with its rows and its plan; the sum
+is the SQL floor of a cold Overview with the store's schema, without SQLAlchemy.
 
     python -m bench.statements --db sqlite:////tmp/x/a5000000.db [--repeat 5] [--plans]
 """
