@@ -30,7 +30,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, select, true, union_all, update
+from sqlalchemy import and_, bindparam, delete, func, null, or_, select, true, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from data_access.audit import AuditEntry, add_audit_row, add_audit_rows
@@ -1319,7 +1319,7 @@ def count_report_statuses(
         # its regions from the level index; the rest have not started. (Each region's report
         # looked up in turn read 1,158 report rows for the communities.)
         reports = select(mr.status, func.count()).where(mr.month == month, mr.level == level)
-        regions = select(literal(None), func.count()).where(Region.level == level)
+        regions = select(null(), func.count()).where(Region.level == level)
         rows = session.execute(union_all(reports.group_by(mr.status), regions)).all()
         counts.update((status, n) for status, n in rows if status is not None)
         total = next(n for status, n in rows if status is None)
