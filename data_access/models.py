@@ -416,6 +416,21 @@ class AreaRollup(Totals, Base):
     parent_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class AreaYearRollup(Totals, Base):
+    """Yearly totals per city, district or street and activity type: the area rollups of each
+    calendar year summed, kept exact by every write like them, so that a year's ranking of the
+    districts sums one row per district and type instead of twelve."""
+
+    __tablename__ = "area_year_rollups"
+    __table_args__ = (Index("ix_area_year_rollups_parent_year", "parent_id", "year"),)
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class AreaStock(Base):
     """Standing figures per city, district or street, month and indicator: the sum over the
     reporting regions inside of each one's latest approved value in or before the month (carried
