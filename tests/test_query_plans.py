@@ -28,7 +28,7 @@ from data_access import cached
 
 # The tables that grow with the activities (and the area summaries, which must be read by area
 # and month, never whole).
-BIG = ("activities", "rollups", "area_rollups", "area_stocks")
+BIG = ("activities", "rollups", "area_rollups", "area_year_rollups", "area_stocks")
 _SQLITE_SCAN = re.compile(r"^SCAN (\w+)")
 
 # Whole-index walks that stop early: (reader, table, index) with why it does not grow; allowed
@@ -363,3 +363,21 @@ def test_the_citys_report_counts_read_the_reports_index_alone(plan_url: str) -> 
         ), lines  # fmt: skip
     else:
         assert any(line.endswith("on ix_monthly_reports_month_level") for line in lines), lines
+
+
+def test_a_years_ranking_sums_the_yearly_area_rollups(plan_url: str) -> None:
+    """The districts' totals for a whole year read one row per district and type from the
+    yearly area rollups by parent and year (migration 0012), not twelve monthly rows each."""
+    from data_access.areas import get_totals_within
+    from data_access.periods import parse_period
+
+    city = cached.city(plan_url)
+    lines = _plans(plan_url, lambda s: get_totals_within(s, city, "district", parse_period("2025")))
+    if plan_url.startswith("sqlite"):
+        assert any(
+            line.startswith("SEARCH area_year_rollups USING INDEX ix_area_year_rollups_parent_year")
+            for line in lines
+        ), lines
+    else:
+        assert any(line.endswith("on ix_area_year_rollups_parent_year") for line in lines), lines
+    assert not any("area_rollups" in line.replace("area_year_rollups", "") for line in lines)
