@@ -422,7 +422,10 @@ class AreaYearRollup(Totals, Base):
     districts sums one row per district and type instead of twelve."""
 
     __tablename__ = "area_year_rollups"
-    __table_args__ = (Index("ix_area_year_rollups_parent_year", "parent_id", "year"),)
+    __table_args__ = (
+        Index("ix_area_year_rollups_parent_year", "parent_id", "year"),
+        Index("ix_area_year_rollups_level_year", "level", "year"),
+    )
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)

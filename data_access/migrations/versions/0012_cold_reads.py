@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("region_id", "year", "type_key", name=op.f("pk_area_year_rollups")),
     )
     op.create_index("ix_area_year_rollups_parent_year", "area_year_rollups", ["parent_id", "year"])
+    op.create_index("ix_area_year_rollups_level_year", "area_year_rollups", ["level", "year"])
     # A store that already holds activities gets its yearly sums now, from its area rollups.
     from data_access.rollups import refresh_area_year_rollups
 
@@ -66,6 +67,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_area_year_rollups_level_year", table_name="area_year_rollups")
     op.drop_index("ix_area_year_rollups_parent_year", table_name="area_year_rollups")
     op.drop_table("area_year_rollups")
     op.drop_index("ix_monthly_reports_month_level", table_name="monthly_reports")
