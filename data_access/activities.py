@@ -17,7 +17,7 @@ from data_access.audit import add_audit_row
 from data_access.auth import check_scope, require_admin
 from data_access.db import Writes, dialect_insert, prepared_write
 from data_access.indicators import TOTAL_COLUMNS
-from data_access.models import Activity, AreaRollup, Region, Rollup, Totals
+from data_access.models import Activity, AreaRollup, AreaYearRollup, Region, Rollup, Totals
 from data_access.region_facts import RegionFacts
 from data_access.registry import MEASURE_KEYS
 from data_access.validation import FIELDS, FieldError, validate_activity
@@ -121,8 +121,8 @@ def _totals_upsert(dialect: str, model: type[Totals]):
 
 
 def _add_totals(session: Session, model: type[Totals], rows: list[dict[str, Any]]) -> None:
-    """Add signed totals to a summary table (Rollup, AreaRollup), keyed by its primary key; a row
-    left with no activity goes, as a recount would give."""
+    """Add signed totals to a summary table (Rollup, AreaRollup, AreaYearRollup), keyed by its
+    primary key; a row left with no activity goes, as a recount would give."""
     session.execute(_totals_upsert(session.get_bind().dialect.name, model), rows)
     keys = list(model.__table__.primary_key.columns)
     for row in (r for r in rows if r["n"] < 0):
@@ -149,6 +149,22 @@ def _area_rows(city_id: int | None, rows: list[dict[str, Any]]) -> list[dict[str
     return list(sums.values())
 
 
+def _year_rows(area_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The area rows' changes summed by calendar year, for the yearly area rollups.
+    sums: dict[tuple[int, int, str], dict[str, Any]] = {}
+    for row in area_rows:
+        year = row["month"] // 100
+        entry = sums.setdefault(
+            (row["region_id"], year, row["type_key"]),
+            {"region_id": row["region_id"], "year": year, "type_key": row["type_key"],
+             "level": row["level"], "parent_id": row["parent_id"], "n": 0,
+             **dict.fromkeys(MEASURE_KEYS, 0)},
+        )  # fmt: skip
+        for name in TOTAL_COLUMNS:
+            entry[name] += row[name]
+    return list(sums.values())
+
+
 @cache
 def _insert_once(dialect: str):
     insert_fn = dialect_insert(dialect)
@@ -161,21 +177,23 @@ def _insert_once(dialect: str):
 
 @dataclass(frozen=True)
 class RollupChanges:
-    """Signed changes to the rollups and the area rollups, worked out before a write's
-    transaction (rollup_changes) and added inside it (write_rollup_changes)."""
+    """Signed changes to the rollups and the area rollups (monthly and yearly), worked out
+    before a write's transaction (rollup_changes) and added inside it (write_rollup_changes)."""
 
     rollups: list[dict[str, Any]]
     areas: list[dict[str, Any]]
+    years: list[dict[str, Any]]
 
 
 def rollup_changes(session: Session, deltas: Iterable[Mapping[str, Any]]) -> RollupChanges:
-    """The rollup and area-rollup rows (street, district, city) that per-(community, month,
-    type) changes add up to; reads only the city's id."""
+    """The rollup and area-rollup rows (street, district, city; by month and by year) that
+    per-(community, month, type) changes add up to; reads only the city's id."""
     rows = [dict(d) for d in deltas if d["n"] or any(d[m] for m in MEASURE_KEYS)]
     if not rows:
-        return RollupChanges([], [])
+        return RollupChanges([], [], [])
     city_id = session.scalar(select(Region.id).where(Region.level == "city"))
-    return RollupChanges(rows, _area_rows(city_id, rows))
+    areas = _area_rows(city_id, rows)
+    return RollupChanges(rows, areas, _year_rows(areas))
 
 
 def write_rollup_changes(session: Session, changes: RollupChanges) -> None:
@@ -184,6 +202,7 @@ def write_rollup_changes(session: Session, changes: RollupChanges) -> None:
     if changes.rollups:
         _add_totals(session, Rollup, changes.rollups)
         _add_totals(session, AreaRollup, changes.areas)
+        _add_totals(session, AreaYearRollup, changes.years)
 
 
 def apply_rollup_deltas(session: Session, deltas: Iterable[Mapping[str, Any]]) -> None:

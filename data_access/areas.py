@@ -63,7 +63,7 @@ def get_totals_within(
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Per region of the level (by id), per activity type: the count and measure sums."""
     check_level(region, level)
-    table, key, where = summary_source(Rollup, region, level)
+    table, key, where = summary_source(Rollup, region, level, period.kind == "year")
     stmt = select_totals(table, where, period.start, period.end, key)
     return group_totals(session.connection().execute(stmt).all())
 

@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import Activity, AreaRollup, Rollup
+from data_access.models import Activity, AreaRollup, AreaYearRollup, Rollup
 from data_access.periods import Coverage, Period, coverage
 from data_access.regions import RegionInfo, summary_source
 from data_access.registry import (
@@ -33,11 +33,17 @@ TOTAL_COLUMNS = ("n", *MEASURE_KEYS)
 
 
 def select_totals(table, where, start: int, end: int, *keys):
-    """Per activity type (and per each of `keys`): the count and measure sums over the months,
-    from the summary rows `where` selects (None: every row)."""
+    """Per activity type (and per each of `keys`): the count and measure sums over the months
+    (yyyymm; of a yearly table, AreaYearRollup, over their years), from the summary rows `where`
+    selects (None: every row)."""
+    span = (
+        table.year.between(start // 100, end // 100)
+        if table is AreaYearRollup
+        else table.month.between(start, end)
+    )
     return (
         select(*keys, table.type_key, *(func.sum(getattr(table, c)) for c in TOTAL_COLUMNS))
-        .where(table.month.between(start, end), *([] if where is None else [where]))
+        .where(span, *([] if where is None else [where]))
         .group_by(*keys, table.type_key)
     )
 
@@ -102,7 +108,7 @@ def get_activity_totals(
     session: Session, region: RegionInfo, period: Period
 ) -> dict[str, dict[str, float]]:
     """Per activity type: the number of activities and each measure's sum, from the rollups."""
-    table, _, where = summary_source(Rollup, region, region.level)
+    table, _, where = summary_source(Rollup, region, region.level, period.kind == "year")
     stmt = select_totals(table, where, period.start, period.end)
     return {row[0]: _as_totals(row[1:]) for row in session.connection().execute(stmt).all()}
 

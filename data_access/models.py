@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -196,6 +197,18 @@ class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_community_date", "community_id", "occurred_on"),
+        # The live activities only, by community and day: the 60-days-without-activity rule's
+        # one step back per community reads this index alone, not each activity's row to see
+        # whether it was deleted. deleted_at (always NULL here) is a column too: SQLite (3.40)
+        # counts a partial index as covering only if it holds every column the query names.
+        Index(
+            "ix_activities_community_live",
+            "community_id",
+            "occurred_on",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_activities_district_date", "district_id", "occurred_on"),
         Index("ix_activities_date", "occurred_on"),
         Index("ix_activities_created_at", "created_at"),
@@ -298,6 +311,8 @@ class MonthlyReport(Base):
     __table_args__ = (
         UniqueConstraint("region_id", "month"),
         Index("ix_monthly_reports_month_status", "month", "status"),
+        # The city's count of a level's reports by status for a month, from the index alone.
+        Index("ix_monthly_reports_month_level", "month", "level", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -396,6 +411,24 @@ class AreaRollup(Totals, Base):
 
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)  # yyyymm
+    type_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class AreaYearRollup(Totals, Base):
+    """Yearly totals per city, district or street and activity type: the area rollups of each
+    calendar year summed, kept exact by every write like them, so that a year's ranking of the
+    districts sums one row per district and type instead of twelve."""
+
+    __tablename__ = "area_year_rollups"
+    __table_args__ = (
+        Index("ix_area_year_rollups_parent_year", "parent_id", "year"),
+        Index("ix_area_year_rollups_level_year", "level", "year"),
+    )
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
     type_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     level: Mapped[str] = mapped_column(String(10))
     parent_id: Mapped[int | None] = mapped_column(Integer)

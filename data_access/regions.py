@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from data_access.models import AreaRollup, AreaStock, Compound, CompoundGrid, Region, Rollup
+from data_access.models import (
+    AreaRollup,
+    AreaStock,
+    AreaYearRollup,
+    Compound,
+    CompoundGrid,
+    Region,
+    Rollup,
+)
 from data_access.registry import DATA_LEVELS, LEVELS, Level, child_level
 
 
@@ -109,16 +117,17 @@ def check_level(region: RegionInfo, level: Level) -> None:
         raise ValueError(f"no {level} level inside a {region.level}")
 
 
-def summary_source(table, region: RegionInfo, level: Level):
+def summary_source(table, region: RegionInfo, level: Level, whole_year: bool = False):
     """Where the sums of each region of a level inside a region are (the region's own at its own
-    level): the area summaries (one row per city, district or street, month and key) above
-    community level, else the community rows of `table` (Rollup or ReportedValue). Returns the
-    table to read, the column naming the region, and the WHERE clause (None: no limit)."""
+    level): the area summaries (one row per city, district or street, month and key; for the
+    activities' totals of a whole year, `whole_year`, one row per year and key) above community
+    level, else the community rows of `table` (Rollup or ReportedValue). Returns the table to
+    read, the column naming the region, and the WHERE clause (None: no limit)."""
     if level == "community":
         return table, table.community_id, scope_clause(table, region)
     if level not in DATA_LEVELS:
         raise ValueError(f"no aggregate data below community level ({level})")
-    area = AreaRollup if table is Rollup else AreaStock
+    area = (AreaYearRollup if whole_year else AreaRollup) if table is Rollup else AreaStock
     if level == region.level:
         return area, area.region_id, area.region_id == region.id
     if level == child_level(region.level):

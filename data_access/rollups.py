@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from data_access.bulk import bulk_insert
 from data_access.indicators import TOTAL_COLUMNS
-from data_access.models import Activity, AreaRollup, AreaStock, Region, ReportedValue, Rollup
+from data_access.models import (
+    Activity,
+    AreaRollup,
+    AreaStock,
+    AreaYearRollup,
+    Region,
+    ReportedValue,
+    Rollup,
+)
 from data_access.registry import MEASURE_KEYS
 
 _MONTH = cast(
@@ -76,18 +84,47 @@ def _area_rollup_selects(months: list[int] | None):
         yield stmt.where(Rollup.month.in_(months)) if months is not None else stmt
 
 
-def refresh_area_rollups(session: Session, months: list[int] | None = None) -> None:
-    """Recompute the area rollups of some months (all when None) from the community rollups;
-    writers call it in the same transaction as their change so that the summaries stay exact.
-    (Area stocks follow the approved reports instead: refresh_area_stocks.)"""
+def refresh_area_month_rollups(session: Session, months: list[int] | None = None) -> None:
+    """Recompute the monthly area rollups of some months (all when None) from the community
+    rollups (not their years: refresh_area_rollups does both)."""
     wipe = delete(AreaRollup)
     session.execute(wipe.where(AreaRollup.month.in_(months)) if months is not None else wipe)
     for stmt in _area_rollup_selects(months):
         session.execute(insert(AreaRollup).from_select(_AREA_ROLLUP_COLUMNS, stmt))
 
 
+_YEAR = AreaRollup.month // 100  # yyyymm → yyyy (integer division on both engines)
+_AREA_YEAR_COLUMNS = ["region_id", "year", "type_key", "level", "parent_id", *TOTAL_COLUMNS]
+
+
+def _area_year_select(years: list[int] | None):
+    """The yearly area rollups (of these years; all when None), summed from the monthly ones."""
+    a = AreaRollup
+    keys = (a.region_id, _YEAR, a.type_key, a.level, a.parent_id)
+    stmt = select(*keys, *(func.sum(getattr(a, c)) for c in TOTAL_COLUMNS)).group_by(*keys)
+    return stmt if years is None else stmt.where(_YEAR.in_(years))
+
+
+def refresh_area_year_rollups(session: Session, years: list[int] | None = None) -> None:
+    """Recompute the yearly area rollups of some years (all when None) from the monthly area
+    rollups."""
+    wipe = delete(AreaYearRollup)
+    session.execute(wipe.where(AreaYearRollup.year.in_(years)) if years is not None else wipe)
+    stmt = _area_year_select(years)
+    session.execute(insert(AreaYearRollup).from_select(_AREA_YEAR_COLUMNS, stmt))
+
+
+def refresh_area_rollups(session: Session, months: list[int] | None = None) -> None:
+    """Recompute the area rollups of some months (all when None) and of their years from the
+    community rollups. (Writers add their changes to all three instead: activities.py; area
+    stocks follow the approved reports: refresh_area_stocks.)"""
+    refresh_area_month_rollups(session, months)
+    years = None if months is None else sorted({m // 100 for m in months})
+    refresh_area_year_rollups(session, years)
+
+
 def rebuild_area_rollups(session: Session) -> None:
-    """Recompute every area rollup (area stocks: rebuild_area_stocks)."""
+    """Recompute every area rollup, monthly and yearly (area stocks: rebuild_area_stocks)."""
     refresh_area_rollups(session, None)
 
 
@@ -103,23 +140,24 @@ def _differing(stored: tuple, recounted: tuple) -> list[int]:
 
 def compare_area_rollups(session: Session) -> list[tuple[int, int, str]]:
     """The (region, month, type) keys whose stored area rollup differs from a recount of the
-    community rollups (empty when they agree)."""
+    community rollups, and (region, yyyy00, type) those of a yearly area rollup that differs
+    from the sum of its year's recounted months (empty when they agree)."""
     columns = TOTAL_COLUMNS
     recount: dict[tuple[int, int, str], tuple] = {}
     for stmt in _area_rollup_selects(None):
         for row in session.execute(stmt):
             recount[(row[0], row[1], row[2])] = tuple(float(v or 0) for v in row[5:])
-    stored = {
-        (row[0], row[1], row[2]): tuple(float(v or 0) for v in row[3:])
+    for (region_id, month, type_key), sums in list(recount.items()):
+        year = (region_id, month // 100 * 100, type_key)
+        before = recount.get(year, (0.0,) * len(columns))
+        recount[year] = tuple(a + b for a, b in zip(before, sums, strict=True))
+    stored = {}
+    for model, period in ((AreaRollup, AreaRollup.month), (AreaYearRollup, AreaYearRollup.year)):
+        scale = 100 if model is AreaYearRollup else 1
         for row in session.execute(
-            select(
-                AreaRollup.region_id,
-                AreaRollup.month,
-                AreaRollup.type_key,
-                *(getattr(AreaRollup, c) for c in columns),
-            )
-        )
-    }
+            select(model.region_id, period, model.type_key, *(getattr(model, c) for c in columns))
+        ):
+            stored[(row[0], row[1] * scale, row[2])] = tuple(float(v or 0) for v in row[3:])
     zero = (0.0,) * len(columns)
     keys = recount.keys() | stored.keys()
     return sorted(k for k in keys if _differing(stored.get(k, zero), recount.get(k, zero)))

@@ -19,6 +19,7 @@ from data_access.models import (
     AppMeta,
     AreaRollup,
     AreaStock,
+    AreaYearRollup,
     Compound,
     CompoundGrid,
     MonthlyReport,
@@ -139,6 +140,7 @@ def _clear(session: Session) -> None:
     for model in (
         Rollup,
         AreaRollup,
+        AreaYearRollup,
         AreaStock,
         ReportedValue,
         MonthlyReportValue,

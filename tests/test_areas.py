@@ -70,3 +70,38 @@ def test_a_community_has_no_children_and_no_level_inside(sqlite_url):
         with pytest.raises(ValueError):
             get_totals_within(session, street, "street", PERIOD)
     engine.dispose()
+
+
+def test_a_years_totals_from_the_yearly_rollups_equal_the_sum_of_its_months(db_url):
+    """A whole year's activity totals (area_year_rollups) are the sums of its months' area
+    rollups: for the city, a district and a street, their own and their children's."""
+    from data_access.indicators import group_totals, select_totals
+    from data_access.models import Rollup
+    from data_access.regions import summary_source
+
+    def flat(totals: dict) -> dict:
+        return {
+            (rid, key, col): v
+            for rid, types in totals.items()
+            for key, cols in types.items()
+            for col, v in cols.items()
+        }
+
+    year = parse_period("2025")
+    engine = open_store(db_url)
+    with read_session(engine) as session:
+        city = get_city(session)
+        district = list_children(session, city.id)[0]
+        street = list_children(session, district.id)[0]
+        for region in (city, district, street):
+            for level in (region.level, LEVELS[LEVELS.index(region.level) + 1]):
+                table, key, where = summary_source(Rollup, region, level)
+                months = select_totals(table, where, year.start, year.end, key)
+                by_month = group_totals(session.execute(months).all())
+                by_year = (
+                    {region.id: get_activity_totals(session, region, year)}
+                    if level == region.level
+                    else get_totals_within(session, region, level, year)
+                )
+                assert by_year and flat(by_year) == pytest.approx(flat(by_month))
+    engine.dispose()

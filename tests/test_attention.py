@@ -385,14 +385,15 @@ def test_a_pillar_pages_sub_regions_order_by_most_improved(app_env, clock):
     assert any(field.startswith("较上年同期变化") for field in bars), bars
 
 
-def test_the_report_counts_equal_the_completeness_counts(sqlite_url):
-    """What needs attention counts the reports by status in one grouped query: the same numbers
+def test_the_report_counts_equal_the_completeness_counts(db_url):
+    """What needs attention counts the reports by status in one grouped query (the city's from
+    the reports' month-level-status index and the level's number of regions): the same numbers
     as the completeness the pages show, for each region level, reporting level and month (the
-    demo's last month has drafts, returned and submitted ones)."""
+    demo's last month has drafts, returned and submitted ones), on both engines."""
     from data_access.regions import list_children
     from data_access.reports import count_report_statuses, get_completeness
 
-    engine = open_store(sqlite_url)
+    engine = open_store(db_url)
     with read_session(engine) as session:
         city = get_city(session)
         district = list_children(session, city.id)[0]

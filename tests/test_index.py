@@ -193,8 +193,8 @@ def test_refreshing_a_month_keeps_the_area_summaries_exact(sqlite_url):
     from sqlalchemy.orm import Session
 
     from data_access.indicators import get_activity_totals
-    from data_access.models import Rollup
-    from data_access.rollups import refresh_area_rollups
+    from data_access.models import AreaYearRollup, Rollup
+    from data_access.rollups import compare_area_rollups, refresh_area_rollups
 
     engine = open_store(sqlite_url)
     march = parse_period("2025-03")
@@ -202,11 +202,30 @@ def test_refreshing_a_month_keeps_the_area_summaries_exact(sqlite_url):
         city = get_city(session)
         district = list_children(session, city.id)[0]
         before = get_activity_totals(session, city, march)
+        year_before = get_activity_totals(session, city, parse_period("2025"))
         session.execute(
             delete(Rollup).where(Rollup.district_id == district.id, Rollup.month == 202503)
         )
         refresh_area_rollups(session, [202503])
+        # The month's year follows (the yearly rows), and the check finds nothing to report.
+        assert compare_area_rollups(session) == []
+        year_after = get_activity_totals(session, city, parse_period("2025"))
+        lost = sum(v["n"] for v in before.values())
         after = get_activity_totals(session, city, march)
+        lost -= sum(v["n"] for v in after.values())
+        assert sum(v["n"] for v in year_before.values()) - lost == sum(
+            v["n"] for v in year_after.values()
+        )
+        # The check compares the yearly rows too: one made wrong is reported as (region,
+        # yyyy00, type).
+        row = session.scalars(
+            select(AreaYearRollup).where(
+                AreaYearRollup.region_id == city.id, AreaYearRollup.year == 2025
+            )
+        ).first()
+        row.n += 1
+        session.flush()
+        assert compare_area_rollups(session) == [(city.id, 202500, row.type_key)]
         direct = dict(
             session.execute(
                 select(Rollup.type_key, func.sum(Rollup.n))

@@ -28,7 +28,7 @@ from data_access import cached
 
 # The tables that grow with the activities (and the area summaries, which must be read by area
 # and month, never whole).
-BIG = ("activities", "rollups", "area_rollups", "area_stocks")
+BIG = ("activities", "rollups", "area_rollups", "area_year_rollups", "area_stocks")
 _SQLITE_SCAN = re.compile(r"^SCAN (\w+)")
 
 # Whole-index walks that stop early: (reader, table, index) with why it does not grow; allowed
@@ -298,3 +298,86 @@ def test_the_briefing_reads_no_big_table_whole(plan_url: str) -> None:
             for t, i in explain(conn, statement, parameters)
         ]
     assert seen and scans == []
+
+
+def _plans(url: str, run: Callable) -> list[str]:
+    """Each line of the plans of the SELECTs that `run(session)` sends: SQLite's EXPLAIN QUERY
+    PLAN lines; PostgreSQL's plan nodes (with enable_seqscan off) as "Node Type on index"."""
+    from data_access.db import read_session
+
+    engine = cached.get_engine(url)
+    with _statements(engine) as seen, read_session(engine) as session:
+        run(session)
+    lines: list[str] = []
+    with engine.connect() as conn, conn.begin():
+        for statement, parameters in seen:
+            if url.startswith("sqlite"):
+                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                lines += [row[3] for row in plan]
+                continue
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            (plan,) = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).one()
+            plan = plan if isinstance(plan, list) else json.loads(plan)
+            nodes = [plan[0]["Plan"]]
+            while nodes:
+                node = nodes.pop()
+                lines.append(f"{node['Node Type']} on {node.get('Index Name', '')}")
+                nodes += node.get("Plans", [])
+    return lines
+
+
+def test_the_60_days_rule_reads_the_live_activities_index_alone(plan_url: str) -> None:
+    """The 60-days-without-activity rule steps back once per community along the partial index
+    of the live activities (migration 0012); on SQLite from the index alone (COVERING: no
+    activity row read to see whether it was deleted)."""
+    from datetime import date
+
+    from data_access.attention import get_last_activity_days
+
+    city = cached.city(plan_url)
+    lines = _plans(
+        plan_url,
+        lambda s: get_last_activity_days(s, city, date(2025, 12, 31), date(2025, 11, 1)),
+    )
+    if plan_url.startswith("sqlite"):
+        steps = [line for line in lines if "activities" in line]
+        assert steps and all(
+            "USING COVERING INDEX ix_activities_community_live" in line for line in steps
+        ), lines
+    else:
+        assert any(line.endswith("on ix_activities_community_live") for line in lines), lines
+
+
+def test_the_citys_report_counts_read_the_reports_index_alone(plan_url: str) -> None:
+    """The city's count of a level's monthly reports by status reads the month-level-status
+    index (migration 0012), not each region's report in turn."""
+    from data_access.reports import count_report_statuses
+
+    city = cached.city(plan_url)
+    lines = _plans(plan_url, lambda s: count_report_statuses(s, city, 202511, "community"))
+    if plan_url.startswith("sqlite"):
+        assert any(
+            line.startswith("SEARCH monthly_reports USING COVERING INDEX "
+                            "ix_monthly_reports_month_level")
+            for line in lines
+        ), lines  # fmt: skip
+    else:
+        assert any(line.endswith("on ix_monthly_reports_month_level") for line in lines), lines
+
+
+def test_a_years_ranking_sums_the_yearly_area_rollups(plan_url: str) -> None:
+    """The districts' totals for a whole year read one row per district and type from the
+    yearly area rollups by parent and year (migration 0012), not twelve monthly rows each."""
+    from data_access.areas import get_totals_within
+    from data_access.periods import parse_period
+
+    city = cached.city(plan_url)
+    lines = _plans(plan_url, lambda s: get_totals_within(s, city, "district", parse_period("2025")))
+    if plan_url.startswith("sqlite"):
+        assert any(
+            line.startswith("SEARCH area_year_rollups USING INDEX ix_area_year_rollups_parent_year")
+            for line in lines
+        ), lines
+    else:
+        assert any(line.endswith("on ix_area_year_rollups_parent_year") for line in lines), lines
+    assert not any("area_rollups" in line.replace("area_year_rollups", "") for line in lines)

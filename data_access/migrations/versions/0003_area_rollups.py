@@ -51,10 +51,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_area_stocks_parent_month", "area_stocks", ["parent_id", "month"])
     op.create_index("ix_area_stocks_month", "area_stocks", ["month"])
-    # A store that already holds activities gets its summaries now, from its rollups.
-    from data_access.rollups import rebuild_area_rollups
+    # A store that already holds activities gets its summaries now, from its rollups (the
+    # monthly ones: the yearly ones come with their table, 0012).
+    from data_access.rollups import refresh_area_month_rollups
 
-    rebuild_area_rollups(op.get_bind())
+    refresh_area_month_rollups(op.get_bind(), None)
 
 
 def downgrade() -> None:
