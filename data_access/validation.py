@@ -108,14 +108,15 @@ def _blank(value: Any) -> bool:
 
 
 def _as_id(value: Any) -> int | None:
-    """An integer id from an int, an integral float or a digit string; None otherwise."""
+    """An integer id from an int, an integral float or a string of ASCII digits; None otherwise
+    (str.isdigit() also accepts "²", which int() refuses)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
 

@@ -243,3 +243,12 @@ def test_a_fraction_of_a_count_and_more_than_two_decimals_of_hours_are_refused()
     assert "整数" in errors_of({**data, "participants": "1.5"})["participants"].message.zh
     assert "两位小数" in errors_of({**data, "hours": 1.234})["hours"].message.zh
     assert errors_of({**data, "hours": 1.1 + 0.2}) == {}  # float noise is not a third decimal
+
+
+@pytest.mark.parametrize("raw", ["²", "１０", "٣", " 1² "])
+def test_an_id_of_digits_that_are_not_ascii_is_a_field_error_not_a_crash(raw):
+    """str.isdigit() accepts "²" (and full-width or Arabic-Indic digits); int() refuses "²":
+    a region id typed or imported that way is refused by its field (found by the property test
+    test_validation_never_raises_and_what_it_accepts_is_sane), never a ValueError."""
+    assert "community_id" in errors_of(valid(community_id=raw, grid_id=None, compound_id=None))
+    assert "grid_id" in errors_of(valid(grid_id=raw, compound_id=None))

@@ -52,7 +52,8 @@ def live_markup(markdown: str) -> set[str]:
 @given(hs.dictionaries(hs.sampled_from(SETTINGS), hs.text(max_size=60)))
 def test_any_url_setting_gives_a_config_or_an_escaped_notice(params):
     config, notices = screen.parse_config(params, DEFAULT_PERIOD)
-    assert set(config.slides) <= set(screen.SLIDE_KINDS) and config.slides
+    allowed = set(screen.SLIDE_KINDS) | set(screen.attention.SCREEN_SLIDES)  # 需关注 too
+    assert set(config.slides) <= allowed and config.slides
     low, high = screen.INTERVAL_RANGE
     assert low <= config.interval <= high
     for notice in notices:
