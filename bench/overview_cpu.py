@@ -33,10 +33,14 @@ def _child(args: argparse.Namespace) -> None:
     import io
     import pstats
 
+    # This bench's own helper (beside this file, sys.path[0] until the next line), whatever the
+    # measured tree holds.
+    from apptest import share_compiled_scripts
+
     tree = Path(args.tree).resolve()
     sys.path[0] = str(tree)  # the measured tree's modules, not bench/'s neighbours
     os.environ["HAPPY_DB_URL"] = args.db
-    from streamlit.runtime.scriptrunner import script_cache, script_runner
+    from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest
 
     from bench.signin import admin_tokens  # the tree's own (its schema)
@@ -67,18 +71,7 @@ def _child(args: argparse.Namespace) -> None:
             clock.append((time.thread_time() - cpu, time.perf_counter() - wall, deltas[0]))
 
     script_runner.ScriptRunner._run_script = timed
-    # AppTest compiles the scripts again on every run (a new ScriptCache each time); a server
-    # keeps one cache for its life. Share one, so that the compile is not counted.
-    compiled: dict[str, object] = {}
-    get_bytecode = script_cache.ScriptCache.get_bytecode
-
-    def shared_bytecode(self, path):
-        path = os.path.abspath(path)
-        if path not in compiled:
-            compiled[path] = get_bytecode(self, path)
-        return compiled[path]
-
-    script_cache.ScriptCache.get_bytecode = shared_bytecode
+    share_compiled_scripts()  # a server compiles each script once
     script_runner.ScriptRunner._enqueue_forward_msg = counted
 
     at = AppTest.from_file(str(tree / "app.py"), default_timeout=600)

@@ -28,10 +28,14 @@ def _child(tree: Path, db: str, runs: int, profiled: int) -> None:
     import io
     import pstats
 
+    # This bench's own helper (beside this file, sys.path[0] until the next line), whatever the
+    # measured tree holds.
+    from apptest import share_compiled_scripts
+
     sys.path[0] = str(tree)  # the measured tree's modules
     os.environ["HAPPY_DB_URL"] = db
     from streamlit.navigation.page import StreamlitPage
-    from streamlit.runtime.scriptrunner import script_cache, script_runner
+    from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest
 
     from bench.signin import admin_tokens  # the tree's own (its schema)
@@ -70,17 +74,7 @@ def _child(tree: Path, db: str, runs: int, profiled: int) -> None:
 
     script_runner.ScriptRunner._run_script = timed
     StreamlitPage.run = page
-    # AppTest compiles the scripts again on every run; a server keeps one cache for its life.
-    compiled: dict[str, object] = {}
-    get_bytecode = script_cache.ScriptCache.get_bytecode
-
-    def shared_bytecode(self, path):
-        path = os.path.abspath(path)
-        if path not in compiled:
-            compiled[path] = get_bytecode(self, path)
-        return compiled[path]
-
-    script_cache.ScriptCache.get_bytecode = shared_bytecode
+    share_compiled_scripts()  # a server compiles each script once
     at = AppTest.from_file(str(tree / "app.py"), default_timeout=600)
     at.session_state["_auth_session"] = hash_token(admin_tokens(db, 1)[0])
     at.query_params["period"] = "2025"

@@ -558,7 +558,13 @@ def _run_once(engine: Engine, fn: Callable, args: tuple, kwargs: dict) -> tuple[
             return step.run(session), step.more
 
 
-def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+def run_write(
+    engine: Engine,
+    fn: Callable,
+    *args: Any,
+    after_part: Callable[[Any], None] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Run one write function (session first) in its own transaction; a prepared write
     (prepared_write) is prepared in a read transaction before it, so that the write transaction
     holds only its INSERT/UPDATEs. A deadlock, or a lock given up on before the lock timeout
@@ -566,9 +572,13 @@ def run_write(engine: Engine, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     as a one-line StoreError, and nothing (of that transaction) is written. A prepared write in
     parts (Writes.more) commits each part in its own transaction: a failure leaves the parts
     committed before it, each whole (approving all: those approved stay approved), and the
-    exception carries their results added up as `committed` (a page says what was done)."""
+    exception carries their results added up as `committed` (a page says what was done).
+    `after_part`, if given, is called with the results so far after each committed part that
+    another follows (a page's progress bar)."""
     total, more = _run_tried(engine, fn, args, kwargs)
     while more:
+        if after_part is not None:
+            after_part(total)
         args, kwargs = _next_part(fn, args, kwargs, more)
         try:
             part, more = _run_tried(engine, fn, args, kwargs)

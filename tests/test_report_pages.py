@@ -305,6 +305,35 @@ def test_approve_all_that_fails_partway_says_how_many_were_approved(report_db_en
     assert [_report(report_db_env, r, month)[0].status for r in submitted] == ["approved"] * 3
 
 
+def test_approve_all_in_parts_shows_a_bar_of_the_reports_approved(report_db_env, monkeypatch):
+    """Approving more reports than one part (each part committed on its own) draws a progress
+    bar that says how many are approved after each part, then the page says all were."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    from data_access import reports
+
+    month = 202604  # no other test of this store (report_db_env) saves a report for it
+    at_month(monkeypatch, month)
+    submitted = demo_place(report_db_env).siblings[-3:]
+    for region_id in submitted:
+        _submit(report_db_env, region_id, month)
+    at = _app(STREET_USER, REVIEW)
+    monkeypatch.setattr(reports, "APPROVE_PART", 1)
+    drawn, draw = [], DeltaGenerator.progress
+
+    def seen(self, value, text=None, **kwargs):  # the bar's updates, drawn by Streamlit as ever
+        drawn.append((value, text))
+        return draw(self, value, text=text, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", seen)
+    at.button(key="rv_approve_all").click().run()
+    assert not at.exception
+    assert [value for value, _ in drawn] == [1 / 3, 2 / 3]  # after the first and second parts
+    assert "已通过 1 / 3 份报表" in drawn[0][1] and "已通过 2 / 3 份报表" in drawn[1][1]
+    assert "已通过 3 份报表" in at.success[0].value
+    assert [_report(report_db_env, r, month)[0].status for r in submitted] == ["approved"] * 3
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_report_returned_with_a_comment_is_fixed_and_resubmitted(
     report_db_env, monkeypatch, lang

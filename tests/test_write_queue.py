@@ -420,7 +420,8 @@ def test_approving_a_list_commits_in_parts_and_says_what_was_committed(
     """The review page's "approve all" names the reports it shows: they too are approved
     APPROVE_PART at a time, each part its own transaction; a part that fails leaves the parts
     before it approved and published exactly, and the failure carries their regions
-    (`committed`), for the page to say what was done."""
+    (`committed`), for the page to say what was done; the results so far are told after each
+    part (`after_part`: the page's progress bar)."""
     engine = make_engine(write_sqlite_url)
     month = 202607
     now = datetime(2026, 8, 2, 8, 0)
@@ -440,10 +441,12 @@ def test_approving_a_list_commits_in_parts_and_says_what_was_committed(
         write(session, publication)
 
     monkeypatch.setattr(reports, "write_publication", failing_third)
+    progress: list[list[int]] = []  # what a page's bar is told after each part another follows
     try:
-        run_write(engine, approve_reports, None, month, ids, now)
+        run_write(engine, approve_reports, None, month, ids, now, after_part=progress.append)
     except RuntimeError as failed:
         assert failed.committed == ids[:4]
+        assert progress == [ids[:2], ids[:4]]
     else:
         raise AssertionError("the third part should have failed")
     with read_session(engine) as session:

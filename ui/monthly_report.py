@@ -14,7 +14,7 @@ from data_access import cached, clock
 from data_access.attention import report_deadline
 from data_access.auth import can_write
 from data_access.db import run_read
-from data_access.periods import Period, month_period
+from data_access.periods import Period, month_label, month_period
 from data_access.registry import INDICATORS_BY_KEY, PILLARS
 from data_access.reports import (
     ReportError,
@@ -42,11 +42,6 @@ MONTHS_BACK = 24
 def current_month() -> int:
     """This month (yyyymm) in the users' time zone, by the product's clock."""
     return clock.this_month()
-
-
-def month_text(month: int) -> str:
-    """A month as the marks show it: 2025-11."""
-    return f"{month // 100}-{month % 100:02d}"
 
 
 def month_options(latest: int | None = None) -> list[str]:
@@ -81,7 +76,7 @@ def month_chooser(container=None, default: int | None = None) -> int:
         year, month = value.split("-")
         return period_label(Period(int(year), int(month), 1))
 
-    first = month_text(default) if default is not None else options[0]
+    first = month_label(default) if default is not None else options[0]
     chosen = synced_select("month", t("report.month"), options, first, label, container or st)
     year, month = chosen.split("-")
     return int(year) * 100 + int(month)
@@ -206,7 +201,7 @@ def _field(row: ReportRow, errors: dict[str, FieldError], warned: dict, locked: 
         badge = f":blue-badge[{t('report.prefilled_badge')}] " if row.prefilled else ""
         last = t(
             "report.from_last_month",
-            month=month_text(row.previous_month),
+            month=month_label(row.previous_month),
             value=format_value(row.previous),
         )
         st.caption(f"{badge}{last}")

@@ -13,12 +13,13 @@ import streamlit as st
 from data_access import cached, clock
 from data_access.db import run_read
 from data_access.importing import MAX_UPLOAD_BYTES, RowError
+from data_access.periods import month_label
 from data_access.report_sheets import ReportImport, import_report_sheet, template_xlsx
 from ui.auth import signed_in
 from ui.bootstrap import store_callback
 from ui.format import EMPTY
 from ui.i18n import say, t, t_text
-from ui.monthly_report import month_chooser, month_text
+from ui.monthly_report import month_chooser
 from ui.plain import plain
 from ui.writes import SIGNED_IN, write
 
@@ -34,7 +35,7 @@ def _template(url: str, region_code: str, month: int) -> bytes:
 
 def template_button(url: str, region_code: str, month: int) -> None:
     """The month's Excel template of the account's communities (made only when asked)."""
-    name = t_text("report.import.file_name", region=region_code, month=month_text(month))
+    name = t_text("report.import.file_name", region=region_code, month=month_label(month))
     st.download_button(
         t("report.import.template_xlsx"),
         lambda: _template(url, region_code, month),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import cached, clock
+from data_access import cached, clock, reports
 from data_access.db import run_read
 from data_access.periods import Period
 from data_access.reports import (
@@ -41,8 +41,18 @@ def _say(kind: str, text: str) -> None:
 
 
 def approve(url: str, month: int, region_ids: list[int]) -> None:
-    """Approve these submitted reports (callback of "approve" and "approve all")."""
-    written = write(url, approve_reports, SIGNED_IN, month, region_ids, clock.now())
+    """Approve these submitted reports (callback of "approve" and "approve all"). More than one
+    part of them (APPROVE_PART, each committed on its own) shows a bar of the parts done."""
+    n, progress = len(region_ids), None
+    if n > reports.APPROVE_PART:  # read when called: a test makes the parts small
+        bar = st.progress(0.0, text=t("report.review.approving", done=0, n=n))
+
+        def progress(done: list[int]) -> None:
+            bar.progress(len(done) / n, text=t("report.review.approving", done=len(done), n=n))
+
+    written = write(
+        url, approve_reports, SIGNED_IN, month, region_ids, clock.now(), progress=progress
+    )
     if written.committed:
         done = len(written.committed)
         _say("warning", t("report.review.approved_part", n=done, error=written.error))

@@ -16,7 +16,7 @@ import streamlit as st
 
 from data_access import cached, clock
 from data_access.attention import completeness_month
-from data_access.periods import Period
+from data_access.periods import Period, month_label
 from data_access.regions import RegionInfo
 from data_access.registry import INDICATORS, INDICATORS_BY_KEY, PerPopulation, Reported
 from data_access.reports import Completeness
@@ -24,7 +24,7 @@ from data_access.stocks import Stock
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.i18n import current_language, pick, t, t_text
-from ui.monthly_report import month_text, status_label
+from ui.monthly_report import status_label
 
 # The reporting levels below each level whose completeness a leader sees, most numerous first.
 LEVELS_BELOW = {
@@ -79,10 +79,10 @@ def as_of_note(key: str, found: dict[str, Stock], period: Period) -> str | None:
     if stock is None:
         return t_text("report.never_reported")
     # Every part is carried forward to the period's last month: the total stands there.
-    note = t_text("report.as_of", month=month_text(period.end))
+    note = t_text("report.as_of", month=month_label(period.end))
     if stock.as_of < period.end:
         older = t_text(
-            "report.as_of_older", period=month_text(period.end), oldest=month_text(stock.as_of)
+            "report.as_of_older", period=month_label(period.end), oldest=month_label(stock.as_of)
         )
         note = f"{note} · ⚠ {older}"
     return note
@@ -161,7 +161,7 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
             t_text(
                 "report.completeness.metric_label",
                 level=t_text(f"report.levels.{done.level}"),
-                month=month_text(month),
+                month=month_label(month),
             ),
             f"{fmt.number(done.approved)} / {fmt.number(done.total)}",
             help=t_text(
@@ -169,7 +169,7 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
                 approved=fmt.number(done.approved),
                 total=fmt.number(done.total),
                 level=t_text(f"report.levels.{done.level}"),
-                month=month_text(month),
+                month=month_label(month),
             ),
         )
     main = counts[0]
@@ -189,7 +189,7 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
         with late:
             fmt.show_table(frame)
             download_buttons(
-                frame, f"{t_text('report.completeness.export')}-{month_text(month)}", "report_late"
+                frame, f"{t_text('report.completeness.export')}-{month_label(month)}", "report_late"
             )
 
 

@@ -103,6 +103,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "report.review.none_submitted": ("没有等待审核的报表。", "No report awaits review."),
     "report.review.approved_n": ("已通过 {n} 份报表。", "{n} report(s) approved."),
+    "report.review.approving": (
+        "正在通过：已通过 {done} / {n} 份报表……",
+        "Approving: {done} of {n} reports approved…",
+    ),
     "report.review.approved_part": (
         "已通过 {n} 份报表，其余未能通过：{error} 请再点“全部通过”继续。",
         "{n} report(s) approved; the rest were not: {error} Click “Approve all” again to go on.",

@@ -61,6 +61,7 @@ def write(
     *args: Any,
     everything: bool = False,
     raising: tuple[type[Exception], ...] = (),
+    progress: Callable[[Any], None] | None = None,
     **kwargs: Any,
 ) -> Written:
     """Run `fn(session, *args, **kwargs)` in one write transaction as the signed-in account
@@ -68,13 +69,14 @@ def write(
     result whose `ok` is false), the cached readers are forgotten once; with `everything`,
     every cached result of this process too (targets and weights feed every score). The
     refusals in `raising` reach the caller as they are (a form that shows them by its fields);
-    nothing was written for them either."""
+    nothing was written for them either. A write in parts calls `progress` with the results so
+    far between its parts."""
     try:
         if any(v is SIGNED_IN for v in (*args, *kwargs.values())):
             actor = actor_id()
             args = tuple(actor if a is SIGNED_IN else a for a in args)
             kwargs = {k: actor if v is SIGNED_IN else v for k, v in kwargs.items()}
-        value = run_write(cached.get_engine(url), fn, *args, **kwargs)
+        value = run_write(cached.get_engine(url), fn, *args, after_part=progress, **kwargs)
     except raising:
         raise
     except (*REFUSALS, *STORE_FAILURES) as exc:
