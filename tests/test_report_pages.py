@@ -331,6 +331,7 @@ def test_approve_all_in_parts_shows_a_bar_of_the_reports_approved(report_db_env,
     assert [value for value, _ in drawn] == [1 / 3, 2 / 3]  # after the first and second parts
     assert "已通过 1 / 3 份报表" in drawn[0][1] and "已通过 2 / 3 份报表" in drawn[1][1]
     assert "已通过 3 份报表" in at.success[0].value
+    assert not at.get("progress")  # gone once done: no bar stuck at 2 / 3 beside the message
     assert [_report(report_db_env, r, month)[0].status for r in submitted] == ["approved"] * 3
 
 

@@ -53,6 +53,8 @@ def approve(url: str, month: int, region_ids: list[int]) -> None:
     written = write(
         url, approve_reports, SIGNED_IN, month, region_ids, clock.now(), progress=progress
     )
+    if progress is not None:
+        bar.empty()  # drawn by the callback, it would stay above the page for this whole run
     if written.committed:
         done = len(written.committed)
         _say("warning", t("report.review.approved_part", n=done, error=written.error))
