@@ -207,8 +207,10 @@ def measure(args: argparse.Namespace, trees: dict[str, Path] | None = None) -> l
                 for think in (0.0, args.think):
                     load_before = os.getloadavg()[0]
                     cpu, db_cpu = fleet.cpu_seconds(), store_cpu.seconds()
+                    client_cpu = time.process_time()
                     connect = fleet.port if fleet.nginx else fleet.ports[0]
                     summary = asyncio.run(load(connect, cookies[:-1], args.runs, args.query, think))
+                    client_cpu = time.process_time() - client_cpu
                     runs = max(1, summary["runs_done"])
                     db_after = store_cpu.seconds()
                     rows.append(
@@ -220,6 +222,9 @@ def measure(args: argparse.Namespace, trees: dict[str, Path] | None = None) -> l
                             "load_before": load_before,
                             "server_rss_mb": fleet.rss_mb(),
                             "cpu_ms_per_run": round(1000 * (fleet.cpu_seconds() - cpu) / runs),
+                            # The sessions' own side (this process: websockets, protobuf), on
+                            # the same cores as the servers.
+                            "client_cpu_ms_per_run": round(1000 * client_cpu / runs, 1),
                             "db_cpu_ms_per_run": None
                             if db_cpu is None
                             else round(1000 * (db_after - db_cpu) / runs, 1),
@@ -297,8 +302,9 @@ def render(
         "",
         "| configuration | reruns | runs | errors | rerun p50 (s) | rerun p95 (s) | rerun max (s) "
         "| page open p50 / p95 (s) | all runs p95 (s) | wall (s) | bytes per run (max) "
-        "| server RSS (MB) | app CPU per run (ms) | store CPU per run (ms) | load avg before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server RSS (MB) | app CPU per run (ms) | sessions' CPU per run (ms) "
+        "| store CPU per run (ms) | load avg before |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         pace = "back to back" if not r["think_s"] else f"paced {r['think_s']:g} s"
@@ -306,7 +312,7 @@ def render(
             f"| {r['label']} | {pace} | {r['runs_done']} | {r['errors']} | {r['p50_s']} "
             f"| {r['p95_s']} | {r['max_s']} | {r['open_p50_s']} / {r['open_p95_s']} "
             f"| {r['all_p95_s']} | {r['wall_s']} | {r['bytes_per_run_max']:,} "
-            f"| {r['server_rss_mb']} | {r['cpu_ms_per_run']} "
+            f"| {r['server_rss_mb']} | {r['cpu_ms_per_run']} | {r['client_cpu_ms_per_run']} "
             f"| {r['db_cpu_ms_per_run'] if r['db_cpu_ms_per_run'] is not None else '–'} "
             f"| {r['load_before']:.1f} |"
         )
