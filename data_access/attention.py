@@ -29,7 +29,7 @@ from data_access.areas import (
 from data_access.indicators import get_coverage, get_indicator_values
 from data_access.messages import Message
 from data_access.models import Activity, Region
-from data_access.periods import Coverage, Period
+from data_access.periods import Coverage, Period, month_label
 from data_access.regions import (
     RegionInfo,
     get_city,
@@ -479,7 +479,7 @@ def report_late(
     if total == 0 or unsent + waiting == 0:
         return []
     zh_level, en_level = LEVEL_NAMES[level]
-    label = f"{month // 100}-{month % 100:02d}"
+    label = month_label(month)
     due = report_deadline(month).isoformat()
     return [
         AttentionItem(

@@ -43,17 +43,23 @@ def _say(kind: str, text: str) -> None:
 def approve(url: str, month: int, region_ids: list[int]) -> None:
     """Approve these submitted reports (callback of "approve" and "approve all"). More than one
     part of them (APPROVE_PART, each committed on its own) shows a bar of the parts done."""
-    n, progress = len(region_ids), None
+    n, bar = len(region_ids), None
     if n > reports.APPROVE_PART:  # read when called: a test makes the parts small
         bar = st.progress(0.0, text=t("report.review.approving", done=0, n=n))
 
-        def progress(done: list[int]) -> None:
-            bar.progress(len(done) / n, text=t("report.review.approving", done=len(done), n=n))
+    def progress(done: list[int]) -> None:
+        bar.progress(len(done) / n, text=t("report.review.approving", done=len(done), n=n))
 
     written = write(
-        url, approve_reports, SIGNED_IN, month, region_ids, clock.now(), progress=progress
+        url,
+        approve_reports,
+        SIGNED_IN,
+        month,
+        region_ids,
+        clock.now(),
+        progress=None if bar is None else progress,
     )
-    if progress is not None:
+    if bar is not None:
         bar.empty()  # drawn by the callback, it would stay above the page for this whole run
     if written.committed:
         done = len(written.committed)
