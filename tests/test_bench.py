@@ -43,12 +43,12 @@ def test_signed_in_sessions_get_the_overview_through_nginx_and_two_replicas(sqli
 
     from bench.load import deploy, load
     from bench.signin import admin_tokens
-    from tests.browser import free_port
+    from tests.browser import free_ports
 
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         pytest.fail("nginx is not installed (bash scripts/install-test-deps.sh)")
     cookies = admin_tokens(sqlite_url, 4)
-    port = free_port()
+    port = free_ports(3)  # nginx, then the two servers on the ports after it
     deployment = deploy(sqlite_url, port, 2, "project", tmp_path)
     try:
         through_nginx = asyncio.run(load(port, cookies, 2, "period=2025"))

@@ -21,7 +21,7 @@ import websockets
 from bench.signin import admin_tokens
 from bench.tab import connect, page_run
 from deploy import NGINX, TEMPLATE, site_config
-from tests.browser import free_port
+from tests.browser import free_port, free_ports
 from tests.conftest import ROOT
 
 QUERY = "period=2025"
@@ -86,10 +86,9 @@ def test_the_launcher_runs_the_documented_deployment_and_a_replica_fails_alone(
     cookies = admin_tokens(write_pg_url, 12)
     port = free_port()
     folder = tmp_path / "fleet"
-    # The servers on free_port() and the port after it (if that one were taken, the launcher
-    # would fail loudly).
+    # The two servers on consecutive free ports (the launcher puts them side by side).
     command = [sys.executable, "-m", "deploy", "--db", write_pg_url, "--replicas", "2",
-               "--port", str(port), "--first-port", str(free_port()),
+               "--port", str(port), "--first-port", str(free_ports(2)),
                "--folder", str(folder)]  # fmt: skip
     launcher = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
