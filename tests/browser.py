@@ -29,16 +29,20 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 UPSTREAM_404 = re.compile(r"/[a-z-]+/_stcore/(health|host-config)$")
 
 
+# The app's own record of its script run (Streamlit sets it on its root element for tests).
+RUN_OVER = (
+    "() => ['notRunning', 'compilationError'].includes("
+    "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState)"
+)
+
+
 def settle(page, timeout: int = 90_000) -> None:
-    """Wait until the app has finished the script run a load, a click or an edit started (its
-    status widget empty), and the browser has drawn it."""
-    page.wait_for_timeout(400)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.trim()",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
+    """Wait until the app has finished the script run a load, a click or an edit started (the
+    run state Streamlit keeps on its root element, as its own browser tests read it: after
+    210 ms, for the run to have begun), and the browser has drawn it."""
+    page.wait_for_timeout(210)
+    page.wait_for_function(RUN_OVER, timeout=timeout)
+    page.wait_for_timeout(200)
 
 
 def require_chromium() -> None:

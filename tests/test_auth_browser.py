@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -18,6 +19,17 @@ def server(sqlite_url, tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "server.log"
     with streamlit_server({**os.environ, "HAPPY_DB_URL": sqlite_url}, log) as base:
         yield base, log
+
+
+def _cookie(page, present: bool, patience: float = 30.0) -> dict | None:
+    """The session cookie once it is there (present) or gone (not present): the page sets and
+    clears it a moment after it shows its signed-in or signed-out content."""
+    deadline = time.monotonic() + patience
+    while True:
+        cookie = next((c for c in page.context.cookies() if c["name"] == "happy_session"), None)
+        if (cookie is not None) == present or time.monotonic() > deadline:
+            return cookie
+        page.wait_for_timeout(100)
 
 
 def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):
@@ -40,8 +52,7 @@ def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):
         page.get_by_label("密码").fill(PASSWORDS["leader"])
         page.get_by_role("button", name="登录").click()
         page.wait_for_selector("text=组织有力", timeout=90_000)
-        page.wait_for_timeout(1000)
-        cookie = next(c for c in page.context.cookies() if c["name"] == "happy_session")
+        cookie = _cookie(page, present=True)
         assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 40
         assert PASSWORDS["leader"] not in page.url and cookie["value"] not in page.url
 
@@ -50,8 +61,7 @@ def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):
 
         page.get_by_role("button", name="退出登录").click()
         page.wait_for_selector("text=您已退出登录", timeout=60_000)
-        page.wait_for_timeout(1000)
-        assert not [c for c in page.context.cookies() if c["name"] == "happy_session"]
+        assert _cookie(page, present=False) is None
         page.reload()
         page.wait_for_selector("text=登录幸福社区看板", timeout=90_000)
         browser.close()

@@ -116,6 +116,17 @@ def _distinct_colours(png: bytes) -> int:
 SHOTS = Path(os.environ.get("HAPPY_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
 
 
+def _drawn(chart, patience: float = 30.0) -> bytes:
+    """A screenshot of the map once deck.gl has drawn its layers (more than 20 colours), or the
+    last one taken when it has not within `patience` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        shot = chart.screenshot()
+        if _distinct_colours(shot) > 20 or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.25)
+
+
 @pytest.mark.parametrize(
     ("query", "lang_word"),
     [
@@ -132,20 +143,24 @@ def test_map_draws_offline(server, browser, sqlite_url, query, lang_word):
     try:
         chart = page.query_selector("[data-testid=stDeckGlJsonChart]")
         canvas = page.query_selector("[data-testid=stDeckGlJsonChart] canvas")
-        time.sleep(2)  # let deck.gl finish its first frames
-        shot = chart.screenshot()
+        shot = _drawn(chart)
         SHOTS.mkdir(parents=True, exist_ok=True)
         (SHOTS / f"map-{query.replace('&', '-').replace('=', '_')}.png").write_bytes(shot)
         assert _distinct_colours(shot) > 20  # polygons, outlines, hexagons, labels
         assert "map_region" not in page.url  # an old link is rewritten to the shared `region`
         if lang_word is not None:  # hover the middle of the map: a region's tooltip
             box = canvas.bounding_box()
-            page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55)
-            page.wait_for_timeout(1500)
-            tooltip = page.evaluate(
+            shown = (
                 "() => { const e = document.querySelector('.deck-tooltip');"
                 " return e && e.style.display !== 'none' ? e.innerText : '' }"
             )
+            tooltip, deadline = "", time.monotonic() + 15
+            while not tooltip and time.monotonic() < deadline:
+                # Moved again on each try: deck.gl picks on a move, once its layers are drawn.
+                x = box["x"] + box["width"] * 0.5 + int(time.monotonic() * 10) % 3
+                page.mouse.move(x, box["y"] + box["height"] * 0.55)
+                page.wait_for_timeout(200)
+                tooltip = page.evaluate(shown)
             assert lang_word in tooltip
     finally:
         page.close()

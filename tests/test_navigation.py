@@ -11,7 +11,7 @@ import os
 import pytest
 
 from tests.auth_helpers import PASSWORDS, app_as
-from tests.browser import Watch, sign_in, streamlit_server
+from tests.browser import Watch, settle, sign_in, streamlit_server
 
 NOT_ALLOWED = "app_pages/not_allowed.py"
 
@@ -108,7 +108,7 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         for path in ("overview", "record", "import", "admin", "report", "report-review"):
             page.goto(f"{base}/{path}")
             page.wait_for_selector("h1", timeout=90_000)
-            page.wait_for_timeout(1500)  # the dialog, if any, comes after the page
+            settle(page)  # the dialog, if any, comes with the session, before the run ends
             seen[path] = (
                 page.locator("h1").first.inner_text(),
                 page.get_by_text("Page not found").count(),
@@ -132,7 +132,7 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         outsider = Watch(page)
         page.goto(f"{base}/activity-log")
         page.wait_for_selector("text=登录幸福社区看板", timeout=90_000)
-        page.wait_for_timeout(1500)
+        settle(page)
         dialogs = page.get_by_text("Page not found").count()
         page.get_by_label("用户名").fill("leader")
         page.get_by_label("密码").fill(PASSWORDS["leader"])
