@@ -69,6 +69,9 @@ class Writer(threading.Thread):
                 with self.progress:
                     self.committed.append(saved.activity_id)
                     self.progress.notify_all()
+                # A pause, as between people's saves: back to back, a backup on a loaded machine
+                # met hundreds of saves, each deleted again one by one below (a minute of CI).
+                self.stop.wait(0.05)
         except BaseException as exc:  # reported by the test
             self.error = exc
             with self.progress:
