@@ -45,6 +45,17 @@ def settle(page, timeout: int = 90_000) -> None:
     page.wait_for_timeout(200)
 
 
+def polled(read, done, patience: float = 30.0, pause: float = 0.25):
+    """read() again every `pause` seconds until done(value) holds or `patience` seconds have
+    passed; the last value read (the caller asserts on it, so a failure shows what was seen)."""
+    deadline = time.monotonic() + patience
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(pause)
+
+
 def require_chromium() -> None:
     """Fail (never skip) when Chromium is missing: CI installs it, so its absence is an error."""
     if not CHROMIUM.exists():

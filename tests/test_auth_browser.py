@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
 from tests.auth_helpers import PASSWORDS
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, polled, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,15 +20,14 @@ def server(sqlite_url, tmp_path_factory):
         yield base, log
 
 
-def _cookie(page, present: bool, patience: float = 30.0) -> dict | None:
+def _cookie(page, present: bool) -> dict | None:
     """The session cookie once it is there (present) or gone (not present): the page sets and
     clears it a moment after it shows its signed-in or signed-out content."""
-    deadline = time.monotonic() + patience
-    while True:
-        cookie = next((c for c in page.context.cookies() if c["name"] == "happy_session"), None)
-        if (cookie is not None) == present or time.monotonic() > deadline:
-            return cookie
-        page.wait_for_timeout(100)
+    return polled(
+        lambda: next((c for c in page.context.cookies() if c["name"] == "happy_session"), None),
+        lambda cookie: (cookie is not None) == present,
+        pause=0.1,
+    )
 
 
 def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(server):

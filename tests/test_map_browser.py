@@ -19,6 +19,7 @@ from tests.browser import (
     CHROMIUM_ARGS,
     LOCAL_HOSTS,
     is_local,
+    polled,
     require_chromium,
     sign_in,
     streamlit_server,
@@ -116,17 +117,6 @@ def _distinct_colours(png: bytes) -> int:
 SHOTS = Path(os.environ.get("HAPPY_SCREENSHOTS", ROOT / "test-artifacts" / "screenshots"))
 
 
-def _drawn(chart, patience: float = 30.0) -> bytes:
-    """A screenshot of the map once deck.gl has drawn its layers (more than 20 colours), or the
-    last one taken when it has not within `patience` seconds."""
-    deadline = time.monotonic() + patience
-    while True:
-        shot = chart.screenshot()
-        if _distinct_colours(shot) > 20 or time.monotonic() > deadline:
-            return shot
-        time.sleep(0.25)
-
-
 @pytest.mark.parametrize(
     ("query", "lang_word"),
     [
@@ -143,7 +133,8 @@ def test_map_draws_offline(server, browser, sqlite_url, query, lang_word):
     try:
         chart = page.query_selector("[data-testid=stDeckGlJsonChart]")
         canvas = page.query_selector("[data-testid=stDeckGlJsonChart] canvas")
-        shot = _drawn(chart)
+        # Once deck.gl has drawn its layers.
+        shot = polled(chart.screenshot, lambda png: _distinct_colours(png) > 20)
         SHOTS.mkdir(parents=True, exist_ok=True)
         (SHOTS / f"map-{query.replace('&', '-').replace('=', '_')}.png").write_bytes(shot)
         assert _distinct_colours(shot) > 20  # polygons, outlines, hexagons, labels
@@ -154,13 +145,15 @@ def test_map_draws_offline(server, browser, sqlite_url, query, lang_word):
                 "() => { const e = document.querySelector('.deck-tooltip');"
                 " return e && e.style.display !== 'none' ? e.innerText : '' }"
             )
-            tooltip, deadline = "", time.monotonic() + 15
-            while not tooltip and time.monotonic() < deadline:
+
+            def hover() -> str:
                 # Moved again on each try: deck.gl picks on a move, once its layers are drawn.
                 x = box["x"] + box["width"] * 0.5 + int(time.monotonic() * 10) % 3
                 page.mouse.move(x, box["y"] + box["height"] * 0.55)
                 page.wait_for_timeout(200)
-                tooltip = page.evaluate(shown)
+                return page.evaluate(shown)
+
+            tooltip = polled(hover, bool, patience=15, pause=0)
             assert lang_word in tooltip
     finally:
         page.close()
