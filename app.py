@@ -8,8 +8,10 @@ from ui.exports import forget_view
 from ui.filters import language_switch
 from ui.i18n import t
 from ui.navigation import NOT_ALLOWED, PAGES, menu_for, navigate, page_icon
+from ui.style import PAGE_STYLE
 
 st.set_page_config(page_title="幸福社区看板", page_icon=page_icon(), layout="wide")
+st.html(PAGE_STYLE)  # the app's style (ui/style.py), once a run
 language_switch()
 forget_view()  # a page's downloads describe the view that page says it shows
 url = st.session_state["store_url"] = ensure_store()
@@ -38,14 +40,6 @@ if guarded(auth.must_change_password, url, account):
     guarded(auth.change_password_page, url, account)
     st.stop()
 auth.password_changed_notice()
-# Streamlit cuts a card's label and value to one line with an ellipsis: in English at 1920×1080
-# "Street/township-level comprehensive-governance centres" lost its end (tests/
-# test_look_browser.py). Let them wrap instead. (A <style> alone takes no room.)
-st.html(
-    "<style>[data-testid='stMetricLabel'] *, [data-testid='stMetricValue'] * {"
-    "white-space: normal !important; overflow: visible !important;"
-    "text-overflow: clip !important; overflow-wrap: anywhere; }</style>"
-)
 auth.set_viewer(account, account.scope_code)
 auth.account_sidebar(url, account)
 # A page outside this account's menu (a leader at /record) shows a notice with a way back.

@@ -41,9 +41,9 @@ def test_every_page_runs_in_both_languages(app_env, page, lang):
 
 def test_overview_shows_the_five_pillars_against_the_article_in_chinese(app_env):
     at = _run(period="2025")  # the article's year (the default follows the clock)
-    markdown = " ".join(m.value for m in at.markdown)
+    shown = " ".join(h.proto.body for h in at.get("html"))  # the pillars' headings, ui/cards.py
     for name in ("组织有力", "治理有效", "服务有质", "邻里有爱", "平安有序"):
-        assert name in markdown
+        assert f'class="hs-h4">{name}</h4>' in shown
     values = {label: card.value for label, card in cards(at).items()}
     assert values["人民调解化解矛盾纠纷"] == "3.1万件"
     assert values["12345热线满意率"] == "98.51%"
@@ -54,7 +54,7 @@ def test_overview_shows_the_five_pillars_against_the_article_in_chinese(app_env)
 def test_overview_in_english(app_env):
     at = _run("en", period="2025")
     assert cards(at)["12345 hotline requests resolved"].value == "48.5K cases"
-    assert "Strong organisation" in " ".join(m.value for m in at.markdown)
+    assert '"hs-h4">Strong organisation</h4>' in " ".join(h.proto.body for h in at.get("html"))
     assert "Article: 29K+ cases" in " ".join(card_notes(at))
 
 
@@ -74,7 +74,7 @@ def test_language_switch_changes_the_page(app_env):
     at = _run()
     at.sidebar.segmented_control[0].set_value("en").run()
     assert at.query_params["lang"] == "en"
-    assert "Quality services" in " ".join(m.value for m in at.markdown)
+    assert ">Quality services</h4>" in " ".join(h.proto.body for h in at.get("html"))
 
 
 def test_a_bad_database_url_shows_one_clear_message(monkeypatch):
@@ -125,7 +125,7 @@ def test_first_start_builds_the_default_store_then_reuses_it(monkeypatch, tmp_pa
         one_time = printed.group(1)
         _sign_in(at, "admin", one_time)
         # The one-time password is replaced before anything else is shown.
-        assert at.title[0].value == "请修改初始密码" and not at.metric
+        assert at.title[0].value == "请修改初始密码" and not cards(at)
         _change_password(at, one_time, "a-new-secret-1", "a-different-one")
         assert "不一致" in at.warning[0].value and at.title[0].value == "请修改初始密码"
         _change_password(at, "wrong-password", "a-new-secret-1", "a-new-secret-1")

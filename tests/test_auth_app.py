@@ -22,6 +22,7 @@ from data_access.db import make_engine, read_session, write_session
 from data_access.models import Account, AuditLog, AuthSession, IndicatorRow, Region
 from data_access.registry import INDICATORS
 from tests.auth_helpers import PASSWORDS, ROOT, app_as
+from tests.cards_html import cards
 
 ADMIN_PAGE = "app_pages/admin.py"
 OVERVIEW = "app_pages/overview.py"
@@ -74,7 +75,7 @@ def test_signed_out_only_the_sign_in_page_opens(app_env, lang):
     assert at.title[0].value == (
         "登录幸福社区看板" if lang == "zh" else "Sign in to the Happy Community Dashboard"
     )
-    assert not at.metric
+    assert not cards(at)
     for page in (OVERVIEW, ADMIN_PAGE):
         with pytest.raises(ValueError):  # not registered for a signed-out visitor
             at.switch_page(page)
@@ -86,7 +87,7 @@ def test_sign_in_with_a_password_shows_the_dashboards(app_env, lang, caplog):
     at = app_as(app_env, None, lang)
     _sign_in(at, "admin", PASSWORDS["admin"])
     assert not at.exception
-    assert at.metric, "the overview after signing in"
+    assert cards(at), "the overview after signing in"
     # The password is nowhere: URL, session state, logs; the session token is not in the URL.
     dump = repr({k: at.session_state[k] for k in at.session_state})
     assert PASSWORDS["admin"] not in dump
@@ -114,7 +115,7 @@ def test_wrong_passwords_then_lockout_in_the_app(app_env, engine):
         _sign_in(at, username, "wrong-password")
     assert "已锁定" in _text(at) and "15 分钟" in _text(at)
     _sign_in(at, username, password)
-    assert "已锁定" in _text(at) and not at.metric
+    assert "已锁定" in _text(at) and not cards(at)
     _sign_in(at, "", "")
     assert "请输入用户名和密码" in _text(at)
 
@@ -164,23 +165,23 @@ def test_expired_and_revoked_sessions_sign_out(app_env, engine):
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["_auth_session"] = hash_token(expired)
     at.run()
-    assert not at.metric and "登录已过期" in _text(at)
+    assert not cards(at) and "登录已过期" in _text(at)
 
     at = app_as(app_env, "admin")
-    assert at.metric
+    assert cards(at)
     with write_session(engine) as s:
         s.query(AuthSession).filter_by(token_hash=at.session_state["_auth_session"]).update(
             {"revoked_at": utcnow()}
         )
     at.run()
-    assert not at.metric and at.text_input(key="auth_password")
+    assert not cards(at) and at.text_input(key="auth_password")
 
 
 def test_sign_out_ends_the_session_and_clears_the_cookie(app_env, engine):
     at = app_as(app_env, "staff", "en")
     token_hash = at.session_state["_auth_session"]
     _button(at, "Sign out").click().run()
-    assert not at.exception and not at.metric
+    assert not at.exception and not cards(at)
     assert "You have signed out" in _text(at)
     assert any("max-age=0" in h.proto.body for h in at.get("html"))
     with read_session(engine) as s:
@@ -193,9 +194,9 @@ def test_a_reload_with_the_cookie_stays_signed_in(app_env, engine, monkeypatch):
         token = start_session(s, get_account_by_username(s, "leader").id)
     monkeypatch.setattr("ui.auth._read_cookie", lambda: token)
     at = AppTest.from_file(APP, default_timeout=120).run()
-    assert at.metric and at.session_state["_auth_session"] == hash_token(token)
+    assert cards(at) and at.session_state["_auth_session"] == hash_token(token)
     monkeypatch.setattr("ui.auth._read_cookie", lambda: "forged-" + token)
-    assert not AppTest.from_file(APP, default_timeout=120).run().metric
+    assert not cards(AppTest.from_file(APP, default_timeout=120).run())
 
 
 def test_single_sign_on_maps_the_identity_to_an_account(app_env, engine, monkeypatch):
@@ -207,11 +208,11 @@ def test_single_sign_on_maps_the_identity_to_an_account(app_env, engine, monkeyp
     at = AppTest.from_file(APP, default_timeout=120)
     at.user = {"is_logged_in": True, "email": email.upper(), "sub": "x"}
     at.run()
-    assert not at.exception and at.metric
+    assert not at.exception and cards(at)
     stranger = AppTest.from_file(APP, default_timeout=120)
     stranger.user = {"is_logged_in": True, "email": "<b>who@else</b>", "sub": "y"}
     stranger.run()
-    assert not stranger.metric and "尚未对应本系统账户" in _text(stranger)
+    assert not cards(stranger) and "尚未对应本系统账户" in _text(stranger)
     assert "<b>" not in _text(stranger)  # the identity is shown as text
     signed_out = AppTest.from_file(APP, default_timeout=120).run()
     assert any(b.label == "使用单位统一身份认证登录" for b in signed_out.button)
@@ -283,7 +284,7 @@ def test_a_password_an_admin_set_is_replaced_at_the_next_sign_in(app_env, engine
         at = app_as(app_env, None)
         _sign_in(at, username, password)
         assert not at.exception
-        assert at.title[0].value == "请修改初始密码" and not at.metric
+        assert at.title[0].value == "请修改初始密码" and not cards(at)
         return at
 
     at = first_sign_in("admin-chose-this")
@@ -372,11 +373,12 @@ def test_screen_links_open_one_read_only_page_until_revoked(app_env, engine):
     at.selectbox(key="admin_revoke_link").set_value(_link_id(engine, token))
     _button(at, "撤销链接").click().run()
     screen.run()
-    assert not screen.get("html") and "无效或已被撤销" in screen.error[0].value
+    shown = " ".join(h.proto.body for h in screen.get("html"))  # the page's style alone
+    assert "幸福指数" not in shown and "无效或已被撤销" in screen.error[0].value
     forged = AppTest.from_file(APP, default_timeout=120)
     forged.query_params["screen"] = "not-a-token"
     forged.run()
-    assert not forged.exception and forged.error and not forged.metric
+    assert not forged.exception and forged.error and not cards(forged)
 
 
 def _link_id(engine, token: str) -> int:

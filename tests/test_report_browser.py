@@ -48,14 +48,8 @@ def _number(text: str) -> int:
     return int(digits)
 
 
-def _metric(page, label: str) -> str:
-    metric = page.get_by_test_id("stMetric").filter(has_text=label).first
-    metric.wait_for(timeout=TIMEOUT)
-    return metric.get_by_test_id("stMetricValue").inner_text().strip()
-
-
 def _card(page, label: str) -> str:
-    """An indicator card's value (the Overview's cards are HTML, ui/cards.py)."""
+    """A card's value (the Overview's cards and counts are HTML, ui/cards.py)."""
     card = page.locator(".hs-card").filter(has_text=label).first
     card.wait_for(timeout=TIMEOUT)
     return card.locator(".hs-card-value").inner_text().strip()
@@ -67,7 +61,7 @@ def _overview(page, base: str) -> tuple[int, str]:
     page.goto(f"{base}/?period=2025")
     page.locator(".hs-card-value").first.wait_for(timeout=TIMEOUT)
     settle(page)
-    return _number(_card(page, GRIDS)), _metric(page, COMPLETE)
+    return _number(_card(page, GRIDS)), _card(page, COMPLETE)
 
 
 def _open(page, url: str) -> None:

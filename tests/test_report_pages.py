@@ -30,6 +30,7 @@ from data_access.reports import (
 )
 from data_access.store import open_store
 from tests.auth_helpers import app_as
+from tests.cards_html import cards
 from tests.cards_html import notes as card_notes
 from tests.conftest import ROOT
 from tests.markdown import shown
@@ -409,7 +410,7 @@ def test_the_leaders_overview_shows_completeness_and_the_month_figures_stand_at(
     place = demo_place(report_env)
     before = _completeness(report_env, place.district_code, 202512)
     at = _app("leader", "app_pages/overview.py", period="2025")
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {label: card.value for label, card in cards(at).items()}
     assert metrics["已通过的社区月报（2025-12）"] == f"{before.approved:,} / {before.total:,}"
     assert "截至 2025-12" in " ".join(card_notes(at))  # the cards' as-of notes
     # The count moves when a report is no longer approved (an admin reopens one).
@@ -427,7 +428,7 @@ def test_the_leaders_overview_shows_completeness_and_the_month_figures_stand_at(
         reopen_report(session, None, region_id, 202512, "测试重新打开")
     engine.dispose()
     at = _app("leader", "app_pages/overview.py", period="2025")
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = {label: card.value for label, card in cards(at).items()}
     assert metrics["已通过的社区月报（2025-12）"] == f"{before.approved - 1:,} / {before.total:,}"
 
 

@@ -102,12 +102,42 @@ def test_overview_shows_the_index_and_ranks_the_districts(app_env, sqlite_url):
     scores = {label: card.value for label, card in shown_cards(at).items()}
     assert scores["幸福指数"] == f"{index.composite:.1f}"
     assert scores["组织有力"] == f"{index.pillar('organization').score:.1f}"
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["本期有活动记录的区县（市）"] == f"{len(kids)} / {len(kids)}"
+    assert scores["本期有活动记录的区县（市）"] == f"{len(kids)} / {len(kids)}"
+    # The completeness section is one element: its heading, its count and the caption.
+    section = next(h.proto.body for h in at.get("html") if "报送完整性" in h.proto.body)
+    assert '<h4 class="hs-h4">报送完整性</h4>' in section and "本期有活动记录的区县" in section
+    assert '<p class="hs-caption hs-good">✓ 所有区县（市）本期均有活动记录。</p>' in section
     table = next(t for t in html_tables(at) if "幸福指数（分）" in t.columns)
     assert len(table) == len(kids)
     best = max(kids, key=lambda k: k.index.composite)
     assert table.iloc[0]["地区代码"] == best.region.code
+
+
+def _elements(node) -> int:
+    return sum(1 + _elements(child) for child in getattr(node, "children", {}).values())
+
+
+def test_the_overview_draws_a_section_s_heading_counts_and_caption_as_one_element(app_env):
+    # Every element costs each run its drawing, a message and a websocket frame (issue 15 part
+    # 3, docs/performance.md): the city's Overview drew 81 elements in its main area when each
+    # heading, caption, count and column was its own.
+    at = _run(period="2025")
+    assert not at.exception
+    assert _elements(at.main) <= 66
+    htmls = [h.proto.body for h in at.get("html")]
+    assert len([h for h in htmls if "<style>" in h]) == 1, "the style is the router's, once a run"
+    merged = ("主要指标", "组织有力", "报送完整性", "月报完成情况", "工作举措")
+    assert not [m.value for m in at.markdown if m.value.lstrip("#").strip() in merged]
+    assert all(any(f">{name}</h" in h for h in htmls) for name in merged)
+
+
+def test_a_section_s_heading_and_caption_are_escaped_where_built():
+    from ui import cards
+
+    assert cards.heading_html("<b>x</b>", 3) == '<h3 class="hs-h3">&lt;b&gt;x&lt;/b&gt;</h3>'
+    assert (
+        cards.caption_html("a & <i>", True) == '<p class="hs-caption hs-good">a &amp; &lt;i&gt;</p>'
+    )
 
 
 def test_a_pillars_indicator_table_is_drawn_only_when_opened(app_env):

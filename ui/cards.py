@@ -70,22 +70,7 @@ def change(
 # label, the value, the change with its arrow (green when it is good news: a rise, or a fall
 # where lower is better) and the notes beneath. Four a row, one a row at a phone's width (as
 # st.columns). Every text is escaped (plain.html_text) where the HTML is built.
-CARD_STYLE = """<style>
-.hs-cards { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 1rem; }
-.hs-cards.hs-cards-6 { grid-template-columns: repeat(6, minmax(0, 1fr)); }
-@media (max-width: 640px) {
-  .hs-cards, .hs-cards.hs-cards-6 { grid-template-columns: minmax(0, 1fr); } }
-.hs-card { border: 1px solid rgba(128, 128, 128, 0.3); border-radius: 0.5rem;
-  padding: calc(1rem - 1px); overflow-wrap: anywhere; }
-.hs-card-label { font-size: 0.875rem; margin-bottom: 0.25rem; }
-.hs-card-label[title] { cursor: help; }
-.hs-card-value { font-size: 2.25rem; line-height: 1.3; padding-bottom: 0.25rem; }
-.hs-card-delta { font-size: 0.875rem; display: inline-block; border-radius: 0.75rem;
-  padding: 0 0.5rem; }
-.hs-card-delta.hs-good { color: rgb(21, 130, 55); background: rgba(33, 195, 84, 0.1); }
-.hs-card-delta.hs-bad { color: rgb(189, 65, 65); background: rgba(255, 43, 43, 0.09); }
-.hs-card-note { font-size: 0.875rem; opacity: 0.6; margin-top: 0.25rem; }
-</style>"""
+# Their style is ui/style.py's.
 
 
 def _card(
@@ -145,10 +130,37 @@ def score_card(
     return _card(label, value, delta, good, (note,), help_text)
 
 
-def grid(cards: list[str], per_row: int = 4) -> None:
-    """Cards as one st.html element: `per_row` (4 or 6) a row, one a row at a phone's width."""
+def count_card(label: str, value: str, help_text: str | None = None) -> str:
+    """A count with no change beside it (HTML, escaped), as st.metric showed it."""
+    return _card(label, value, None, True, (), help_text)
+
+
+def grid_html(cards: list[str], per_row: int = 4) -> str:
+    """Cards as a grid (HTML, without the style): `per_row` (4 or 6) a row, one a row at a
+    phone's width."""
     six = " hs-cards-6" if per_row == 6 else ""
-    st.html(f'{CARD_STYLE}<div class="hs-cards{six}">{"".join(cards)}</div>')
+    return f'<div class="hs-cards{six}">{"".join(cards)}</div>'
+
+
+def grid(cards: list[str], per_row: int = 4) -> None:
+    """Cards as one st.html element (styled by ui/style.py)."""
+    st.html(grid_html(cards, per_row))
+
+
+def heading_html(text: str, level: int = 4) -> str:
+    """A section's heading (`###` or `####` as Streamlit draws it; HTML, escaped)."""
+    return f'<h{level} class="hs-h{level}">{_e(text)}</h{level}>'
+
+
+def caption_html(text: str, good: bool = False) -> str:
+    """A caption beneath (st.caption's look; green for good news; HTML, escaped)."""
+    return f'<p class="hs-caption{" hs-good" if good else ""}">{_e(text)}</p>'
+
+
+def section(*parts: str) -> None:
+    """A heading, its cards and its caption (HTML made by the functions above) as one st.html
+    element (styled by ui/style.py)."""
+    st.html("".join(parts))
 
 
 def beside_text(ind: Indicator, article: bool, target: float | None) -> str | None:
@@ -172,9 +184,7 @@ def overview(
 ) -> None:
     """The overview: one section per pillar with its headline indicators, each against the same
     months a year earlier (counts only where both are whole months)."""
-    st.markdown(f"### {t('overview.headline')}")
     article = article_comparable(region, cov.period)
-    st.caption(t("overview.caption_article" if article else "overview.caption_target"))
     notes = report_status.as_of_notes(region, cov.span)
     grids = _pillar_grids(
         current_language(),
@@ -183,28 +193,33 @@ def overview(
         *(tuple(d.items()) for d in (values, last_year, targets, notes)),
     )
     for pillar, grid in zip(PILLARS, grids, strict=True):
-        st.markdown(f"#### {pick(pillar.name_zh, pillar.name_en)}")
         st.html(grid)
         _all_indicators(pillar.key, values, targets, notes, article)
-    st.markdown(f"#### {t('overview.programme')}")
-    st.caption(
-        " · ".join(
-            f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
-            for f in policy_figures()
-        )
+    section(
+        heading_html(t_text("overview.programme")),
+        caption_html(
+            " · ".join(
+                f"{pick(f.name_zh, f.name_en)}: {fmt.compact(f.value)}{pick(f.unit, '')}"
+                for f in policy_figures()
+            )
+        ),
     )
 
 
 # The five pillars' cards are made once for what they show (the language, the figures, the
 # targets and the as-of notes, as keys) rather than on every run: about a tenth of a warm
-# Overview run's CPU (docs/performance.md). Each is a string, shared; the first carries the
-# cards' style (a style alone would be an element of its own).
+# Overview run's CPU (docs/performance.md). Each is a string, shared, with its pillar's heading;
+# the first also carries the section's heading and caption (each alone would be an element of
+# its own).
 @lru_cache(maxsize=256)
 def _pillar_grids(
     lang: str, article: bool, flows_comparable: bool, values, last_year, targets, notes
 ) -> tuple[str, ...]:
     values, last_year, targets, notes = map(dict, (values, last_year, targets, notes))
     grids = []
+    first = heading_html(t_text("overview.headline"), 3) + caption_html(
+        t_text("overview.caption_article" if article else "overview.caption_target")
+    )
     for pillar in PILLARS:
         cards = "".join(
             card_html(
@@ -218,7 +233,8 @@ def _pillar_grids(
             for ind in indicators_of(pillar.key)
             if ind.headline
         )
-        grids.append(f'{"" if grids else CARD_STYLE}<div class="hs-cards">{cards}</div>')
+        title = heading_html(pick(pillar.name_zh, pillar.name_en))
+        grids.append(f'{"" if grids else first}{title}<div class="hs-cards">{cards}</div>')
     return tuple(grids)
 
 

@@ -178,15 +178,8 @@ def _as_needed(value: float) -> str:
 # the Styler's marshalling (pandas' _translate, the display values to Arrow) was about 12 ms of
 # a warm Overview run's CPU (docs/performance.md "A warm Overview run's CPU"). It shows what
 # `table` shows (numbers grouped, a column's decimals as its values need, "—" for an empty cell),
-# numbers aligned right; its order is the ranking's (its measure and order controls).
-TABLE_STYLE = (
-    "<style>.hs-table-wrap { overflow-x: auto; }"
-    ".hs-table { border-collapse: collapse; font-size: 0.875rem; width: 100%; }"
-    ".hs-table th, .hs-table td { border: 1px solid rgba(128, 128, 128, 0.25);"
-    " padding: 0.25rem 0.5rem; white-space: nowrap; }"
-    ".hs-table th { font-weight: 400; opacity: 0.75; text-align: left; }"
-    ".hs-table td.hs-num { text-align: right; font-variant-numeric: tabular-nums; }</style>"
-)
+# numbers aligned right; its order is the ranking's (its measure and order controls). Its style
+# is ui/style.py's.
 
 
 def _is_number(value) -> bool:
@@ -246,7 +239,7 @@ def html_table(rows: list[dict]) -> str:
                 cells.append(f"<td>{html_text(value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'{TABLE_STYLE}<div class="hs-table-wrap"><table class="hs-table">'
+        f'<div class="hs-table-wrap"><table class="hs-table">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 

@@ -21,6 +21,7 @@ from data_access.regions import RegionInfo
 from data_access.registry import INDICATORS, INDICATORS_BY_KEY, PerPopulation, Reported
 from data_access.reports import Completeness
 from data_access.stocks import Stock
+from ui import cards
 from ui import format as fmt
 from ui.exports import download_buttons
 from ui.i18n import current_language, pick, t, t_text
@@ -151,20 +152,22 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
     """Completeness of the reports of the period's last month due (attention.completeness_month)
     in the region, late ones listed."""
     month = completeness_month(period, clock.today())
-    st.markdown(f"#### {t('report.completeness.title')}")
+    title = cards.heading_html(t_text("report.completeness.title"))
     counts = [c for c in completeness_counts(region, month) if c.total]
     if not counts:
+        cards.section(title)
         return
-    cols = st.columns(len(counts))
-    for col, done in zip(cols, counts, strict=True):
-        col.metric(
+    # The heading, the counts and the caption as one element (ui/cards.section), not a
+    # heading, columns, metrics and a caption: fewer elements a run.
+    shown = [
+        cards.count_card(
             t_text(
                 "report.completeness.metric_label",
                 level=t_text(f"report.levels.{done.level}"),
                 month=month_label(month),
             ),
             f"{fmt.number(done.approved)} / {fmt.number(done.total)}",
-            help=t_text(
+            t_text(
                 "report.completeness.metric",
                 approved=fmt.number(done.approved),
                 total=fmt.number(done.total),
@@ -172,10 +175,14 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
                 month=month_label(month),
             ),
         )
+        for done in counts
+    ]
     main = counts[0]
     level = t_text(f"report.levels.{main.level}")
+    done = t_text("report.completeness.all_done", level=level)
+    done_note = [] if main.late else [cards.caption_html(f"✓ {done}", True)]
+    cards.section(title, cards.grid_html(shown), *done_note)
     if not main.late:
-        st.caption(f":green[✓ {t('report.completeness.all_done', level=level)}]")
         return
     # Drawn only while open: a city's list of late communities (a thousand rows, formatted)
     # cost more than the rest of the Overview's run together.

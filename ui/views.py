@@ -378,12 +378,17 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
     if not kids:
         return
     level = t(f"views.level.{kids[0].region.level}")
-    st.markdown(f"#### {t('views.completeness')}")
+    level_text = t_text(f"views.level.{kids[0].region.level}")
     silent = [k for k in kids if k.activities == 0]
-    st.metric(
-        t("views.reported", level=level),
-        f"{len(kids) - len(silent)} / {len(kids)}",
+    # Heading, count and caption as one element (ui/cards.section): fewer elements a run.
+    count = cards.count_card(
+        t_text("views.reported", level=level_text), f"{len(kids) - len(silent)} / {len(kids)}"
     )
+    parts = [cards.heading_html(t_text("views.completeness")), cards.grid_html([count])]
+    if not silent:
+        all_there = t_text("views.all_reported", level=level_text)
+        parts.append(cards.caption_html(f"✓ {all_there}", True))
+    cards.section(*parts)
     if silent:
         rows = [
             {t("views.region"): _name(k.region), t("views.code"): k.region.code} for k in silent
@@ -391,8 +396,6 @@ def completeness(url: str, region: RegionInfo, period: Period) -> None:
         names = "、".join(_name(k.region) for k in silent[:20])
         st.warning(t("views.silent", level=level, names=names))
         download_buttons(rows, t("views.completeness"), "silent")
-    else:
-        st.caption(f":green[✓ {t('views.all_reported', level=level)}]")
 
 
 def overview_index(url: str, region: RegionInfo, period: Period) -> None:
