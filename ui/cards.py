@@ -3,6 +3,7 @@ comparable), grouped by pillar."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import streamlit as st
@@ -17,7 +18,6 @@ from data_access.registry import (
     policy_figures,
 )
 from ui import format as fmt
-from ui import report_status
 from ui.i18n import current_language, pick, t, t_text
 from ui.plain import html_text as _e
 
@@ -181,11 +181,12 @@ def overview(
     values: dict[str, float | None],
     last_year: dict[str, float | None],
     targets: dict[str, float | None],
+    notes: Mapping[str, str],
 ) -> None:
     """The overview: one section per pillar with its headline indicators, each against the same
-    months a year earlier (counts only where both are whole months)."""
+    months a year earlier (counts only where both are whole months), and the month a standing
+    figure stands at where it is older than the period (`notes`: report_status.as_of_notes)."""
     article = article_comparable(region, cov.period)
-    notes = report_status.as_of_notes(region, cov.span)
     grids = _pillar_grids(
         current_language(),
         article,
@@ -245,7 +246,7 @@ def _all_indicators(
     pillar_key: str,
     values: dict[str, float | None],
     targets: dict[str, float | None],
-    notes: dict[str, str],
+    notes: Mapping[str, str],
     article: bool,
 ) -> None:
     # Drawn only while open: five hidden tables would cost every run of the page.

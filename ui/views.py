@@ -428,7 +428,8 @@ def overview_cards(url: str, region: RegionInfo, period: Period) -> None:
     year = cov.year_ago
     last_year = cached.indicator_values(url, region.code, str(year)) if year else {}
     targets = targets_of(cached.index(url, region.code, str(cov.span)))
-    cards.overview(region, cov, values, last_year, targets)
+    notes = report_status.as_of_notes(region, cov.span)
+    cards.overview(region, cov, values, last_year, targets, notes)
 
 
 # Pillar pages
