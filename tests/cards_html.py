@@ -57,6 +57,14 @@ class _Cards(HTMLParser):
             setattr(card, self.into, (getattr(card, self.into) or "") + data)
 
 
+def shown_html(at) -> list[str]:
+    """The bodies of the st.html elements the page shows, without the app's style (ui/style.py,
+    drawn by the router on every run)."""
+    from ui.style import PAGE_STYLE
+
+    return [h.proto.body for h in at.get("html") if h.proto.body != PAGE_STYLE]
+
+
 def cards(at) -> dict[str, Card]:
     """Every indicator card the page shows, by its label."""
     parser = _Cards()

@@ -26,6 +26,7 @@ from data_access.models import Region
 from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, session_hash
 from tests.browser import require_chromium, streamlit_server
+from tests.cards_html import shown_html
 from tests.conftest import ROOT
 from tests.hostile.payloads import URL_VALUES
 from tests.test_screen_refresh import save_activity
@@ -102,7 +103,7 @@ def test_a_hostile_screen_token_is_refused_in_one_line(app_env, value):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["screen"] = value
     at.run()
-    assert not at.exception and not at.get("html")
+    assert not at.exception and not shown_html(at)
     assert "无效或已被撤销" in at.error[0].value
 
 

@@ -46,6 +46,7 @@ from data_access.models import Activity, PillarRow, Region
 from data_access.settings import STORE_SETTINGS
 from tests.activity_fixtures import copy_sqlite
 from tests.auth_helpers import ADMIN_PASSWORD, PASSWORDS, ROOT, app_as
+from tests.cards_html import cards
 from tests.markdown import shown
 from tests.pgserver import PostgresServer
 from ui.i18n import STRINGS
@@ -144,7 +145,7 @@ def _damaged(path: Path) -> Iterator[None]:
 def test_a_damaged_sqlite_file_shows_one_line_and_the_app_recovers(sqlite_copy, lang):
     at = app_as(sqlite_copy, "admin", lang)
     _assert_page_works(at)
-    assert at.metric
+    assert cards(at)
     with _damaged(Path(make_url(sqlite_copy).database)):
         at.run()
         _assert_store_message(at, lang)
@@ -155,7 +156,7 @@ def test_a_damaged_sqlite_file_shows_one_line_and_the_app_recovers(sqlite_copy, 
         _assert_store_message(other, lang)
     _retry(at, lang)
     _assert_page_works(at)
-    assert at.metric
+    assert cards(at)
 
 
 def test_the_half_typed_form_survives_the_failed_run_and_the_retry(sqlite_copy):
@@ -222,14 +223,14 @@ def test_postgres_going_away_and_coming_back(
         _assert_store_message(visitor, lang)
     _retry(signed_in, lang)
     _assert_page_works(signed_in)
-    assert signed_in.metric
+    assert cards(signed_in)
     _retry(visitor, lang)
     _assert_page_works(visitor)
     assert visitor.text_input(key="auth_username").value == "staff"  # kept through it all
     visitor.text_input(key="auth_password").input(PASSWORDS["staff"])
     next(b for b in visitor.button if b.label == SIGN_IN[lang]).click().run()
     _assert_page_works(visitor)
-    assert visitor.metric  # signed in: the Overview
+    assert cards(visitor)  # signed in: the Overview
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
