@@ -236,25 +236,34 @@ def _as_frame(data: pd.DataFrame | list[dict]) -> pd.DataFrame:
 
 
 def download_buttons(frame: pd.DataFrame | list[dict], name: str, key: str) -> None:
-    """CSV and Excel download buttons for a chart's data (a frame, or plain rows: dicts of the
-    same columns); the files are made only when asked. Their names and first lines say the
-    region and period of the view (describe_view) and the time of export."""
+    """CSV and Excel downloads of a chart's or table's data (a frame, or plain rows: dicts of
+    the same columns), behind one 下载数据 button whose menu holds them; the files are made only
+    when asked. Their names and first lines say the region and period of the view
+    (describe_view) and the time of export (when the menu was opened)."""
+    # The two buttons are drawn only while the menu is open: two widgets and their row on every
+    # run, three times on the Overview, were a seventh of a warm run's CPU (docs/performance.md
+    # "Issue 15, session 12"); a closed menu is one element.
+    menu = st.popover(
+        t("views.download"), icon=":material/download:", key=f"dl_{key}", on_change="rerun"
+    )
+    if not menu.open:
+        return
     described = about(name)
-    row = st.container(horizontal=True)
-    left = right = row
-    left.download_button(
+    menu.download_button(
         t("views.download_csv"),
         data=lambda: to_csv(_as_frame(frame), described),
         file_name=described.file_name("csv"),
         mime="text/csv",
         key=f"csv_{key}",
         on_click="ignore",
+        width="stretch",
     )
-    right.download_button(
+    menu.download_button(
         t("views.download_xlsx"),
         data=lambda: to_xlsx(_as_frame(frame), described),
         file_name=described.file_name("xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
         on_click="ignore",
+        width="stretch",
     )

@@ -58,6 +58,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "所有{level}本期均有活动记录。",
         "Every {level} recorded activities this period.",
     ),
+    "views.download": ("下载数据", "Download data"),
     "views.download_csv": ("下载 CSV", "Download CSV"),
     "views.download_xlsx": ("下载 Excel", "Download Excel"),
     "views.pillar_score": ("{pillar}得分", "{pillar} score"),
