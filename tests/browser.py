@@ -211,3 +211,18 @@ class Watch:
             else:
                 out.append(text)
         return out
+
+
+def overview_page(browser, base: str, db_url: str, username: str, timeout: int, **options):
+    """A new browser context (1400×1200; `options` added) signed in as `username`, its page on
+    the Overview of 2025 (in the link: the server's default period follows the real clock, not
+    a test's), drawn and settled; returns the context, the page and a Watch of its requests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200}, **options)
+    sign_in(context, base, db_url, username)
+    page = context.new_page()
+    page.set_default_timeout(timeout)
+    watch = Watch(page)
+    page.goto(f"{base}/?period=2025")
+    page.locator(".hs-card-value").first.wait_for()
+    settle(page)
+    return context, page, watch

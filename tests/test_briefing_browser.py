@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, settle, sign_in
+from tests.browser import overview_page
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 240_000  # the build draws 13 charts and embeds a CJK font: long on a busy machine
@@ -33,14 +33,9 @@ def store(sqlite_url, tmp_path_factory) -> str:
 
 
 def test_a_leader_downloads_the_briefing_as_word_and_pdf(server, browser, store):
-    context = browser.new_context(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
-    sign_in(context, server, store, "leader")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    watch = Watch(page)
-    page.goto(f"{server}/?period=2025")
-    page.locator(".hs-card-value").first.wait_for()
-    settle(page)
+    context, page, watch = overview_page(
+        browser, server, store, "leader", TIMEOUT, accept_downloads=True
+    )
     page.evaluate(RECORD_PROGRESS)
     page.get_by_role("button", name="一键生成汇报材料").click()
     word = page.get_by_role("button", name="下载 Word（.docx）")

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from data_access.db import make_engine, read_session
 from data_access.models import Activity
 from tests.activity_fixtures import copy_sqlite
-from tests.browser import Watch, settle, sign_in
+from tests.browser import Watch, overview_page, settle, sign_in
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
@@ -140,15 +140,7 @@ def _saved_with_title(url: str, title: str) -> int:
 
 
 def test_a_staff_member_fixes_an_error_saves_once_and_finds_the_activity(server, browser, store):
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
-    sign_in(context, server, store, "staff")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    watch = Watch(page)
-    # 2025 in the link: the server's default period follows the real clock, not the test's.
-    page.goto(f"{server}/?period=2025")
-    page.locator(".hs-card-value").first.wait_for()
-    settle(page)
+    context, page, watch = overview_page(browser, server, store, "staff", TIMEOUT)
     assert heading(page).startswith("多福社区（社区） · 2025年")
     before = metric_number(page, "人民调解化解矛盾纠纷")
 

@@ -8,21 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import Watch, settle, sign_in
+from tests.browser import overview_page
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 120_000
 
 
 def test_a_tables_menu_opens_and_its_csv_downloads(server, browser, store):
-    context = browser.new_context(viewport={"width": 1400, "height": 1200}, accept_downloads=True)
-    sign_in(context, server, store, "admin")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    watch = Watch(page)
-    page.goto(f"{server}/?period=2025")
-    page.locator(".hs-card-value").first.wait_for()
-    settle(page)
+    context, page, watch = overview_page(
+        browser, server, store, "admin", TIMEOUT, accept_downloads=True
+    )
     menus = page.get_by_test_id("stPopover").filter(has_text="下载数据")
     assert menus.count() == 3  # the pillars' chart, the trend, the ranking
     assert page.get_by_role("button", name="下载 CSV").count() == 0  # closed: not drawn
