@@ -17,6 +17,7 @@ above the region's level) are left out and their weight with them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,8 +48,12 @@ class RegionShare:
     communities: float
 
 
-@dataclass(frozen=True)
-class IndicatorScore:
+class IndicatorScore(NamedTuple):
+    """One indicator's value, target, 0–100 score and weight in an index. The scores are named
+    tuples, not frozen dataclasses: a cold Overview makes a few thousand (56 in every index it
+    computes), and a frozen dataclass's __init__ sets each field through object.__setattr__
+    (compute_index: 123–125 µs with them, 88–89 µs without, turn about: docs/performance.md)."""
+
     key: str
     value: float | None
     target: float | None
@@ -56,16 +61,18 @@ class IndicatorScore:
     weight: float
 
 
-@dataclass(frozen=True)
-class PillarScore:
+class PillarScore(NamedTuple):
+    """A pillar's 0–100 score, its weight and its indicators' scores."""
+
     key: str
     score: float | None
     weight: float
     indicators: tuple[IndicatorScore, ...]
 
 
-@dataclass(frozen=True)
-class IndexResult:
+class IndexResult(NamedTuple):
+    """The composite index and the five pillars' scores."""
+
     composite: float | None
     pillars: tuple[PillarScore, ...]
 
