@@ -287,6 +287,8 @@ class ReportedValue(Base):
         Index("ix_reported_values_street_month", "street_id", "month"),
         Index("ix_reported_values_community_month", "community_id", "month"),
         Index("ix_reported_values_indicator_until", "indicator_key", "until_month"),
+        # The values standing at a month: a range of it (migration 0013).
+        Index("ix_reported_values_until_month", "until_month", "month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -31,9 +31,9 @@ OPEN = 999_999
 AREA_LEVELS = ("city", "district", "street")
 
 
-@dataclass(frozen=True)
-class Stock:
-    """A standing figure's total and the oldest month (yyyymm) among the values summed."""
+class Stock(NamedTuple):
+    """A standing figure's total and the oldest month (yyyymm) among the values summed. A named
+    tuple, as the scores (scoring.IndicatorScore): a city's communities have tens of thousands."""
 
     value: float
     as_of: int
@@ -99,7 +99,9 @@ def _community_stocks(session: Session, where, end: int) -> dict[int, Stocks]:
         where, standing_at(end), rv.community_id.is_not(None)
     )
     out: dict[int, Stocks] = {}
-    for community_id, key, value, month in session.execute(stmt):
+    # Core rows fetched at once: iterating the result fetched them one call at a time (a
+    # city's communities: 28 thousand values).
+    for community_id, key, value, month in session.connection().execute(stmt).all():
         _add(out, community_id, key, value, month)
     return out
 

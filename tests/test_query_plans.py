@@ -28,7 +28,14 @@ from data_access import cached
 
 # The tables that grow with the activities (and the area summaries, which must be read by area
 # and month, never whole).
-BIG = ("activities", "rollups", "area_rollups", "area_year_rollups", "area_stocks")
+BIG = (
+    "activities",
+    "rollups",
+    "area_rollups",
+    "area_year_rollups",
+    "area_stocks",
+    "reported_values",  # every month's approved values: grows with the months
+)
 _SQLITE_SCAN = re.compile(r"^SCAN (\w+)")
 
 # Whole-index walks that stop early: (reader, table, index) with why it does not grow; allowed
