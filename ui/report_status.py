@@ -179,8 +179,8 @@ def completeness_panel(region: RegionInfo, period: Period) -> None:
     ]
     main = counts[0]
     level = t_text(f"report.levels.{main.level}")
-    done = t_text("report.completeness.all_done", level=level)
-    done_note = [] if main.late else [cards.caption_html(f"✓ {done}", True)]
+    all_done = t_text("report.completeness.all_done", level=level)
+    done_note = [] if main.late else [cards.caption_html(f"✓ {all_done}", True)]
     cards.section(title, cards.grid_html(shown), *done_note)
     if not main.late:
         return
