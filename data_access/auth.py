@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
@@ -44,14 +42,22 @@ DEFAULT_SESSION_HOURS = 8.0
 # Pages a wall-screen link may open: the wall screen (大屏) first, the default.
 SCREEN_PAGES = ("screen", "overview")
 
-_hasher = PasswordHasher()
+
+@functools.cache
+def _hasher():
+    """argon2's password hasher, imported at the first password hashed or checked: a signed-in
+    session's pages never need it (importing argon2 and its cffi binding took ≈ 40 ms of a
+    fresh process's first Overview; issue 15 part 4, tests/test_start_imports.py)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.cache
 def _dummy_hash() -> str:
     """Verified against when the username is unknown, so that both cases take the same time;
     made at the first sign-in, not at import (an argon2 hash at every start)."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 class PermissionDenied(MessageError):
@@ -65,13 +71,15 @@ def utcnow() -> datetime:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches the hash (False for accounts without a password)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+        return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -189,7 +197,7 @@ def authenticate(
             (SignInFailure.locked_until.is_(None)) | (SignInFailure.locked_until < now),
         )
     )
-    if _hasher.check_needs_rehash(account.password_hash):
+    if _hasher().check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     session.flush()
     return SignIn("ok", get_account(session, account.id))

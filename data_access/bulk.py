@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.orm import Session
 
 CHUNK = 50_000
 
 
-def _converted(row: Sequence, convert: list[tuple[int, Callable]]) -> list:
+def _converted(row: Sequence, convert: list[tuple[int, dict, Callable]]) -> list:
     values = list(row)
-    for i, process in convert:
-        if values[i] is not None:
-            values[i] = process(values[i])
+    for i, seen, process in convert:
+        value = values[i]
+        if value is not None:
+            # Dates and times repeat (a few hundred days among 670,000 rows): each converted once.
+            try:
+                done = seen.get(value)
+                if done is None:
+                    done = seen[value] = process(value)
+            except TypeError:  # a value that cannot be a key
+                done = process(value)
+            values[i] = done
     return values
 
 
@@ -46,7 +55,7 @@ def bulk_insert(
         procs = [c.type._cached_bind_processor(conn.dialect) for c in cols]
         # Only the columns whose type converts its values (dates, times) are touched row by row:
         # rebuilding every tuple cost 1.5 s per 670,000 rows, 3–4 s of the demo city's build.
-        convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+        convert = [(i, {}, p) for i, p in enumerate(procs) if p is not None]
         names = ", ".join(c.name for c in cols)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(cols))})'
         cursor = conn.connection.driver_connection.cursor()
@@ -69,3 +78,44 @@ def bulk_insert(
         session.execute(insert(table), batch_dicts)
         count += len(batch_dicts)
     return count
+
+
+# The plain (not unique) indexes of some tables, with the statement that builds each: read from
+# the store's own catalogue, so that what is built again is exactly what was there.
+_PLAIN_INDEXES = {
+    "sqlite": text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN :tables AND upper(sql) NOT LIKE 'CREATE UNIQUE %' ORDER BY name"
+    ),
+    "postgresql": text(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+        " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+        " JOIN pg_namespace n ON n.oid = t.relnamespace"
+        " WHERE n.nspname = current_schema() AND t.relname IN :tables AND NOT x.indisunique"
+        " ORDER BY i.relname"
+    ),
+}
+
+
+@contextmanager
+def indexes_built_after(session: Session, tables: Sequence[Table]) -> Iterator[int]:
+    """Inside the session's transaction: drop the tables' plain indexes for the block, then build
+    each again from the statement the store's catalogue holds. Loading hundreds of thousands of
+    rows and then building an index once (a sort) is quicker than updating it row by row: the
+    demo city's build took about a third less (docs/performance.md, session 13). Unique indexes
+    and keys stay and check every row as it comes. Both engines' DDL is transactional: an error
+    in the block rolls the indexes back with the rows. Yields how many indexes were dropped."""
+    conn = session.connection()
+    query = _PLAIN_INDEXES.get(conn.dialect.name)
+    if query is None:
+        yield 0
+        return
+    names = [table.name for table in tables]
+    plain = conn.execute(
+        query.bindparams(bindparam("tables", expanding=True)), {"tables": names}
+    ).all()
+    for name, _ in plain:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield len(plain)
+    for _, build in plain:
+        conn.exec_driver_sql(build)

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Integer, String, cast, delete, extract, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
@@ -258,6 +257,8 @@ def area_stock_totals(
     worked out before its write transaction (reports.py)."""
     if not rows or city_id is None:
         return {}
+    import numpy as np  # here, not at import: the Overview imports this module, never runs this
+
     key_names = sorted({r[0] for r in rows})
     key_index = {k: i for i, k in enumerate(key_names)}
     cols = list(zip(*rows, strict=True))

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import clock
-from data_access.bulk import bulk_insert
+from data_access.bulk import bulk_insert, indexes_built_after
 from data_access.catalog import add_registry_rows
 from data_access.db import StoreError, write_session
 from data_access.models import (
@@ -212,25 +212,42 @@ def _seed_demo(
             )
         progress(0.0, "regions")
         add_registry_rows(session)
-        if existing is not None:
-            _clear(session)
-        geo = build_geography(seed)
-        _write_geography(session, geo)
-        idx = index_geography(geo)
-        counts = plan_record_counts(n_activities, demo_years(today.year))
-        total = sum(counts.values())  # an upper bound: the current year stops before today
-        done = 0
-        progress(0.05, "activities")
-        for batch in generate_activities(geo, n_activities, seed, today):
-            _write_activities(session, batch, idx)
-            done += len(batch)
-            progress(0.05 + 0.7 * done / total, f"activities {done:,}/{total:,}")
-        progress(0.75, "monthly reports")
-        rebuild_rollups(session)
-        _write_reports(session, geo, seed, today)
+        with indexes_built_after(session, BULK_TABLES):
+            if existing is not None:
+                _clear(session)
+            _write_demo(session, n_activities, seed, progress, today)
+            progress(0.95, "indexes")
         session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed, today)))
         progress(1.0, "done")
     return True
+
+
+# The tables the demo fills with hundreds of thousands of rows: their plain indexes are built
+# once, after the rows are in (data_access.bulk.indexes_built_after).
+BULK_TABLES = tuple(
+    model.__table__
+    for model in (Activity, ReportedValue, MonthlyReportValue, MonthlyReport, AreaStock)
+)
+
+
+def _write_demo(
+    session: Session, n_activities: int, seed: int, progress: Progress, today: date
+) -> None:
+    """The demo city's regions, activities, rollups and monthly reports, into an empty store."""
+    geo = build_geography(seed)
+    _write_geography(session, geo)
+    idx = index_geography(geo)
+    counts = plan_record_counts(n_activities, demo_years(today.year))
+    total = sum(counts.values())  # an upper bound: the current year stops before today
+    done = 0
+    progress(0.05, "activities")
+    for batch in generate_activities(geo, n_activities, seed, today):
+        _write_activities(session, batch, idx)
+        done += len(batch)
+        progress(0.05 + 0.65 * done / total, f"activities {done:,}/{total:,}")
+    progress(0.7, "monthly reports")
+    rebuild_rollups(session)
+    _write_reports(session, geo, seed, today)
 
 
 ACTIVITY_COLUMNS = (

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from data_access.bulk import bulk_insert
+from data_access.bulk import bulk_insert, indexes_built_after
 from data_access.models import Base
 from data_access.store import open_store
 from tests.pgserver import PostgresNotFoundError, PostgresServer, PostgresStartError
@@ -60,30 +60,18 @@ def load_from_sqlite(sqlite_url: str, pg_url: str) -> dict[str, int]:
         session.execute(text("SET LOCAL session_replication_role = replica"))
         names = ", ".join(f'"{t.name}"' for t in tables)
         session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        # Indexes built once after the rows, not kept up row by row (those of constraints stay).
-        indexes = session.execute(
-            text(
-                "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema()"
-                " AND tablename = ANY(:tables)"
-                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
-            ),
-            {"tables": [t.name for t in tables]},
-        ).all()
-        for name, _definition in indexes:
-            session.execute(text(f'DROP INDEX "{name}"'))
-        for table in tables:
-            columns = [c.name for c in table.c]
-            order = [c.name for c in table.primary_key.columns] or columns
-            cursor = source.execute(
-                f'SELECT {", ".join(columns)} FROM "{table.name}" ORDER BY {", ".join(order)}'
-            )
-            rows = (
-                row for chunk in iter(lambda c=cursor: c.fetchmany(50_000), []) for row in chunk
-            )
-            counts[table.name] = bulk_insert(session, table, columns, rows)
         session.execute(text("SET LOCAL maintenance_work_mem = '128MB'"))
-        for _name, definition in indexes:
-            session.execute(text(definition))
+        with indexes_built_after(session, tables):  # built once after the rows
+            for table in tables:
+                columns = [c.name for c in table.c]
+                order = [c.name for c in table.primary_key.columns] or columns
+                cursor = source.execute(
+                    f'SELECT {", ".join(columns)} FROM "{table.name}" ORDER BY {", ".join(order)}'
+                )
+                rows = (
+                    row for chunk in iter(lambda c=cursor: c.fetchmany(50_000), []) for row in chunk
+                )
+                counts[table.name] = bulk_insert(session, table, columns, rows)
         for table in tables:
             (key, *more) = table.primary_key.columns
             if more or key.type.python_type is not int:

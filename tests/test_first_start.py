@@ -16,6 +16,7 @@ LOADER_STEPS = [
     "activities",
     "activities 1,000/50,000",
     "monthly reports",
+    "indexes",
     "done",
     "demo data already present",
 ]
@@ -26,7 +27,7 @@ def test_progress_labels_are_chinese(step):
     use_language("zh")
     label = bootstrap.progress_label(step)
     assert label.startswith("正在生成：")
-    words = ("regions", "activities", "rollups", "reports", "done", "demo", "present")
+    words = ("regions", "activities", "rollups", "reports", "done", "demo", "present", "indexes")
     assert not any(word in label for word in words), label
 
 

@@ -5,7 +5,7 @@ stored as JSON) — each cost a start 0.1–1 s (issue 15, measured by bench/sta
 new Python process, so nothing imported by other tests counts; deterministic (which modules are
 loaded, not how long they took). Nor the briefing's modules (imported when a briefing is made)
 or, on SQLite, PostgreSQL's dialect, or pandas (≈ 0.5 s). A signed-out visitor's first page, the
-sign-in form, does not import the monthly report's modules either. Nor pyarrow (session 9)."""
+sign-in form, does not import the monthly report's modules either. Nor pyarrow (session 9), nor argon2 (session 13)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ NOT_AT_START = (
     # pyarrow (≈ 35–55 ms with its JSON reader): the Overview's chart rows go inside their specs
     # (charts.with_rows), not beside them as Arrow tables
     "pyarrow",
+    # argon2 and its cffi binding (≈ 40 ms, session 13): only a password hashed or checked needs
+    # it, and a signed-in session's pages check none
+    "argon2",
 )
 
 # The sign-in page needs no monthly-report module either (the menu's report pages are decided

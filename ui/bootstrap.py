@@ -126,6 +126,7 @@ _STEPS = {
     "regions": "store.step.regions",
     "activities": "store.step.activities",
     "monthly reports": "store.step.reports",
+    "indexes": "store.step.indexes",
     "done": "store.step.done",
     "demo data already present": "store.step.done",
 }

@@ -1,0 +1,95 @@
+"""Seed bench: how long building the demo city takes (`python -m seed_data`: what a first start and
+every test session do), on an empty SQLite file, for this tree and — turn about in the same run —
+for the code at a git commit (--before): the wall time and the process's CPU seconds. Writes its
+section of docs/performance.md with --record.
+
+    python -m bench.seed --runs 3 --before be9edbe --record
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.perfdoc import machine_summary, write_section  # noqa: E402
+from bench.start import export  # noqa: E402
+
+
+def one_seed(tree: Path, folder: Path, today: str, activities: int | None) -> dict:
+    """Seed an empty store with the code in `tree`; wall and CPU seconds of the process."""
+    store = folder / "seed.db"
+    store.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "seed_data", "--db", f"sqlite:///{store}", "--today", today]
+    if activities:
+        command += ["--activities", str(activities)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=tree, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    size = store.stat().st_size
+    store.unlink()
+    return {"wall_s": wall, "cpu_s": cpu, "mb": size / 1e6}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.seed")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", default=None, help="git commit to compare with")
+    parser.add_argument("--today", default="2026-01-15", help="the demo's today (the tests')")
+    parser.add_argument("--activities", type=int, default=None, help="default: the demo's")
+    parser.add_argument("--record", action="store_true", help="write docs/performance.md")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="happy-seed-"))
+    trees = {"this tree": ROOT}
+    if args.before:
+        trees[f"before ({args.before})"] = export(args.before, folder)
+    runs: dict[str, list[dict]] = {label: [] for label in trees}
+    load = os.getloadavg()[0]
+    for i in range(args.runs):
+        for label, tree in trees.items():
+            result = one_seed(tree, folder, args.today, args.activities)
+            print(label, i, result, flush=True)
+            runs[label].append(result)
+    load = (load + os.getloadavg()[0]) / 2
+    rows = [
+        f"| {label} | {statistics.median(r['wall_s'] for r in rs):.1f} |"
+        f" {min(r['wall_s'] for r in rs):.1f}–{max(r['wall_s'] for r in rs):.1f} |"
+        f" {statistics.median(r['cpu_s'] for r in rs):.1f} | {rs[0]['mb']:.0f} |"
+        for label, rs in runs.items()
+    ]
+    body = "\n".join(
+        [
+            f"`python -m bench.seed --runs {args.runs}"
+            + (f" --before {args.before}" if args.before else "")
+            + (f" --activities {args.activities}" if args.activities else "")
+            + f"` (today {args.today}) on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
+            f" {machine_summary()}, load average ≈ {load:.1f} while measured (shared machine)."
+            f" The demo city built into an empty SQLite file, {args.runs} runs each, turn about.",
+            "",
+            "| code | wall, median (s) | wall, range (s) | CPU, median (s) | store (MB) |",
+            "|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    print(body)
+    if args.record:
+        write_section("seed", "Building the demo city (bench/seed.py)", body)
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
