@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -38,16 +39,29 @@ def _no_run_language_left_behind() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The URL of a SQLite file seeded once for the session with the default demo city (for
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The URL of a SQLite file seeded once for the whole run with the default demo city (for
     DEMO_TODAY) and the test accounts, and only ever copied: the test stores below are copies
-    (SQLite's backup API; PostgreSQL's loaded from it), so none sees another's writes."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'happy.db'}"
-    engine = open_store(url)
-    assert seed_demo(engine, today=DEMO_TODAY) is True
-    add_test_accounts(engine)
-    engine.dispose()
-    return url
+    (SQLite's backup API; PostgreSQL's loaded from it), so none sees another's writes. Under
+    pytest-xdist the first worker to need it builds it in the run's shared temporary folder while
+    the others wait for the lock (a build is ≈ 35 s of CPU; each worker built its own before)."""
+    folder = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        folder = folder.parent  # the run's folder, the same for every worker
+    folder = folder / "demo-template"
+    folder.mkdir(exist_ok=True)
+    path, built = folder / "happy.db", folder / "built"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the worker dies
+        if not built.exists():
+            for leftover in folder.glob("happy.db*"):  # a build that died half-way
+                leftover.unlink()
+            engine = open_store(f"sqlite:///{path}")
+            assert seed_demo(engine, today=DEMO_TODAY) is True
+            add_test_accounts(engine)
+            engine.dispose()
+            built.touch()
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
