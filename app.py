@@ -7,10 +7,10 @@ from ui.bootstrap import ensure_store, guarded
 from ui.exports import forget_view
 from ui.filters import language_switch
 from ui.i18n import t
-from ui.navigation import NOT_ALLOWED, PAGES, menu_for, navigate, page_icon
+from ui.navigation import NOT_ALLOWED, PAGE_ICON, PAGES, menu_for, navigate
 from ui.style import PAGE_STYLE
 
-st.set_page_config(page_title="幸福社区看板", page_icon=page_icon(), layout="wide")
+st.set_page_config(page_title="幸福社区看板", page_icon=PAGE_ICON, layout="wide")
 st.html(PAGE_STYLE)  # the app's style (ui/style.py), once a run
 language_switch()
 forget_view()  # a page's downloads describe the view that page says it shows

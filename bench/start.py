@@ -63,7 +63,11 @@ def one_start(
 ) -> dict:
     """Start the server in `tree` with the interpreter `python`, open the Overview as soon as it
     answers, stop the server."""
-    env = {**os.environ, "HAPPY_DB_URL": db_url, "PYTHONDONTWRITEBYTECODE": "0"}
+    # A server writes its compiled files at its first start and reads them at every later one.
+    # PYTHONDONTWRITEBYTECODE set to anything, "0" too, stops that: every start compiled the
+    # app's modules again (the trees exported for --before had no compiled files at all).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["HAPPY_DB_URL"] = db_url
     command = [python, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true"]  # fmt: skip
     started = time.perf_counter()
@@ -128,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.start")
     parser.add_argument("--db", required=True, help="a SQLite demo store (a file path)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--before", default=None, help="git commit to compare with")
+    parser.add_argument(
+        "--before", action="append", default=[], help="git commit to compare with (repeatable)"
+    )
     parser.add_argument("--port", type=int, default=8631)
     parser.add_argument(
         "--router-runs", type=int, default=0, help="also the router's CPU per warm run (N runs)"
@@ -145,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     pythons = args.python or [sys.executable]
     folder = Path(tempfile.mkdtemp(prefix="happy-start-"))
     trees = {"this branch": ROOT}
-    if args.before:
-        trees[f"before ({args.before})"] = export(args.before, folder)
+    for ref in args.before:
+        trees[f"before ({ref})"] = export(ref, folder)
     setups = {}
     for code, tree in trees.items():
         store = folder / f"{len(setups)}.db"
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     body = "\n".join(
         [
             f"`python -m bench.start --db … --runs {args.runs}"
-            + (f" --before {args.before}" if args.before else "")
+            + "".join(f" --before {ref}" for ref in args.before)
             + "".join(f" --python {python}" for python in args.python or ())
             + "`"
             + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_summary()},"

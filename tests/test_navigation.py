@@ -5,13 +5,14 @@ Streamlit's English "Page not found" dialog."""
 
 from __future__ import annotations
 
-import base64
 import os
+from urllib.parse import unquote
 
 import pytest
 
 from tests.auth_helpers import PASSWORDS, app_as
 from tests.browser import Watch, settle, sign_in, streamlit_server
+from ui.navigation import PAGE_ICON
 
 NOT_ALLOWED = "app_pages/not_allowed.py"
 
@@ -67,33 +68,6 @@ def test_a_sessions_menu_follows_its_language(app_env):
     assert titles()["admin"] == "管理"
 
 
-def test_the_router_reads_the_icon_once_per_process(app_env, monkeypatch):
-    """The page icon goes to the browser as a data URL made once per process: Streamlit, given
-    the file's path, read and re-encoded it on every run of every session."""
-    import builtins
-    import io
-
-    from ui.navigation import ICON, page_icon
-
-    reads: list[str] = []
-    real_open = builtins.open
-
-    def counting_open(file, *args, **kwargs):
-        if str(file).endswith("icon.png"):
-            reads.append(str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(io, "open", counting_open)
-    page_icon.cache_clear()
-    at = app_as(app_env, "admin")
-    for _ in range(3):
-        at.run()
-    assert not at.exception
-    assert len(reads) == 1
-    assert page_icon() == "data:image/png;base64," + base64.b64encode(ICON.read_bytes()).decode()
-
-
 @pytest.mark.browser
 def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
     env = {**os.environ, "HAPPY_DB_URL": sqlite_url}
@@ -124,6 +98,9 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         page.get_by_role("link", name="返回总览").click()
         page.wait_for_selector("text=幸福指数", timeout=90_000)
         back_at = page.url
+        # The tab's icon: the app's emoji, drawn by the browser in an inline SVG (an image icon
+        # made Streamlit import numpy and PIL at each process's first page; test_start_imports).
+        icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
         context.close()
 
         # Signed out: any page's URL shows the sign-in form, then the page asked for.
@@ -142,6 +119,7 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         context.close()
 
     assert back_at.split("?")[0] == f"{base}/"
+    assert icon.startswith("data:image/svg+xml") and PAGE_ICON in unquote(icon), icon
     assert dialogs == 0 and after_sign_in.split("?")[0] == f"{base}/activity-log"
     assert not watch.outside and not outsider.outside
     assert not watch.problems() and not outsider.problems()

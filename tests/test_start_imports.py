@@ -5,7 +5,8 @@ stored as JSON) — each cost a start 0.1–1 s (issue 15, measured by bench/sta
 new Python process, so nothing imported by other tests counts; deterministic (which modules are
 loaded, not how long they took). Nor the briefing's modules (imported when a briefing is made)
 or, on SQLite, PostgreSQL's dialect, or pandas (≈ 0.5 s). A signed-out visitor's first page, the
-sign-in form, does not import the monthly report's modules either. Nor pyarrow (session 9), nor argon2 (session 13)."""
+sign-in form, does not import the monthly report's modules either. Nor pyarrow (session 9),
+nor argon2, numpy or PIL (session 13)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ NOT_AT_START = (
     # argon2 and its cffi binding (≈ 40 ms, session 13): only a password hashed or checked needs
     # it, and a signed-in session's pages check none
     "argon2",
+    # numpy and PIL (≈ 0.15 s, session 13): Streamlit imported them to decode an image page
+    # icon; the icon is an emoji now, and data_access.rollups imports numpy when it sums
+    "numpy",
+    "PIL",
 )
 
 # The sign-in page needs no monthly-report module either (the menu's report pages are decided

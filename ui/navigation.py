@@ -1,23 +1,18 @@
 """The router's pieces, made once per process rather than on every script run: every page by its
 URL path, the menu for an account, st.navigation over it (its st.Page objects kept per session),
-and the app's icon as a data URL (read once, not a file read and an image decode per run)."""
+and the app's icon (an emoji the browser draws: no image to decode)."""
 
 from __future__ import annotations
 
-import base64
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
 from data_access.auth import AccountInfo, can_write
 from data_access.registry import PILLARS
 from ui.i18n import current_language, pick, t
-
-ICON = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
 
 PILLAR_ICONS = {
     "organization": ":material/flag:",
@@ -86,12 +81,11 @@ ROOT_PATH = "start"
 _KEPT = "_nav_pages"  # this session's st.Page objects and what they were made for
 
 
-@functools.cache
-def page_icon() -> str:
-    """The app's icon (assets/icon.png) as a data URL for st.set_page_config. Given the file's
-    path, Streamlit would read, decode and re-encode the image and store it as a media file on
-    every script run; a data URL it passes to the browser as it is."""
-    return "data:image/png;base64," + base64.b64encode(ICON.read_bytes()).decode("ascii")
+# The app's icon in the browser's tab: an emoji, which the browser draws itself (Streamlit sends it
+# as an inline SVG with the character, nothing fetched). An image icon made Streamlit import numpy
+# and PIL for it (image_to_url) at every process's first page: ≈ 0.15–0.2 s of a first Overview
+# after a start (issue 15 part 4, bench/start.py, docs/performance.md).
+PAGE_ICON = "🏠"
 
 
 def report_pages(account: AccountInfo) -> list[str]:
