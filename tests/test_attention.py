@@ -31,6 +31,7 @@ from data_access.registry import PILLARS
 from data_access.scoring import IndexResult, PillarScore
 from data_access.store import open_store
 from tests.conftest import DEMO_TODAY
+from ui.attention import SHOWN
 
 
 def region(code: str, population: int = 100_000, level: str = "district") -> RegionInfo:
@@ -310,10 +311,15 @@ def test_overview_panel_lists_the_items_with_rules_and_opens_the_first(app_env, 
     texts = [m.value for m in at.markdown]
     assert f"#### 需关注（{len(expected)} 项）" in texts
     lines = [b.label for b in at.button if b.key.startswith("attention_open_")]
-    assert len(lines) == min(len(expected), 12)  # each line is its own button; the rest folded
+    assert len(lines) == SHOWN == 5  # each line is its own button; the rest folded
     assert expected[0].what.zh.split("：")[0] in lines[0]
-    assert all(any(rule.name.zh in text for text in texts) for rule in RULES)  # the popover
-    assert len(expected) > 12  # the demo city has more than the panel shows
+    assert len(expected) > SHOWN  # the demo city has more than the panel shows
+    # The rules' popover is drawn closed (one element); opened, it lists every rule.
+    assert not any(RULES[0].name.zh in text for text in texts)
+    at.session_state["attention_rules"] = True  # what opening the popover sets
+    at.run()
+    texts = [m.value for m in at.markdown]
+    assert all(any(rule.name.zh in text for text in texts) for rule in RULES)
     at.session_state[f"attention_more_{city.code}_2025Q4"] = True  # what opening "n more" sets
     at.run()
     lines = [b.label for b in at.button if b.key.startswith("attention_open_")]

@@ -22,7 +22,10 @@ from ui.plain import plain
 if TYPE_CHECKING:  # the Overview orders plain rows (ordered_rows); a pillar page, a frame
     import pandas as pd
 
-SHOWN = 12  # lines of the panel; the rest behind "n more"
+# Lines of the panel; the rest behind "n more", drawn only while open. Five: the most off at a
+# glance above the scores, and each line is a button, the dearest element a run draws (twelve
+# were a seventh of a warm Overview run's CPU: docs/performance.md, issue 15 session 13).
+SHOWN = 5
 SCREEN_SLIDES = ("attention", "improved")
 _SCREEN_ROWS = 8
 # Where each link target's page script is (the menu's url paths, app.py).
@@ -54,9 +57,11 @@ def _open(item) -> None:
 
 
 def _rules_popover() -> None:
-    with st.popover(t("brief.attention.rules"), icon=":material/help:"):
-        # One element: drawn on every run of the Overview, open or not.
-        st.markdown(
+    rules = st.popover(
+        t("brief.attention.rules"), icon=":material/help:", key="attention_rules", on_change="rerun"
+    )
+    if rules.open:  # drawn only while open: a closed popover is one element a run
+        rules.markdown(
             "\n".join(
                 [
                     t("brief.attention.rules_intro"),
