@@ -102,9 +102,11 @@ def indexes_built_after(session: Session, tables: Sequence[Table]) -> Iterator[i
     """Inside the session's transaction: drop the tables' plain indexes for the block, then build
     each again from the statement the store's catalogue holds. Loading hundreds of thousands of
     rows and then building an index once (a sort) is quicker than updating it row by row: the
-    demo city's build took about a third less (docs/performance.md, session 13). Unique indexes
-    and keys stay and check every row as it comes. Both engines' DDL is transactional: an error
-    in the block rolls the indexes back with the rows. Yields how many indexes were dropped."""
+    demo city's build took about a quarter less (docs/performance.md, session 13). Unique
+    indexes and keys stay and check every row as it comes. Both engines' DDL is transactional:
+    an error in the block rolls the indexes back with the rows. On PostgreSQL a dropped index
+    locks its table until the transaction ends: for loading a store nobody reads yet. Yields
+    how many indexes were dropped."""
     conn = session.connection()
     query = _PLAIN_INDEXES.get(conn.dialect.name)
     if query is None:

@@ -212,11 +212,15 @@ def _seed_demo(
             )
         progress(0.0, "regions")
         add_registry_rows(session)
-        with indexes_built_after(session, BULK_TABLES):
-            if existing is not None:
-                _clear(session)
+        if existing is not None:
+            # A replacement keeps the indexes: on PostgreSQL, dropping one locks its table
+            # against the readers of the old demo until the new one commits.
+            _clear(session)
             _write_demo(session, n_activities, seed, progress, today)
-            progress(0.95, "indexes")
+        else:
+            with indexes_built_after(session, BULK_TABLES):
+                _write_demo(session, n_activities, seed, progress, today)
+                progress(0.95, "indexes")
         session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed, today)))
         progress(1.0, "done")
     return True
