@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,10 @@ def test_clicking_a_bar_drills_down_and_the_breadcrumb_goes_back(server, sqlite_
         page.wait_for_url(lambda url: "region=2101" in url and "region=210100" not in url)
         code = page.url.split("region=")[1].split("&")[0]
         assert len(code) == 6 and code != "210100"
+        # The district's page drawn to its end, as a person sees it before clicking on: a click
+        # on the breadcrumb while that run was still going failed once in CI (session 13; see
+        # the closing note: the city chart's selection may outlive an interrupted run).
+        settle(page)
         page.get_by_role("button", name="沈阳市 ›").click()
         page.wait_for_url("**region=210100*")
         browser.close()
