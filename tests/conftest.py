@@ -30,31 +30,6 @@ DEMO_TODAY = date(2026, 1, 15)
 DEMO_LAST_MONTH = report_months(DEMO_TODAY)[-1]
 
 
-# The files that take longest (--durations, session 13), run first and in this order: pytest-xdist
-# hands out whole files (--dist loadfile) in collection order, and a long file handed out last ran
-# alone on one core at the end (test_write_queue.py, ≈ 130 s, is last by name). The first needs
-# no demo template, so one worker starts on it while the other builds the template.
-LONG_FILES = (
-    "test_start_together.py",
-    "test_reports.py",
-    "test_write_queue.py",
-    "test_e2e_screens.py",
-    "test_records_hostile.py",
-    "test_figures.py",
-    "test_screen_hostile.py",
-    "test_app.py",
-    "test_import_hostile.py",
-    "test_urls_hostile.py",
-    "test_report_pages.py",
-    "test_backup.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    first = {name: n for n, name in enumerate(LONG_FILES)}
-    items.sort(key=lambda item: first.get(item.path.name, len(LONG_FILES)))  # stable
-
-
 @pytest.fixture(autouse=True)
 def _no_run_language_left_behind() -> Iterator[None]:
     """A test that runs app code on the test thread (not through AppTest) may set the run's
