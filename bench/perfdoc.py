@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import platform
 import re
+import resource
+import subprocess
+import time
 from pathlib import Path
 
 PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -30,6 +33,18 @@ def machine_summary() -> str:
         kb = int(re.search(r"MemTotal:\s*(\d+)", meminfo.read_text()).group(1))
         memory = f", {kb / 1024 / 1024:.0f} GiB"
     return f"{model}, {os.cpu_count()} cores{memory}"
+
+
+def timed_process(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run a command to its end (it must succeed); its wall seconds, its CPU seconds (user and
+    system, of it and its own children) and what it printed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
 
 
 def write_section(key: str, title: str, body: str) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.perfdoc import machine_summary, write_section  # noqa: E402
+from bench.perfdoc import machine_summary, timed_process, write_section  # noqa: E402
 from bench.start import export  # noqa: E402
 
 
@@ -33,12 +31,7 @@ def one_seed(tree: Path, folder: Path, today: str, activities: int | None) -> di
     command = [sys.executable, "-m", "seed_data", "--db", f"sqlite:///{store}", "--today", today]
     if activities:
         command += ["--activities", str(activities)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(command, cwd=tree, check=True, capture_output=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, _out = timed_process(command, tree)
     size = store.stat().st_size
     store.unlink()
     return {"wall_s": wall, "cpu_s": cpu, "mb": size / 1e6}

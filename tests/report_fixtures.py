@@ -73,12 +73,18 @@ def report_store(sqlite_url: str, tmp_path_factory: pytest.TempPathFactory) -> s
     return url
 
 
+def app_at_now(monkeypatch: pytest.MonkeyPatch, url: str) -> Iterator[str]:
+    """The app on a store, its report pages' clock at NOW; caches cleared after (the body of
+    the report fixtures)."""
+    monkeypatch.setenv("HAPPY_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("data_access.clock.now", lambda: NOW)
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def report_env(monkeypatch: pytest.MonkeyPatch, report_store: str) -> Iterator[str]:
     """The app on the report store, its report pages' clock at NOW; caches cleared after."""
-    monkeypatch.setenv("HAPPY_DB_URL", report_store)
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setattr("data_access.clock.now", lambda: NOW)
-    yield report_store
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from app_at_now(monkeypatch, report_store)

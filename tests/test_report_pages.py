@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import streamlit as st
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -32,9 +31,8 @@ from data_access.store import open_store
 from tests.auth_helpers import app_as
 from tests.cards_html import cards
 from tests.cards_html import notes as card_notes
-from tests.conftest import ROOT
 from tests.markdown import shown
-from tests.report_fixtures import NOW, STREET_USER, add_street_reviewer, demo_place
+from tests.report_fixtures import STREET_USER, add_street_reviewer, app_at_now, demo_place
 
 FORM = "app_pages/report.py"
 REVIEW = "app_pages/report_review.py"
@@ -59,12 +57,7 @@ def report_db(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def report_db_env(monkeypatch: pytest.MonkeyPatch, report_db: str) -> Iterator[str]:
     """report_env on each backend in turn."""
-    monkeypatch.setenv("HAPPY_DB_URL", report_db)
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setattr("data_access.clock.now", lambda: NOW)
-    yield report_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from app_at_now(monkeypatch, report_db)
 
 
 def test_the_menu_lists_the_report_pages_by_role(report_env):
