@@ -10,9 +10,12 @@ from urllib.parse import unquote
 
 import pytest
 
+from data_access.auth import get_account_by_username
+from data_access.db import read_session
+from data_access.store import open_store
 from tests.auth_helpers import PASSWORDS, app_as
 from tests.browser import Watch, settle, sign_in, streamlit_server
-from ui.navigation import PAGE_ICON
+from ui.navigation import PAGE_ICON, menu_for
 
 NOT_ALLOWED = "app_pages/not_allowed.py"
 
@@ -103,6 +106,19 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
         icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
         context.close()
 
+        # An admin's menu (15 pages) is whole, with no folding button in Streamlit's English.
+        context = browser.new_context()
+        sign_in(context, base, sqlite_url, "admin")
+        page = context.new_page()
+        admin = Watch(page)
+        page.goto(base)
+        page.wait_for_selector("text=幸福指数", timeout=90_000)
+        settle(page)
+        menu = page.get_by_test_id("stSidebarNav")
+        links = menu.get_by_test_id("stSidebarNavLink").count()
+        folding = menu.get_by_test_id("stSidebarNavViewButton").count()
+        context.close()
+
         # Signed out: any page's URL shows the sign-in form, then the page asked for.
         context = browser.new_context()
         page = context.new_page()
@@ -121,5 +137,10 @@ def test_every_page_url_works_for_every_visitor(browser, sqlite_url, tmp_path):
     assert back_at.split("?")[0] == f"{base}/"
     assert icon.startswith("data:image/svg+xml") and PAGE_ICON in unquote(icon), icon
     assert dialogs == 0 and after_sign_in.split("?")[0] == f"{base}/activity-log"
-    assert not watch.outside and not outsider.outside
-    assert not watch.problems() and not outsider.problems()
+    engine = open_store(sqlite_url)
+    with read_session(engine) as session:
+        pages = sum(map(len, menu_for(get_account_by_username(session, "admin")).values()))
+    engine.dispose()
+    assert (links, folding) == (pages, 0) and pages > 12  # 12: where Streamlit folds a menu
+    assert not watch.outside and not outsider.outside and not admin.outside
+    assert not watch.problems() and not outsider.problems() and not admin.problems()

@@ -118,12 +118,13 @@ def navigate(
     """st.navigation over the menu (URL paths by section; the first path is the default page,
     at the root URL and at its own path); every other path of PAGES shows the page `elsewhere`,
     hidden from the menu. The st.Page objects are made once per session for a menu and
-    language (17 of them cost about a quarter of the router's run)."""
+    language (17 of them cost about a quarter of the router's run). The menu is always whole:
+    folded, Streamlit ends it with its own English "View 5 more" (an admin has 15 pages)."""
     key = (current_language(), tuple((s, tuple(p)) for s, p in menu.items()), elsewhere, position)
     kept = st.session_state.get(_KEPT)
     if kept is None or kept[0] != key:
         kept = st.session_state[_KEPT] = (key, _pages(menu, elsewhere))
-    return st.navigation(kept[1], position=position)
+    return st.navigation(kept[1], position=position, expanded=True)
 
 
 def _pages(menu: Mapping[str, list[str]], elsewhere: PageSpec) -> dict[str, list[st.Page]]:
