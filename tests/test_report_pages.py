@@ -423,6 +423,11 @@ def test_the_leaders_overview_shows_completeness_and_the_month_figures_stand_at(
     at = _app("leader", "app_pages/overview.py", period="2025")
     metrics = {label: card.value for label, card in cards(at).items()}
     assert metrics["已通过的社区月报（2025-12）"] == f"{before.approved - 1:,} / {before.total:,}"
+    # The late ones are listed under a fold that says how many, in either language.
+    late = before.total - before.approved + 1
+    assert f"尚未通过的社区（{late:,} 个）" in [e.label for e in at.expander]
+    at = _app("leader", "app_pages/overview.py", lang="en", period="2025")
+    assert f"Not yet approved: {late:,} communities" in [e.label for e in at.expander]
 
 
 def _form_status(session, region_id: int) -> str:

@@ -185,7 +185,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "report.completeness.late": (
         "尚未通过的{level}（{n} 个）",
-        "{level} not yet approved ({n})",
+        "Not yet approved: {n} {level}",
     ),
     "report.completeness.all_done": (
         "所有{level}的月报都已通过。",
