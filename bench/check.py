@@ -10,9 +10,7 @@ section of docs/performance.md with --record.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -21,7 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.perfdoc import machine_summary, timed_process, write_section  # noqa: E402
+from bench.perfdoc import (  # noqa: E402
+    machine_summary,
+    timed_process,
+    turn_about,
+    wall_cpu_cells,
+    write_section,
+)
 from bench.start import export  # noqa: E402
 
 
@@ -44,19 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     url = f"sqlite:///{Path(args.db).resolve()}"
     folder = Path(tempfile.mkdtemp(prefix="happy-check-"))
     trees = {"this tree": ROOT} | {f"before ({ref})": export(ref, folder) for ref in args.before}
-    runs: dict[str, list[dict]] = {label: [] for label in trees}
-    load = os.getloadavg()[0]
-    for i in range(args.runs):
-        for label, tree in trees.items():
-            result = one_check(tree, url)
-            print(label, i, result, flush=True)
-            runs[label].append(result)
-    load = (load + os.getloadavg()[0]) / 2
+    runs, load = turn_about(trees, args.runs, lambda tree: one_check(tree, url))
     rows = [
-        f"| {label} | {statistics.median(r['wall_s'] for r in rs):.1f} |"
-        f" {min(r['wall_s'] for r in rs):.1f}–{max(r['wall_s'] for r in rs):.1f} |"
-        f" {statistics.median(r['cpu_s'] for r in rs):.1f} |"
-        f" {'yes' if all(r['clean'] for r in rs) else 'no'} |"
+        f"| {label} | {wall_cpu_cells(rs)} | {'yes' if all(r['clean'] for r in rs) else 'no'} |"
         for label, rs in runs.items()
     ]
     store_mb = Path(args.db).stat().st_size / 1e6

@@ -7,8 +7,10 @@ import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PERFORMANCE_MD = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -45,6 +47,28 @@ def timed_process(command: list[str], cwd: Path) -> tuple[float, float, str]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done.stdout
+
+
+def turn_about(
+    trees: dict[str, Path], runs: int, measure: Callable[[Path], dict]
+) -> tuple[dict[str, list[dict]], float]:
+    """measure(tree) of each tree in turn, `runs` rounds (each printed as it comes); the results
+    by tree label and the machine's load average (the mean of before and after)."""
+    results: dict[str, list[dict]] = {label: [] for label in trees}
+    load = os.getloadavg()[0]
+    for i in range(runs):
+        for label, tree in trees.items():
+            result = measure(tree)
+            print(label, i, result, flush=True)
+            results[label].append(result)
+    return results, (load + os.getloadavg()[0]) / 2
+
+
+def wall_cpu_cells(results: list[dict]) -> str:
+    """A results table's wall median, wall range and CPU median cells ("wall_s", "cpu_s")."""
+    walls = [r["wall_s"] for r in results]
+    cpu = statistics.median(r["cpu_s"] for r in results)
+    return f"{statistics.median(walls):.1f} | {min(walls):.1f}–{max(walls):.1f} | {cpu:.1f}"
 
 
 def write_section(key: str, title: str, body: str) -> None:

@@ -9,9 +9,7 @@ section of docs/performance.md with --record.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -20,7 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.perfdoc import machine_summary, timed_process, write_section  # noqa: E402
+from bench.perfdoc import (  # noqa: E402
+    machine_summary,
+    timed_process,
+    turn_about,
+    wall_cpu_cells,
+    write_section,
+)
 from bench.start import export  # noqa: E402
 
 
@@ -49,20 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     trees = {"this tree": ROOT}
     if args.before:
         trees[f"before ({args.before})"] = export(args.before, folder)
-    runs: dict[str, list[dict]] = {label: [] for label in trees}
-    load = os.getloadavg()[0]
-    for i in range(args.runs):
-        for label, tree in trees.items():
-            result = one_seed(tree, folder, args.today, args.activities)
-            print(label, i, result, flush=True)
-            runs[label].append(result)
-    load = (load + os.getloadavg()[0]) / 2
-    rows = [
-        f"| {label} | {statistics.median(r['wall_s'] for r in rs):.1f} |"
-        f" {min(r['wall_s'] for r in rs):.1f}–{max(r['wall_s'] for r in rs):.1f} |"
-        f" {statistics.median(r['cpu_s'] for r in rs):.1f} | {rs[0]['mb']:.0f} |"
-        for label, rs in runs.items()
-    ]
+    runs, load = turn_about(
+        trees, args.runs, lambda tree: one_seed(tree, folder, args.today, args.activities)
+    )
+    rows = [f"| {label} | {wall_cpu_cells(rs)} | {rs[0]['mb']:.0f} |" for label, rs in runs.items()]
     body = "\n".join(
         [
             f"`python -m bench.seed --runs {args.runs}"

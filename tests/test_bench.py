@@ -75,3 +75,18 @@ def test_the_start_bench_times_a_fresh_servers_first_overview(sqlite_url):
     assert 0 < result["healthy_s"] < result["overview_s"]
     assert 0 < result["healthy_cpu_s"] <= result["cpu_s"]
     assert "installed distributions" in _python(sys.executable)
+
+
+def test_turn_about_measures_each_tree_in_turn_and_the_cells_summarise_them():
+    from bench.perfdoc import turn_about, wall_cpu_cells
+
+    seen = []
+
+    def measure(tree):
+        seen.append(tree.name)
+        return {"wall_s": float(len(seen)), "cpu_s": 0.5 * len(seen)}
+
+    runs, load = turn_about({"a": Path("/x/a"), "b": Path("/x/b")}, 3, measure)
+    assert seen == ["a", "b"] * 3 and load >= 0
+    assert [r["wall_s"] for r in runs["a"]] == [1.0, 3.0, 5.0]
+    assert wall_cpu_cells(runs["b"]) == "4.0 | 2.0–6.0 | 2.0"
