@@ -7,9 +7,22 @@ from contextlib import contextmanager
 from itertools import islice
 
 from sqlalchemy import Table, bindparam, insert, text
+from sqlalchemy.engine import processors
 from sqlalchemy.orm import Session
 
 CHUNK = 50_000
+
+
+def _already_floats(batch: list[Sequence], conversion: tuple[int, dict, Callable]) -> bool:
+    """Whether a Float column's values in the batch are all numbers SQLite takes as they are
+    (float, int or None; its REAL column stores an int as a float, as the conversion would).
+    The demo's two million report values are floats: converting them anyway rebuilt every row,
+    6 s of its build (bench/seed.py)."""
+    i, _seen, process = conversion
+    return process is processors.to_float and all(type(row[i]) in _NUMBERS for row in batch)
+
+
+_NUMBERS = frozenset({float, int, type(None)})
 
 
 def _converted(row: Sequence, convert: list[tuple[int, dict, Callable]]) -> list:
@@ -61,8 +74,9 @@ def bulk_insert(
         cursor = conn.connection.driver_connection.cursor()
         pending = iter(rows)
         while batch := list(islice(pending, CHUNK)):
-            if convert:
-                batch = [_converted(row, convert) for row in batch]
+            needed = [c for c in convert if not _already_floats(batch, c)]
+            if needed:
+                batch = [_converted(row, needed) for row in batch]
             cursor.executemany(sql, batch)
             count += len(batch)
         cursor.close()
@@ -121,3 +135,40 @@ def indexes_built_after(session: Session, tables: Sequence[Table]) -> Iterator[i
     yield len(plain)
     for _, build in plain:
         conn.exec_driver_sql(build)
+
+
+_FOREIGN_KEYS = text(
+    "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+    " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+    " JOIN pg_class r ON r.oid = c.confrelid"
+    " WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname IN :tables"
+    " AND r.relname IN :tables ORDER BY t.relname, c.conname"
+)
+
+
+@contextmanager
+def foreign_keys_checked_after(session: Session, tables: Sequence[Table]) -> Iterator[int]:
+    """On PostgreSQL, inside the session's transaction: drop the foreign keys from one of the
+    tables to another for the block, then add each again from its definition in the store's
+    catalogue, which checks every row in one pass instead of a trigger and a lookup per row (a
+    report's values → the report: about a fifth of the demo city's build on PostgreSQL,
+    docs/performance.md, session 14). A row that breaks a key fails the block's end, and the
+    transaction takes the rows back with the keys. Only keys between these tables: dropping a
+    key locks the table it refers to against every reader until the transaction ends, and
+    servers started together read the regions and the catalogue while one of them builds the
+    demo (tests/test_start_together.py failed with "busy" when all keys were dropped). Like
+    indexes_built_after, for loading tables nobody reads yet. Elsewhere nothing changes: SQLite
+    cannot drop a constraint. Yields how many foreign keys were dropped."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        yield 0
+        return
+    names = [table.name for table in tables]
+    keys = conn.execute(
+        _FOREIGN_KEYS.bindparams(bindparam("tables", expanding=True)), {"tables": names}
+    ).all()
+    for table, name, _ in keys:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    yield len(keys)
+    for table, name, definition in keys:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')

@@ -429,18 +429,9 @@ def compare_area_stocks(session: Session) -> list[StockDifference]:
     """Every area stock row that differs from a recount of the approved values (empty when
     they agree)."""
     recount = _recount_area_stocks(session)
-    stored = {
-        (r, k, m): (float(v), a)
-        for r, m, k, v, a in session.connection().execute(
-            select(
-                AreaStock.region_id,
-                AreaStock.month,
-                AreaStock.indicator_key,
-                AreaStock.value,
-                AreaStock.as_of,
-            )
-        ).all()  # one fetch: iterating fetched the rows one at a time
-    }
+    columns = (AreaStock.region_id, AreaStock.month, AreaStock.indicator_key)
+    rows = session.connection().execute(select(*columns, AreaStock.value, AreaStock.as_of)).all()
+    stored = {(r, k, m): (float(v), a) for r, m, k, v, a in rows}  # one fetch, not row by row
     if stored == recount:  # the usual answer, at C speed
         return []
     diffs = []

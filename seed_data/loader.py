@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import clock
-from data_access.bulk import bulk_insert, indexes_built_after
+from data_access.bulk import bulk_insert, foreign_keys_checked_after, indexes_built_after
 from data_access.catalog import add_registry_rows
 from data_access.db import StoreError, write_session
 from data_access.models import (
@@ -218,7 +218,10 @@ def _seed_demo(
             _clear(session)
             _write_demo(session, n_activities, seed, progress, today)
         else:
-            with indexes_built_after(session, BULK_TABLES):
+            with (
+                indexes_built_after(session, BULK_TABLES),
+                foreign_keys_checked_after(session, BULK_TABLES),
+            ):
                 _write_demo(session, n_activities, seed, progress, today)
                 progress(0.95, "indexes")
         session.add(AppMeta(key=META_KEY, value=_demo_meta(n_activities, seed, today)))
@@ -227,7 +230,7 @@ def _seed_demo(
 
 
 # The tables the demo fills with hundreds of thousands of rows: their plain indexes are built
-# once, after the rows are in (data_access.bulk.indexes_built_after).
+# and their foreign keys checked once, after the rows are in (data_access.bulk).
 BULK_TABLES = tuple(
     model.__table__
     for model in (Activity, ReportedValue, MonthlyReportValue, MonthlyReport, AreaStock)

@@ -14,12 +14,13 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, inspect, select
 
 from data_access.db import read_session
 from data_access.migrate import _config, current_revision, head_revision
 from data_access.models import Account, Activity, Region
 from seed_data.generator import min_activities
+from seed_data.loader import BULK_TABLES
 from tests.conftest import DEMO_TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,18 @@ def test_servers_started_together_on_an_empty_store_each_job_done_once(empty_url
         assert session.scalar(select(func.count()).where(Region.level == "city")) == 1
         assert session.scalar(select(func.count()).select_from(Account)) == 1
     assert current_revision(engine) == head_revision()
+    # The seeder checked the big tables' foreign keys once at the end (data_access.bulk): they
+    # are all there again, as the models declare them.
+    found = inspect(engine)
+    for table in BULK_TABLES:
+        declared = {
+            (tuple(c.name for c in k.columns), k.referred_table.name)
+            for k in table.foreign_key_constraints
+        }
+        assert {
+            (tuple(k["constrained_columns"]), k["referred_table"])
+            for k in found.get_foreign_keys(table.name)
+        } == declared, table.name
     engine.dispose()
 
 
