@@ -17,7 +17,7 @@ def _already_floats(batch: list[Sequence], conversion: tuple[int, dict, Callable
     """Whether a Float column's values in the batch are all numbers SQLite takes as they are
     (float, int or None; its REAL column stores an int as a float, as the conversion would).
     The demo's two million report values are floats: converting them anyway rebuilt every row,
-    6 s of its build (bench/seed.py)."""
+    6 s of a profiled build (docs/performance.md, session 14)."""
     i, _seen, process = conversion
     return process is processors.to_float and all(type(row[i]) in _NUMBERS for row in batch)
 
@@ -151,7 +151,7 @@ def foreign_keys_checked_after(session: Session, tables: Sequence[Table]) -> Ite
     """On PostgreSQL, inside the session's transaction: drop the foreign keys from one of the
     tables to another for the block, then add each again from its definition in the store's
     catalogue, which checks every row in one pass instead of a trigger and a lookup per row (a
-    report's values → the report: about a fifth of the demo city's build on PostgreSQL,
+    report's values → the report: a tenth to a fifth of the demo city's build on PostgreSQL,
     docs/performance.md, session 14). A row that breaks a key fails the block's end, and the
     transaction takes the rows back with the keys. Only keys between these tables: dropping a
     key locks the table it refers to against every reader until the transaction ends, and
