@@ -6,6 +6,7 @@ import fcntl
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import streamlit as st
@@ -84,6 +85,14 @@ def pg_demo_template(pg_server, sqlite_demo_template: str) -> str:  # noqa: F811
 def pg_url(pg_server, pg_demo_template: str) -> str:  # noqa: F811
     """A PostgreSQL database holding the default demo city (tests read it, never write)."""
     return pg_server.create_database("happy_demo", template=pg_demo_template)
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store on each backend in turn: a new SQLite file, a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    return request.getfixturevalue("pg_server").create_database(f"empty_{uuid4().hex[:12]}")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "pg"])

@@ -7,7 +7,6 @@ file and a real PostgreSQL server."""
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -30,14 +29,9 @@ from data_access.store import open_store
 from seed_data.loader import BULK_TABLES
 
 
-@pytest.fixture(params=["sqlite", "pg"])
-def store(request, tmp_path) -> Engine:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bulk.db'}"
-    else:
-        server = request.getfixturevalue("pg_server")
-        url = server.create_database(f"bulk_{int(time.time() * 1000) % 10**9}")
-    engine = open_store(url)
+@pytest.fixture
+def store(empty_url) -> Engine:
+    engine = open_store(empty_url)
     yield engine
     engine.dispose()
 

@@ -10,9 +10,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
-from uuid import uuid4
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, func, inspect, select
 
@@ -57,13 +55,6 @@ def _together(commands: list[list[str]]) -> list[subprocess.CompletedProcess]:
             subprocess.CompletedProcess(cmd, proc.returncode, out.decode(), err.decode())
         )
     return results
-
-
-@pytest.fixture(params=["sqlite", "pg"])
-def empty_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'together.db'}"
-    return request.getfixturevalue("pg_server").create_database(f"together_{uuid4().hex[:8]}")
 
 
 def test_servers_started_together_on_an_empty_store_each_job_done_once(empty_url):

@@ -79,15 +79,6 @@ def test_concurrent_read_then_write_transactions_wait_instead_of_failing(tmp_pat
         assert s.scalar(select(func.count()).select_from(AppMeta)) == 4
 
 
-@pytest.fixture(params=["sqlite", "pg"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
-    server = request.getfixturevalue("pg_server")
-    name = f"empty_{int(time.time() * 1000) % 10**9}"
-    return server.create_database(name)
-
-
 def test_migrations_upgrade_an_empty_database(empty_url):
     engine = make_engine(empty_url)
     assert current_revision(engine) is None
