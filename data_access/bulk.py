@@ -126,15 +126,26 @@ def indexes_built_after(session: Session, tables: Sequence[Table]) -> Iterator[i
     if query is None:
         yield 0
         return
+    with _away_for_the_block(conn, query, tables, 'DROP INDEX "{0}"', "{1}") as dropped:
+        yield dropped
+
+
+@contextmanager
+def _away_for_the_block(
+    conn, catalogue, tables: Sequence[Table], drop: str, restore: str
+) -> Iterator[int]:
+    """The tables' rows of a catalogue query: for each, the statement `drop` (a template filled
+    with the row's fields: {0}, {1}, ...) runs before the block, `restore` after it; yields how
+    many rows there were (indexes_built_after, foreign_keys_checked_after)."""
     names = [table.name for table in tables]
-    plain = conn.execute(
-        query.bindparams(bindparam("tables", expanding=True)), {"tables": names}
+    rows = conn.execute(
+        catalogue.bindparams(bindparam("tables", expanding=True)), {"tables": names}
     ).all()
-    for name, _ in plain:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield len(plain)
-    for _, build in plain:
-        conn.exec_driver_sql(build)
+    for row in rows:
+        conn.exec_driver_sql(drop.format(*row))
+    yield len(rows)
+    for row in rows:
+        conn.exec_driver_sql(restore.format(*row))
 
 
 _FOREIGN_KEYS = text(
@@ -163,12 +174,7 @@ def foreign_keys_checked_after(session: Session, tables: Sequence[Table]) -> Ite
     if conn.dialect.name != "postgresql":
         yield 0
         return
-    names = [table.name for table in tables]
-    keys = conn.execute(
-        _FOREIGN_KEYS.bindparams(bindparam("tables", expanding=True)), {"tables": names}
-    ).all()
-    for table, name, _ in keys:
-        conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-    yield len(keys)
-    for table, name, definition in keys:
-        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    drop = 'ALTER TABLE "{0}" DROP CONSTRAINT "{1}"'
+    add = 'ALTER TABLE "{0}" ADD CONSTRAINT "{1}" {2}'
+    with _away_for_the_block(conn, _FOREIGN_KEYS, tables, drop, add) as dropped:
+        yield dropped
