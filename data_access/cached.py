@@ -596,13 +596,14 @@ def compounds(url: str, community_id: int, grid_id: int | None) -> list[dict]:
 
 @reader(ttl=600, max_entries=200)
 def activity_page(
-    url: str, flt: dict, page: int, page_size: int, lang: str
+    url: str, flt: dict, page: int, page_size: int, lang: str, seek: tuple | None = None
 ) -> tuple[list[dict], int]:
-    """One page of the activity log for a filter (ActivityFilter fields as a dict)."""
+    """One page of the activity log for a filter (ActivityFilter fields as a dict), read from
+    the edge of a page next to it when `seek` says one (activity_log.list_activities)."""
     from data_access.activity_log import ActivityFilter, list_activities
 
     with read_session(get_engine(url)) as session:
-        return list_activities(session, ActivityFilter(**flt), page, page_size, lang)
+        return list_activities(session, ActivityFilter(**flt), page, page_size, lang, seek)
 
 
 @st.cache_resource(show_spinner=False)

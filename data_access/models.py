@@ -211,6 +211,18 @@ class Activity(Base):
             "deleted_at",
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The live activities in the activity log's two orders (the latest entered; the latest
+        # dated), read index-only to find where a page starts (activity_log.list_activities):
+        # a page deep in the log is a walk along one of these, not along the table's rows.
+        # Partial on SQLite only, as above.
+        Index("ix_activities_live_id", "id", "deleted_at", sqlite_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_activities_live_date",
+            "occurred_on",
+            "id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_activities_district_date", "district_id", "occurred_on"),
         Index("ix_activities_date", "occurred_on"),
         Index("ix_activities_created_at", "created_at"),

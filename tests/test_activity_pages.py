@@ -492,3 +492,50 @@ def test_a_record_saved_today_is_first_in_the_log_its_link_opens(record_env, pla
     # Its own dates narrow it; the dashboards' period does not.
     at.date_input(key="logf_to").set_value(date(2025, 12, 31)).run()
     assert saved.id not in set(at.dataframe[0].value.iloc[:, 0])
+
+
+def _shown(at: AppTest) -> list[int]:
+    return [int(i) for i in at.dataframe[0].value.iloc[:, 0]]
+
+
+def _reference_page(url: str, page: int) -> list[int]:
+    """The whole log's page (50 the latest entered first) as a plain OFFSET lists it."""
+    engine = open_store(url)
+    with read_session(engine) as session:
+        ids = session.scalars(
+            select(Activity.id)
+            .where(Activity.deleted_at.is_(None))
+            .order_by(Activity.id.desc())
+            .limit(50)
+            .offset((page - 1) * 50)
+        ).all()
+    engine.dispose()
+    return list(ids)
+
+
+def test_the_logs_pages_follow_on_from_what_was_shown(record_env, place):
+    """› and ‹ show the records next to those shown, even when new ones are entered meanwhile
+    (they do not push a record seen onto the next page); a page typed is the page of that
+    number; page 1 is the newest."""
+    at = _app("zh", "activity_log")
+    at.button(key="log_next").click().run()
+    at.button(key="log_next").click().run()
+    assert at.number_input(key="log_page").value == 3
+    third = _shown(at)
+    assert third == _reference_page(record_env, 3)
+    new = _saved(record_env, place, f"翻页 {uuid4().hex[:8]}")
+    cached.clear_readers()  # as a write by another server process is noticed
+    at.button(key="log_next").click().run()
+    fourth = _shown(at)
+    # The new record moved every record one place down: page 4 by its number would now start
+    # with page 3's last record.
+    assert _reference_page(record_env, 4)[0] == third[-1]
+    assert fourth == _reference_page(record_env, 4)[1:] + _reference_page(record_env, 5)[:1]
+    at.button(key="log_prev").click().run()
+    assert _shown(at) == third
+    at.number_input(key="log_page").set_value(1).run()
+    assert _shown(at)[0] == new
+    at.number_input(key="log_page").set_value(2000).run()
+    assert not at.exception
+    assert _shown(at) == _reference_page(record_env, 2000)
+    assert "第 2000/" in at.caption[0].value

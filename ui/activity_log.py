@@ -9,7 +9,13 @@ import streamlit as st
 
 from data_access import cached, clock
 from data_access.activities import delete_activity, restore_activity, update_activity
-from data_access.activity_log import ActivityFilter, export_activities, get_activity, list_history
+from data_access.activity_log import (
+    ActivityFilter,
+    export_activities,
+    get_activity,
+    list_history,
+    page_key,
+)
 from data_access.auth import can_write
 from data_access.db import StoreError, run_read
 from data_access.registry import ACTIVITY_TYPES, ACTIVITY_TYPES_BY_KEY, MEASURE_KEYS, PILLARS
@@ -152,16 +158,22 @@ def table(url: str, flt: dict[str, Any]) -> int | None:
     if st.session_state.get("log_signature") != signature:
         st.session_state["log_signature"] = signature
         st.session_state["log_page"] = 1
+        st.session_state["log_edges"] = {}
     page = st.session_state.setdefault("log_page", 1)
+    edges = st.session_state.setdefault("log_edges", {})
     try:
-        rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
+        rows, total = cached.activity_page(
+            url, flt, page, PAGE_SIZE, current_language(), _seek(edges, page)
+        )
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:
+            st.session_state["log_page"] = page = pages
+            rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
     except StoreError as exc:
         st.error(t("store.error", message=say(exc.message)))
         return None
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page > pages:
-        st.session_state["log_page"] = page = pages
-        rows, total = cached.activity_page(url, flt, page, PAGE_SIZE, current_language())
+    if rows:
+        _remember_edges(edges, page, rows, flt["order"])
     st.caption(t("log.total", n=f"{total:,}", page=page, pages=pages))
     if not rows:
         st.info(t("log.empty"))
@@ -207,6 +219,30 @@ def _close() -> None:
 
 def _go(page: int) -> None:
     st.session_state["log_page"] = page
+
+
+# The pages of the log this session has shown, for the filter shown: page number → the log
+# order's keys of its first and last record, so that the page before or after one of them is
+# read from its edge (a seek at any depth, data_access.activity_log.list_activities) and shows
+# the records next to those seen, even when new ones were entered since.
+EDGES_KEPT = 200
+
+
+def _seek(edges: dict[int, tuple], page: int) -> tuple[str, tuple] | None:
+    if page == 1:
+        return None  # the newest records, whatever was entered since
+    if page - 1 in edges:
+        return ("after", edges[page - 1][1])
+    if page + 1 in edges:
+        return ("before", edges[page + 1][0])
+    return None
+
+
+def _remember_edges(edges: dict[int, tuple], page: int, rows: list[dict], order: str) -> None:
+    edges.pop(page, None)
+    edges[page] = (page_key(rows[0], order), page_key(rows[-1], order))
+    while len(edges) > EDGES_KEPT:
+        del edges[next(iter(edges))]
 
 
 def export_frame(url: str, flt: dict[str, Any], lang: str) -> pd.DataFrame:
