@@ -12,7 +12,9 @@ from data_access.regions import RegionInfo, scope_clause
 
 
 def list_recent_activities(session: Session, region: RegionInfo, limit: int = 8) -> list[dict]:
-    """The most recently recorded live activities in the region, newest first."""
+    """The most recently recorded live activities in the region, newest first: the latest
+    entered is the highest id (created_at is a local clock reading, the same second for a whole
+    import), read back along the region's index of its records by id."""
     stmt = (
         select(
             Activity.id,
@@ -25,7 +27,7 @@ def list_recent_activities(session: Session, region: RegionInfo, limit: int = 8)
         )
         .join(Region, Region.id == Activity.community_id)
         .where(Activity.deleted_at.is_(None))
-        .order_by(Activity.created_at.desc(), Activity.id.desc())
+        .order_by(Activity.id.desc())
         .limit(limit)
     )
     clause = scope_clause(Activity, region)

@@ -1,13 +1,19 @@
-"""Activity log bench: how long one page of the log takes to read (`list_activities`, the whole
-city's live records as an administrator sees them, 50 a page), by its number, at pages from the
-first to the last, in both of the log's orders (the latest entered; the latest dated); and for
-the code that has them, the page after and the page before one shown, read from its edge (› and
-‹). For this tree and, turn about in the same run, the code at git commits (--before), each on
-its own copy of the store (each code migrates its copy to its own schema, unmeasured). Each
-round runs in a child process started in the tree it measures. Writes its section of
+"""Newest-first bench: the reads that list the newest records first, on a store given by --db.
+
+- The activity log: how long one page takes to read (`list_activities`, the whole city's live
+  records as an administrator sees them, 50 a page), by its number, at pages from the first to
+  the last, in both of the log's orders (the latest entered; the latest dated); and for the
+  code that has them, the page after and the page before one shown, read from its edge (› and
+  ‹).
+- A wall screen's latest activities (`list_recent_activities`, 8): for the city, a district, a
+  street, and the community whose latest record is the median one (among those with records).
+
+For this tree and, turn about in the same run, the code at git commits (--before), each on its
+own copy of the store (each code migrates its copy to its own schema, unmeasured). Each round
+runs in a child process started in the tree it measures. Writes its section of
 docs/performance.md with --record.
 
-    python -m bench.log_pages --db /path/to/a5m.db --runs 3 --before 9114de9 --record
+    python -m bench.newest_first --db /path/to/a5m.db --runs 3 --before 9114de9 --record
 """
 
 from __future__ import annotations
@@ -64,8 +70,28 @@ with read_session(engine) as session:
                         list_activities(session, flt, there, 50, seek=(side, page_key(edge, order)))
                         out[f"{order} {name} {side}"] = time.perf_counter() - started
         out[f"{order} pages"] = pages
+    from sqlalchemy import func
+    from data_access.feed import list_recent_activities
+    from data_access.models import Activity, Region
+    from data_access.regions import get_region_by_id
+    last = select(func.max(Activity.id).label("last")).group_by(Activity.community_id).subquery()
+    median = session.scalar(select(last.c.last).order_by(last.c.last).offset(
+        session.scalar(select(func.count()).select_from(last)) // 2).limit(1))
+    places = {
+        level: session.scalar(select(Region.id).where(Region.level == level).order_by(Region.id))
+        for level in ("city", "district", "street")
+    }
+    places["community"] = session.scalar(select(Activity.community_id).where(Activity.id == median))
+    for level, region_id in places.items():
+        region = get_region_by_id(session, region_id)
+        started = time.perf_counter()
+        list_recent_activities(session, region, 8)
+        out[f"latest {level}"] = time.perf_counter() - started
 print(json.dumps(out))
 """
+
+
+LEVELS = ("city", "district", "street", "community")
 
 
 def one_round(tree: Path, url: str, pages: str) -> dict:
@@ -86,7 +112,7 @@ def _cell(results: list[dict], key: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.log_pages")
+    parser = argparse.ArgumentParser(prog="python -m bench.newest_first")
     parser.add_argument("--db", required=True, help="a SQLite store (a file path)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
@@ -127,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     store_mb = Path(args.db).stat().st_size / 1e6
     body = "\n".join(
         [
-            f"`python -m bench.log_pages --db <{Path(args.db).name}, {store_mb:,.0f} MB>"
+            f"`python -m bench.newest_first --db <{Path(args.db).name}, {store_mb:,.0f} MB>"
             f" --runs {args.runs} --pages {args.pages}"
             + "".join(f" --before {ref}" for ref in args.before)
             + f"` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
@@ -140,11 +166,27 @@ def main(argv: list[str] | None = None) -> int:
             header,
             "|---|---|" + "---|" * (len(names) + 2),
             *rows,
+            "",
+            "A wall screen's latest 8 activities (milliseconds, median of the rounds); the"
+            " community is the one whose latest record is the median one:",
+            "",
+            "| code | city | district | street | community |",
+            "|---|---|---|---|---|",
+            *(
+                f"| {label} | "
+                + " | ".join(_cell(results, f"latest {level}") for level in LEVELS)
+                + " |"
+                for label, results in runs.items()
+            ),
         ]
     )
     print(body)
     if args.record:
-        write_section("log-pages", "Activity log pages (bench/log_pages.py)", body)
+        write_section(
+            "newest-first",
+            "The newest records first: log pages, wall screens (bench/newest_first.py)",
+            body,
+        )
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 

