@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
-from sqlalchemy import ColumnElement, delete, false, func, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    false,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from data_access.db import dialect_insert
@@ -275,22 +285,28 @@ def start_session(
 
 
 def get_session_account(
-    session: Session, token_hash: str, now: datetime | None = None
+    session: Session | Connection, token_hash: str, now: datetime | None = None
 ) -> AccountInfo | None:
     """The active account of a live (unexpired, unrevoked) session, or None."""
-    now = now or utcnow()
-    # One query: the router asks on every script run.
-    row = session.execute(
+    # One query, built once: the router asks on every script run (on a connection: no session
+    # is needed to read one row).
+    values = {"token_hash": token_hash, "now": now or utcnow()}
+    row = session.execute(_session_account(), values).first()
+    return AccountInfo(*row) if row else None
+
+
+@functools.cache
+def _session_account():
+    return (
         _select_accounts()
         .join(AuthSession, AuthSession.account_id == Account.id)
         .where(
-            AuthSession.token_hash == token_hash,
+            AuthSession.token_hash == bindparam("token_hash"),
             AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
+            AuthSession.expires_at > bindparam("now"),
             Account.is_active.is_(True),
         )
-    ).first()
-    return AccountInfo(*row) if row else None
+    )
 
 
 def end_session(session: Session, token_hash: str, now: datetime | None = None) -> None:

@@ -620,8 +620,8 @@ def follow_store(url: str) -> None:
     once per script run; if the store cannot be reached the cached reads stay, and the pages
     say so when they need the store."""
     try:
-        with read_session(get_engine(url)) as session:
-            version = data_version(session)
+        with get_engine(url).connect() as conn:
+            version = data_version(conn)
     except STORE_FAILURES as exc:
         log.warning("store version not read: %s", store_error(exc, url))
         return
@@ -637,8 +637,8 @@ def clear_after_write(url: str) -> None:
     write. The version is read before the clear: every write it counts had committed before
     the reads were forgotten."""
     try:
-        with read_session(get_engine(url)) as session:
-            version = data_version(session)
+        with get_engine(url).connect() as conn:
+            version = data_version(conn)
     except STORE_FAILURES as exc:
         log.warning("store version not read: %s", store_error(exc, url))
         version = None

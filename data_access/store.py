@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from data_access.catalog import add_registry_rows, registry_in_step
@@ -59,7 +59,11 @@ def has_regions(engine: Engine) -> bool:
         return session.scalar(select(Region.id).limit(1)) is not None
 
 
-def data_version(session: Session) -> int:
+def data_version(reader: Session | Connection) -> int:
     """A number that changes whenever the data do: every write adds an audit row in its own
-    transaction, so the newest audit row's id (an index lookup) serves."""
-    return session.scalar(select(func.max(AuditLog.id))) or 0
+    transaction, so the newest audit row's id (an index lookup) serves. Read on every script
+    run (cached.follow_store): a connection, not a session, is enough."""
+    return reader.scalar(_DATA_VERSION) or 0
+
+
+_DATA_VERSION = select(func.max(AuditLog.id))

@@ -149,8 +149,8 @@ def current_account(url: str) -> AccountInfo | None:
     engine = cached.get_engine(url)
     token_hash = st.session_state.get(SESSION_KEY)
     if token_hash:
-        with read_session(engine) as session:
-            account = get_session_account(session, token_hash)
+        with engine.connect() as conn:
+            account = get_session_account(conn, token_hash)
         if account is not None:
             return account
         del st.session_state[SESSION_KEY]
@@ -158,8 +158,8 @@ def current_account(url: str) -> AccountInfo | None:
         return None
     cookie = _read_cookie()
     if cookie:
-        with read_session(engine) as session:
-            account = get_session_account(session, hash_token(cookie))
+        with engine.connect() as conn:
+            account = get_session_account(conn, hash_token(cookie))
         if account is not None:
             st.session_state[SESSION_KEY] = hash_token(cookie)
             return account
