@@ -48,37 +48,41 @@ engine = open_store(url)
 seeks = "seek" in inspect.signature(list_activities).parameters
 out = {}
 with read_session(engine) as session:
-    admin = session.scalar(select(Account.id).where(Account.role == "admin"))
-    for order in ("entered", "date"):
-        flt = ActivityFilter(viewer=admin, order=order)
-        total = list_activities(session, flt, 1, 50)[1]
-        pages = -(-total // 50)
-        named = {"middle": pages // 2, "last": pages}
-        for name in wanted:
-            page = named.get(name) or int(name)
-            if page > pages:
-                continue
-            started = time.perf_counter()
-            rows, _ = list_activities(session, flt, page, 50)
-            out[f"{order} {name}"] = time.perf_counter() - started
-            if seeks and rows:
-                from data_access.activity_log import page_key
-                around = (("after", rows[-1], page + 1), ("before", rows[0], page - 1))
-                for side, edge, there in around:
-                    if 1 <= there <= pages:
-                        started = time.perf_counter()
-                        list_activities(session, flt, there, 50, seek=(side, page_key(edge, order)))
-                        out[f"{order} {name} {side}"] = time.perf_counter() - started
-        out[f"{order} pages"] = pages
     from sqlalchemy import func
     from data_access.feed import list_recent_activities
     from data_access.models import Activity, Region
     from data_access.regions import get_region_by_id
+    admin = session.scalar(select(Account.id).where(Account.role == "admin"))
+    first_of = select(Region.id).order_by(Region.id).limit(1)
+    district = session.scalar(first_of.where(Region.level == "district"))
+    for scope, where in (("city", {}), ("district", {"level": "district", "region_id": district})):
+        for order in ("entered", "date"):
+            flt = ActivityFilter(viewer=admin, order=order, **where)
+            total = list_activities(session, flt, 1, 50)[1]
+            pages = -(-total // 50)
+            named = {"middle": pages // 2, "last": pages}
+            for name in wanted:
+                page = named.get(name) or int(name)
+                if page > pages:
+                    continue
+                started = time.perf_counter()
+                rows, _ = list_activities(session, flt, page, 50)
+                out[f"{scope} {order} {name}"] = time.perf_counter() - started
+                if seeks and rows:
+                    from data_access.activity_log import page_key
+                    around = (("after", rows[-1], page + 1), ("before", rows[0], page - 1))
+                    for side, edge, there in around:
+                        if 1 <= there <= pages:
+                            started = time.perf_counter()
+                            seek = (side, page_key(edge, order))
+                            list_activities(session, flt, there, 50, seek=seek)
+                            out[f"{scope} {order} {name} {side}"] = time.perf_counter() - started
+            out[f"{scope} {order} pages"] = pages
     last = select(func.max(Activity.id).label("last")).group_by(Activity.community_id).subquery()
     median = session.scalar(select(last.c.last).order_by(last.c.last).offset(
         session.scalar(select(func.count()).select_from(last)) // 2).limit(1))
     places = {
-        level: session.scalar(select(Region.id).where(Region.level == level).order_by(Region.id))
+        level: session.scalar(first_of.where(Region.level == level))
         for level in ("city", "district", "street")
     }
     places["community"] = session.scalar(select(Activity.community_id).where(Activity.id == median))
@@ -135,21 +139,24 @@ def main(argv: list[str] | None = None) -> int:
     names = args.pages.split(",")
     first = next(iter(runs.values()))[0]
     header = (
-        "| code | order | "
+        "| code | log of | order | "
         + " | ".join(f"page {n}" for n in names)
         + " | › (median) | ‹ (median) |"
     )
     rows = []
-    for label, results in runs.items():
-        for order in ("entered", "date"):
-            cells = [_cell(results, f"{order} {n}") for n in names]
-            sides = []
-            for side in ("after", "before"):
-                values = [
-                    r[k] for r in results for k in r if k.startswith(order) and k.endswith(side)
-                ]
-                sides.append(f"{1000 * statistics.median(values):.1f}" if values else "—")
-            rows.append(f"| {label} | {order} | " + " | ".join(cells + sides) + " |")
+    for scope in ("city", "district"):
+        for label, results in runs.items():
+            for order in ("entered", "date"):
+                head = f"{scope} {order} "
+                cells = [_cell(results, head + n) for n in names]
+                sides = []
+                for side in ("after", "before"):
+                    values = [
+                        r[k] for r in results for k in r if k.startswith(head) and k.endswith(side)
+                    ]
+                    sides.append(f"{1000 * statistics.median(values):.1f}" if values else "—")
+                where = f"{scope} ({first[f'{scope} {order} pages']:,} pages)"
+                rows.append(f"| {label} | {where} | {order} | " + " | ".join(cells + sides) + " |")
     store_mb = Path(args.db).stat().st_size / 1e6
     body = "\n".join(
         [
@@ -158,13 +165,14 @@ def main(argv: list[str] | None = None) -> int:
             + "".join(f" --before {ref}" for ref in args.before)
             + f"` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())},"
             f" {machine_summary()}, load average ≈ {load:.1f} while measured (shared machine)."
-            f" One page of the whole city's log (50 records, an administrator), read by its"
-            f" number, {first['entered pages']:,} pages; › and ‹: the page after and before"
-            f" each page measured, read from its edge (medians over the pages). Milliseconds,"
-            f" median of {args.runs} rounds, turn about, each code on its own copy of the store.",
+            " One page of the activity log (50 records, an administrator), read by its number:"
+            " the whole city's, and the first district's (as its leader sees the log); › and ‹:"
+            " the page after and before each page measured, read from its edge (medians over"
+            f" the pages). Milliseconds, median of {args.runs} rounds, turn about, each code on"
+            " its own copy of the store.",
             "",
             header,
-            "|---|---|" + "---|" * (len(names) + 2),
+            "|---|---|---|" + "---|" * (len(names) + 2),
             *rows,
             "",
             "A wall screen's latest 8 activities (milliseconds, median of the rounds); the"

@@ -196,7 +196,13 @@ class Activity(Base):
 
     __tablename__ = "activities"
     __table_args__ = (
-        Index("ix_activities_community_date", "community_id", "occurred_on"),
+        # A community's, street's and district's records the latest dated first (the log in
+        # date order, a leader's scope or the region chosen), the keys of a deep page's start
+        # in the index itself: a district's records were read one by one, a street's sorted.
+        *(
+            Index(f"ix_activities_{level}_dated", f"{level}_id", "occurred_on", "id", "deleted_at")
+            for level in ("community", "street", "district")
+        ),
         # The live activities only, by community and day: the 60-days-without-activity rule's
         # one step back per community reads this index alone, not each activity's row to see
         # whether it was deleted. deleted_at (always NULL here) is a column too: SQLite (3.40)
@@ -223,15 +229,15 @@ class Activity(Base):
             "deleted_at",
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        Index("ix_activities_district_date", "district_id", "occurred_on"),
         Index("ix_activities_date", "occurred_on"),
         # A region's records the latest entered first (a wall screen's latest activities,
         # data_access/feed.py): a walk back from the region's newest record that stops at the
         # 8th, where reading all of a district's records to sort them took 18 s on a store of
-        # 7.4 million.
-        Index("ix_activities_community_entered", "community_id", "id"),
-        Index("ix_activities_street_entered", "street_id", "id"),
-        Index("ix_activities_district_entered", "district_id", "id"),
+        # 7.4 million. With deleted_at, a leader's log (a district's, a street's) finds where a
+        # deep page starts along the index alone, as above.
+        Index("ix_activities_community_entered", "community_id", "id", "deleted_at"),
+        Index("ix_activities_street_entered", "street_id", "id", "deleted_at"),
+        Index("ix_activities_district_entered", "district_id", "id", "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,11 @@ what it shows instead of reading (or sorting) every record before it:
 - a community's, street's and district's records by id: a wall screen's latest 8 activities
   sorted all of a district's records by entry time (18 s on that store); they are now the last
   8 of the region's index. The entry-time index (only that read used it) goes, and the street's
-  index gains the id.
+  index gains the id. With deleted_at, a district's or street's log (a leader's) finds where a
+  deep page starts along the region's index alone.
+- a community's, street's and district's records by day, then id (the log in date order for a
+  region): the community's and district's day indexes gain the id and deleted_at (they serve
+  every read they served), and a street has one (its records were sorted).
 
 Revision ID: 0014
 Revises: 0013
@@ -26,7 +30,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LIVE = sa.text("deleted_at IS NULL")
-ENTERED = ("community", "street", "district")
+LEVELS = ("community", "street", "district")
 
 
 def upgrade() -> None:
@@ -39,13 +43,25 @@ def upgrade() -> None:
     )
     op.drop_index("ix_activities_created_at", table_name="activities")
     op.drop_index("ix_activities_street_id", table_name="activities")
-    for level in ENTERED:
-        op.create_index(f"ix_activities_{level}_entered", "activities", [f"{level}_id", "id"])
+    op.drop_index("ix_activities_community_date", table_name="activities")
+    op.drop_index("ix_activities_district_date", table_name="activities")
+    for level in LEVELS:
+        op.create_index(
+            f"ix_activities_{level}_entered", "activities", [f"{level}_id", "id", "deleted_at"]
+        )
+        op.create_index(
+            f"ix_activities_{level}_dated",
+            "activities",
+            [f"{level}_id", "occurred_on", "id", "deleted_at"],
+        )
 
 
 def downgrade() -> None:
-    for level in ENTERED:
+    for level in LEVELS:
+        op.drop_index(f"ix_activities_{level}_dated", table_name="activities")
         op.drop_index(f"ix_activities_{level}_entered", table_name="activities")
+    op.create_index("ix_activities_district_date", "activities", ["district_id", "occurred_on"])
+    op.create_index("ix_activities_community_date", "activities", ["community_id", "occurred_on"])
     op.create_index("ix_activities_street_id", "activities", ["street_id"])
     op.create_index("ix_activities_created_at", "activities", ["created_at"])
     op.drop_index("ix_activities_live_date", table_name="activities")
