@@ -232,7 +232,7 @@ class Activity(Base):
         Index("ix_activities_date", "occurred_on"),
         # A region's records the latest entered first (a wall screen's latest activities,
         # data_access/feed.py): a walk back from the region's newest record that stops at the
-        # 8th, where reading all of a district's records to sort them took 18 s on a store of
+        # 8th, where reading all of a district's records to sort them took 3.7 s on a store of
         # 7.4 million. With deleted_at, a leader's log (a district's, a street's) finds where a
         # deep page starts along the index alone, as above.
         Index("ix_activities_community_entered", "community_id", "id", "deleted_at"),

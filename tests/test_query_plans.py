@@ -166,7 +166,7 @@ def _sqlite_full_scans(conn, statement: str, parameters) -> list[tuple[str, str]
             index = re.search(r"INDEX (\w+)", row[3])
             found.append((scan.group(1), index.group(1) if index else ""))
     # A region's activities read in full to be put in order (a TEMP B-TREE): a district's
-    # latest activities once sorted all of its records (18 s at 7.4 million).
+    # latest activities once sorted all of its records (3.7 s at 7.4 million).
     reads = [re.match(r"^(?:SEARCH|SCAN) (\w+)", row[3]) for row in rows]
     if any(r and r.group(1) == "activities" for r in reads) and any(
         row[3] == "USE TEMP B-TREE FOR ORDER BY" for row in rows

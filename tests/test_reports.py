@@ -422,13 +422,6 @@ def test_import_refuses_rows_outside_the_scope(session, place):
     assert all(e.message.en == "This community is outside your scope" for e in result.errors)
 
 
-@pytest.fixture(params=["sqlite", "pg"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'old.db'}"
-    return request.getfixturevalue("pg_server").create_database(f"old_{tmp_path.name[-20:]}")
-
-
 def test_migration_publishes_existing_values_as_approved_reports(empty_url):
     """A store at 0007 holding reported values: after 0008 each (region, month) is an approved
     report, each value stands until its region's next one, and area_stocks carry forward."""

@@ -4,13 +4,15 @@ what it shows instead of reading (or sorting) every record before it:
 - the live activities in the activity log's two orders, the latest entered (id) and the latest
   dated (day, then id): finding where a deep page starts walks a narrow index of the live
   records, not every record's row. On a store of 7.4 million activities, the log's last page
-  took 8.4 s (21.9 s by date); it now takes 13 ms, and the middle 0.13 s (0.28 s)
-  (activity_log.list_activities). Partial on SQLite only, as models.py says why.
+  took 6.7 s (18.8 s by date); it now takes 10 ms, and the middle 0.15 s (0.19 s)
+  (activity_log.list_activities, bench/newest_first.py). Partial on SQLite only, as models.py
+  says why.
 - a community's, street's and district's records by id: a wall screen's latest 8 activities
-  sorted all of a district's records by entry time (18 s on that store); they are now the last
-  8 of the region's index. The entry-time index (only that read used it) goes, and the street's
-  index gains the id. With deleted_at, a district's or street's log (a leader's) finds where a
-  deep page starts along the region's index alone.
+  sorted all of a district's records by entry time (3.7 s on that store, 18 s from a cold file
+  cache); they are now the last 8 of the region's index. The entry-time index (only that read
+  used it) goes, and the street's index gains the id. With deleted_at, a district's or
+  street's log (a leader's) finds where a deep page starts along the region's index alone (a
+  district's first page took 3.1 s: its records were sorted).
 - a community's, street's and district's records by day, then id (the log in date order for a
   region): the community's and district's day indexes gain the id and deleted_at (they serve
   every read they served), and a street has one (its records were sorted).
