@@ -79,8 +79,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "log.export_csv": ("导出 CSV", "Export CSV"),
     "log.export_xlsx": ("导出 Excel", "Export Excel"),
     "log.export_note": (
-        "导出当前筛选的记录（最多 {n} 条，按日期从新到旧）。",
-        "Exports the filtered records (at most {n}, newest first).",
+        "导出当前筛选的记录（最多 {n} 条，按当前排序，新的在前）。",
+        "Exports the filtered records (at most {n}, in the order shown, newest first).",
     ),
     "log.open_hint": (
         "点选表格左侧的一行即可查看、修改或删除该记录。",
