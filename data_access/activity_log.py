@@ -170,6 +170,10 @@ def _newest_first(flt: ActivityFilter) -> tuple:
     return tuple(c.desc() for c in _sort_columns(flt))
 
 
+def _oldest_first(flt: ActivityFilter) -> tuple:
+    return tuple(c.asc() for c in _sort_columns(flt))
+
+
 def page_key(row: dict[str, Any], order: str) -> tuple:
     """Where a listed record stands in the log's order (`ActivityFilter.order`): what a page
     next to it is sought from (list_activities' `seek`)."""
@@ -277,9 +281,8 @@ def list_activities(
     if seek is not None:
         side, key = seek
         if side == "before":
-            older_first = tuple(c.asc() for c in _sort_columns(flt))
             rows = session.execute(
-                listed.where(order > tuple(key)).order_by(*older_first).limit(page_size)
+                listed.where(order > tuple(key)).order_by(*_oldest_first(flt)).limit(page_size)
             ).all()[::-1]
         else:
             rows = session.execute(
@@ -303,12 +306,11 @@ def _key_at(session: Session, flt: ActivityFilter, position: int, total: int) ->
     the older one; None past the last record."""
     if position >= total:
         return None
-    columns = _sort_columns(flt)
-    keys = _filtered(session, select(*columns), flt)
+    keys = _filtered(session, select(*_sort_columns(flt)), flt)
     if position < total - position:
-        keys = keys.order_by(*(c.desc() for c in columns)).offset(position)
+        keys = keys.order_by(*_newest_first(flt)).offset(position)
     else:
-        keys = keys.order_by(*(c.asc() for c in columns)).offset(max(0, total - 1 - position))
+        keys = keys.order_by(*_oldest_first(flt)).offset(max(0, total - 1 - position))
     found = session.execute(keys.limit(1)).first()
     return tuple(found) if found is not None else None
 
