@@ -55,7 +55,12 @@ from data_access.models import (
 )
 from data_access.regions import RegionInfo, scope_clause
 from data_access.registry import INDICATORS, LEVELS, REVIEWED_BY, Indicator, Reported
-from data_access.rollups import AREA_STOCK_COLUMNS, area_places, area_stock_totals
+from data_access.rollups import (
+    AREA_STOCK_COLUMNS,
+    area_places,
+    area_stock_totals,
+    standing_value_sums,
+)
 from data_access.stocks import OPEN
 from data_access.text import check_text
 from data_access.validation import FieldError, _as_number, _blank, field_error
@@ -1068,6 +1073,11 @@ class Publication:
     stocks: list[tuple]  # area_stocks rows to insert (rollups' column order)
 
 
+# A publication of at most this many regions reads the other regions' values as sums (one
+# bound parameter each in the statement that leaves them out).
+FEW_REGIONS = 1_000
+
+
 def prepare_publication(
     session: Session,
     added: list[tuple[int, int, Mapping[str, float | None]]],
@@ -1098,17 +1108,22 @@ def prepare_publication(
     if not keys:
         return Publication(version, {}, [], [], [], [])
     since = min(months)
-    # Every value of these indicators standing at or after the first month: the spans that
-    # change and the recount's input.
+    # The values of these indicators and regions standing at or after the first month, one by
+    # one: the spans that change. The other regions' values enter the recount as the store sums
+    # them (a publication of a few regions reads their values and a sum of the rest, not every
+    # value standing; a publication of many regions, as the demo's, reads them all one by one).
+    regions = sorted({rid for rid, _k in timeline} | {rid for rid, _m in withdrawn})
+    few = len(regions) <= FEW_REGIONS
+    stmt = select(
+        rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month, rv.value,
+        rv.district_id, rv.street_id,
+    ).where(rv.indicator_key.in_(keys), rv.until_month >= since)  # fmt: skip
+    conn = session.connection()
     state = {
         row[0]: list(row[1:])
-        for row in session.connection().execute(
-            select(
-                rv.id, rv.region_id, rv.indicator_key, rv.month, rv.until_month, rv.value,
-                rv.district_id, rv.street_id,
-            ).where(rv.indicator_key.in_(keys), rv.until_month >= since)
-        )
-    }  # fmt: skip
+        for row in conn.execute(stmt.where(rv.region_id.in_(regions)) if few else stmt).all()
+    }
+    others = conn.execute(standing_value_sums(keys, since, regions)).all() if few else []
     series: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     for row_id, (rid, key, month, until, *_rest) in state.items():
         series.setdefault((rid, key), []).append((month, row_id, until))
@@ -1143,7 +1158,7 @@ def prepare_publication(
     for row_id, until in new_until.items():
         state[row_id][3] = until
     gone = set(removed)
-    counted = [
+    counted = others + [
         (key, month, until, value, district, street)
         for row_id, (_rid, key, month, until, value, district, street) in state.items()
         if row_id not in gone

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Select,
     String,
     and_,
     case,
@@ -306,11 +307,21 @@ def _recount_area_stocks(
 ) -> dict[AreaStockKey, tuple[float, int]]:
     """(total, oldest month) per area row from `since` on, counted from the approved values of
     the indicators (all when None): one read of the values standing at or after `since`, those
-    of a street with the same indicator and span summed by the store (a sixth as many rows on
-    the demo city: area_stock_totals is linear in the values, and a span's values all start in
-    its month), then summed per area with numpy."""
-    rv = ReportedValue
+    of a street with the same indicator and span summed by the store (standing_value_sums: a
+    sixth as many rows on the demo city), then summed per area with numpy."""
     city_id = session.scalar(select(Region.id).where(Region.level == "city"))
+    stmt = standing_value_sums(keys, since)
+    return area_stock_totals(session.connection().execute(stmt).all(), city_id, since)
+
+
+def standing_value_sums(
+    keys: Iterable[str] | None, since: int, but: Sequence[int] = ()
+) -> Select:
+    """The approved values of the indicators (all when None) standing after month `since`,
+    summed per indicator, span, district and street, leaving out the values of the regions
+    `but`: area_stock_totals' input as the store sums it (the recount's rows are linear in the
+    values, and a span's values all start in its month)."""
+    rv = ReportedValue
     spans = (rv.indicator_key, rv.month, rv.until_month)
     places = (rv.district_id, rv.street_id)
     stmt = select(*spans, func.sum(rv.value), *places).group_by(*spans, *places)
@@ -318,7 +329,9 @@ def _recount_area_stocks(
         stmt = stmt.where(rv.until_month > since)
     if keys is not None:
         stmt = stmt.where(rv.indicator_key.in_(sorted(set(keys))))
-    return area_stock_totals(session.connection().execute(stmt).all(), city_id, since)
+    if but:
+        stmt = stmt.where(rv.region_id.not_in(list(but)))
+    return stmt
 
 
 def area_stock_totals(

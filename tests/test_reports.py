@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from data_access import reports
 from data_access.accounts import add_account
 from data_access.auth import PermissionDenied
 from data_access.indicators import get_indicator_values
@@ -374,6 +375,33 @@ def _xlsx(rows: list[list]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def test_a_publication_of_a_few_regions_counts_the_others_as_sums(session, place, monkeypatch):
+    """Publishing a few regions' values reads their values one by one and the other regions'
+    as the store sums them: the spans and the area stocks come out as when every value
+    standing is read one by one (FEW_REGIONS = 0)."""
+    keys = [i.key for i in reportable_indicators("community")]
+    added = [
+        (c.id, FIRST, {k: float(n + i) for i, k in enumerate(keys)})
+        for n, c in enumerate((place.c1, place.c2, place.far))
+    ]
+    withdrawn = [(place.c1.id, DEMO_LAST_MONTH)]
+
+    def both_ways(*args):
+        few = reports.prepare_publication(session, *args)
+        monkeypatch.setattr(reports, "FEW_REGIONS", 0)
+        every = reports.prepare_publication(session, *args)
+        monkeypatch.undo()
+        return few, every
+
+    for args in ((added,), ([], withdrawn), (added, withdrawn)):
+        few, every = both_ways(*args)
+        assert few.stocks and few.stocks == every.stocks
+        spans = [{u: sorted(ids) for u, ids in p.until.items()} for p in (few, every)]
+        assert spans[0] == spans[1] and sorted(few.removed) == sorted(every.removed)
+        assert few.added == every.added
+        assert few.stale_stocks == every.stale_stocks
 
 
 def test_import_of_the_whole_city_is_all_or_nothing(session):
