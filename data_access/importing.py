@@ -165,14 +165,26 @@ def read_sheet(filename: str, data: bytes, columns: int = READ_COLUMNS) -> Sheet
 
 
 class _Names:
-    """Region and type lookups by code or by name, for cells people typed."""
+    """Region and type lookups by code or by name, for cells people typed. The grids and the
+    compounds (most of the regions) are read at the first cell that may name one."""
 
     def __init__(self, session: Session) -> None:
+        self.session = session
         self.by_code: dict[str, tuple[int, str]] = {}
         self.by_parent_name: dict[tuple[int, str], list[int]] = {}
         self.by_name: dict[tuple[str, str], list[int]] = {}
         self.parent: dict[int, int | None] = {}
-        rows = session.execute(
+        self.compound_by_code: dict[str, int] = {}
+        self.compound_by_name: dict[tuple[int, str], list[int]] = {}
+        self._add_regions(Region.level != "grid")
+        self._parts = False
+        self.types: dict[str, str] = {}
+        for t in ACTIVITY_TYPES:
+            for name in (t.key, t.name_zh, t.name_en.lower()):
+                self.types[name] = t.key
+
+    def _add_regions(self, where) -> None:
+        rows = self.session.execute(
             select(
                 Region.id,
                 Region.code,
@@ -180,7 +192,7 @@ class _Names:
                 Region.parent_id,
                 Region.name_zh,
                 Region.name_en,
-            )
+            ).where(where)
         )
         for rid, code, level, parent_id, name_zh, name_en in rows:
             self.by_code[code] = (rid, level)
@@ -188,9 +200,14 @@ class _Names:
             for name in {name_zh, name_en.lower()}:
                 self.by_parent_name.setdefault((parent_id, name), []).append(rid)
                 self.by_name.setdefault((level, name), []).append(rid)
-        self.compound_by_code: dict[str, int] = {}
-        self.compound_by_name: dict[tuple[int, str], list[int]] = {}
-        for cid, code, community_id, name_zh, name_en in session.execute(
+
+    def _load_parts(self) -> None:
+        """Read the grids and the compounds, once."""
+        if self._parts:
+            return
+        self._parts = True
+        self._add_regions(Region.level == "grid")
+        for cid, code, community_id, name_zh, name_en in self.session.execute(
             select(
                 Compound.id,
                 Compound.code,
@@ -202,10 +219,23 @@ class _Names:
             self.compound_by_code[code] = cid
             for name in {name_zh, name_en.lower()}:
                 self.compound_by_name.setdefault((community_id, name), []).append(cid)
-        self.types: dict[str, str] = {}
-        for t in ACTIVITY_TYPES:
-            for name in (t.key, t.name_zh, t.name_en.lower()):
-                self.types[name] = t.key
+
+    def compound(self, cell: str, community_id: int) -> tuple[int | None, tuple[str, str] | None]:
+        """(id, None) for a compound's code or its name in the community; (None, (zh, en))
+        when not found."""
+        self._load_parts()
+        rid = self.compound_by_code.get(cell)
+        if rid is not None:
+            return rid, None
+        found = self.compound_by_name.get((community_id, cell), []) or (
+            self.compound_by_name.get((community_id, cell.lower()), [])
+        )
+        if len(found) == 1:
+            return found[0], None
+        return None, (
+            f"本社区找不到小区“{cell}”。",
+            f"No compound named “{cell}” in this community.",
+        )
 
     def _under(self, rid: int, ancestor_id: int) -> bool:
         parent = self.parent.get(rid)
@@ -219,6 +249,17 @@ class _Names:
         self, level: str, cell: str, ancestor_id: int | None
     ) -> tuple[int | None, tuple[str, str] | None]:
         """(id, None) for a code or a name under the ancestor; (None, (zh, en)) when not found."""
+        if level == "grid":
+            self._load_parts()
+        found, problem = self._region(level, cell, ancestor_id)
+        if problem and not self._parts:  # perhaps a grid's code (or a typo): look again
+            self._load_parts()
+            found, problem = self._region(level, cell, ancestor_id)
+        return found, problem
+
+    def _region(
+        self, level: str, cell: str, ancestor_id: int | None
+    ) -> tuple[int | None, tuple[str, str] | None]:
         zh = _REGION_COLUMNS[level][0]
         found = self.by_code.get(cell)
         if found is not None:
@@ -318,7 +359,13 @@ def check_sheet(
         )
         return result
     names = _Names(session)
-    regions = RegionFacts(session).preload()
+    columns = [i for i, key in mapping.items() if key in ("grid", "compound")]
+    parts = any(  # a grid or a compound named anywhere: read them all at once
+        i < len(row) and _cell(row[i]) is not None
+        for row in table[header_index + 1 :]
+        for i in columns
+    )
+    regions = RegionFacts(session).preload(parts)
     out_of_scope: dict[int, Message | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):
@@ -368,18 +415,7 @@ def check_sheet(
             if level == "grid":
                 rid, problem = names.region("grid", text_value, community_id)
             else:
-                rid = names.compound_by_code.get(text_value)
-                problem = None
-                if rid is None:
-                    found = names.compound_by_name.get((community_id, text_value), []) or (
-                        names.compound_by_name.get((community_id, text_value.lower()), [])
-                    )
-                    rid = found[0] if len(found) == 1 else None
-                    if rid is None:
-                        problem = (
-                            f"本社区找不到小区“{text_value}”。",
-                            f"No compound named “{text_value}” in this community.",
-                        )
+                rid, problem = names.compound(text_value, community_id)
             if problem:
                 add(level, *problem)
             else:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from streamlit.testing.v1 import AppTest
 
 from data_access.auth import get_account_by_username
@@ -25,7 +25,7 @@ from data_access.importing import (
     template_header,
     template_xlsx,
 )
-from data_access.models import Account, Activity, AuditLog, Region
+from data_access.models import Account, Activity, AuditLog, Compound, Region
 from data_access.rollups import compare_rollups
 from data_access.store import open_store
 from tests.auth_helpers import app_as
@@ -212,6 +212,43 @@ def test_an_ambiguous_or_misplaced_name_is_explained(engine, place):
     rows[0][HEADER[1]] = "不存在区"
     result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
     assert result.errors[0].column == "区县"
+
+
+def test_grids_and_compounds_are_read_only_for_a_sheet_that_names_one(engine, place):
+    """The grids and compounds (most of the regions) are read only when a cell may name one: a
+    sheet of communities alone checks without them, a grid's code typed as the community is
+    still called what it is, and a compound named in its community is found."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        rows = rows_for(place, uuid4().hex[:8], n=2)
+        rows[0][HEADER[4]] = ""
+        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+        assert result.ok and len(result.rows) == 2
+        assert not [q for q in seen if "compound" in q], "a sheet without compounds read them"
+        assert not [q for q in seen if "'grid'" in q or "level IN" in q and "grid" in q]
+        seen.clear()
+        rows[0][HEADER[3]] = place["grid_code"]
+        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+        assert [(e.column, e.message.en) for e in result.errors] == [
+            ("社区", f"Code {place['grid_code']} is not a community.")
+        ]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with read_session(engine) as session:
+        compound_id, compound_name = session.execute(
+            select(Compound.id, Compound.name_zh).where(
+                Compound.community_id == place["community_id"]
+            )
+        ).first()
+    rows = rows_for(place, uuid4().hex[:8], n=1)
+    rows[0][HEADER[5]] = compound_name
+    result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+    assert result.ok and result.rows[0]["compound_id"] == compound_id
 
 
 def test_refusals_are_clear_and_quick():
