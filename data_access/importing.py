@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from data_access.activities import (
@@ -482,25 +482,28 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
             seen[key] = number
     if not keys:
         return
+    # The stored records on the rows' days in their communities, each (community, day) an
+    # index range (ix_activities_community_dated), then compared whole here: a row-value IN list
+    # of the four columns is no index range to SQLite, which read every record for it.
     stored: set[tuple] = set()
-    unique = list(seen)
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
+    days = sorted({(key[0], key[2]) for key in seen})
+    for start in range(0, len(days), 200):
+        chunk = days[start : start + 200]
         stored.update(
             tuple(r)
             for r in session.execute(
                 select(
                     Activity.community_id, Activity.type_key, Activity.occurred_on, Activity.title
                 ).where(
-                    tuple_(
-                        Activity.community_id,
-                        Activity.type_key,
-                        Activity.occurred_on,
-                        Activity.title,
-                    ).in_(chunk),
+                    or_(
+                        *(
+                            and_(Activity.community_id == c, Activity.occurred_on == d)
+                            for c, d in chunk
+                        )
+                    ),
                     Activity.deleted_at.is_(None),
                 )
-            )
+            )  # fmt: skip
         )
     for key, number in zip(keys, result.row_numbers, strict=True):
         if key in stored:

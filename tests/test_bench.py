@@ -90,3 +90,26 @@ def test_turn_about_measures_each_tree_in_turn_and_the_cells_summarise_them():
     assert seen == ["a", "b"] * 3 and load >= 0
     assert [r["wall_s"] for r in runs["a"]] == [1.0, 3.0, 5.0]
     assert wall_cpu_cells(runs["b"]) == "4.0 | 2.0–6.0 | 2.0"
+
+
+def test_the_staff_waits_bench_checks_sheets_and_approves_a_month_then_leaves_the_store(
+    sqlite_url, tmp_path
+):
+    """bench/staff_waits.py's smoke version: in its child, the sheets check clean and every
+    community's report of the month is approved, in a transaction rolled back at the end."""
+    from sqlalchemy import func, select
+
+    from bench.staff_waits import MONTH, ROOT, STEPS, one_round
+    from data_access.models import MonthlyReport, Region
+    from tests.activity_fixtures import copy_sqlite
+
+    url = copy_sqlite(sqlite_url, tmp_path / "happy.db")
+    result = one_round(ROOT, url, sizes="3")
+    assert all(result[step] > 0 for step in STEPS if " 500" not in step)
+    engine = open_store(url)
+    with read_session(engine) as session:
+        communities = select(func.count()).where(Region.level == "community")
+        assert result["approved"] == session.scalar(communities)
+        left = select(func.count()).where(MonthlyReport.month == MONTH)
+        assert session.scalar(left) == 0
+    engine.dispose()
