@@ -178,13 +178,27 @@ def import_report_sheet(
     ]
     codes = {}
     todo: list[tuple[int, Region, dict[str, Any]]] = []
-    for number, row in enumerate(sheet.rows[1:], start=2):
-        if not any(not _blank(c) for c in row):
-            continue
-        result.data_rows += 1
+
+    def code_of(row: list[Any]) -> str:
         cell = row[code_col] if code_col < len(row) else None
-        code = "" if _blank(cell) else str(cell).strip().removesuffix(".0")
-        region = session.scalar(select(Region).where(Region.code == code)) if code else None
+        return "" if _blank(cell) else str(cell).strip().removesuffix(".0")
+
+    lines = [
+        (number, row, code_of(row))
+        for number, row in enumerate(sheet.rows[1:], start=2)
+        if any(not _blank(c) for c in row)
+    ]
+    wanted = sorted({code for _n, _r, code in lines if code})
+    regions = {  # the sheet's regions read at once, not a statement a row
+        region.code: region
+        for start in range(0, len(wanted), 500)
+        for region in session.scalars(
+            select(Region).where(Region.code.in_(wanted[start : start + 500]))
+        )
+    }
+    for number, row, code in lines:
+        result.data_rows += 1
+        region = regions.get(code)
         column = header[code_col]
         if region is None or not reportable_indicators(region.level):
             result.errors.append(

@@ -31,40 +31,6 @@ DEMO_TODAY = date(2026, 1, 15)
 DEMO_LAST_MONTH = report_months(DEMO_TODAY)[-1]
 
 
-# The test files that take longest, longest first (a `--durations=0` run of the whole suite on
-# the 2-core machine, session 16), handed out first. pytest-xdist (--dist loadfile) hands out
-# whole files in the order of the collection (its own reordering, by the number of tests in a
-# file, is switched off in pyproject.toml: it put these files, which hold few long tests, last,
-# and one worker ran them alone at the end of a run). test_start_together needs no demo
-# template: one worker runs it while the other builds the template.
-LONGEST_FIRST = (
-    "test_start_together.py",
-    "test_reports.py",
-    "test_e2e_screens.py",
-    "test_import_hostile.py",
-    "test_write_queue.py",
-    "test_screen_hostile.py",
-    "test_records_hostile.py",
-    "test_figures.py",
-    "test_app.py",
-    "test_report_pages.py",
-    "test_backup.py",
-    "test_urls_hostile.py",
-    "test_activity_properties.py",
-    "test_views.py",
-    "test_map_browser.py",
-    "test_sign_in_hostile.py",
-    "test_report_browser.py",
-    "test_map.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files of LONGEST_FIRST first, in its order; the rest after them as collected."""
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 @pytest.fixture(autouse=True)
 def _no_run_language_left_behind() -> Iterator[None]:
     """A test that runs app code on the test thread (not through AppTest) may set the run's

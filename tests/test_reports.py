@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from data_access import reports
@@ -448,6 +448,28 @@ def test_import_refuses_rows_outside_the_scope(session, place):
     outside = {e.row for e in result.errors}
     assert result.saved == 0 and outside
     assert all(e.message.en == "This community is outside your scope" for e in result.errors)
+
+
+def test_import_reads_the_sheets_regions_at_once(session, place):
+    """A district's sheet (a row per community) reads its regions in one statement, not one a
+    row (the city's 1,158 rows once sent 1,158)."""
+    rows = _sheet_rows(template_xlsx(session, place.district, FIRST))
+    assert len(rows) > 50
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "FROM regions" in statement:
+            seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        done = import_report_sheet(session, None, "m.xlsx", _xlsx(rows), FIRST, now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert done.ok and done.saved == len(rows) - 1
+    assert len([q for q in seen if "regions.code IN" in q]) == 1
+    assert len(seen) < 10, seen
 
 
 def test_migration_publishes_existing_values_as_approved_reports(empty_url):
