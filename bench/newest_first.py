@@ -24,7 +24,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, turn_about, write_section  # noqa: E402
-from bench.start import export  # noqa: E402
+from bench.start import trees_with_stores  # noqa: E402
 
 # Run in the measured tree (its own data_access): the pages' seconds as JSON.
 CHILD = r"""
@@ -127,13 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="happy-log-"))
-    trees = {"this tree": ROOT} | {f"before ({ref})": export(ref, folder) for ref in args.before}
-    urls = {}
-    for n, tree in enumerate(trees.values()):
-        store = folder / f"{n}.db"
-        shutil.copyfile(args.db, store)
-        urls[tree] = f"sqlite:///{store}"
+    trees, urls, folder = trees_with_stores(args.db, args.before, "happy-log-")
+    for tree in trees.values():
         one_round(tree, urls[tree], "1")  # migrated to the tree's schema, the file read once
     runs, load = turn_about(trees, args.runs, lambda tree: one_round(tree, urls[tree], args.pages))
     names = args.pages.split(",")

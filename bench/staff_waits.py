@@ -27,14 +27,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.perfdoc import machine_summary, turn_about, write_section  # noqa: E402
-from bench.start import export  # noqa: E402
+from bench.start import trees_with_stores  # noqa: E402
 
 MONTH = 202612  # a month the demo built before it has no report of
 
@@ -124,13 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="happy-staff-"))
-    trees = {"this tree": ROOT} | {f"before ({ref})": export(ref, folder) for ref in args.before}
-    urls = {}
-    for n, tree in enumerate(trees.values()):
-        store = folder / f"{n}.db"
-        shutil.copyfile(args.db, store)
-        urls[tree] = f"sqlite:///{store}"
+    trees, urls, folder = trees_with_stores(args.db, args.before, "happy-staff-")
     runs, load = turn_about(trees, args.runs, lambda tree: one_round(tree, urls[tree]))
     lines = [
         "| code | " + " | ".join(STEPS) + " | reports approved |",
@@ -153,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             " the city's template was imported (see the script's docstring).\n\n" + table
         )
         write_section("staff-waits", "What staff wait for: an import's check, an approval", body)
+    shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -127,6 +127,22 @@ def export(ref: str, folder: Path) -> Path:
     return tree
 
 
+def trees_with_stores(
+    db: str, refs: list[str], prefix: str
+) -> tuple[dict[str, Path], dict[Path, str], Path]:
+    """This tree and the code at each git commit (`export`ed), each with its own copy of the
+    SQLite store at `db` (each code migrates its copy to its own schema): the trees by label,
+    each tree's store URL, and the temporary folder holding the copies (the caller removes it)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    trees = {"this tree": ROOT} | {f"before ({ref})": export(ref, folder) for ref in refs}
+    urls = {}
+    for n, tree in enumerate(trees.values()):
+        store = folder / f"{n}.db"
+        shutil.copyfile(db, store)
+        urls[tree] = f"sqlite:///{store}"
+    return trees, urls, folder
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure and record the first Overview after a start."""
     parser = argparse.ArgumentParser(prog="python -m bench.start")
