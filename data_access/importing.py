@@ -166,7 +166,8 @@ def read_sheet(filename: str, data: bytes, columns: int = READ_COLUMNS) -> Sheet
 
 class _Names:
     """Region and type lookups by code or by name, for cells people typed. The grids and the
-    compounds (most of the regions) are read at the first cell that may name one."""
+    compounds (most of the regions) are read a community's at a time, at the first cell that
+    names one of its own; all of them only to explain a cell found nowhere else."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -176,14 +177,16 @@ class _Names:
         self.parent: dict[int, int | None] = {}
         self.compound_by_code: dict[str, int] = {}
         self.compound_by_name: dict[tuple[int, str], list[int]] = {}
+        self._compounds: set[int] = set()
         self._add_regions(Region.level != "grid")
-        self._parts = False
+        self._parts_of: set[int] = set()  # the communities whose grids and compounds are read
+        self._parts = False  # every grid and compound read
         self.types: dict[str, str] = {}
         for t in ACTIVITY_TYPES:
             for name in (t.key, t.name_zh, t.name_en.lower()):
                 self.types[name] = t.key
 
-    def _add_regions(self, where) -> None:
+    def _add_regions(self, *where) -> None:
         rows = self.session.execute(
             select(
                 Region.id,
@@ -192,21 +195,18 @@ class _Names:
                 Region.parent_id,
                 Region.name_zh,
                 Region.name_en,
-            ).where(where)
+            ).where(*where)
         )
         for rid, code, level, parent_id, name_zh, name_en in rows:
+            if rid in self.parent:  # read already, with its community's
+                continue
             self.by_code[code] = (rid, level)
             self.parent[rid] = parent_id
             for name in {name_zh, name_en.lower()}:
                 self.by_parent_name.setdefault((parent_id, name), []).append(rid)
                 self.by_name.setdefault((level, name), []).append(rid)
 
-    def _load_parts(self) -> None:
-        """Read the grids and the compounds, once."""
-        if self._parts:
-            return
-        self._parts = True
-        self._add_regions(Region.level == "grid")
+    def _add_compounds(self, *where) -> None:
         for cid, code, community_id, name_zh, name_en in self.session.execute(
             select(
                 Compound.id,
@@ -214,16 +214,39 @@ class _Names:
                 Compound.community_id,
                 Compound.name_zh,
                 Compound.name_en,
-            )
+            ).where(*where)
         ):
+            if cid in self._compounds:
+                continue
+            self._compounds.add(cid)
             self.compound_by_code[code] = cid
             for name in {name_zh, name_en.lower()}:
                 self.compound_by_name.setdefault((community_id, name), []).append(cid)
 
+    def _load_parts(self, community_id: int | None = None) -> None:
+        """Read the grids and the compounds of a community (None: of every community), once."""
+        if self._parts or community_id in self._parts_of:
+            return
+        if community_id is None:
+            self._parts = True
+            self._add_regions(Region.level == "grid")
+            self._add_compounds()
+        else:
+            self._parts_of.add(community_id)
+            self._add_regions(Region.level == "grid", Region.parent_id == community_id)
+            self._add_compounds(Compound.community_id == community_id)
+
     def compound(self, cell: str, community_id: int) -> tuple[int | None, tuple[str, str] | None]:
         """(id, None) for a compound's code or its name in the community; (None, (zh, en))
         when not found."""
-        self._load_parts()
+        self._load_parts(community_id)
+        found, problem = self._compound(cell, community_id)
+        if problem and not self._parts:  # perhaps another community's compound: look again
+            self._load_parts()
+            found, problem = self._compound(cell, community_id)
+        return found, problem
+
+    def _compound(self, cell: str, community_id: int) -> tuple[int | None, tuple[str, str] | None]:
         rid = self.compound_by_code.get(cell)
         if rid is not None:
             return rid, None
@@ -249,8 +272,8 @@ class _Names:
         self, level: str, cell: str, ancestor_id: int | None
     ) -> tuple[int | None, tuple[str, str] | None]:
         """(id, None) for a code or a name under the ancestor; (None, (zh, en)) when not found."""
-        if level == "grid":
-            self._load_parts()
+        if level == "grid":  # under its community (ancestor_id)
+            self._load_parts(ancestor_id)
         found, problem = self._region(level, cell, ancestor_id)
         if problem and not self._parts:  # perhaps a grid's code (or a typo): look again
             self._load_parts()
@@ -359,13 +382,7 @@ def check_sheet(
         )
         return result
     names = _Names(session)
-    columns = [i for i, key in mapping.items() if key in ("grid", "compound")]
-    parts = any(  # a grid or a compound named anywhere: read them all at once
-        i < len(row) and _cell(row[i]) is not None
-        for row in table[header_index + 1 :]
-        for i in columns
-    )
-    regions = RegionFacts(session).preload(parts)
+    regions = RegionFacts(session).preload()  # the communities; a grid or compound when named
     out_of_scope: dict[int, Message | None] = {}
     headers = {key: str(header[i]).strip() for i, key in mapping.items()}
     for offset, raw_row in enumerate(table[header_index + 1 :]):

@@ -1,5 +1,6 @@
 """The region facts that checking an activity needs (which community a grid or compound lies
-in), read from the session on demand or all at once for an import of many rows."""
+in), read from the session on demand (the communities all at once for an import of many
+rows)."""
 
 from __future__ import annotations
 
@@ -19,31 +20,18 @@ class RegionFacts:
         self._compounds: dict[int, int | None] = {}
         self._compound_grids: dict[int, set[int]] = {}
         self._loaded = False  # every community read
-        self._parts_loaded = False  # every grid and compound read
 
-    def preload(self, parts: bool = True) -> RegionFacts:
-        """Read every community at once, and every grid and compound unless `parts` is False
-        (for imports of many rows; a sheet without grids or compounds needs none of them)."""
-        levels = ("community", "grid") if parts else ("community",)
+    def preload(self) -> RegionFacts:
+        """Read every community at once (for imports of many rows); a grid or a compound is
+        read when asked for (most rows name none, and there are many of them)."""
         rows = self.session.execute(
-            select(Region.id, Region.level, Region.street_id, Region.district_id, Region.parent_id)
-            .where(Region.level.in_(levels))
-        )  # fmt: skip
-        for rid, level, street_id, district_id, parent_id in rows:
-            if level == "community":
-                self._communities[rid] = (street_id, district_id)
-            else:
-                self._grids[rid] = parent_id
+            select(Region.id, Region.street_id, Region.district_id).where(
+                Region.level == "community"
+            )
+        )
+        for rid, street_id, district_id in rows:
+            self._communities[rid] = (street_id, district_id)
         self._loaded = True
-        if not parts:
-            return self
-        for cid, community_id in self.session.execute(select(Compound.id, Compound.community_id)):
-            self._compounds[cid] = community_id
-        for cid, gid in self.session.execute(
-            select(CompoundGrid.compound_id, CompoundGrid.grid_id)
-        ):
-            self._compound_grids.setdefault(cid, set()).add(gid)
-        self._parts_loaded = True
         return self
 
     def community(self, region_id: int) -> tuple[int, int] | None:
@@ -59,7 +47,7 @@ class RegionFacts:
 
     def grid_community(self, grid_id: int) -> int | None:
         """The community a grid belongs to, or None if the id is not a grid."""
-        if grid_id not in self._grids and not self._parts_loaded:
+        if grid_id not in self._grids:
             self._grids[grid_id] = self.session.scalar(
                 select(Region.parent_id).where(Region.id == grid_id, Region.level == "grid")
             )
@@ -67,7 +55,7 @@ class RegionFacts:
 
     def compound_community(self, compound_id: int) -> int | None:
         """The community a compound belongs to, or None if there is no such compound."""
-        if compound_id not in self._compounds and not self._parts_loaded:
+        if compound_id not in self._compounds:
             self._compounds[compound_id] = self.session.scalar(
                 select(Compound.community_id).where(Compound.id == compound_id)
             )
@@ -75,7 +63,7 @@ class RegionFacts:
 
     def compound_grids(self, compound_id: int) -> set[int]:
         """The grids a compound is divided into."""
-        if compound_id not in self._compound_grids and not self._parts_loaded:
+        if compound_id not in self._compound_grids:
             self._compound_grids[compound_id] = set(
                 self.session.scalars(
                     select(CompoundGrid.grid_id).where(CompoundGrid.compound_id == compound_id)

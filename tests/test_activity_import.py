@@ -214,41 +214,64 @@ def test_an_ambiguous_or_misplaced_name_is_explained(engine, place):
     assert result.errors[0].column == "区县"
 
 
-def test_grids_and_compounds_are_read_only_for_a_sheet_that_names_one(engine, place):
-    """The grids and compounds (most of the regions) are read only when a cell may name one: a
-    sheet of communities alone checks without them, a grid's code typed as the community is
-    still called what it is, and a compound named in its community is found."""
-    seen: list[str] = []
+def _whole_reads(seen: list[tuple[str, object]]) -> list[str]:
+    """The statements that read every grid or every compound (a community's are read by its
+    id, `parent_id` or `community_id` in the WHERE; one by its own id)."""
+    whole = []
+    for statement, parameters in seen:
+        values = list(parameters.values() if isinstance(parameters, dict) else parameters or ())
+        grids = "FROM regions" in statement and "grid" in values and "!=" not in statement
+        where = statement.split("WHERE")[-1]
+        if grids and "parent_id" not in where and "regions.id =" not in where:
+            whole.append(statement)
+        compounds = "FROM compounds" in statement or "FROM compound_grids" in statement
+        if compounds and "WHERE" not in statement:
+            whole.append(statement)
+    return whole
 
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        rows = rows_for(place, uuid4().hex[:8], n=2)
-        rows[0][HEADER[4]] = ""
-        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
-        assert result.ok and len(result.rows) == 2
-        assert not [q for q in seen if "compound" in q], "a sheet without compounds read them"
-        assert not [q for q in seen if "'grid'" in q or "level IN" in q and "grid" in q]
-        seen.clear()
-        rows[0][HEADER[3]] = place["grid_code"]
-        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
-        assert [(e.column, e.message.en) for e in result.errors] == [
-            ("社区", f"Code {place['grid_code']} is not a community.")
-        ]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def test_grids_and_compounds_are_read_a_communitys_at_a_time(engine, place):
+    """The grids and compounds (most of the regions) are read for the communities whose rows
+    name one: a sheet of communities alone reads none, a sheet naming a grid and a compound
+    reads those of its community, and all of them are read only to explain a cell found nowhere
+    else (a grid's code typed as the community is still called what it is)."""
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
     with read_session(engine) as session:
         compound_id, compound_name = session.execute(
             select(Compound.id, Compound.name_zh).where(
                 Compound.community_id == place["community_id"]
             )
         ).first()
-    rows = rows_for(place, uuid4().hex[:8], n=1)
-    rows[0][HEADER[5]] = compound_name
-    result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
-    assert result.ok and result.rows[0]["compound_id"] == compound_id
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        rows = rows_for(place, uuid4().hex[:8], n=2)
+        rows[0][HEADER[4]] = ""
+        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+        assert result.ok and len(result.rows) == 2
+        assert not [q for q, _p in seen if "compound" in q], "a sheet without compounds read them"
+        assert not [
+            q for q, p in seen if "FROM regions" in q and "grid" in str(p) and "!=" not in q
+        ]
+        seen.clear()
+        rows = rows_for(place, uuid4().hex[:8], n=2)  # the first row names a grid
+        rows[1][HEADER[5]] = compound_name
+        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+        assert result.ok, result.errors
+        assert result.rows[1]["compound_id"] == compound_id and result.rows[0]["grid_id"]
+        assert _whole_reads(seen) == []
+        seen.clear()
+        rows[0][HEADER[3]] = place["grid_code"]
+        result = check(engine, "a.csv", as_csv(rows, blank_rows=False))
+        assert [(e.column, e.message.en) for e in result.errors] == [
+            ("社区", f"Code {place['grid_code']} is not a community.")
+        ]
+        assert _whole_reads(seen)  # read everything to say what the code is
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_refusals_are_clear_and_quick():
