@@ -500,7 +500,7 @@ def _check_duplicates(session: Session, result: ImportCheck) -> None:
     if not keys:
         return
     # The stored records on the rows' days in their communities, each (community, day) an
-    # index range (ix_activities_community_dated), then compared whole here: a row-value IN list
+    # index range (ix_activities_community_live), then compared whole here: a row-value IN list
     # of the four columns is no index range to SQLite, which read every record for it.
     stored: set[tuple] = set()
     days = sorted({(key[0], key[2]) for key in seen})
