@@ -177,7 +177,6 @@ class _Names:
         self.parent: dict[int, int | None] = {}
         self.compound_by_code: dict[str, int] = {}
         self.compound_by_name: dict[tuple[int, str], list[int]] = {}
-        self._compounds: set[int] = set()
         self._add_regions(Region.level != "grid")
         self._parts_of: set[int] = set()  # the communities whose grids and compounds are read
         self._parts = False  # every grid and compound read
@@ -216,9 +215,8 @@ class _Names:
                 Compound.name_en,
             ).where(*where)
         ):
-            if cid in self._compounds:
+            if code in self.compound_by_code:  # read already, with its community's
                 continue
-            self._compounds.add(cid)
             self.compound_by_code[code] = cid
             for name in {name_zh, name_en.lower()}:
                 self.compound_by_name.setdefault((community_id, name), []).append(cid)
@@ -240,10 +238,15 @@ class _Names:
         """(id, None) for a compound's code or its name in the community; (None, (zh, en))
         when not found."""
         self._load_parts(community_id)
-        found, problem = self._compound(cell, community_id)
-        if problem and not self._parts:  # perhaps another community's compound: look again
+        return self._anywhere(self._compound, cell, community_id)
+
+    def _anywhere(self, lookup, *args) -> tuple[int | None, tuple[str, str] | None]:
+        """lookup(*args), and again with every grid and compound read when it finds nothing
+        (another community's, or a grid's code in a region column: said for what it is)."""
+        found, problem = lookup(*args)
+        if problem and not self._parts:
             self._load_parts()
-            found, problem = self._compound(cell, community_id)
+            found, problem = lookup(*args)
         return found, problem
 
     def _compound(self, cell: str, community_id: int) -> tuple[int | None, tuple[str, str] | None]:
@@ -274,11 +277,7 @@ class _Names:
         """(id, None) for a code or a name under the ancestor; (None, (zh, en)) when not found."""
         if level == "grid":  # under its community (ancestor_id)
             self._load_parts(ancestor_id)
-        found, problem = self._region(level, cell, ancestor_id)
-        if problem and not self._parts:  # perhaps a grid's code (or a typo): look again
-            self._load_parts()
-            found, problem = self._region(level, cell, ancestor_id)
-        return found, problem
+        return self._anywhere(self._region, level, cell, ancestor_id)
 
     def _region(
         self, level: str, cell: str, ancestor_id: int | None
