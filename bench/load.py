@@ -2,7 +2,9 @@
 against one `streamlit run` process with Streamlit's defaults (the baseline), one with this
 project's settings, and several replicas behind nginx (the deployment DESIGN.md describes), in
 one run. Each configuration runs twice: every session rerunning back to back, and paced like a
-person reading the page between clicks. Writes its section of docs/performance.md.
+person reading the page between clicks. With --peer, Streamlit alone drawing the Overview's
+recorded elements (bench/peer/shape_app.py) runs turn about with the app: the floor. Writes its
+section of docs/performance.md.
 
     python -m bench.load --db sqlite:////tmp/happy-bench/a5000000.db --replicas 2
     python -m bench.load --db postgresql+psycopg://…/happy --configs replicas --replicas 1 \
@@ -28,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.peer import peer_tree  # noqa: E402
+from bench.peer.record import recorded_shape  # noqa: E402
 from bench.perfdoc import machine_summary, write_section  # noqa: E402
 from bench.signin import admin_tokens  # noqa: E402
 from bench.tab import FINISHED_WELL, connect, page_run  # noqa: E402
@@ -282,6 +286,8 @@ def _options(args: argparse.Namespace) -> str:
         value = getattr(args, name, None)
         if value is not None and value != {"rounds": 1, "sessions": 50, "runs": 5}.get(name):
             given.append(f"--{name} {value}")
+    if getattr(args, "peer", False):
+        given.append("--peer")
     return "".join(f" {g}" for g in given)
 
 
@@ -351,7 +357,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--before", help="git commit to run too, turn about with this checkout (the baseline)"
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --before: rounds of both")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --before or --peer: rounds of each"
+    )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run bench/peer/shape_app.py: Streamlit alone drawing the Overview's recorded"
+        " elements (no store, no reader), turn about: the floor a page of this shape costs",
+    )
     parser.add_argument(
         "--section", help="docs/performance.md section (default: load, load-postgresql on PG)"
     )
@@ -364,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
 
             trees = {f"before ({args.before})": export(args.before, Path(folder))}
             trees["after (this checkout)"] = ROOT
+        if args.peer:
+            trees = (trees or {"this checkout": ROOT}) | {
+                "Streamlit alone, the Overview's elements (bench/peer)": peer_tree(
+                    Path(folder), "shape_app.py", recorded_shape(args.db, args.query)
+                )
+            }
         rows = measure(args, trees)
     saves = measure_saves(args.db, args.saves) if args.saves else None
     if saves:
@@ -376,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.before:
             title += f", before ({args.before}) and after, turn about"
+        if args.peer:
+            title += ", beside Streamlit alone drawing the same elements"
         write_section(key, title, render(rows, args, started, saves))
     return 1 if any(r["errors"] for r in rows) else 0
 

@@ -4,8 +4,9 @@ the server's first answer on its health check; and the server process's CPU seco
 system) until that Overview ended, which the other processes on a shared machine barely change:
 on an idle machine the wall time is about that CPU time plus what the server waits for. With
 --before REF the same is measured, turn about in the same run, for the code at a git commit
-(exported to a temporary folder, with its own copy of the store): the baseline. Writes its
-section of docs/performance.md.
+(exported to a temporary folder, with its own copy of the store): the baseline. With --peer,
+Streamlit alone starting an app of the same shape with nothing of the app's (bench/peer/
+bare_app.py): the floor. Writes its section of docs/performance.md.
 
     python -m bench.start --db /tmp/happy-bench/a100000.db --runs 5 --before 068513c \
         --router-runs 30 --record
@@ -153,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=8631)
     parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also start bench/peer/bare_app.py, a Streamlit app of the same shape with nothing"
+        " of the app's (no store, no reader): Streamlit's own floor on this machine, same run",
+    )
+    parser.add_argument(
         "--router-runs", type=int, default=0, help="also the router's CPU per warm run (N runs)"
     )
     parser.add_argument(
@@ -179,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
             label = code if len(pythons) == 1 else f"{code}, interpreter {n}"
             setups[label] = (tree, url, cookie, python)
             one_start(tree, url, cookie, args.port, python)  # compiled files, store migrated
+    if args.peer:
+        from bench.peer import peer_tree
+
+        peer = peer_tree(folder, "bare_app.py")
+        for n, python in enumerate(pythons, 1):
+            label = "Streamlit alone (bench/peer)" + ("" if len(pythons) == 1 else f", {n}")
+            setups[label] = (peer, "", "", python)
+            one_start(peer, "", "", args.port, python)  # its compiled files
     runs: dict[str, list[dict]] = {label: [] for label in setups}
     load = os.getloadavg()[0]
     for i in range(args.runs):
@@ -226,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"`python -m bench.start --db … --runs {args.runs}"
             + "".join(f" --before {ref}" for ref in args.before)
+            + (" --peer" if args.peer else "")
             + "".join(f" --python {python}" for python in args.python or ())
             + "`"
             + f" on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {machine_summary()},"

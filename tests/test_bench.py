@@ -77,6 +77,44 @@ def test_the_start_bench_times_a_fresh_servers_first_overview(sqlite_url):
     assert "installed distributions" in _python(sys.executable)
 
 
+def test_the_start_benchs_peer_is_streamlit_alone_showing_a_first_page(tmp_path):
+    """bench/start.py --peer: Streamlit alone (bench/peer/bare_app.py, no store, no sign-in)
+    starts with the project's settings and shows its Overview to a tab, timed like the app."""
+    from bench.peer import peer_tree
+    from bench.start import one_start
+    from tests.browser import free_port
+
+    peer = peer_tree(tmp_path, "bare_app.py")
+    assert (peer / ".streamlit" / "config.toml").read_text() == (
+        Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+    ).read_text()
+    result = one_start(peer, "", "", free_port())
+    assert result["shown"], result["how"]
+    assert 0 < result["healthy_s"] < result["overview_s"]
+
+
+def test_the_load_benchs_peer_draws_what_a_warm_overview_draws(sqlite_url, tmp_path):
+    """bench/load.py --peer: the shape of a signed-in admin's warm Overview, recorded from the
+    app (bench/peer/record.py), is drawn by Streamlit alone (bench/peer/shape_app.py) through
+    its public API: the same elements and blocks, in the same places, with the same texts,
+    options, widget keys and chart specs and data, and the same navigation."""
+    import json
+
+    from bench.peer import peer_tree
+    from bench.peer.record import recorded_shape, shape_of
+    from bench.tab import OVERVIEW_MARK
+
+    shape = recorded_shape(sqlite_url, "period=2025Q2")
+    recorded = json.loads(shape)
+    kinds = {item.get("element") or item["block"] for item in recorded["items"]}
+    assert {"html", "button", "vega_lite_chart", "selectbox", "popover", "expandable"} <= kinds
+    assert OVERVIEW_MARK.decode() in shape and "2025年第2季度" in shape
+    assert len(recorded["pages"]) > 5
+    drawn = shape_of(peer_tree(tmp_path, "shape_app.py", shape) / "app.py")
+    assert drawn["pages"] == recorded["pages"]
+    assert drawn["items"] == recorded["items"]
+
+
 def test_turn_about_measures_each_tree_in_turn_and_the_cells_summarise_them():
     from bench.perfdoc import turn_about, wall_cpu_cells
 
