@@ -390,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(saves), flush=True)
     if not args.no_record:
         postgres = args.db.startswith("postgresql")
-        key = args.section or ("load-postgresql" if postgres else "load")
+        key = args.section or (
+            "load-peer" if args.peer else "load-postgresql" if postgres else "load"
+        )
         title = f"Load: {args.sessions} sessions rerunning the Overview" + (
             " (PostgreSQL)" if postgres else ""
         )

@@ -109,24 +109,32 @@ def add_delta(
         entry[m] += sign * (values.get(m) or 0)
 
 
+# The write transaction's statements are made on the tables, not the mapped classes: a
+# statement on a class goes through the ORM's bulk-insert machinery on every execution (half a
+# save's CPU on PostgreSQL, docs/performance.md "Issue 15, session 17"); on the table it is a
+# plain Core statement, with the same SQL.
 @cache
 def _totals_upsert(dialect: str, model: type[Totals]):
     """INSERT … ON CONFLICT (primary key) DO UPDATE adding to each total: atomic per row."""
-    insert_fn = dialect_insert(dialect)
-    stmt = insert_fn(model)
+    table = model.__table__
+    stmt = dialect_insert(dialect)(table)
     return stmt.on_conflict_do_update(
-        index_elements=list(model.__table__.primary_key.columns),
-        set_={name: getattr(model, name) + getattr(stmt.excluded, name) for name in TOTAL_COLUMNS},
+        index_elements=list(table.primary_key.columns),
+        set_={name: table.c[name] + stmt.excluded[name] for name in TOTAL_COLUMNS},
     )
 
 
 def _add_totals(session: Session, model: type[Totals], rows: list[dict[str, Any]]) -> None:
     """Add signed totals to a summary table (Rollup, AreaRollup, AreaYearRollup), keyed by its
     primary key; a row left with no activity goes, as a recount would give."""
-    session.execute(_totals_upsert(session.get_bind().dialect.name, model), rows)
-    keys = list(model.__table__.primary_key.columns)
+    connection = session.connection()
+    connection.execute(_totals_upsert(connection.dialect.name, model), rows)
+    table = model.__table__
+    keys = list(table.primary_key.columns)
     for row in (r for r in rows if r["n"] < 0):
-        session.execute(delete(model).where(*(key == row[key.name] for key in keys), model.n <= 0))
+        connection.execute(
+            delete(table).where(*(key == row[key.name] for key in keys), table.c.n <= 0)
+        )
 
 
 def _area_rows(city_id: int | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -167,11 +175,11 @@ def _year_rows(area_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @cache
 def _insert_once(dialect: str):
-    insert_fn = dialect_insert(dialect)
+    table = Activity.__table__
     return (
-        insert_fn(Activity)
-        .on_conflict_do_nothing(index_elements=[Activity.client_token])
-        .returning(Activity.id)
+        dialect_insert(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[table.c.client_token])
+        .returning(table.c.id)
     )
 
 
@@ -270,7 +278,7 @@ def add_activity(
 
     def writes(session: Session) -> SaveResult:
         # Two submissions with one token racing each other: the second inserts nothing.
-        new_id = session.scalar(insert_once, values)
+        new_id = session.connection().execute(insert_once, values).scalar()
         if new_id is None:
             token = Activity.client_token == client_token
             return SaveResult("already_saved", session.scalar(select(Activity.id).where(token)))

@@ -55,8 +55,9 @@ def add_audit_rows(
         }
         for e in entries
     ]
+    connection = session.connection()  # a Core statement: no ORM bulk insert for a log row
     for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(AuditLog), rows[start : start + _CHUNK])
+        connection.execute(insert(AuditLog.__table__), rows[start : start + _CHUNK])
 
 
 def add_audit_row(

@@ -314,9 +314,7 @@ def _recount_area_stocks(
     return area_stock_totals(session.connection().execute(stmt).all(), city_id, since)
 
 
-def standing_value_sums(
-    keys: Iterable[str] | None, since: int, but: Sequence[int] = ()
-) -> Select:
+def standing_value_sums(keys: Iterable[str] | None, since: int, but: Sequence[int] = ()) -> Select:
     """The approved values of the indicators (all when None) standing after month `since`,
     summed per indicator, span, district and street, leaving out the values of the regions
     `but`: area_stock_totals' input as the store sums it (the recount's rows are linear in the

@@ -25,7 +25,7 @@ from data_access.activity_log import (
     list_activities,
     list_history,
 )
-from data_access.db import read_session, write_session
+from data_access.db import read_session, run_write, write_session
 from data_access.models import Activity, AuditLog, Rollup
 from data_access.rollups import compare_rollups
 from data_access.store import open_store
@@ -84,6 +84,33 @@ def test_a_save_writes_the_record_its_rollup_and_an_audit_row(engine):
     assert [h["action"] for h in history] == ["create"]
     assert history[0]["after"]["title"] == data["title"] and history[0]["before"] is None
     assert no_rollup_differences(engine)
+
+
+def test_a_saves_transaction_issues_plain_statements_not_the_orms_bulk_insert(engine, monkeypatch):
+    """The write transaction's INSERTs and upserts (the record, its rollups, the audit row) are
+    Core statements on the tables: a statement on a mapped class runs the ORM's bulk-insert
+    machinery at every execution, a quarter of a save's CPU on PostgreSQL (docs/performance.md,
+    issue 15 session 17)."""
+    from sqlalchemy.orm import bulk_persistence
+
+    def refused(*args, **kwargs):
+        raise AssertionError("an ORM bulk insert in a save's transaction")
+
+    monkeypatch.setattr(bulk_persistence, "_bulk_insert", refused)
+    data = record(engine)
+    before = rollup(engine, data) or (0, 0, 0)
+    result = run_write(engine, add_activity, data, uuid4().hex)
+    assert result.status == "saved"
+    assert rollup(engine, data) == (before[0] + 1, before[1] + 3, before[2] + 2)
+    changed = record(engine, title=data["title"] + " 改", participants=5)
+    version = result.version
+    edited = run_write(engine, update_activity, result.activity_id, changed, version)
+    assert edited.status == "saved"
+    assert run_write(engine, delete_activity, result.activity_id, edited.version).status == "saved"
+    assert no_rollup_differences(engine, data["community_id"])
+    with read_session(engine) as session:
+        actions = [h["action"] for h in list_history(session, result.activity_id, None)]
+    assert sorted(actions) == ["create", "delete", "update"]
 
 
 def test_the_same_token_saves_once(engine):
