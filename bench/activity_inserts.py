@@ -2,14 +2,16 @@
 alone and under concurrent writers, on SQLite and PostgreSQL.
 
     python -m bench.activity_inserts --db URL [--writers 20] [--per-writer 500] [--threads]
-        [--pause 1 5] [--record]
+        [--pause 1 5] [--peer] [--record]
 
 Writers are separate processes (like app replicas), or with --threads threads of one process
 sharing one engine and its connection pool (like the sessions of one Streamlit process; a save
 that fails is counted and the writer goes on). With --pause LOW HIGH each writer waits a random
 LOW–HIGH seconds before each of its saves (people at a form, each at their own moment). After
 the run the saves found in the store are counted (none may be lost) and `python -m data_access
-check` must pass. --record appends the result to docs/performance.md (section "Activity inserts,
+check` must pass. With --peer the same writers then each save a bare INSERT into a scratch table
+(`_save`): the floor of one committed row on this store and machine, in the same run. --record
+appends the result to docs/performance.md (section "Activity inserts,
 paced and back to back")."""
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, func, select
 
 from data_access.activities import add_activity
 from data_access.db import StoreError, make_engine, read_session, redact, run_write
@@ -79,12 +81,40 @@ def _pause(rng: random.Random) -> None:
         time.sleep(rng.uniform(*PAUSE))
 
 
+PEER = False  # --peer: the writers make the peer's bare save instead of the app's
+_PEER_ROWS = Table(
+    "bench_peer_saves",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, nullable=False),
+    Column("type_key", String(40), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("title", String(200), nullable=False),
+)
+
+
+def _save(engine, data: dict) -> str | None:
+    """One save as this run's writers make it; what went wrong, or None. The app's: the Record
+    form's path. The peer's (--peer): one bare INSERT of the activity's key fields into a
+    scratch table, in a transaction of its own through the same engine (on SQLite the same
+    BEGIN IMMEDIATE), with no validation, duplicate check, scope check, rollups or audit row:
+    the floor for one committed row on this store and machine, in the same run."""
+    if PEER:
+        with engine.begin() as connection:
+            connection.execute(
+                _PEER_ROWS.insert(), {c.name: data[c.name] for c in _PEER_ROWS.c if c.name != "id"}
+            )
+        return None
+    result = run_write(engine, add_activity, data, uuid4().hex)
+    return None if result.status == "saved" else f"{result.status}: {result.errors}"
+
+
 def warm_up(engine, communities: list[int], index: int) -> None:
     """One untimed save first, as a server that has been running has made: its connection
     opened and SQLAlchemy's statements compiled (else the first save of each of 20 writers
     started at once, 5–8 % of a short run, sets the p95)."""
     data = sample_activity(random.Random(-index - 1), communities, f"warm-up {index}")
-    run_write(engine, add_activity, data, uuid4().hex)
+    _save(engine, data)
 
 
 def _writer(
@@ -103,10 +133,10 @@ def _writer(
             data = sample_activity(rng, communities, f"{marker} {index}-{i}")
             began_at.append(time.time())
             began = time.perf_counter()
-            result = run_write(engine, add_activity, data, uuid4().hex)
+            failed = _save(engine, data)
             latencies.append(time.perf_counter() - began)
-            if result.status != "saved":
-                raise AssertionError(f"{result.status}: {result.errors}")
+            if failed:
+                raise AssertionError(failed)
     except Exception as exc:  # reported to the parent, which fails loudly
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:
@@ -173,8 +203,7 @@ def run_threads(
             data = sample_activity(rng, communities, f"{marker} {index}-{i}")
             began = time.perf_counter()
             try:
-                result = run_write(engine, add_activity, data, uuid4().hex)
-                error = None if result.status == "saved" else f"{result.status}: {result.errors}"
+                error = _save(engine, data)
             except StoreError as exc:
                 error = str(exc)
             except Exception as exc:  # counted: the point is to see every kind of failure
@@ -210,7 +239,8 @@ def saved_count(url: str, marker: str) -> int:
     """How many activities of this run (by their title's marker) the store holds."""
     engine = make_engine(url)
     with read_session(engine) as session:
-        count = session.scalar(select(func.count()).where(Activity.title.like(f"{marker}%")))
+        title = _PEER_ROWS.c.title if PEER else Activity.title
+        count = session.scalar(select(func.count()).where(title.like(f"{marker}%")))
     engine.dispose()
     return int(count or 0)
 
@@ -236,11 +266,43 @@ def main() -> None:
     parser.add_argument("--alone", type=int, default=500)
     parser.add_argument("--threads", action="store_true", help="writers are threads of one process")
     parser.add_argument("--pause", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"))
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="then the same writers each saving a bare INSERT (the floor), in the same run",
+    )
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     global PAUSE
     PAUSE = tuple(args.pause) if args.pause else None
     communities = community_ids(args.db)
+    backend = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
+    kind = "threads" if args.threads else "processes"
+    if PAUSE:
+        kind += f", {PAUSE[0]:g}–{PAUSE[1]:g} s apart"
+    lines = [f"| {backend} | " + _measure(args, communities, kind)]
+    if args.peer:
+        global PEER
+        engine = make_engine(args.db)
+        _PEER_ROWS.create(engine)
+        PEER = True
+        try:
+            lines.append(f"| {backend}, peer: a bare INSERT | " + _measure(args, communities, kind))
+        finally:
+            PEER = False
+            _PEER_ROWS.drop(engine)
+            engine.dispose()
+    print(redact(args.db))
+    print("\n".join(lines))
+    if args.record:
+        for line in lines:
+            record(line)
+
+
+def _measure(args: argparse.Namespace, communities: list[int], kind: str) -> str:
+    """One writer alone, then the concurrent writers; the result row's cells after the store's.
+    The peer's rows are counted in its scratch table, and it leaves no summary to check."""
+    global PAUSE
     marker = f"bench-{uuid4().hex[:8]}"
     pause, PAUSE = PAUSE, None  # alone: back to back, the baseline
     alone, errors = run_writers(args.db, 1, args.alone, marker + "a", communities)
@@ -257,26 +319,18 @@ def main() -> None:
     # Saves reported saved (threads time failed saves too; a process stops at its failure).
     reported = len(together) - (len(errors) if args.threads else 0)
     lost = reported - saved_count(args.db, marker + "c")
-    clean = check_passes(args.db)
-    backend = "PostgreSQL" if args.db.startswith("postgresql") else "SQLite"
-    kind = "threads" if args.threads else "processes"
-    if PAUSE:
-        kind += f", {PAUSE[0]:g}–{PAUSE[1]:g} s apart"
+    clean = "–" if PEER else "yes" if check_passes(args.db) else "NO"
+    for message in sorted(set(errors))[:5]:
+        print(f"  failed ({errors.count(message)}×): {message}")
     a_med, a_p95 = summary(alone)
     c_med, c_p95 = summary(together)
-    line = (
-        f"| {backend} | {len(alone)} alone | {a_med:.1f} | {a_p95:.1f} | "
+    return (
+        f"{len(alone)} alone | {a_med:.1f} | {a_p95:.1f} | "
         f"{args.writers}×{args.per_writer} {kind} | {c_med:.1f} | {c_p95:.1f} | "
         f"{percentile(together, 0.99):.1f} | "
         f"{len(together) / elapsed:.0f} | {max(together) * 1000:.0f} | {len(errors)} | "
-        f"{lost} | {'yes' if clean else 'NO'} | {load_before:.1f} → {load_after:.1f} |"
+        f"{lost} | {clean} | {load_before:.1f} → {load_after:.1f} |"
     )
-    print(redact(args.db))
-    print(line)
-    for message in sorted(set(errors))[:5]:
-        print(f"  failed ({errors.count(message)}×): {message}")
-    if args.record:
-        record(line)
 
 
 def record(line: str) -> None:

@@ -69,3 +69,32 @@ def test_paced_writers_wait_before_their_first_save_too(monkeypatch):
     monkeypatch.setattr(inserts, "PAUSE", None)
     inserts._pause(random.Random(0))
     assert len(slept) == 1
+
+
+def test_the_peers_writers_each_commit_a_bare_row_and_touch_nothing_of_the_app(
+    write_db_url, monkeypatch
+):
+    """bench/activity_inserts.py --peer: the same writers, each saving one bare INSERT into a
+    scratch table in its own transaction (the floor beside the app's saves): every row there,
+    no activity, audit row or rollup of the app written."""
+    import bench.activity_inserts as inserts
+
+    marker = f"peer {uuid4().hex[:8]}"
+    engine = open_store(write_db_url)
+    with read_session(engine) as session:
+        audits_before = session.scalar(select(func.count()).select_from(AuditLog))
+    inserts._PEER_ROWS.create(engine)
+    monkeypatch.setattr(inserts, "PEER", True)
+    try:
+        latencies, errors = run_writers(write_db_url, 4, 5, marker, community_ids(write_db_url))
+        peer_rows = inserts.saved_count(write_db_url, marker)
+    finally:
+        inserts._PEER_ROWS.drop(engine)
+    monkeypatch.setattr(inserts, "PEER", False)
+    assert errors == [] and len(latencies) == 20
+    assert peer_rows == 20
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuditLog)) == audits_before
+        assert inserts.saved_count(write_db_url, marker) == 0  # no activity of the run
+        assert compare_rollups(session) == []
+    engine.dispose()
