@@ -45,6 +45,27 @@ def settle(page, timeout: int = 90_000) -> None:
     page.wait_for_timeout(200)
 
 
+# Whether a chart has painted at a point (x, y in CSS pixels from its top left), the chart being
+# its <canvas> or <svg>: Vega draws the marks after the element appears, a moment that moves with
+# the machine's load (a fixed wait of 2 s was the drill test's guess).
+PAINTED = """([chart, x, y]) => {
+  const box = chart.getBoundingClientRect();
+  if (chart.tagName.toLowerCase() === 'svg') {  // a bar (a rect mark) under the point
+    const hit = document.elementFromPoint(box.left + x, box.top + y);
+    return hit !== null && chart.contains(hit) && hit.closest('.mark-rect') !== null;
+  }
+  if (!box.width || !box.height || !chart.width || !chart.height) { return false; }
+  const dot = chart.getContext('2d').getImageData(
+    Math.floor(x * chart.width / box.width), Math.floor(y * chart.height / box.height), 1, 1);
+  return dot.data[3] > 0;
+}"""
+
+
+def wait_painted(chart, x: float, y: float, timeout: int = 90_000) -> None:
+    """Wait until the chart (a locator of its canvas or svg) has painted at (x, y)."""
+    chart.page.wait_for_function(PAINTED, arg=[chart.element_handle(), x, y], timeout=timeout)
+
+
 def polled(read, done, patience: float = 30.0, pause: float = 0.25):
     """read() again every `pause` seconds until done(value) holds or `patience` seconds have
     passed; the last value read (the caller asserts on it, so a failure shows what was seen)."""

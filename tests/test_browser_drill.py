@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, settle, sign_in, wait_painted
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,10 @@ def test_clicking_a_bar_drills_down_and_the_breadcrumb_goes_back(server, sqlite_
         page.set_default_timeout(90_000)
         page.goto(f"{server}/?period=2025")
         ranking = page.get_by_test_id("stVegaLiteChart").nth(2)
-        ranking.locator("canvas, svg").first.wait_for()
-        page.wait_for_timeout(2000)  # the chart draws its bars after the element appears
-        box = ranking.locator("canvas, svg").first.bounding_box()
+        chart = ranking.locator("canvas, svg").first
+        chart.wait_for()
+        box = chart.bounding_box()
+        wait_painted(chart, box["width"] * 0.5, 14)  # the first district's bar, drawn
         page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 14)
         page.wait_for_url(lambda url: "region=2101" in url and "region=210100" not in url)
         code = page.url.split("region=")[1].split("&")[0]
