@@ -177,6 +177,11 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
+def engine_open(url: str) -> bool:
+    """Whether this process has opened (and so migrated) the store at `url`."""
+    return url in _open_engines()
+
+
 @st.cache_resource(show_spinner=False)
 def _open_engines() -> dict[str, Engine]:
     """By URL: the engine get_engine opened (to close it without opening one)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -41,16 +42,42 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def _parents() -> dict[str, set[str]]:
+    """Each revision of the migration files, by their headers (no Alembic): its down_revisions."""
+    parents: dict[str, set[str]] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = {
+            key: set(re.findall(r"[\"']([^\"']+)[\"']", value))
+            for key, value in _HEADER.findall(path.read_text(encoding="utf-8"))
+        }
+        for revision in found.get("revision", ()):
+            parents[revision] = found.get("down_revision", set())
+    return parents
+
+
 def newest_revision() -> str | None:
     """head_revision() read from the migration files' headers without Alembic: the revision
     that no other names as its down_revision (None if that is not exactly one)."""
-    revisions, parents = set(), set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for name, value in _HEADER.findall(path.read_text(encoding="utf-8")):
-            found = set(re.findall(r"[\"']([^\"']+)[\"']", value))
-            (revisions if name == "revision" else parents).update(found)
-    heads = revisions - parents
+    parents = _parents()
+    heads = set(parents) - set().union(*parents.values())
     return heads.pop() if len(heads) == 1 else None
+
+
+def pending_revisions(engine: Engine) -> list[str]:
+    """The revisions an upgrade would apply to a store that has a schema, oldest first (none
+    for an empty store, whose schema is made at once, for one at the newest, and for one this
+    program does not know: opening it says so)."""
+    stored, newest, parents = stored_revision(engine), newest_revision(), _parents()
+    if stored is None or newest is None or stored == newest or stored not in parents:
+        return []
+    pending, revision = [], newest
+    while revision != stored:
+        pending.append(revision)
+        before = parents.get(revision, set())
+        if len(before) != 1:  # a merge or the first revision: not a line down to the store's
+            return []
+        revision = before.pop()
+    return pending[::-1]
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -89,14 +116,26 @@ def check_schema_known(engine: Engine) -> str | None:
     return current
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the database to the newest schema; return the revision it is at."""
+def upgrade(engine: Engine, on_step: Callable[[int, int], None] | None = None) -> str:
+    """Bring the database to the newest schema; return the revision it is at. A store with a
+    schema to bring forward calls `on_step(done, total)` before its first revision (done = 0)
+    and after each (a page's progress; none for an empty store, made at once)."""
     check_connection(engine)
     if check_schema_known(engine) == head_revision():
         return head_revision()
     from alembic import command
 
     cfg = _config()
+    total = len(pending_revisions(engine)) if on_step is not None else 0
+    if on_step is not None and total:
+        on_step(0, total)
+        applied: list[str] = []
+
+        def told(step, **_) -> None:
+            applied.append(step.up_revision_id)
+            on_step(min(len(applied), total), total)
+
+        cfg.attributes["on_version_apply"] = told
     try:
         # Servers started together: one migrates, the others wait and then find nothing to do.
         with one_at_a_time(engine, "migrate"), engine.begin() as conn:

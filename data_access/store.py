@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -20,8 +22,9 @@ from data_access.models import AuditLog, Region
 from data_access.once import one_at_a_time
 
 
-def open_store(url: str | None = None) -> Engine:
-    """Engine for the resolved URL, migrated to the newest schema with the registry synced."""
+def open_store(url: str | None = None, on_step: Callable[[int, int], None] | None = None) -> Engine:
+    """Engine for the resolved URL, migrated to the newest schema with the registry synced;
+    `on_step(done, total)` follows a migration's revisions (migrate.upgrade)."""
     url = resolve_url(url)
     engine = make_engine(url)
     try:
@@ -33,7 +36,7 @@ def open_store(url: str | None = None) -> Engine:
             from data_access.migrate import upgrade
 
             with one_at_a_time(engine, "start"):
-                upgrade(engine)
+                upgrade(engine, on_step)
                 if not _ready(engine):
                     with write_session(engine) as session:
                         add_registry_rows(session)

@@ -161,3 +161,31 @@ def test_the_first_admin_replaces_the_one_time_password_at_first_sign_in(
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def test_a_store_an_older_program_made_is_upgraded_with_a_banner_then_a_toast(
+    monkeypatch, tmp_path
+):
+    """The first page after an upgrade of the program migrates the store in the page's run with
+    a banner and a bar (ui/bootstrap._migrate_with_progress) and says when it is done; the
+    banner does not stay. A store with no region then says so, as before."""
+    from data_access.db import make_engine
+    from data_access.migrate import _parents, head_revision, stored_revision
+    from tests.conftest import ROOT
+    from tests.test_store import _store_at
+
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    (before,) = _parents()[head_revision()]
+    _store_at(url, before)
+    monkeypatch.setenv("HAPPY_DB_URL", url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert [toast.value for toast in at.toast] == ["数据库结构已升级"]
+    assert not [i for i in at.info if "正在升级数据库结构" in i.value]
+    assert any("还没有地区数据" in w.value for w in at.warning), at.warning
+    engine = make_engine(url)
+    assert stored_revision(engine) == head_revision()
+    engine.dispose()
+    again = at.run()
+    assert not again.exception and not again.toast  # opened once a process: nothing again

@@ -91,6 +91,52 @@ def test_migrations_upgrade_an_empty_database(empty_url):
     engine.dispose()
 
 
+def _store_at(url: str, revision: str) -> None:
+    """An empty store whose schema stops at `revision` (an older program's)."""
+    from alembic import command
+
+    from data_access.migrate import _config
+
+    engine = make_engine(url)
+    cfg = _config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_a_migration_tells_its_progress_revision_by_revision(empty_url):
+    """A store an older program made is brought forward with its progress told before the first
+    revision and after each (the page's bar, ui/bootstrap.py); an empty store's schema is made
+    at once, without steps; a store at the newest schema has nothing pending."""
+    from data_access.migrate import newest_revision, pending_revisions, stored_revision
+
+    calls: list[tuple[int, int]] = []
+    open_store(empty_url, lambda done, total: calls.append((done, total))).dispose()
+    assert calls == []
+    engine = make_engine(empty_url)
+    assert stored_revision(engine) == newest_revision() == head_revision()
+    assert pending_revisions(engine) == []
+    engine.dispose()
+
+
+def test_a_store_two_revisions_behind_has_them_pending_and_applies_them_in_order(tmp_path):
+    from data_access.migrate import _parents, pending_revisions, stored_revision
+
+    head = head_revision()
+    (before,) = _parents()[head]
+    (older,) = _parents()[before]
+    url = f"sqlite:///{tmp_path / 'older.db'}"
+    _store_at(url, older)
+    engine = make_engine(url)
+    assert pending_revisions(engine) == [before, head]
+    calls: list[tuple[int, int]] = []
+    open_store(url, lambda done, total: calls.append((done, total))).dispose()
+    assert calls == [(0, 2), (1, 2), (2, 2)]
+    assert stored_revision(engine) == head and pending_revisions(engine) == []
+    engine.dispose()
+
+
 def test_migrations_build_exactly_the_models_schema(empty_url):
     engine = open_store(empty_url)
     with engine.connect() as conn:

@@ -104,6 +104,8 @@ def require_settings() -> None:
 
 def _ensure_store() -> str:
     url = resolve_url()
+    if not cached.engine_open(url):  # this process's first run on the store
+        _migrate_with_progress(url)
     engine = cached.get_engine(url)
     if cached.has_regions(url):
         cached.follow_store(url)
@@ -139,6 +141,32 @@ def progress_label(step: str) -> str:
     key = _STEPS.get(match["name"], "store.step.other") if match else "store.step.other"
     count = match["count"] if match and match["count"] else ""
     return t("store.progress", step=t_text(key, count=count).strip())
+
+
+def _migrate_with_progress(url: str) -> None:
+    """This process's first opening of the store, with a banner and a bar through a migration
+    if it needs one: after an upgrade of the program that can take minutes on a big store
+    (indexes built over millions of records). Opened here, not in cached.get_engine: what a
+    cached function draws is replayed at every later call of it. If another server process is
+    migrating meanwhile, the bar waits at 0 and the page opens when it is done."""
+    from data_access.store import open_store
+
+    shown: dict[str, Any] = {}
+
+    def step(done: int, total: int) -> None:
+        if not shown:
+            shown["banner"] = st.empty()
+            with shown["banner"].container():
+                st.info(t("store.migrating"))
+                shown["bar"] = st.progress(0.0)
+            log.info("migrating the store: %d revisions", total)
+        text = t("store.migrating_step", done=done, total=total)
+        shown["bar"].progress(done / total, text=text)
+
+    open_store(url, step).dispose()
+    if shown:
+        shown["banner"].empty()
+        st.toast(t("store.migrated"), icon=":material/check_circle:")
 
 
 def _seed_with_progress(engine) -> None:

@@ -12,6 +12,8 @@ context.configure(
     # SQLite cannot ALTER most things; batch mode recreates tables there and is a no-op elsewhere.
     render_as_batch=True,
     compare_type=True,
+    # data_access.migrate.upgrade(on_step=…): each revision applied, for a page's progress.
+    on_version_apply=config.attributes.get("on_version_apply"),
 )
 with context.begin_transaction():
     context.run_migrations()
