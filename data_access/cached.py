@@ -12,7 +12,7 @@ import math
 import pickle
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from types import MappingProxyType
@@ -172,9 +172,25 @@ def derived(fn, shared, *args):
 
 @st.cache_resource(show_spinner=False)
 def get_engine(url: str) -> Engine:
-    """The migrated engine for a URL, shared by all sessions of this server process."""
-    engine = _open_engines()[url] = open_store(url)
-    return engine
+    """The migrated engine for a URL, shared by all sessions of this server process (the one
+    open_engine opened, if it did)."""
+    engines = _open_engines()
+    if url not in engines:
+        open_engine(url)
+    return engines[url]
+
+
+def open_engine(url: str, on_step: Callable[[int, int], None] | None = None) -> Engine:
+    """Open the store at `url` for this process, migrating it if needed (`on_step(done,
+    total)`: migrate.upgrade), outside get_engine's cache, which replays at every call what its
+    first call drew: a page draws its progress through a migration (ui/bootstrap.py). The
+    engine is the one get_engine returns; one opened meanwhile by another session is kept
+    instead."""
+    engine = open_store(url, on_step)
+    kept = _open_engines().setdefault(url, engine)
+    if kept is not engine:
+        engine.dispose()
+    return kept
 
 
 def engine_open(url: str) -> bool:

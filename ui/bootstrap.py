@@ -146,11 +146,10 @@ def progress_label(step: str) -> str:
 def _migrate_with_progress(url: str) -> None:
     """This process's first opening of the store, with a banner and a bar through a migration
     if it needs one: after an upgrade of the program that can take minutes on a big store
-    (indexes built over millions of records). Opened here, not in cached.get_engine: what a
-    cached function draws is replayed at every later call of it. If another server process is
-    migrating meanwhile, the bar waits at 0 and the page opens when it is done."""
-    from data_access.store import open_store
-
+    (indexes built over millions of records). Opened by cached.open_engine, not in the cached
+    get_engine: what a cached function draws is replayed at every later call of it. If another
+    server process is migrating meanwhile, the bar waits at 0 and the page opens when it is
+    done."""
     shown: dict[str, Any] = {}
 
     def step(done: int, total: int) -> None:
@@ -163,7 +162,7 @@ def _migrate_with_progress(url: str) -> None:
         text = t("store.migrating_step", done=done, total=total)
         shown["bar"].progress(done / total, text=text)
 
-    open_store(url, step).dispose()
+    cached.open_engine(url, step)
     if shown:
         shown["banner"].empty()
         st.toast(t("store.migrated"), icon=":material/check_circle:")
