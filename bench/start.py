@@ -172,28 +172,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true", help="write docs/performance.md")
     args = parser.parse_args(argv)
     pythons = args.python or [sys.executable]
-    folder = Path(tempfile.mkdtemp(prefix="happy-start-"))
-    trees = {"this branch": ROOT}
-    for ref in args.before:
-        trees[f"before ({ref})"] = export(ref, folder)
+    trees, urls, folder = trees_with_stores(args.db, args.before, "happy-start-")
+    if args.peer:  # one more tree, with no store and nobody signed in
+        from bench.peer import peer_tree
+
+        peer = trees["Streamlit alone (bench/peer)"] = peer_tree(folder, "bare_app.py")
+        urls[peer] = ""
     setups = {}
     for code, tree in trees.items():
-        store = folder / f"{len(setups)}.db"
-        shutil.copyfile(args.db, store)  # each code migrates its own copy to its own schema
-        url = f"sqlite:///{store}"
-        cookie = _tokens(tree, url)
+        url = urls[tree]
+        cookie = _tokens(tree, url) if url else ""
         for n, python in enumerate(pythons, 1):
             label = code if len(pythons) == 1 else f"{code}, interpreter {n}"
             setups[label] = (tree, url, cookie, python)
             one_start(tree, url, cookie, args.port, python)  # compiled files, store migrated
-    if args.peer:
-        from bench.peer import peer_tree
-
-        peer = peer_tree(folder, "bare_app.py")
-        for n, python in enumerate(pythons, 1):
-            label = "Streamlit alone (bench/peer)" + ("" if len(pythons) == 1 else f", {n}")
-            setups[label] = (peer, "", "", python)
-            one_start(peer, "", "", args.port, python)  # its compiled files
     runs: dict[str, list[dict]] = {label: [] for label in setups}
     load = os.getloadavg()[0]
     for i in range(args.runs):

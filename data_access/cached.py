@@ -174,10 +174,8 @@ def derived(fn, shared, *args):
 def get_engine(url: str) -> Engine:
     """The migrated engine for a URL, shared by all sessions of this server process (the one
     open_engine opened, if it did)."""
-    engines = _open_engines()
-    if url not in engines:
-        open_engine(url)
-    return engines[url]
+    engine = _open_engines().get(url)
+    return engine if engine is not None else open_engine(url)
 
 
 def open_engine(url: str, on_step: Callable[[int, int], None] | None = None) -> Engine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -55,10 +56,11 @@ def _parents() -> dict[str, set[str]]:
     return parents
 
 
-def newest_revision() -> str | None:
-    """head_revision() read from the migration files' headers without Alembic: the revision
-    that no other names as its down_revision (None if that is not exactly one)."""
-    parents = _parents()
+def newest_revision(parents: dict[str, set[str]] | None = None) -> str | None:
+    """head_revision() read from the migration files' headers without Alembic (or from their
+    `_parents()` read already): the revision that no other names as its down_revision (None if
+    that is not exactly one)."""
+    parents = _parents() if parents is None else parents
     heads = set(parents) - set().union(*parents.values())
     return heads.pop() if len(heads) == 1 else None
 
@@ -67,7 +69,8 @@ def pending_revisions(engine: Engine) -> list[str]:
     """The revisions an upgrade would apply to a store that has a schema, oldest first (none
     for an empty store, whose schema is made at once, for one at the newest, and for one this
     program does not know: opening it says so)."""
-    stored, newest, parents = stored_revision(engine), newest_revision(), _parents()
+    parents = _parents()
+    stored, newest = stored_revision(engine), newest_revision(parents)
     if stored is None or newest is None or stored == newest or stored not in parents:
         return []
     pending, revision = [], newest
@@ -76,7 +79,7 @@ def pending_revisions(engine: Engine) -> list[str]:
         before = parents.get(revision, set())
         if len(before) != 1:  # a merge or the first revision: not a line down to the store's
             return []
-        revision = before.pop()
+        (revision,) = before
     return pending[::-1]
 
 
@@ -129,11 +132,10 @@ def upgrade(engine: Engine, on_step: Callable[[int, int], None] | None = None) -
     total = len(pending_revisions(engine)) if on_step is not None else 0
     if on_step is not None and total:
         on_step(0, total)
-        applied: list[str] = []
+        applied = itertools.count(1)
 
-        def told(step, **_) -> None:
-            applied.append(step.up_revision_id)
-            on_step(min(len(applied), total), total)
+        def told(**_) -> None:
+            on_step(min(next(applied), total), total)
 
         cfg.attributes["on_version_apply"] = told
     try:

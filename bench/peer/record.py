@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -128,9 +129,7 @@ def record(url: str, period: str = "2025") -> dict:
 def recorded_shape(db: str, query: str = "period=2025") -> str:
     """The shape of the Overview at the page query `query` (its period), recorded in a process
     of its own (AppTest sets the store's URL in the environment), as JSON."""
-    period = dict(part.split("=", 1) for part in query.split("&") if "=" in part).get(
-        "period", "2025"
-    )
+    period = parse_qs(query).get("period", ["2025"])[0]
     return subprocess.run(
         [sys.executable, "-m", "bench.peer.record", "--db", db, "--period", period],
         cwd=ROOT,
